@@ -1,0 +1,16 @@
+"""lstm_tutorial: the helper package behind the LSTM course notebooks.
+
+Importing it is cheap: TensorFlow and Keras load only when a function needs them.
+Start a notebook with::
+
+    import lstm_tutorial as lt
+    env = lt.setup()          # seeds, GPU memory growth, prints "mode: full|fast"
+
+and end it with ``lt.report()``, which prints the key figures recorded with
+``lt.record(...)`` as one JSON object.
+"""
+from .runtime import is_fast, key_figures, mode, pick, record, report, setup
+
+__version__ = "0.1.0"
+
+__all__ = ["setup", "is_fast", "mode", "pick", "record", "report", "key_figures", "__version__"]

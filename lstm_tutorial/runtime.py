@@ -1,0 +1,182 @@
+"""The runtime every notebook starts with: mode, seeds, devices, and key figures.
+
+A notebook's first code cell calls :func:`lstm_tutorial.setup`; its last cell calls
+:func:`lstm_tutorial.report`. In between, :func:`record` keeps the numbers the notebook
+computed (accuracies, ratios, times) so the headless runner can put them in its summary.
+
+TensorFlow is imported only inside functions: ``import lstm_tutorial`` stays fast.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Set this environment variable to 1 for fast mode (small data, for CI and quick checks).
+FAST_ENV = "LSTM_TUTORIAL_FAST"
+
+_key_figures: dict[str, Any] = {}
+
+
+def is_fast() -> bool:
+    """True when ``LSTM_TUTORIAL_FAST`` is set to 1/true/yes (fast mode)."""
+    return os.environ.get(FAST_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def mode() -> str:
+    """``"fast"`` or ``"full"``."""
+    return "fast" if is_fast() else "full"
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise.
+
+    Notebooks choose every size that differs between the modes with this, in one
+    visible cell near the top, e.g. ``EPOCHS = pick(full=10, fast=1)``.
+    """
+    return fast if is_fast() else full
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow's C++ start-up chatter unless the user asked for it."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@dataclass
+class Environment:
+    """What :func:`setup` found; printed as a short summary."""
+
+    python: str
+    tensorflow: str
+    keras: str
+    backend: str
+    mode: str
+    seed: int
+    gpus: list[str] = field(default_factory=list)
+
+    @property
+    def device(self) -> str:
+        return f"GPU ({', '.join(self.gpus)})" if self.gpus else "CPU"
+
+    def summary(self) -> str:
+        gpu_line = (
+            f"device: {self.device}; TensorFlow places layers on it automatically"
+            if self.gpus
+            else "device: CPU (no GPU found; everything runs, only slower)"
+        )
+        return "\n".join(
+            [
+                f"python: {self.python}",
+                f"tensorflow: {self.tensorflow}, keras: {self.keras} (backend: {self.backend})",
+                gpu_line,
+                f"mode: {self.mode}",
+                f"seed: {self.seed}",
+            ]
+        )
+
+
+def enable_gpu_memory_growth() -> list[str]:
+    """Let TensorFlow take GPU memory as it needs it instead of all at once.
+
+    Returns the names of the GPUs found (empty on a CPU-only machine). Must run before
+    any tensor is placed on a GPU; once TensorFlow has initialised the devices the
+    setting can no longer change, which we ignore because it was then already chosen.
+    """
+    quiet_tensorflow()
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:
+            pass  # devices already initialised in this process
+    return [gpu.name.replace("/physical_device:", "") for gpu in gpus]
+
+
+def set_seeds(seed: int) -> None:
+    """Seed Python, NumPy and the backend so a re-run gives the same numbers on CPU."""
+    import keras
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def environment(seed: int = 42) -> Environment:
+    """Collect versions, backend and devices without changing anything but memory growth."""
+    quiet_tensorflow()
+    import tensorflow as tf
+    import keras
+
+    gpus = enable_gpu_memory_growth()
+    return Environment(
+        python=platform.python_version(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        backend=keras.backend.backend(),
+        mode=mode(),
+        seed=seed,
+        gpus=gpus,
+    )
+
+
+def setup(seed: int = 42, verbose: bool = True) -> Environment:
+    """The one call a notebook's first code cell makes.
+
+    Enables GPU memory growth, seeds every random generator, forgets key figures left
+    over from an earlier run in the same kernel, and prints a short environment summary
+    including the line ``mode: full`` or ``mode: fast``.
+    """
+    env = environment(seed)
+    set_seeds(seed)
+    _key_figures.clear()
+    if verbose:
+        print(env.summary())
+    return env
+
+
+def _plain(value: Any) -> Any:
+    """Turn NumPy scalars and arrays into JSON-friendly Python values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record(**figures: Any) -> dict[str, Any]:
+    """Keep key figures computed by the notebook, e.g. ``record(test_accuracy=acc)``.
+
+    Values must be JSON-serialisable once NumPy types are converted. Returns all the
+    figures recorded so far.
+    """
+    for name, value in figures.items():
+        plain = _plain(value)
+        json.dumps(plain)  # fail here, with the figure's name in the traceback, not at the end
+        _key_figures[name] = plain
+    return dict(_key_figures)
+
+
+def key_figures() -> dict[str, Any]:
+    """A copy of the figures recorded so far in this kernel."""
+    return dict(_key_figures)
+
+
+def report() -> dict[str, Any]:
+    """Print the recorded key figures as one JSON object (the notebook's last cell).
+
+    The headless runner finds this line in the executed notebook and copies the figures
+    into its summary.
+    """
+    figures = {"mode": mode(), **_key_figures}
+    print(json.dumps(figures, sort_keys=True))
+    sys.stdout.flush()
+    return figures
