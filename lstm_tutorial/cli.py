@@ -1,0 +1,154 @@
+"""The command line: ``python -m lstm_tutorial COMMAND``.
+
+Commands
+--------
+doctor      versions, devices, data and mode: what a notebook will find
+data        locate, download or import the IMDB data and verify it
+notebooks   execute notebooks headlessly and write a one-page summary
+train       train a classifier on IMDB and save it with its vocabulary
+predict     label raw reviews with a saved model
+evaluate    accuracy of a saved model on the official test set
+
+Problems the user can fix (missing data, bad input) are printed as one line starting
+with ``error:`` and the exit status is non-zero; there is no traceback for them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import LstmTutorialError
+
+PROG = "python -m lstm_tutorial"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (plus a hint), not a usage dump."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message} (try '{self.prog} --help')\n")
+
+
+# --------------------------------------------------------------------------- doctor
+def _cmd_doctor(args) -> int:
+    from . import data, runtime, text
+
+    env = runtime.environment()
+    print(env.summary().replace(f"seed: {env.seed}\n", "").replace(f"\nseed: {env.seed}", ""))
+    if env.gpus:
+        print("gpu: found; TensorFlow uses it automatically (memory growth enabled)")
+    else:
+        print("gpu: none found; TensorFlow runs on the CPU")
+    print(f"imdb data: {data.describe_sources()}")
+    print(f"nltk stopwords: {text.describe_stopwords()}")
+    print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
+    return 0
+
+
+# --------------------------------------------------------------------------- data
+def _cmd_data(args) -> int:
+    from . import data
+
+    info = data.prepare(source=args.source)
+    print(f"imdb data: {info['location']}")
+    for split, count in info["counts"].items():
+        print(f"  {split}: {count:,} reviews")
+    return 0
+
+
+# --------------------------------------------------------------------------- notebooks
+def _cmd_notebooks(args) -> int:
+    from . import notebooks
+
+    summary = notebooks.run_notebooks(
+        names=args.names,
+        fast=args.fast,
+        out_dir=args.out,
+        write_back=args.write_back,
+        timeout=args.timeout,
+    )
+    return 0 if summary.ok else 1
+
+
+# --------------------------------------------------------------------------- train / predict / evaluate
+def _add_train_parsers(sub) -> None:
+    p = sub.add_parser("train", help="train a classifier on IMDB and save it with its vocabulary")
+    p.add_argument("--model", choices=["rnn", "lstm", "gru", "bilstm"], default="bilstm")
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (early stopping may stop sooner)")
+    p.add_argument("--out", default=None, help="output folder (default: models/<model>)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("predict", help="label raw reviews with a saved model")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="reviews to label")
+    p.add_argument("--model", default=None, help="saved model folder (default: models/bilstm)")
+    p.add_argument("--file", default=None, help="a text file with one review per line")
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("evaluate", help="accuracy of a saved model on the official test set")
+    p.add_argument("--model", default=None, help="saved model folder (default: models/bilstm)")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_train(args) -> int:
+    from . import training
+
+    return training.train_command(args)
+
+
+def _cmd_predict(args) -> int:
+    from . import training
+
+    return training.predict_command(args)
+
+
+def _cmd_evaluate(args) -> int:
+    from . import training
+
+    return training.evaluate_command(args)
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="lstm-tutorial: run the course notebooks, manage the IMDB data, train and use classifiers.",
+                     epilog="Run a command with --help for its options.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("doctor", help="versions, devices, data and mode")
+    p.set_defaults(func=_cmd_doctor)
+
+    p = sub.add_parser("data", help="locate, download or import the IMDB data and verify it")
+    p.add_argument("--from", dest="source", default=None, metavar="PATH",
+                   help="a folder holding aclImdb/ or aclImdb_v1.tar.gz, or the archive itself")
+    p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("notebooks", help="execute notebooks headlessly and write a summary")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="notebooks to run, by file name or prefix such as 01 (default: all)")
+    p.add_argument("--fast", action="store_true", help="fast mode: small data, minutes not hours")
+    p.add_argument("--out", default=None, help="folder for executed notebooks and summary (default: runs/<mode>)")
+    p.add_argument("--write-back", action="store_true",
+                   help="also save the executed notebooks over notebooks/ (how committed outputs are made)")
+    p.add_argument("--timeout", type=int, default=None, help="per-notebook limit in seconds")
+    p.set_defaults(func=_cmd_notebooks)
+
+    _add_train_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except LstmTutorialError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,326 @@
+"""An LSTM written gate by gate as a Keras 3 layer, and a bridge to ``keras.layers.LSTM``.
+
+:class:`GatedLSTMCell` keeps one input matrix ``W_k``, one recurrent matrix ``U_k`` and
+one bias ``b_k`` per gate ``k`` in ``f`` (forget), ``i`` (input), ``g`` (candidate) and
+``o`` (output), so that the code reads like the equations. It uses ``keras.ops`` only,
+so it runs under any Keras 3 backend. :class:`GatedLSTM` wraps it in
+``keras.layers.RNN`` (masks, ``go_backwards``, ``Bidirectional``, saving come from there).
+
+:func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into a
+:class:`GatedLSTM`, which is how the notebook proves the two compute the same function.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from .errors import UsageError
+from .reference import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
+
+#: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
+TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
+
+
+@keras.saving.register_keras_serializable(package="lstm_tutorial")
+class GatedLSTMCell(keras.layers.Layer):
+    """One LSTM step, one block per gate. Use it inside ``keras.layers.RNN``.
+
+    Args:
+        units: size of the hidden state h_t and cell state c_t.
+        activation: squashes the candidate and the cell state (``tanh``).
+        recurrent_activation: the gates' squashing function (``sigmoid``).
+        use_bias: add a bias b_k to each gate.
+        unit_forget_bias: start the forget bias at 1 so the cell remembers by default
+            (Jozefowicz et al., 2015; Keras does the same).
+        peephole: let the forget and input gates see c_{t-1} and the output gate see
+            c_t through one weight vector each (``P_f``, ``P_i``, ``P_o``; Gers and
+            Schmidhuber, 2000). Initialised at zero, so training starts from a plain LSTM.
+        return_gates: output ``[h, f, i, g, o, c]`` concatenated (6 * units numbers per
+            step) instead of h alone; see :func:`split_gates`. For looking inside.
+        fused: compute the four gates with one matrix product on the weights stacked
+            side by side (faster; the weights are still stored per gate). ``False`` runs
+            one product per gate and per input, exactly as the equations read.
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias: bool = True,
+        unit_forget_bias: bool = True,
+        peephole: bool = False,
+        return_gates: bool = False,
+        fused: bool = True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        peephole_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(units, (int, np.integer)) or units <= 0:
+            raise UsageError(f"units must be a positive integer; got {units!r}.")
+        self.units = int(units)
+        self.activation = keras.activations.get(activation)
+        self.recurrent_activation = keras.activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.peephole = bool(peephole)
+        self.return_gates = bool(return_gates)
+        self.fused = bool(fused)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.peephole_initializer = keras.initializers.get(peephole_initializer)
+        # What keras.layers.RNN needs to know: two states (h, c) and the output size.
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units * (len(TRACE_NAMES) if self.return_gates else 1)
+
+    # ------------------------------------------------------------------ weights
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        u = self.units
+        for k in GATES:  # f, i, g, o: three weights per gate, named after it
+            setattr(self, f"W_{k}", self.add_weight(
+                shape=(input_dim, u), name=f"W_{k}", initializer=self.kernel_initializer))
+            setattr(self, f"U_{k}", self.add_weight(
+                shape=(u, u), name=f"U_{k}", initializer=self.recurrent_initializer))
+            if self.use_bias:
+                init = "ones" if (k == "f" and self.unit_forget_bias) else self.bias_initializer
+                setattr(self, f"b_{k}", self.add_weight(shape=(u,), name=f"b_{k}", initializer=init))
+        if self.peephole:
+            for k in PEEPHOLE_GATES:
+                setattr(self, f"P_{k}", self.add_weight(
+                    shape=(u,), name=f"P_{k}", initializer=self.peephole_initializer))
+        self.built = True
+
+    def gate_weights(self, kind: str) -> list:
+        """The four per-gate variables of one kind (``"W"``, ``"U"`` or ``"b"``) in order f, i, g, o."""
+        return [getattr(self, f"{kind}_{k}") for k in GATES]
+
+    # ------------------------------------------------------------------ one step
+    def call(self, inputs, states, training=False):
+        x, (h_prev, c_prev) = inputs, states
+        if self.fused:
+            pre = self._preactivations_fused(x, h_prev)
+        else:
+            pre = self._preactivations_per_gate(x, h_prev)
+        sigma, tanh = self.recurrent_activation, self.activation
+
+        if self.peephole:
+            pre["f"] = pre["f"] + self.P_f * c_prev
+            pre["i"] = pre["i"] + self.P_i * c_prev
+        f = sigma(pre["f"])            # forget gate: how much of c_{t-1} to keep
+        i = sigma(pre["i"])            # input gate: how much of the candidate to write
+        g = tanh(pre["g"])             # candidate: what could be written
+        c = f * c_prev + i * g         # new cell state
+        if self.peephole:
+            pre["o"] = pre["o"] + self.P_o * c
+        o = sigma(pre["o"])            # output gate: how much of the memory to show
+        h = o * tanh(c)                # new hidden state
+
+        output = ops.concatenate([h, f, i, g, o, c], axis=-1) if self.return_gates else h
+        return output, [h, c]
+
+    def _preactivations_per_gate(self, x, h_prev):
+        """x_t W_k + h_{t-1} U_k + b_k for each gate: eight small matrix products."""
+        pre = {}
+        for k in GATES:
+            z = ops.matmul(x, getattr(self, f"W_{k}")) + ops.matmul(h_prev, getattr(self, f"U_{k}"))
+            if self.use_bias:
+                z = z + getattr(self, f"b_{k}")
+            pre[k] = z
+        return pre
+
+    def _preactivations_fused(self, x, h_prev):
+        """The same numbers with two products: [W_f W_i W_g W_o] and [U_f U_i U_g U_o]."""
+        W = ops.concatenate(self.gate_weights("W"), axis=1)  # (input_dim, 4 units)
+        U = ops.concatenate(self.gate_weights("U"), axis=1)  # (units, 4 units)
+        z = ops.matmul(x, W) + ops.matmul(h_prev, U)
+        if self.use_bias:
+            z = z + ops.concatenate(self.gate_weights("b"), axis=0)
+        return dict(zip(GATES, ops.split(z, 4, axis=-1)))
+
+    def get_config(self):
+        ser = keras.saving.serialize_keras_object
+        config = {
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "recurrent_activation": keras.activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias,
+            "unit_forget_bias": self.unit_forget_bias,
+            "peephole": self.peephole,
+            "return_gates": self.return_gates,
+            "fused": self.fused,
+            "kernel_initializer": ser(self.kernel_initializer),
+            "recurrent_initializer": ser(self.recurrent_initializer),
+            "bias_initializer": ser(self.bias_initializer),
+            "peephole_initializer": ser(self.peephole_initializer),
+        }
+        return {**super().get_config(), **config}
+
+
+#: Arguments of :class:`GatedLSTMCell` that :class:`GatedLSTM` passes through.
+_CELL_ARGS = (
+    "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "peephole",
+    "return_gates", "fused", "kernel_initializer", "recurrent_initializer",
+    "bias_initializer", "peephole_initializer",
+)
+
+
+@keras.saving.register_keras_serializable(package="lstm_tutorial")
+class GatedLSTM(keras.layers.RNN):
+    """``keras.layers.RNN(GatedLSTMCell(units, ...))`` with the familiar LSTM arguments.
+
+    Masks (e.g. from ``Embedding(mask_zero=True)``), ``go_backwards``,
+    ``return_sequences``, ``return_state``, ``keras.layers.Bidirectional`` and
+    ``.keras`` saving all work as with ``keras.layers.LSTM``.
+    """
+
+    def __init__(self, units: int, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, **kwargs):
+        cell_kwargs = {k: kwargs.pop(k) for k in _CELL_ARGS if k in kwargs}
+        cell = GatedLSTMCell(units, dtype=kwargs.get("dtype"), name="gated_lstm_cell", **cell_kwargs)
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        self.input_spec = keras.layers.InputSpec(ndim=3)
+
+    @property
+    def units(self) -> int:
+        return self.cell.units
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        return super().call(sequences, mask=mask, training=training, initial_state=initial_state)
+
+    def get_config(self):
+        config = super().get_config()
+        cell_config = self.cell.get_config()
+        del config["cell"]
+        config["units"] = self.units
+        for k in _CELL_ARGS:
+            config[k] = cell_config[k]
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
+
+    def trace(self, sequences, mask=None) -> dict[str, np.ndarray]:
+        """Run the layer on ``sequences`` and return every step's h, f, i, g, o and c.
+
+        Builds a twin layer with ``return_gates=True`` and this layer's weights, so the
+        layer itself is untouched. Each value is a NumPy array (batch, time, units), in
+        reading order even for ``go_backwards`` layers. For figures, not for training.
+        """
+        if not self.built:
+            raise UsageError("trace() needs a built layer: call the layer (or its model) once first.")
+        config = self.get_config()
+        config.update(return_gates=True, return_sequences=True, return_state=False, name=f"{self.name}_trace")
+        twin = GatedLSTM.from_config(config)
+        twin(ops.convert_to_tensor(sequences[:1]))
+        twin.set_weights(self.get_weights())
+        out = keras.ops.convert_to_numpy(twin(sequences, mask=mask))
+        parts = split_gates(out, self.units)
+        if self.go_backwards:
+            parts = {k: v[:, ::-1] for k, v in parts.items()}
+        return parts
+
+
+def split_gates(output, units: int) -> dict:
+    """Cut the output of a ``return_gates=True`` cell or layer into h, f, i, g, o, c."""
+    output = keras.ops.convert_to_numpy(output)
+    if output.shape[-1] != len(TRACE_NAMES) * units:
+        raise UsageError(f"expected a last axis of {len(TRACE_NAMES)} * {units}; got {output.shape}.")
+    return {k: output[..., n * units:(n + 1) * units] for n, k in enumerate(TRACE_NAMES)}
+
+
+def _as_cell(layer) -> GatedLSTMCell:
+    cell = getattr(layer, "cell", layer)
+    if not isinstance(cell, GatedLSTMCell):
+        raise UsageError(f"expected a GatedLSTM or GatedLSTMCell; got {type(layer).__name__}.")
+    return cell
+
+
+def get_params(gated) -> LSTMParams:
+    """The weights of a built :class:`GatedLSTM` (or cell) as NumPy arrays per gate."""
+    cell = _as_cell(gated)
+    if not cell.built:
+        raise UsageError("the layer is not built yet: call it on a batch (or build its model) first.")
+    as_np = keras.ops.convert_to_numpy
+    W = {k: as_np(getattr(cell, f"W_{k}")) for k in GATES}
+    U = {k: as_np(getattr(cell, f"U_{k}")) for k in GATES}
+    if cell.use_bias:
+        b = {k: as_np(getattr(cell, f"b_{k}")) for k in GATES}
+    else:
+        b = {k: np.zeros(cell.units, np.float32) for k in GATES}
+    P = {k: as_np(getattr(cell, f"P_{k}")) for k in PEEPHOLE_GATES} if cell.peephole else {}
+    return LSTMParams(W, U, b, P)
+
+
+def set_params(gated, params: LSTMParams) -> None:
+    """Assign per-gate NumPy weights to a built :class:`GatedLSTM` (or cell)."""
+    cell = _as_cell(gated)
+    params.check()
+    targets = [("W", params.W), ("U", params.U)] + ([("b", params.b)] if cell.use_bias else [])
+    for kind, table in targets:
+        for k in GATES:
+            var = getattr(cell, f"{kind}_{k}")
+            if tuple(var.shape) != table[k].shape:
+                raise UsageError(f"{kind}_{k}: layer has shape {tuple(var.shape)}, weights {table[k].shape}.")
+            var.assign(table[k])
+    if cell.peephole:
+        for k in PEEPHOLE_GATES:
+            getattr(cell, f"P_{k}").assign(params.P.get(k, np.zeros(cell.units, np.float32)))
+
+
+def load_keras_lstm_weights(gated, keras_lstm) -> LSTMParams:
+    """Copy the weights of a built ``keras.layers.LSTM`` into a built :class:`GatedLSTM`.
+
+    Keras keeps one fused ``kernel`` (input_dim, 4u), ``recurrent_kernel`` (u, 4u) and
+    ``bias`` (4u,) with the gates in the order i, f, c, o; they are cut into
+    ``W_k, U_k, b_k`` for k in f, i, g, o. Returns the per-gate weights (NumPy).
+    Peephole weights, if the target has them, are set to zero (the built-in has none).
+    """
+    lstm_cell = getattr(keras_lstm, "cell", None)
+    if not isinstance(keras_lstm, keras.layers.LSTM) or lstm_cell is None:
+        raise UsageError(f"keras_lstm must be a keras.layers.LSTM; got {type(keras_lstm).__name__}.")
+    cell = _as_cell(gated)
+    if not (keras_lstm.built and cell.built):
+        raise UsageError("both layers must be built: call each once on a batch of the same input size.")
+    if cell.units != lstm_cell.units:
+        raise UsageError(f"sizes differ: GatedLSTM has {cell.units} units, the LSTM {lstm_cell.units}.")
+    as_np = keras.ops.convert_to_numpy
+    bias = as_np(lstm_cell.bias) if lstm_cell.use_bias else None
+    if cell.use_bias != lstm_cell.use_bias:
+        raise UsageError("use_bias differs between the two layers; create the GatedLSTM with the same use_bias.")
+    params = split_keras_lstm_weights(as_np(lstm_cell.kernel), as_np(lstm_cell.recurrent_kernel), bias)
+    set_params(cell, params)
+    return params
+
+
+# ---------------------------------------------------------------------- speed
+def time_train_steps(model, x, y, steps: int = 20, warmup: int = 3) -> dict:
+    """Median wall time of one ``model.train_on_batch(x, y)`` (seconds), after warm-up.
+
+    The first calls trace (and with ``jit_compile`` compile) the step; they are timed
+    separately as ``first_s`` and left out of the median.
+    """
+    import time
+
+    if steps < 1 or warmup < 1:
+        raise UsageError("steps and warmup must be at least 1.")
+    t0 = time.perf_counter()
+    for _ in range(warmup):
+        model.train_on_batch(x, y)
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        model.train_on_batch(x, y)
+        times.append(time.perf_counter() - t0)
+    times = np.asarray(times)
+    return {"median_s": float(np.median(times)), "min_s": float(times.min()),
+            "first_s": float(first), "steps": int(steps)}

@@ -1,0 +1,211 @@
+"""The headless notebook runner behind ``python -m lstm_tutorial notebooks``.
+
+Each notebook runs top to bottom in a fresh Jupyter kernel, in the ``notebooks/``
+folder, in full mode or (with ``fast=True``) with ``LSTM_TUTORIAL_FAST=1``. The executed
+copies and a one-page summary (status, run time and the key figures each notebook
+printed with ``lstm_tutorial.report()``) are written to ``runs/<mode>/``, which git
+ignores. ``write_back=True`` also saves successful full-mode runs over the notebooks
+themselves: that is how the outputs committed to git are produced.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import UsageError
+from .paths import output_dir, project_root
+from .runtime import FAST_ENV
+
+
+@dataclass
+class NotebookResult:
+    """The outcome of running one notebook."""
+
+    name: str
+    status: str  # "ok", "error" or "timeout"
+    seconds: float
+    figures: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    output_path: str = ""
+
+
+@dataclass
+class RunSummary:
+    """All results of one runner invocation."""
+
+    mode: str
+    results: list[NotebookResult]
+    summary_path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "ok" for r in self.results)
+
+
+def notebooks_dir() -> Path:
+    root = project_root()
+    if root is None:
+        raise UsageError("the notebook runner needs a checkout of lstm-tutorial (notebooks/ was not found); "
+                         "clone the repository and run it from there")
+    return root / "notebooks"
+
+
+def find_notebooks(names: Sequence[str] | None = None, folder: Path | None = None) -> list[Path]:
+    """The notebooks to run: all of them in order, or those matching each name or prefix."""
+    folder = folder or notebooks_dir()
+    available = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+    if not names:
+        return available
+    chosen: list[Path] = []
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb")
+        matches = [p for p in available if p.stem == stem] or [p for p in available if p.stem.startswith(stem)]
+        if len(matches) != 1:
+            known = ", ".join(p.stem for p in available) or "none"
+            what = "no notebook" if not matches else "more than one notebook"
+            raise UsageError(f"{what} matches '{name}'; available: {known}")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
+def key_figures_from(nb) -> dict[str, Any]:
+    """The JSON object printed by ``lstm_tutorial.report()``: the last one in the notebook."""
+    for cell in reversed(nb.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in reversed(cell.get("outputs", [])):
+            if output.get("output_type") != "stream" or output.get("name") != "stdout":
+                continue
+            for line in reversed(output.get("text", "").strip().splitlines()):
+                line = line.strip()
+                if line.startswith("{") and line.endswith("}"):
+                    try:
+                        value = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    if isinstance(value, dict):
+                        return value
+    return {}
+
+
+def _first_error(nb) -> str:
+    """A short description of the first failing cell, for the summary."""
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"cell {index}: {output.get('ename')}: {output.get('evalue')}"[:500]
+    return ""
+
+
+def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print) -> NotebookResult:
+    """Execute one notebook in a fresh kernel and save the executed copy in ``out_dir``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    start = time.perf_counter()
+    done = {"n": 0}
+
+    def on_cell_executed(cell, cell_index, execute_reply, **_):
+        if cell.cell_type == "code":
+            done["n"] += 1
+            log(f"    cell {done['n']}/{code_cells} done at {time.perf_counter() - start:6.1f} s")
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_executed=on_cell_executed,
+    )
+    status, error = "ok", ""
+    previous = os.environ.get(FAST_ENV)
+    os.environ[FAST_ENV] = "1" if fast else "0"
+    try:
+        client.execute()
+    except CellTimeoutError as exc:
+        status, error = "timeout", str(exc).strip().splitlines()[-1][:500]
+    except (CellExecutionError, DeadKernelError) as exc:
+        status, error = "error", _first_error(nb) or str(exc).strip().splitlines()[-1][:500]
+    except RuntimeError as exc:  # e.g. the kernel did not start
+        status, error = "error", f"kernel problem: {exc}"[:500]
+    finally:
+        if previous is None:
+            os.environ.pop(FAST_ENV, None)
+        else:
+            os.environ[FAST_ENV] = previous
+    seconds = time.perf_counter() - start
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_path = out_dir / path.name
+    _write_atomically(nb, out_path)
+    return NotebookResult(path.stem, status, seconds, key_figures_from(nb), error, str(out_path))
+
+
+def _write_atomically(nb, path: Path) -> None:
+    import nbformat
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, path)
+
+
+def _format_figure(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = json.dumps(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    """The one-page summary: a table of notebooks, then each notebook's key figures."""
+    lines = [f"# Notebook run ({summary.mode} mode)", "",
+             "| notebook | status | run time (s) |", "| --- | --- | ---: |"]
+    lines += [f"| {r.name} | {r.status} | {r.seconds:.1f} |" for r in summary.results]
+    for r in summary.results:
+        lines += ["", f"## {r.name}", ""]
+        if r.error:
+            lines += [f"**{r.status}**: {r.error}", ""]
+        if r.figures:
+            lines += [f"- {k}: {_format_figure(v)}" for k, v in r.figures.items()]
+        else:
+            lines.append("(no key figures reported)")
+    return "\n".join(lines) + "\n"
+
+
+def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_dir=None,
+                  write_back: bool = False, timeout: int | None = None, log=print) -> RunSummary:
+    """Run notebooks headlessly; write executed copies and ``summary.md``/``summary.json``."""
+    if fast and write_back:
+        raise UsageError("--write-back saves the committed outputs, which must come from a full run; "
+                         "drop --fast or --write-back")
+    mode = "fast" if fast else "full"
+    paths = find_notebooks(names)
+    if not paths:
+        raise UsageError("no notebooks found in notebooks/")
+    out = Path(out_dir) if out_dir else output_dir("runs") / mode
+    timeout = timeout or (900 if fast else 3600)
+    results = []
+    for path in paths:
+        log(f"running {path.name} ({mode} mode)")
+        result = run_notebook(path, fast, out, timeout, log=log)
+        results.append(result)
+        log(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""))
+        if write_back and result.status == "ok":
+            _write_atomically(__import__("nbformat").read(result.output_path, as_version=4), path)
+            log(f"  outputs written back to {path}")
+    summary = RunSummary(mode, results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.md").write_text(summary_markdown(summary))
+    (out / "summary.json").write_text(json.dumps(
+        [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1), "figures": r.figures,
+          "error": r.error} for r in results], indent=2))
+    summary.summary_path = str(out / "summary.md")
+    log(f"summary: {summary.summary_path}")
+    return summary
