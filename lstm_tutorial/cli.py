@@ -31,8 +31,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- doctor
+def _stopwords_status() -> str:
+    """Where NLTK's English stopwords would load from, without downloading anything."""
+    import nltk
+
+    try:
+        location = nltk.data.find("corpora/stopwords")
+    except LookupError:
+        return ("missing; notebooks that remove stopwords will try one download, or run "
+                "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
+    return f"available ({location})"
+
+
 def _cmd_doctor(args) -> int:
-    from . import data, runtime, text
+    from . import data, runtime
 
     env = runtime.environment()
     print(env.summary().replace(f"seed: {env.seed}\n", "").replace(f"\nseed: {env.seed}", ""))
@@ -41,7 +53,7 @@ def _cmd_doctor(args) -> int:
     else:
         print("gpu: none found; TensorFlow runs on the CPU")
     print(f"imdb data: {data.describe_sources()}")
-    print(f"nltk stopwords: {text.describe_stopwords()}")
+    print(f"nltk stopwords: {_stopwords_status()}")
     print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
     return 0
 
