@@ -140,10 +140,13 @@ def join_keras_lstm_weights(params: LSTMParams) -> list[np.ndarray]:
     ]
 
 
-def lstm_step(x_t, h_prev, c_prev, params: LSTMParams) -> tuple[np.ndarray, np.ndarray, dict]:
+def lstm_step(x_t, h_prev, c_prev, params: LSTMParams,
+              output_tanh: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
     """One LSTM step. Shapes: x_t (batch, input_dim); h_prev, c_prev (batch, units).
 
     Returns ``(h_t, c_t, gates)`` where ``gates`` holds ``f, i, g, o`` (batch, units).
+    ``output_tanh=False`` computes h_t = o_t * c_t, the variant without the final tanh
+    that some tutorials show; it is not what Keras or the original LSTM compute.
     """
     W, U, b, P = params.W, params.U, params.b, params.P
 
@@ -155,11 +158,12 @@ def lstm_step(x_t, h_prev, c_prev, params: LSTMParams) -> tuple[np.ndarray, np.n
     g = np.tanh(pre("g"))                                             # what could be written
     c = f * c_prev + i * g                                            # the new memory
     o = sigmoid(pre("o") + (P["o"] * c if "o" in P else 0.0))        # what to show of it
-    h = o * np.tanh(c)
+    h = o * (np.tanh(c) if output_tanh else c)
     return h, c, {"f": f, "i": i, "g": g, "o": o}
 
 
-def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwards: bool = False) -> dict:
+def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwards: bool = False,
+                  output_tanh: bool = True) -> dict:
     """Run :func:`lstm_step` over ``x`` of shape (batch, time, input_dim).
 
     ``mask`` (batch, time), True where a step is real: at a masked step the states are
@@ -182,7 +186,7 @@ def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwar
     out_prev = np.zeros((batch, units), np.float32)
     outputs, cells, gates = [], [], {k: [] for k in GATES}
     for t in order:
-        h_new, c_new, gate = lstm_step(x[:, t], h, c, params)
+        h_new, c_new, gate = lstm_step(x[:, t], h, c, params, output_tanh=output_tanh)
         keep = m[:, t:t + 1]
         h = np.where(keep, h_new, h)
         c = np.where(keep, c_new, c)

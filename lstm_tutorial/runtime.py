@@ -8,6 +8,7 @@ TensorFlow is imported only inside functions: ``import lstm_tutorial`` stays fas
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -44,6 +45,44 @@ def pick(full, fast):
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ start-up chatter unless the user asked for it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send file descriptor 2 to /dev/null for the duration.
+
+    Some TensorFlow builds log "could not find cuda drivers" and similar lines from C++
+    before its log level is read, straight to the process's stderr; in Jupyter they land
+    in the notebook as red boxes. Python exceptions are unaffected: they still propagate.
+    Set LSTM_TUTORIAL_VERBOSE_TF=1 to see those lines.
+    """
+    if os.environ.get("LSTM_TUTORIAL_VERBOSE_TF") or not hasattr(os, "dup"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor 2 (unusual embeddings)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    """Import TensorFlow quietly (see :func:`_stderr_silenced`) and return the module."""
+    quiet_tensorflow()
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    with _stderr_silenced():
+        import tensorflow as tf
+    return tf
 
 
 @dataclass
@@ -86,10 +125,9 @@ def enable_gpu_memory_growth() -> list[str]:
     any tensor is placed on a GPU; once TensorFlow has initialised the devices the
     setting can no longer change, which we ignore because it was then already chosen.
     """
-    quiet_tensorflow()
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
+    tf = import_tensorflow()
+    with _stderr_silenced():  # the CUDA probe logs an error line on machines without a GPU
+        gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
         try:
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -110,8 +148,7 @@ def set_seeds(seed: int) -> None:
 
 def environment(seed: int = 42) -> Environment:
     """Collect versions, backend and devices without changing anything but memory growth."""
-    quiet_tensorflow()
-    import tensorflow as tf
+    tf = import_tensorflow()
     import keras
 
     gpus = enable_gpu_memory_growth()
@@ -152,17 +189,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(**figures: Any) -> dict[str, Any]:
+def record(**figures: Any) -> None:
     """Keep key figures computed by the notebook, e.g. ``record(test_accuracy=acc)``.
 
-    Values must be JSON-serialisable once NumPy types are converted. Returns all the
-    figures recorded so far.
+    Values must be JSON-serialisable once NumPy types are converted. Returns nothing, so
+    a cell ending with ``lt.record(...)`` shows no echo; see :func:`key_figures`.
     """
     for name, value in figures.items():
         plain = _plain(value)
         json.dumps(plain)  # fail here, with the figure's name in the traceback, not at the end
         _key_figures[name] = plain
-    return dict(_key_figures)
 
 
 def key_figures() -> dict[str, Any]:

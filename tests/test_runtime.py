@@ -64,3 +64,12 @@ def test_importing_the_package_does_not_import_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
     assert out.stderr == ""
+
+
+def test_setup_keeps_tensorflow_cpp_logs_out_of_stderr():
+    import subprocess
+    import sys
+
+    code = "import lstm_tutorial as lt; lt.setup(verbose=False)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "cudart" not in out.stderr and "absl" not in out.stderr

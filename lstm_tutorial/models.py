@@ -1,0 +1,286 @@
+"""Sentiment classifiers for IMDB: SimpleRNN, LSTM, GRU and Bidirectional LSTM.
+
+All four share one pipeline so that a comparison measures the recurrent layer and
+nothing else::
+
+    token ids (batch, T), 0 = padding
+      -> Embedding(vocab, d, mask_zero=True)      # the mask marks the real tokens
+      -> SpatialDropout1D                         # drops whole embedding channels
+      -> recurrent layer, return_sequences=True   # h_t for every step t
+      -> [masked max over t ; masked mean over t] # pooling over time
+      -> Dropout -> Dense(1, sigmoid)             # P(review is positive)
+
+Pooling over time lets every step's h_t vote, instead of asking the last h_T to carry
+a 300-token review on its own; with a mask, padded steps take no part in either pool.
+
+GPU note: the recurrent layers keep Keras' defaults (``activation="tanh"``,
+``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False``,
+``use_bias=True``; for GRU also ``reset_after=True``). Those are exactly the
+conditions under which Keras runs LSTM and GRU on the fused cuDNN kernel when a GPU is
+present, and cuDNN accepts a mask only when it is right-padded (real tokens first,
+zeros after), which is how :meth:`lstm_tutorial.text.Vocabulary.encode` pads.
+SimpleRNN has no cuDNN kernel. :func:`cudnn_eligibility` checks a built model.
+
+TensorFlow and Keras are imported lazily, inside the functions.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .errors import UsageError
+
+#: The architectures the builders, the command line and the notebook know.
+ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
+
+#: Human-readable names for tables and plots.
+DISPLAY_NAMES = {
+    "rnn": "SimpleRNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "bilstm": "Bidirectional LSTM",
+    "keras_reference": "Keras example (2 x BiLSTM(64))",
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Every size of a classifier; the defaults are the ones ``train`` uses.
+
+    ``vocab_size`` counts the padding id 0 and the out-of-vocabulary id 1.
+    """
+
+    vocab_size: int = 20000
+    embedding_dim: int = 128
+    units: int = 64
+    dropout: float = 0.25
+    learning_rate: float = 2e-3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _keras():
+    from .runtime import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    return keras
+
+
+def _masked_max_pooling_class():
+    """Define (once) and return the masked global max-pooling layer class."""
+    global _MaskedMax
+    if _MaskedMax is not None:
+        return _MaskedMax
+    keras = _keras()
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="lstm_tutorial")
+    class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+        """Max over time that ignores padded steps.
+
+        Keras' ``GlobalMaxPooling1D`` ignores the mask, so a padded step (whose output
+        the RNN copies from the last real step) could win the max. Here padded steps
+        are replaced by the smallest value of the dtype first. A row with no real
+        token at all gives zeros instead of that sentinel.
+        """
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs, mask=None):
+            if mask is None:
+                return ops.max(inputs, axis=1)
+            mask = ops.expand_dims(ops.cast(mask, "bool"), -1)  # (batch, T, 1)
+            lowest = ops.full_like(inputs, -1e4)  # |h_t| <= 1; -1e4 fits float16 too
+            pooled = ops.max(ops.where(mask, inputs, lowest), axis=1)
+            any_real = ops.any(mask, axis=1)  # (batch, 1)
+            return ops.where(any_real, pooled, ops.zeros_like(pooled))
+
+        def compute_mask(self, inputs, mask=None):
+            return None
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[2])
+
+    _MaskedMax = MaskedGlobalMaxPooling1D
+    return _MaskedMax
+
+
+_MaskedMax = None
+
+
+def MaskedGlobalMaxPooling1D(**kwargs):  # noqa: N802 - behaves like a layer class
+    """A Keras layer: global max pooling over time that respects the mask."""
+    return _masked_max_pooling_class()(**kwargs)
+
+
+def register_custom_objects() -> None:
+    """Make the custom layer known to Keras before ``keras.models.load_model``."""
+    _masked_max_pooling_class()
+
+
+def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
+    """The recurrent layer for ``kind`` with cuDNN-compatible (default) settings."""
+    keras = _keras()
+    layers = keras.layers
+    if kind == "rnn":
+        return layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
+    if kind == "lstm":
+        return layers.LSTM(units, return_sequences=return_sequences, name=name)
+    if kind == "gru":
+        return layers.GRU(units, return_sequences=return_sequences, name=name)
+    if kind == "bilstm":
+        return layers.Bidirectional(
+            layers.LSTM(units, return_sequences=return_sequences), merge_mode="concat", name=name
+        )
+    raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
+
+
+def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, compile: bool = True, **overrides):
+    """Build (and by default compile) the ``kind`` classifier on the shared pipeline.
+
+    ``kind`` is one of :data:`ARCHITECTURES`. Sizes come from ``config`` (a
+    :class:`ModelConfig`) and may be overridden by keyword, e.g.
+    ``build_classifier("lstm", vocab_size=5000, units=32)``.
+
+    The input has shape ``(batch, None)``: any sequence length works, padding is id 0.
+    The output is ``(batch, 1)``, the probability that the review is positive.
+    """
+    if kind not in ARCHITECTURES:
+        raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
+    config = config or ModelConfig()
+    if overrides:
+        unknown = set(overrides) - set(ModelConfig.__dataclass_fields__)
+        if unknown:
+            raise UsageError(f"unknown model setting(s) {sorted(unknown)}; known: {sorted(ModelConfig.__dataclass_fields__)}")
+        config = ModelConfig(**{**config.to_dict(), **overrides})
+    if config.vocab_size < 3:
+        raise UsageError("vocab_size must be at least 3 (padding, out-of-vocabulary and one word)")
+    keras = _keras()
+    layers = keras.layers
+
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
+    x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
+    h = recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
+    pooled = layers.Concatenate(name="max_and_mean_over_time")(
+        [MaskedGlobalMaxPooling1D(name="max_over_time")(h), layers.GlobalAveragePooling1D(name="mean_over_time")(h)]
+    )
+    x = layers.Dropout(config.dropout, name="dropout")(pooled)
+    # float32 output keeps the sigmoid and the loss stable under mixed precision on a GPU.
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
+    model = keras.Model(ids, out, name=f"{kind}_classifier")
+    if compile:
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        )
+    return model
+
+
+def build_rnn(config: ModelConfig | None = None, **overrides):
+    """SimpleRNN classifier: h_t = tanh(W x_t + U h_{t-1} + b), pooled over time."""
+    return build_classifier("rnn", config, **overrides)
+
+
+def build_lstm(config: ModelConfig | None = None, **overrides):
+    """LSTM classifier (one direction), pooled over time."""
+    return build_classifier("lstm", config, **overrides)
+
+
+def build_gru(config: ModelConfig | None = None, **overrides):
+    """GRU classifier (one direction), pooled over time."""
+    return build_classifier("gru", config, **overrides)
+
+
+def build_bilstm(config: ModelConfig | None = None, **overrides):
+    """Bidirectional LSTM classifier: forward and backward h_t concatenated, pooled over time."""
+    return build_classifier("bilstm", config, **overrides)
+
+
+def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
+    """The well-known Keras example, as a yardstick for speed and accuracy.
+
+    Embedding(20,000, 128) -> Bidirectional(LSTM(64), sequences) ->
+    Bidirectional(LSTM(64)) -> Dense(1, sigmoid), Adam; it is fed 200 tokens per review
+    in batches of 32. No mask: the original pads with zeros and lets the LSTM read them.
+    """
+    keras = _keras()
+    layers = keras.layers
+    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    x = layers.Embedding(vocab_size, 128, name="embedding")(ids)
+    x = layers.Bidirectional(layers.LSTM(64, return_sequences=True), name="bilstm_1")(x)
+    x = layers.Bidirectional(layers.LSTM(64), name="bilstm_2")(x)
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
+    model = keras.Model(ids, out, name="keras_reference")
+    if compile:
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, units: int = 64) -> int:
+    """Parameters of :func:`build_classifier` computed by hand (the tests compare).
+
+    Embedding V*d; SimpleRNN d*u + u*u + u; LSTM 4(d*u + u*u + u); GRU with
+    reset_after 3(d*u + u*u + 2u); a bidirectional layer twice its LSTM; the head sees
+    max and mean of the recurrent output, 2 * width, plus its bias.
+    """
+    d, u = embedding_dim, units
+    recurrent = {
+        "rnn": d * u + u * u + u,
+        "lstm": 4 * (d * u + u * u + u),
+        "gru": 3 * (d * u + u * u + 2 * u),
+        "bilstm": 2 * 4 * (d * u + u * u + u),
+    }
+    if kind not in recurrent:
+        raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
+    width = 2 * u if kind == "bilstm" else u
+    return vocab_size * d + recurrent[kind] + 2 * width + 1
+
+
+def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
+    """For each LSTM/GRU in ``model``: (layer name, eligible, why).
+
+    Mirrors the conditions Keras checks before using the fused cuDNN kernel on a GPU.
+    Eligibility says the layer *can* use cuDNN; it does so only when a GPU is present
+    and the mask (if any) is right-padded.
+    """
+    keras = _keras()
+    layers = keras.layers
+    from keras import activations
+
+    found = []
+
+    def visit(layer, prefix=""):
+        if isinstance(layer, layers.Bidirectional):
+            visit(layer.forward_layer, layer.name + "/")
+            visit(layer.backward_layer, layer.name + "/")
+            return
+        if isinstance(layer, (layers.LSTM, layers.GRU)):
+            cell = layer.cell
+            problems = []
+            if cell.activation is not activations.tanh:
+                problems.append("activation is not tanh")
+            if cell.recurrent_activation is not activations.sigmoid:
+                problems.append("recurrent_activation is not sigmoid")
+            if cell.recurrent_dropout:
+                problems.append("recurrent_dropout > 0")
+            if layer.unroll:
+                problems.append("unroll=True")
+            if not cell.use_bias:
+                problems.append("use_bias=False")
+            if isinstance(layer, layers.GRU) and not cell.reset_after:
+                problems.append("reset_after=False")
+            if getattr(layer, "use_cudnn", "auto") is False:
+                problems.append("use_cudnn=False")
+            found.append((prefix + layer.name, not problems, "; ".join(problems) or "default settings"))
+        elif isinstance(layer, layers.SimpleRNN):
+            found.append((prefix + layer.name, False, "SimpleRNN has no cuDNN kernel"))
+
+    for layer in model.layers:
+        visit(layer)
+    return found

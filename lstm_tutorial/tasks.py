@@ -1,0 +1,319 @@
+"""Synthetic long-range tasks and the experiment that sweeps them (notebook 01).
+
+The task: **recall the flagged symbol.** A sequence of ``gap + 1`` steps; each step is
+one of ``n_symbols`` symbols, one-hot encoded, plus one extra "flag" feature. Step 0 holds
+the symbol to remember and has flag = 1. Steps 1 .. gap are distractors: random symbols
+from the *same* alphabet, flag = 0. The label is the symbol at step 0, read after the last
+step. Chance accuracy is ``1 / n_symbols``.
+
+Why this design (notebook 01 measures the alternatives):
+
+* The distractors use the same input features as the symbol to remember, so a model
+  cannot simply learn to ignore those features. It must store the symbol when the flag
+  is on and then keep it while similar inputs keep arriving: a multiplicative decision
+  ("write only if flagged") that an LSTM's input gate can make and a SimpleRNN cannot.
+* With distractors on separate features (``distractors="separate"``) or with Gaussian
+  noise after the first step, an orthogonally initialised SimpleRNN learns to ignore the
+  noise and can solve long gaps, while a briefly trained LSTM sits at chance. Such tasks
+  measure the initialisation, not the architecture.
+
+:func:`run_sweep` trains every model on every gap with several seeds and returns one
+tidy row per run; :func:`summarize` turns the rows into mean and spread per point.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from .errors import UsageError
+
+__all__ = [
+    "recall_task",
+    "chance_accuracy",
+    "MODEL_SPECS",
+    "TrainConfig",
+    "build_model",
+    "train_one",
+    "run_sweep",
+    "summarize",
+    "accuracy_table",
+]
+
+
+def recall_task(
+    n: int,
+    gap: int,
+    n_symbols: int = 4,
+    seed: int | None = None,
+    distractors: str = "same",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Make ``n`` sequences of the recall task with ``gap`` distractor steps.
+
+    Returns ``(x, y)``: ``x`` float32 of shape ``(n, gap + 1, n_features)`` and ``y``
+    int64 of shape ``(n,)`` with values in ``0 .. n_symbols - 1``. Labels are balanced:
+    each symbol is the answer ``n // n_symbols`` or ``n // n_symbols + 1`` times.
+
+    ``distractors="same"`` (the default, the real test): features are the ``n_symbols``
+    one-hot symbols plus a flag, ``n_features = n_symbols + 1``; distractors are random
+    symbols from the same alphabet with flag 0.
+    ``distractors="separate"``: the symbol to remember uses ``n_symbols`` features and the
+    distractors use another ``n_symbols`` features (no flag), ``n_features = 2 * n_symbols``.
+    """
+    if n < 1 or gap < 0:
+        raise UsageError(f"need n >= 1 and gap >= 0, got n={n}, gap={gap}")
+    if n_symbols < 2:
+        raise UsageError(f"need at least 2 symbols to recall, got n_symbols={n_symbols}")
+    if distractors not in ("same", "separate"):
+        raise UsageError(f"distractors must be 'same' or 'separate', got {distractors!r}")
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % n_symbols).astype(np.int64)
+    noise = rng.integers(0, n_symbols, size=(n, gap))
+    rows = np.arange(n)
+    if distractors == "same":
+        x = np.zeros((n, gap + 1, n_symbols + 1), dtype=np.float32)
+        x[rows, 0, y] = 1.0
+        x[:, 0, n_symbols] = 1.0  # the flag: "remember this one"
+        offset = 0
+    else:
+        x = np.zeros((n, gap + 1, 2 * n_symbols), dtype=np.float32)
+        x[rows, 0, y] = 1.0
+        offset = n_symbols
+    if gap:
+        x[rows[:, None], np.arange(1, gap + 1)[None, :], noise + offset] = 1.0
+    return x, y
+
+
+def chance_accuracy(n_symbols: int = 4) -> float:
+    """Accuracy of guessing (or of always answering the same symbol): ``1 / n_symbols``."""
+    return 1.0 / n_symbols
+
+
+#: The models the sweep knows, by name. ``layer`` is a ``keras.layers`` class name; the
+#: other keys are optional initial biases. ``"LSTM"`` starts its forget gates at
+#: sigma(5) = 0.993 and its input gates at sigma(-3) = 0.05 (remember by default, write
+#: rarely); ``"LSTM (Keras default)"`` keeps Keras' b_f = 1, b_i = 0. Add your own entries.
+MODEL_SPECS: dict[str, dict] = {
+    "SimpleRNN": {"layer": "SimpleRNN"},
+    "GRU": {"layer": "GRU"},
+    "LSTM": {"layer": "LSTM", "forget_bias": 5.0, "input_bias": -3.0},
+    "LSTM (Keras default)": {"layer": "LSTM"},
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The training budget and task size, the same for every model of a sweep."""
+
+    n_symbols: int = 4
+    units: int = 32
+    batch_size: int = 128
+    max_steps: int = 400  # optimizer steps at most (each on a fresh batch)
+    eval_every: int = 50  # steps between validation checks
+    target_accuracy: float = 0.99  # stop early once validation accuracy reaches this
+    learning_rate: float = 1e-2
+    clipnorm: float = 1.0
+    n_val: int = 1000
+    n_test: int = 2000
+    jit_compile: bool = True
+
+    def __post_init__(self):
+        if self.max_steps < 1 or self.eval_every < 1 or self.batch_size < 1:
+            raise UsageError("max_steps, eval_every and batch_size must be positive")
+
+
+def _spec(name: str, specs: dict | None) -> dict:
+    table = {**MODEL_SPECS, **(specs or {})}
+    if name not in table:
+        raise UsageError(f"unknown model {name!r}; choose from {sorted(table)} or pass specs=")
+    return table[name]
+
+
+def build_model(
+    name: str,
+    n_features: int,
+    n_classes: int,
+    units: int = 32,
+    specs: dict | None = None,
+    steps: int | None = None,
+):
+    """A recurrent layer (by ``MODEL_SPECS`` name) followed by a softmax over the symbols.
+
+    The recurrent layer reads the whole sequence and passes only its last hidden state
+    h_T to the classifier, so everything about step 0 must survive the gap inside h_T.
+    """
+    import keras
+
+    spec = _spec(name, specs)
+    layer_cls = getattr(keras.layers, spec["layer"])
+    rnn = layer_cls(units, name="rnn")
+    model = keras.Sequential(
+        [keras.Input((steps, n_features)), rnn, keras.layers.Dense(n_classes, activation="softmax")],
+        name=name.replace(" ", "_").replace("(", "").replace(")", ""),
+    )
+    if "forget_bias" in spec or "input_bias" in spec:
+        if spec["layer"] != "LSTM":
+            raise UsageError("forget_bias / input_bias are only defined here for LSTM layers")
+        kernel, recurrent, bias = rnn.get_weights()
+        if "input_bias" in spec:
+            bias[:units] = spec["input_bias"]  # Keras order: i, f, c (= g), o
+        if "forget_bias" in spec:
+            bias[units : 2 * units] = spec["forget_bias"]
+        rnn.set_weights([kernel, recurrent, bias])
+    return model
+
+
+def train_one(
+    name: str,
+    gap: int,
+    seed: int,
+    config: TrainConfig = TrainConfig(),
+    specs: dict | None = None,
+    keep_model: bool = False,
+) -> dict:
+    """Train one model on the recall task with one gap and one seed.
+
+    Each optimizer step sees a fresh batch (the task generator never runs out), so there
+    is no overfitting to worry about: the budget is the number of steps. Every
+    ``eval_every`` steps the model is checked on a validation set and training stops once
+    it reaches ``target_accuracy``. The reported ``accuracy`` is on a separate test set.
+
+    Returns a dict: model, gap, seed, accuracy, chance, steps, seconds, history (list of
+    ``[step, validation accuracy]``) and, if ``keep_model``, the trained Keras model.
+    """
+    import keras
+
+    cfg = config
+    keras.utils.set_random_seed(seed)
+    x_val, y_val = recall_task(cfg.n_val, gap, cfg.n_symbols, seed=10_000 + seed)
+    x_test, y_test = recall_task(cfg.n_test, gap, cfg.n_symbols, seed=20_000 + seed)
+    model = build_model(name, x_val.shape[-1], cfg.n_symbols, cfg.units, specs)
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=cfg.jit_compile,
+    )
+    start = time.perf_counter()
+    steps, history = 0, []
+    chunk = 0
+    while steps < cfg.max_steps:
+        n_steps = min(cfg.eval_every, cfg.max_steps - steps)
+        x, y = recall_task(n_steps * cfg.batch_size, gap, cfg.n_symbols, seed=seed * 1_000_003 + chunk)
+        model.fit(x, y, batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0)
+        steps += n_steps
+        chunk += 1
+        val_acc = float(model.evaluate(x_val, y_val, batch_size=500, verbose=0)[1])
+        history.append([steps, val_acc])
+        if val_acc >= cfg.target_accuracy:
+            break
+    test_acc = float(model.evaluate(x_test, y_test, batch_size=500, verbose=0)[1])
+    row = {
+        "model": name,
+        "gap": int(gap),
+        "seed": int(seed),
+        "accuracy": test_acc,
+        "chance": chance_accuracy(cfg.n_symbols),
+        "steps": steps,
+        "seconds": time.perf_counter() - start,
+        "history": history,
+    }
+    if keep_model:
+        row["keras_model"] = model
+    return row
+
+
+def run_sweep(
+    models=("SimpleRNN", "GRU", "LSTM"),
+    gaps=(10, 30, 100),
+    seeds=(0, 1, 2),
+    config: TrainConfig = TrainConfig(),
+    specs: dict | None = None,
+    keep_models: bool = False,
+    verbose: bool = True,
+) -> list[dict]:
+    """Train every model on every gap with every seed; one call, one tidy list of rows.
+
+    Each row is what :func:`train_one` returns (``keras_model`` only if ``keep_models``).
+    Pass the rows to :func:`summarize` for mean and spread per (model, gap).
+    """
+    if not models or not gaps or not seeds:
+        raise UsageError("run_sweep needs at least one model, one gap and one seed")
+    for name in models:
+        _spec(name, specs)  # fail before training anything
+    rows = []
+    for gap in gaps:
+        for name in models:
+            for seed in seeds:
+                row = train_one(name, gap, seed, config, specs, keep_model=keep_models)
+                rows.append(row)
+                if verbose:
+                    print(
+                        f"T={gap:4d}  {name:22s} seed={seed}  accuracy={row['accuracy']:.3f}  "
+                        f"steps={row['steps']:4d}  {row['seconds']:5.1f}s",
+                        flush=True,
+                    )
+    return rows
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """Mean and spread of test accuracy per (model, gap), in the order first seen.
+
+    Each summary row: model, gap, n (seeds), mean, std (population, ddof=0), min, max,
+    accuracies (per seed), chance, seconds (total training time of the point).
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["model"], row["gap"]), []).append(row)
+    out = []
+    for (name, gap), group in groups.items():
+        acc = np.array([r["accuracy"] for r in group], dtype=np.float64)
+        out.append(
+            {
+                "model": name,
+                "gap": gap,
+                "n": int(acc.size),
+                "mean": float(acc.mean()),
+                "std": float(acc.std()),
+                "min": float(acc.min()),
+                "max": float(acc.max()),
+                "accuracies": [float(a) for a in acc],
+                "chance": float(group[0]["chance"]),
+                "seconds": float(sum(r["seconds"] for r in group)),
+            }
+        )
+    return out
+
+
+def accuracy_table(summary: list[dict]) -> str:
+    """A Markdown table: one line per model, one column per gap, "mean ± std (min-max)"."""
+    gaps = sorted({s["gap"] for s in summary})
+    names = list(dict.fromkeys(s["model"] for s in summary))
+    cell = {(s["model"], s["gap"]): s for s in summary}
+    n = max(s["n"] for s in summary)
+    lines = [
+        "| model | " + " | ".join(f"T = {g}" for g in gaps) + " |",
+        "|---|" + "---|" * len(gaps),
+    ]
+    for name in names:
+        parts = []
+        for g in gaps:
+            s = cell.get((name, g))
+            parts.append(
+                "" if s is None else f"{s['mean']:.3f} ± {s['std']:.3f} ({s['min']:.2f}-{s['max']:.2f})"
+            )
+        lines.append(f"| {name} | " + " | ".join(parts) + " |")
+    lines.append("")
+    lines.append(f"Test accuracy, mean ± standard deviation over {n} seeds (min-max in brackets).")
+    return "\n".join(lines)
+
+
+def config_dict(config: TrainConfig) -> dict:
+    """The config as a plain dict (for lt.record)."""
+    return asdict(config)
+
+
+def with_changes(config: TrainConfig, **changes) -> TrainConfig:
+    """A copy of ``config`` with some fields changed, e.g. ``with_changes(cfg, max_steps=100)``."""
+    return replace(config, **changes)

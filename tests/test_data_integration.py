@@ -1,0 +1,91 @@
+"""Integration tests: the real IMDB archive (the offline copy in ../shared/datasets).
+
+Skipped when the archive is absent. The archive is found through LSTM_TUTORIAL_DATA (as
+.ci/run sets it) or next to the checkout in ../shared/datasets. These tests load through
+the project's normal data folder on purpose: the first run reads the archive (seconds)
+and fills data/cache/, which CI and the notebooks then reuse.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_tutorial import data, paths
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_archive() -> Path | None:
+    candidates = []
+    if os.environ.get(paths.DATA_ENV):
+        env = Path(os.environ[paths.DATA_ENV])
+        candidates += [env, env / data.ARCHIVE_NAME]
+    candidates.append(REPO.parent / "shared" / "datasets" / data.ARCHIVE_NAME)
+    for candidate in candidates:
+        if candidate.is_file() and candidate.name.endswith(".tar.gz"):
+            return candidate
+    return None
+
+
+ARCHIVE = _shared_archive()
+needs_archive = pytest.mark.skipif(ARCHIVE is None, reason="real IMDB archive not found "
+                                   "(../shared/datasets/aclImdb_v1.tar.gz or $LSTM_TUTORIAL_DATA)")
+
+
+@pytest.fixture(scope="module")
+def splits():
+    """All three splits of the real archive, loaded once (from the cache after the first run)."""
+    return {split: data.load_imdb(split, source=ARCHIVE) for split in ("train", "test", "unsup")}
+
+
+@needs_archive
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_labelled_splits_are_complete_and_balanced(splits, split):
+    texts, labels = splits[split]
+    assert len(texts) == 25_000 and labels.shape == (25_000,) and labels.dtype == np.int64
+    assert int((labels == 1).sum()) == 12_500 and int((labels == 0).sum()) == 12_500
+    assert all(isinstance(t, str) and t.strip() for t in texts)
+    assert len(set(texts)) > 24_500  # a handful of duplicate reviews exist in the real data
+
+
+@needs_archive
+def test_unsup_split_has_50000_unlabelled_reviews(splits):
+    texts, labels = splits["unsup"]
+    assert len(texts) == 50_000 and set(labels.tolist()) == {-1}
+
+
+@needs_archive
+def test_train_and_test_are_different_reviews(splits):
+    train, test = set(splits["train"][0]), set(splits["test"][0])
+    assert len(train & test) < 200  # the data set has only a few reviews posted twice
+
+
+@needs_archive
+def test_real_text_looks_like_imdb(splits):
+    texts, _ = splits["train"]
+    lengths = np.array([len(t.split()) for t in texts])
+    assert 200 < lengths.mean() < 270  # ~234 whitespace words per review
+    assert sum("<br />" in t for t in texts) > 10_000  # raw HTML line breaks are kept
+
+
+@needs_archive
+def test_cached_load_is_fast(splits):
+    start = time.perf_counter()
+    texts, labels = data.load_imdb("train", source=ARCHIVE)
+    elapsed = time.perf_counter() - start
+    assert texts == splits["train"][0] and labels.tolist() == splits["train"][1].tolist()
+    assert elapsed < 2.0, f"loading 25,000 reviews from the cache took {elapsed:.2f} s"
+
+
+@needs_archive
+def test_the_offline_copy_is_not_mistaken_for_the_official_download():
+    # The shared copy drops the *.feat files, so its checksum differs from the official one;
+    # it must pass as a user-provided archive (structure and counts), never by checksum.
+    assert data._archive_fingerprint(ARCHIVE).startswith("archive-")
+    assert ARCHIVE.stat().st_size != 84_125_825

@@ -1,0 +1,128 @@
+"""Model builders: output shapes, parameter counts, masking, cuDNN eligibility, saving."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from lstm_tutorial import models  # noqa: E402
+from lstm_tutorial.errors import UsageError  # noqa: E402
+
+SMALL = dict(vocab_size=50, embedding_dim=8, units=4, dropout=0.0)
+
+
+@pytest.fixture(scope="module", params=models.ARCHITECTURES)
+def built(request):
+    keras.utils.set_random_seed(0)
+    return request.param, models.build_classifier(request.param, **SMALL)
+
+
+def test_output_shape_is_one_probability_per_review(built):
+    kind, model = built
+    x = np.array([[3, 4, 5, 0, 0], [6, 7, 8, 9, 2]], dtype="int32")
+    p = np.asarray(model(x, training=False))
+    assert p.shape == (2, 1)
+    assert np.all((p > 0) & (p < 1))
+    # any sequence length: the input is (batch, None)
+    assert np.asarray(model(x[:, :3], training=False)).shape == (2, 1)
+
+
+def test_parameter_count_matches_the_formula(built):
+    kind, model = built
+    expected = models.expected_param_count(kind, SMALL["vocab_size"], SMALL["embedding_dim"], SMALL["units"])
+    assert model.count_params() == expected
+
+
+def test_parameter_counts_at_default_sizes():
+    # Embedding 20,000 x 128 = 2,560,000; LSTM 4(128*64 + 64*64 + 64) = 49,408; x2 for
+    # the bidirectional one; head 2 * 128 + 1.
+    assert models.expected_param_count("bilstm", 20000) == 2_560_000 + 2 * 49_408 + 257
+    assert models.expected_param_count("rnn", 20000) == 2_560_000 + (128 * 64 + 64 * 64 + 64) + 129
+    assert models.expected_param_count("gru", 20000) == 2_560_000 + 3 * (128 * 64 + 64 * 64 + 128) + 129
+
+
+def test_padding_does_not_change_the_prediction(built):
+    """With the mask, extra padding on the right is invisible to every model."""
+    kind, model = built
+    short = np.array([[3, 4, 5, 6]], dtype="int32")
+    padded = np.array([[3, 4, 5, 6, 0, 0, 0, 0, 0, 0]], dtype="int32")
+    a = np.asarray(model(short, training=False))
+    b = np.asarray(model(padded, training=False))
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_real_tokens_do_change_the_prediction(built):
+    """The check above must be able to fail: a non-zero id is not padding."""
+    kind, model = built
+    a = np.asarray(model(np.array([[3, 4, 5, 6, 0, 0]], dtype="int32"), training=False))
+    b = np.asarray(model(np.array([[3, 4, 5, 6, 7, 8]], dtype="int32"), training=False))
+    assert not np.allclose(a, b, atol=1e-7)
+
+
+def test_the_mask_reaches_the_recurrent_layer(built):
+    kind, model = built
+    emb = model.get_layer("embedding")
+    assert emb.mask_zero
+    ids = keras.ops.convert_to_tensor(np.array([[3, 0]], dtype="int32"))
+    mask = np.asarray(emb.compute_mask(ids))
+    assert mask.tolist() == [[True, False]]
+    assert model.get_layer("embedding_dropout").supports_masking
+
+
+def test_masked_max_pooling_ignores_padded_steps():
+    layer = models.MaskedGlobalMaxPooling1D()
+    x = np.array([[[0.1, -0.5], [0.2, -0.4], [0.9, 0.9]]], dtype="float32")  # the last step is padding
+    mask = np.array([[True, True, False]])
+    out = np.asarray(layer(x, mask=mask))
+    np.testing.assert_allclose(out, [[0.2, -0.4]])
+    np.testing.assert_allclose(np.asarray(layer(x)), [[0.9, 0.9]])  # without a mask: plain max
+    # a row with no real step gives zeros, not the sentinel
+    np.testing.assert_allclose(np.asarray(layer(x, mask=np.zeros((1, 3), bool))), [[0.0, 0.0]])
+
+
+def test_layers_are_cudnn_eligible_except_simple_rnn():
+    for kind in ("lstm", "gru", "bilstm"):
+        report = models.cudnn_eligibility(models.build_classifier(kind, compile=False, **SMALL))
+        assert report and all(ok for _, ok, _ in report), report
+    report = models.cudnn_eligibility(models.build_classifier("rnn", compile=False, **SMALL))
+    assert report and not any(ok for _, ok, _ in report)
+
+
+def test_cudnn_check_detects_a_non_default_setting():
+    ids = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(10, 4, mask_zero=True)(ids)
+    x = keras.layers.LSTM(3, recurrent_dropout=0.2)(x)
+    report = models.cudnn_eligibility(keras.Model(ids, x))
+    assert report == [(report[0][0], False, "recurrent_dropout > 0")]
+
+
+def test_bidirectional_concatenates_both_directions():
+    model = models.build_classifier("bilstm", compile=False, **SMALL)
+    assert model.get_layer("bilstm").output.shape[-1] == 2 * SMALL["units"]
+    assert model.get_layer("max_and_mean_over_time").output.shape[-1] == 4 * SMALL["units"]
+
+
+def test_unknown_model_and_setting_are_usage_errors():
+    with pytest.raises(UsageError, match="choose one of"):
+        models.build_classifier("transformer")
+    with pytest.raises(UsageError, match="unknown model setting"):
+        models.build_classifier("lstm", hidden=3)
+
+
+def test_keras_reference_recipe_shape_and_size():
+    model = models.build_keras_reference(vocab_size=20000, compile=False)
+    # 20,000*128 + 2*4*(128*64+64*64+64) + 2*4*(128*64+64*64+64) + 129
+    assert model.count_params() == 2_560_000 + 2 * 98_816 + 129
+    assert np.asarray(model(np.ones((2, 7), "int32"))).shape == (2, 1)
+
+
+def test_saved_model_reloads_with_identical_predictions(tmp_path):
+    model = models.build_classifier("bilstm", **SMALL)
+    x = np.array([[3, 4, 5, 0], [9, 8, 0, 0]], dtype="int32")
+    before = np.asarray(model(x, training=False))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    models.register_custom_objects()
+    again = keras.models.load_model(path)
+    np.testing.assert_array_equal(np.asarray(again(x, training=False)), before)

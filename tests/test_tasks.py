@@ -1,0 +1,91 @@
+"""Tests for lstm_tutorial.tasks: the recall task's layout and the experiment runner."""
+import numpy as np
+import pytest
+
+from lstm_tutorial import tasks
+from lstm_tutorial.errors import UsageError
+
+
+def test_recall_task_shapes_dtypes_and_layout():
+    x, y = tasks.recall_task(40, gap=9, n_symbols=4, seed=0)
+    assert x.shape == (40, 10, 5) and x.dtype == np.float32
+    assert y.shape == (40,) and y.dtype == np.int64
+    np.testing.assert_array_equal(x.sum(axis=2), np.broadcast_to(1 + (np.arange(10) == 0), (40, 10)))  # one-hot (+ flag)
+    np.testing.assert_array_equal(x[:, 0, 4], 1.0)  # flag on at step 0 only
+    np.testing.assert_array_equal(x[:, 1:, 4], 0.0)
+    np.testing.assert_array_equal(x[:, 0, :4].argmax(axis=1), y)  # the label is the flagged symbol
+
+
+def test_recall_task_labels_are_balanced_and_distractors_uninformative():
+    x, y = tasks.recall_task(4003, gap=50, n_symbols=4, seed=1)
+    counts = np.bincount(y, minlength=4)
+    assert counts.max() - counts.min() <= 1
+    # distractors are uniform over the same alphabet, whatever the label
+    freq = x[:, 1:, :4].mean(axis=(0, 1))
+    np.testing.assert_allclose(freq, 0.25, atol=0.01)
+    for k in range(4):
+        np.testing.assert_allclose(x[y == k, 1:, :4].mean(axis=(0, 1)), 0.25, atol=0.02)
+
+
+def test_recall_task_is_reproducible_and_seed_dependent():
+    a = tasks.recall_task(8, 5, seed=3)
+    b = tasks.recall_task(8, 5, seed=3)
+    c = tasks.recall_task(8, 5, seed=4)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_separate_distractors_use_their_own_features():
+    x, y = tasks.recall_task(16, gap=6, n_symbols=3, seed=0, distractors="separate")
+    assert x.shape == (16, 7, 6)
+    np.testing.assert_array_equal(x[:, 0, :3].argmax(axis=1), y)
+    np.testing.assert_array_equal(x[:, 1:, :3], 0.0)
+    np.testing.assert_array_equal(x[:, 1:, 3:].sum(axis=2), 1.0)
+
+
+def test_recall_task_rejects_bad_arguments():
+    with pytest.raises(UsageError):
+        tasks.recall_task(0, 5)
+    with pytest.raises(UsageError):
+        tasks.recall_task(5, 5, n_symbols=1)
+    with pytest.raises(UsageError, match="distractors"):
+        tasks.recall_task(5, 5, distractors="gaussian")
+    assert tasks.chance_accuracy(4) == 0.25
+
+
+def test_build_model_sets_lstm_biases():
+    pytest.importorskip("keras")
+    model = tasks.build_model("LSTM", n_features=5, n_classes=4, units=3)
+    bias = model.get_layer("rnn").get_weights()[2]
+    np.testing.assert_allclose(bias[:3], -3.0)  # input gate
+    np.testing.assert_allclose(bias[3:6], 5.0)  # forget gate
+    np.testing.assert_allclose(bias[6:], 0.0)
+    default = tasks.build_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+    np.testing.assert_allclose(default[3:6], 1.0)
+    with pytest.raises(UsageError, match="unknown model"):
+        tasks.build_model("Transformer", 5, 4)
+
+
+def test_tiny_sweep_and_summary():
+    pytest.importorskip("keras")
+    cfg = tasks.TrainConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
+                            jit_compile=False)
+    rows = tasks.run_sweep(models=("SimpleRNN", "LSTM"), gaps=(3,), seeds=(0, 1), config=cfg,
+                           verbose=False, keep_models=True)
+    assert len(rows) == 4
+    for row in rows:
+        assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.25
+        assert row["steps"] in (2, 4) and row["history"][-1][0] == row["steps"]
+        assert row["keras_model"].output_shape == (None, 4)
+    summary = tasks.summarize(rows)
+    assert [(s["model"], s["gap"], s["n"]) for s in summary] == [("SimpleRNN", 3, 2), ("LSTM", 3, 2)]
+    s = summary[0]
+    assert s["mean"] == pytest.approx(np.mean(s["accuracies"]))
+    assert s["min"] <= s["mean"] <= s["max"]
+    table = tasks.accuracy_table(summary)
+    assert "| SimpleRNN |" in table and "T = 3" in table
+
+
+def test_run_sweep_rejects_unknown_model_before_training():
+    with pytest.raises(UsageError, match="unknown model"):
+        tasks.run_sweep(models=("LSTM", "nope"), gaps=(3,), seeds=(0,))

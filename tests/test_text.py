@@ -1,0 +1,363 @@
+"""Tests for lstm_tutorial.text: cleaning, tokens, stopwords, vocabulary, cache."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_tutorial import errors, text
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_NLTK = ROOT.parent / "shared" / "nltk_data"
+SHARED_IMDB = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def nltk_data(monkeypatch):
+    """Stopwords from ../shared/nltk_data (or an NLTK_DATA the user already set)."""
+    if SHARED_NLTK.is_dir():
+        monkeypatch.setenv("NLTK_DATA", str(SHARED_NLTK))
+    monkeypatch.setattr(text, "_raw_stopwords", None)
+    try:
+        text.english_stopwords(raw=True)
+    except errors.DataUnavailableError:
+        pytest.skip("NLTK stopwords corpus not available (set NLTK_DATA)")
+
+
+# -- cleaning -------------------------------------------------------------------------
+
+def test_clean_removes_html_entities_urls_and_case():
+    raw = "A GREAT Film!<br /><br />See https://www.imdb.com/title/tt01 or www.x.org &amp; enjoy."
+    assert text.clean(raw) == "a great film! see or & enjoy."
+
+
+def test_clean_keeps_words_apart_and_normalises_whitespace():
+    assert text.clean("good.<br/>Bad\t\n  ugly\u00a0end") == "good. bad ugly end"
+    assert text.clean("") == ""
+
+
+def test_clean_unescapes_after_removing_tags_and_normalises_quotes():
+    # an escaped "<3" is text, not a tag; typographic apostrophes become ASCII
+    assert text.clean("I &lt;3 it. Don\u2019t") == "i <3 it. don't"
+
+
+def test_clean_rejects_non_strings():
+    with pytest.raises(errors.UsageError):
+        text.clean(None)
+
+
+# -- tokenization ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("i don't like it", ["i", "do", "n't", "like", "it"]),
+    ("it's bad, isn't it?", ["it", "'s", "bad", ",", "is", "n't", "it", "?"]),
+    ("can't won't cannot", ["ca", "n't", "wo", "n't", "can", "not"]),
+    ("you're i'm we've they'll he'd", ["you", "'re", "i", "'m", "we", "'ve", "they", "'ll", "he", "'d"]),
+    ("well-made... 7/10!", ["well-made", "...", "7", "/", "10", "!"]),
+    ("the 'best' film", ["the", "'", "best", "'", "film"]),
+])
+def test_tokenize_contractions_and_punctuation(sentence, expected):
+    assert text.tokenize(sentence) == expected
+
+
+def test_tokenize_matches_nltk_treebank_on_words_and_contractions():
+    from nltk.tokenize import TreebankWordTokenizer
+
+    sentence = "i do n't think it 's a well-made film , and i wo n't see it again ."
+    raw = sentence.replace(" n't", "n't").replace(" 's", "'s")
+    assert text.tokenize(raw) == TreebankWordTokenizer().tokenize(raw) == sentence.split()
+
+
+def test_tokenize_handles_uncleaned_upper_case_and_curly_apostrophes():
+    assert text.tokenize("DON'T Cannot") == ["DO", "N'T", "Can", "not"]
+    assert text.tokenize("don\u2019t") == ["do", "n't"]
+
+
+def test_review_tokenizer_is_an_nltk_tokenizer():
+    from nltk.tokenize.api import TokenizerI
+
+    tok = text.ReviewTokenizer()
+    assert isinstance(tok, TokenizerI)
+    assert tok.tokenize_sents(["a b", "don't"]) == [["a", "b"], ["do", "n't"]]
+
+
+def test_preprocess_cleans_and_tokenizes_each_text():
+    out = text.preprocess(["It's <b>GOOD</b>!", "Not bad"])
+    assert out == [["it", "'s", "good", "!"], ["not", "bad"]]
+    with pytest.raises(errors.UsageError):
+        text.preprocess("one string")
+
+
+# -- stopwords --------------------------------------------------------------------------
+
+def test_english_stopwords_from_nltk_data(nltk_data):
+    raw = text.english_stopwords(raw=True)
+    assert {"the", "not", "no", "nor", "don't"} <= raw
+    assert "n't" not in raw
+    ours = text.english_stopwords()
+    assert raw <= ours and {"n't", "'s", "'re"} <= ours
+    assert "could" not in ours  # a piece of "couldn't" that NLTK's list does not hold
+
+
+def test_remove_stopwords_removes_negations(nltk_data):
+    tokens = text.tokenize(text.clean("Not good at all. I don't like it"))
+    assert text.remove_stopwords(tokens) == ["good", ".", "like"]
+
+
+def test_keep_negations_keeps_not_and_nt(nltk_data):
+    tokens = text.tokenize(text.clean("Not good at all. I don't like it"))
+    keep = text.english_stopwords(keep_negations=True)
+    assert text.remove_stopwords(tokens, keep) == ["not", "good", ".", "n't", "like"]
+
+
+def test_negations_removed_reports_the_lists_negations(nltk_data):
+    removed = text.negations_removed()
+    assert {"not", "no", "nor", "n't", "don't", "didn't"} <= set(removed)
+    assert removed == sorted(removed)
+    assert text.negations_removed({"the", "not"}) == ["not"]
+
+
+def test_remove_stopwords_with_custom_list():
+    assert text.remove_stopwords(["a", "good", "film"], ["a", "film"]) == ["good"]
+
+
+def test_preprocess_with_stopword_removal(nltk_data):
+    assert text.preprocess(["The film was not good"], remove_stopwords=True) == [["film", "good"]]
+
+
+def test_missing_stopwords_tries_download_once_then_explains(monkeypatch, tmp_path):
+    import nltk
+
+    monkeypatch.delenv("NLTK_DATA", raising=False)
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    monkeypatch.setattr(text, "_raw_stopwords", None)
+    monkeypatch.setattr(text, "_download_attempted", False)
+    calls = []
+
+    def failing_download(*args, **kwargs):
+        calls.append(args)
+        raise OSError("offline")
+
+    monkeypatch.setattr(nltk, "download", failing_download)
+    for _ in range(2):
+        with pytest.raises(errors.DataUnavailableError) as info:
+            text.english_stopwords()
+        message = str(info.value)
+        assert "python -m nltk.downloader stopwords" in message and "NLTK_DATA" in message
+    assert len(calls) == 1  # tried once per process, not on every call
+
+
+def test_hanging_download_is_abandoned(monkeypatch, tmp_path):
+    import threading
+
+    import nltk
+
+    release = threading.Event()
+    monkeypatch.delenv("NLTK_DATA", raising=False)
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    monkeypatch.setattr(text, "_raw_stopwords", None)
+    monkeypatch.setattr(text, "_download_attempted", False)
+    monkeypatch.setattr(text, "DOWNLOAD_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(nltk, "download", lambda *a, **k: release.wait(30))
+    try:
+        with pytest.raises(errors.DataUnavailableError):
+            text.english_stopwords()
+    finally:
+        release.set()
+
+
+def test_nltk_data_set_after_import_is_honoured(monkeypatch):
+    import nltk
+
+    if not SHARED_NLTK.is_dir():
+        pytest.skip("../shared/nltk_data not present")
+    monkeypatch.setattr(nltk.data, "path", [])
+    monkeypatch.setattr(text, "_raw_stopwords", None)
+    monkeypatch.setattr(text, "_download_attempted", True)  # no download: must come from NLTK_DATA
+    monkeypatch.setenv("NLTK_DATA", str(SHARED_NLTK))
+    assert "not" in text.english_stopwords()
+
+
+# -- lengths ----------------------------------------------------------------------------
+
+def test_length_helpers():
+    lists = [["a"] * n for n in (1, 2, 3, 4, 10)]
+    assert text.lengths(lists).tolist() == [1, 2, 3, 4, 10]
+    assert text.length_percentile(lists, 100) == 10
+    assert text.length_percentile(lists, 50) == 3
+    assert text.truncation_share(lists, 3) == pytest.approx(0.4)
+    with pytest.raises(errors.UsageError):
+        text.length_percentile(lists, 101)
+
+
+# -- vocabulary -------------------------------------------------------------------------
+
+TRAIN = [["good", "film", "good"], ["bad", "film", "good"], ["rare", "bad", "film"], ["film"]]
+# counts: film 4, good 3, bad 2, rare 1
+
+
+def test_fit_orders_by_frequency_and_reserves_pad_and_oov():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=1)
+    assert vocab.tokens == ["", "[UNK]", "film", "good", "bad", "rare"]
+    assert vocab.size == len(vocab) == 6
+    assert vocab.token_to_id("") == 0 and vocab.token_to_id("unseen") == 1
+
+
+def test_fit_min_count_drops_rare_tokens():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
+    assert vocab.tokens == ["", "[UNK]", "film", "good", "bad"]
+    assert "rare" not in vocab and "film" in vocab
+
+
+def test_fit_max_tokens_counts_pad_and_oov():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=4, min_count=1)
+    assert vocab.tokens == ["", "[UNK]", "film", "good"]
+
+
+def test_fit_breaks_ties_alphabetically():
+    vocab = text.Vocabulary.fit([["b", "a", "c"]], max_tokens=4, min_count=1)
+    assert vocab.tokens == ["", "[UNK]", "a", "b"]
+
+
+def test_fit_rejects_bad_arguments():
+    with pytest.raises(errors.UsageError):
+        text.Vocabulary.fit(TRAIN, max_tokens=2)
+    with pytest.raises(errors.UsageError):
+        text.Vocabulary.fit(TRAIN, min_count=0)
+    with pytest.raises(errors.UsageError):
+        text.Vocabulary.fit(["a", "flat", "list"])
+
+
+def test_encode_pads_right_and_truncates_post_or_pre():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=1)  # film 2 good 3 bad 4 rare 5
+    lists = [["good", "film"], ["film", "good", "bad", "rare"], []]
+    post = vocab.encode(lists, length=3)
+    assert post.dtype == np.int32 and post.shape == (3, 3)
+    assert post.tolist() == [[3, 2, 0], [2, 3, 4], [0, 0, 0]]
+    pre = vocab.encode(lists, length=3, truncating="pre")
+    assert pre.tolist() == [[3, 2, 0], [3, 4, 5], [0, 0, 0]]
+    with pytest.raises(errors.UsageError):
+        vocab.encode(lists, length=3, truncating="middle")
+    with pytest.raises(errors.UsageError):
+        vocab.encode(lists, length=0)
+
+
+def test_encode_maps_unknown_tokens_to_oov():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
+    ids = vocab.encode([["rare", "film", "never-seen"]], length=4)
+    assert ids.tolist() == [[1, 2, 1, 0]]
+    assert vocab.decode(ids[0]) == ["[UNK]", "film", "[UNK]"]
+
+
+def test_decode_round_trip_drops_padding():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=1)
+    lists = [["good", "film"], ["bad", "rare", "film"]]
+    ids = vocab.encode(lists, length=5)
+    assert vocab.decode(ids) == lists
+    assert vocab.decode(ids[1]) == lists[1]
+    with pytest.raises(errors.UsageError):
+        vocab.decode([99])
+
+
+def test_coverage_counts_in_vocabulary_tokens():
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
+    assert vocab.coverage([["film", "rare", "x", "good"]]) == pytest.approx(0.5)
+    assert vocab.coverage([]) == 0.0
+
+
+def test_save_load_round_trip_gives_identical_encodings(tmp_path):
+    train = text.preprocess(["A good film, a GOOD cast.", "Bad film; didn't like it.", "good good bad"])
+    vocab = text.Vocabulary.fit(train, max_tokens=8, min_count=1)
+    path = vocab.save(tmp_path / "model_dir" / "vocab.json")
+    assert json.loads(path.read_text())["tokens"][:2] == ["", "[UNK]"]
+    loaded = text.Vocabulary.load(path)
+    assert loaded.tokens == vocab.tokens and loaded.size == vocab.size
+    test = text.preprocess(["An unseen good film", "didn't like the cast"])
+    for trunc in ("post", "pre"):
+        np.testing.assert_array_equal(loaded.encode(test, 3, trunc), vocab.encode(test, 3, trunc))
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_load_rejects_missing_and_foreign_files(tmp_path):
+    with pytest.raises(errors.UsageError):
+        text.Vocabulary.load(tmp_path / "nope.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    with pytest.raises(errors.CorruptDataError):
+        text.Vocabulary.load(bad)
+
+
+def test_as_layer_is_a_stringlookup_with_the_same_ids():
+    keras = pytest.importorskip("keras")
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
+    layer = vocab.as_layer()
+    assert isinstance(layer, keras.layers.StringLookup)
+    assert layer.get_vocabulary() == vocab.tokens
+    tokens = ["film", "rare", "good", "bad", ""]
+    ids = np.asarray(layer(np.array(tokens)))
+    expected = vocab.encode([tokens[:4]], length=5)[0]  # "" is padding: 0 either way
+    assert ids.tolist() == expected.tolist()
+
+
+# -- token cache ------------------------------------------------------------------------
+
+def test_token_cache_round_trip_is_atomic(tmp_path):
+    lists = [["a", "b", "a"], [], ["c", "\u00e9t\u00e9", "'s"]]
+    path = tmp_path / "c" / "tokens.npz"
+    text._save_token_cache(path, lists, np.array([1, 0, 1]))
+    assert [p.name for p in path.parent.iterdir()] == ["tokens.npz"]
+    back, labels = text._load_token_cache(path)
+    assert back == lists and labels.tolist() == [1, 0, 1]
+    assert back[0][0] is back[0][2]  # one str object per distinct token
+    path.write_bytes(path.read_bytes()[:50])
+    with pytest.raises(errors.CorruptDataError):
+        text._load_token_cache(path)
+
+
+def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
+    import types
+
+    calls = []
+
+    def fake_load_imdb(split="train", source=None):
+        calls.append(split)
+        return [f"A {split} review, not bad!", "Good<br />film"], np.array([1, 0])
+
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", types.SimpleNamespace(load_imdb=fake_load_imdb))
+    first, y = text.preprocess_imdb("test")
+    again, y2 = text.preprocess_imdb("test")
+    assert first == again == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
+    assert y.tolist() == y2.tolist() == [1, 0] and calls == ["test"]
+    cached = list((tmp_path / "cache").glob("tokens-test-all-v*.npz"))
+    assert len(cached) == 1 and text.TEXT_VERSION in cached[0].name
+    text.preprocess_imdb("test", refresh=True)
+    assert calls == ["test", "test"]
+    with pytest.raises(errors.UsageError):
+        text.preprocess_imdb("validation")
+
+
+def test_import_is_cheap():
+    code = "import sys, lstm_tutorial.text; print(any(m in sys.modules for m in ('nltk', 'keras', 'tensorflow')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- real data (optional) -------------------------------------------------------------
+
+@pytest.mark.integration
+def test_preprocess_imdb_on_the_real_archive(monkeypatch, tmp_path):
+    if not (SHARED_IMDB / "aclImdb_v1.tar.gz").is_file() and not os.environ.get("LSTM_TUTORIAL_DATA"):
+        pytest.skip("IMDB archive not present in ../shared/datasets")
+    pytest.importorskip("lstm_tutorial.data")
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", os.environ.get("LSTM_TUTORIAL_DATA", str(SHARED_IMDB)))
+    tokens, labels = text.preprocess_imdb("test")
+    assert len(tokens) == len(labels) == 25000 and labels.sum() == 12500
+    assert all(tokens[:100])
+    vocab = text.Vocabulary.fit(tokens[:5000], max_tokens=5000, min_count=2)
+    assert vocab.coverage(tokens[5000:6000]) > 0.8
