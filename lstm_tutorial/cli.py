@@ -31,29 +31,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- doctor
-def _stopwords_status() -> str:
-    """Where NLTK's English stopwords would load from, without downloading anything."""
-    import nltk
-
-    try:
-        location = nltk.data.find("corpora/stopwords")
-    except LookupError:
-        return ("missing; notebooks that remove stopwords will try one download, or run "
-                "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
-    return f"available ({location})"
-
-
 def _cmd_doctor(args) -> int:
-    from . import data, runtime
+    from . import data, runtime, text
 
     env = runtime.environment()
-    print(env.summary().replace(f"seed: {env.seed}\n", "").replace(f"\nseed: {env.seed}", ""))
+    # The summary without its last two lines (mode and seed): mode is printed last, with advice.
+    print("\n".join(env.summary().splitlines()[:-2]))
     if env.gpus:
         print("gpu: found; TensorFlow uses it automatically (memory growth enabled)")
     else:
         print("gpu: none found; TensorFlow runs on the CPU")
     print(f"imdb data: {data.describe_sources()}")
-    print(f"nltk stopwords: {_stopwords_status()}")
+    print(f"nltk stopwords: {text.describe_stopwords()}")
     print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
     return 0
 
@@ -63,9 +52,13 @@ def _cmd_data(args) -> int:
     from . import data
 
     info = data.prepare(source=args.source)
-    print(f"imdb data: {info['location']}")
+    print(f"imdb data: {info['location']} ({info['origin']})")
     for split, count in info["counts"].items():
-        print(f"  {split}: {count:,} reviews")
+        positives = info.get("positive", {}).get(split)
+        balance = f", {positives:,} positive" if positives is not None else ""
+        print(f"  {split}: {count:,} reviews{balance}")
+    if info.get("note"):
+        print(f"note: {info['note']}")
     return 0
 
 
@@ -89,6 +82,10 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--model", choices=["rnn", "lstm", "gru", "bilstm"], default="bilstm")
     p.add_argument("--epochs", type=int, default=None, help="maximum epochs (early stopping may stop sooner)")
     p.add_argument("--out", default=None, help="output folder (default: models/<model>)")
+    p.add_argument("--length", type=int, default=None, help="tokens kept per review (default: 400)")
+    p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV")
+    p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
+    p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("predict", help="label raw reviews with a saved model")

@@ -77,6 +77,9 @@ class GatedLSTMCell(keras.layers.Layer):
         self.peephole_initializer = keras.initializers.get(peephole_initializer)
         # What keras.layers.RNN needs to know: two states (h, c) and the output size.
         self.state_size = [self.units, self.units]
+        # Weights stacked side by side for the fused products; GatedLSTM sets this once per
+        # call so that the stacking is not repeated at every time step (see stacked_weights).
+        self._stacked = None
         self.output_size = self.units * (len(TRACE_NAMES) if self.return_gates else 1)
 
     # ------------------------------------------------------------------ weights
@@ -100,6 +103,13 @@ class GatedLSTMCell(keras.layers.Layer):
     def gate_weights(self, kind: str) -> list:
         """The four per-gate variables of one kind (``"W"``, ``"U"`` or ``"b"``) in order f, i, g, o."""
         return [getattr(self, f"{kind}_{k}") for k in GATES]
+
+    def stacked_weights(self) -> tuple:
+        """``[W_f W_i W_g W_o]`` (input_dim, 4u), ``[U_f U_i U_g U_o]`` (u, 4u) and the biases (4u,)."""
+        W = ops.concatenate(self.gate_weights("W"), axis=1)
+        U = ops.concatenate(self.gate_weights("U"), axis=1)
+        b = ops.concatenate(self.gate_weights("b"), axis=0) if self.use_bias else None
+        return W, U, b
 
     # ------------------------------------------------------------------ one step
     def call(self, inputs, states, training=False):
@@ -137,11 +147,10 @@ class GatedLSTMCell(keras.layers.Layer):
 
     def _preactivations_fused(self, x, h_prev):
         """The same numbers with two products: [W_f W_i W_g W_o] and [U_f U_i U_g U_o]."""
-        W = ops.concatenate(self.gate_weights("W"), axis=1)  # (input_dim, 4 units)
-        U = ops.concatenate(self.gate_weights("U"), axis=1)  # (units, 4 units)
+        W, U, b = self._stacked or self.stacked_weights()  # (input_dim, 4u), (u, 4u), (4u,)
         z = ops.matmul(x, W) + ops.matmul(h_prev, U)
-        if self.use_bias:
-            z = z + ops.concatenate(self.gate_weights("b"), axis=0)
+        if b is not None:
+            z = z + b
         return dict(zip(GATES, ops.split(z, 4, axis=-1)))
 
     def get_config(self):
@@ -194,6 +203,16 @@ class GatedLSTM(keras.layers.RNN):
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         return super().call(sequences, mask=mask, training=training, initial_state=initial_state)
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # Stack the per-gate weights once for the whole sequence instead of at every step:
+        # the loop then does exactly what keras.layers.LSTM does, two products per step.
+        if self.cell.fused:
+            self.cell._stacked = self.cell.stacked_weights()
+        try:
+            return super().inner_loop(sequences, initial_state, mask, training=training)
+        finally:
+            self.cell._stacked = None
 
     def get_config(self):
         config = super().get_config()

@@ -203,3 +203,192 @@ def accuracy_bars(names, accuracies, references: dict | None = None, title: str 
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# --- Notebook 01: gradients ---------------------------------------------------------------
+
+def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
+    """Left: the product ``a**T`` in float32 against T (log scale), with float32's range.
+    Right: sigmoid and tanh and their derivatives (at most 0.25 and 1).
+
+    The exact a**T is rounded to float32; where it leaves the range it becomes 0 or inf
+    and is not drawn.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    steps = np.arange(0, max_steps + 1)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    info = np.finfo(np.float32)
+    for a in factors:
+        with np.errstate(over="ignore", under="ignore"):
+            # the exact value a**T (float64 has room) rounded to the nearest float32
+            prod = (float(a) ** steps.astype(np.float64)).astype(np.float32).astype(np.float64)
+        ok = np.isfinite(prod) & (prod > 0)
+        ax.plot(steps[ok], prod[ok], label=f"{a:g}^T (float32)")
+    ax.axhline(float(info.max), color="grey", ls="--", lw=1)
+    ax.axhline(float(info.tiny), color="grey", ls=":", lw=1)
+    ax.axhline(float(info.smallest_subnormal), color="grey", ls="-.", lw=1)
+    ax.text(0, float(info.max) * 3, "largest float32", fontsize=8, va="bottom")
+    ax.text(0, float(info.tiny) * 3, "smallest normal float32", fontsize=8, va="bottom")
+    ax.text(0, float(info.smallest_subnormal) * 3, "smallest subnormal", fontsize=8, va="bottom")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of factors T")
+    ax.set_ylabel("product")
+    ax.set_title("A product of T equal factors")
+    ax.legend(loc="center right", fontsize=8)
+
+    z = np.linspace(-6, 6, 401)
+    sig = 1 / (1 + np.exp(-z))
+    bx.plot(z, sig, color="C0", label="sigma(z)")
+    bx.plot(z, sig * (1 - sig), color="C0", ls="--", label="sigma'(z), max 0.25")
+    bx.plot(z, np.tanh(z), color="C3", label="tanh(z)")
+    bx.plot(z, 1 - np.tanh(z) ** 2, color="C3", ls="--", label="tanh'(z), max 1")
+    bx.axhline(0, color="black", lw=0.5)
+    bx.set_xlabel("z")
+    bx.set_title("Activations and their derivatives")
+    bx.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bool = True):
+    """Per-step gradient norms on a log scale, one line per entry of ``curves``.
+
+    ``curves`` maps a label to an array ``norms`` (from ``gradients.gradient_norms``).
+    With ``normalize`` each curve is divided by its last step's norm, so every line ends at
+    1 and its value at step 0 is the first/last ratio. Exact zeros (float32 underflow) are
+    left out of the line and marked at the bottom with an x.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+    else:
+        fig = ax.figure
+    floor = None
+    for i, (label, norms) in enumerate(curves.items()):
+        norms = np.asarray(norms, dtype=np.float64)
+        if normalize and norms[-1] > 0:
+            norms = norms / norms[-1]
+        steps = np.arange(norms.size)
+        ok = norms > 0
+        ax.plot(steps[ok], norms[ok], label=label, color=f"C{i}")
+        if (~ok).any():
+            low = norms[ok].min() if ok.any() else 1e-30
+            floor = low if floor is None else min(floor, low)
+            ax.plot(steps[~ok], np.full((~ok).sum(), low), "x", color=f"C{i}", ms=3)
+    ax.set_yscale("log")
+    ax.set_xlabel("time step t (the output is read after the last step)")
+    ax.set_ylabel("||d output / d x_t||" + (" / last step's" if normalize else ""))
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def gradient_norms_init_vs_trained(at_init: dict, trained: dict, title_init: str = "at initialisation",
+                                   title_trained: str = "after training"):
+    """Two :func:`gradient_norms_by_step` panels side by side, sharing the y axis."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    gradient_norms_by_step(at_init, title_init, ax=axes[0])
+    gradient_norms_by_step(trained, title_trained, ax=axes[1])
+    fig.tight_layout()
+    return fig
+
+
+def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
+    """What a trained LSTM does with its gates on the recall task.
+
+    Left: histogram of the forget-gate values f_t over all units and distractor steps
+    (steps 1..T). Right: the input gate i_t per step, averaged over sequences, for the
+    ``n_units`` units whose input gate opens most at step 0 compared with the distractor
+    steps, and (dashed) the average over all units.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    f = np.asarray(gates["f"])
+    i = np.asarray(gates["i"]).mean(axis=0)  # (T, units)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6))
+    ax.hist(f[:, 1:].ravel(), bins=np.linspace(0, 1, 51), color="C2")
+    ax.set_yscale("log")
+    ax.set_xlabel("forget gate f_t on distractor steps")
+    ax.set_ylabel("count (units x steps x sequences)")
+    ax.set_title("Forget-gate values the trained LSTM uses")
+    opening = i[0] - i[1:].mean(axis=0)
+    steps = np.arange(i.shape[0])
+    for k, unit in enumerate(np.argsort(opening)[::-1][:n_units]):
+        bx.plot(steps, i[:, unit], color=f"C{k}", lw=1, label=f"unit {unit}")
+    bx.plot(steps, i.mean(axis=1), color="black", ls="--", lw=1, label="mean of all units")
+    bx.set_ylim(0, 1)
+    bx.set_xlabel("time step t (step 0 carries the flagged symbol)")
+    bx.set_ylabel("input gate i_t (mean over sequences)")
+    bx.set_title("When the trained LSTM writes to its cell")
+    bx.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def clipping_losses(losses: dict, title: str = ""):
+    """Training-loss curves side by side (log scale); where a run's loss turns NaN or inf,
+    a red vertical line marks the step and the rest of the curve is missing."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, axes = plt.subplots(1, len(losses), figsize=(5.5 * len(losses), 3.6), sharey=True, squeeze=False)
+    for ax, (label, values) in zip(axes[0], losses.items()):
+        values = np.asarray(values, dtype=np.float64)
+        steps = np.arange(1, values.size + 1)
+        ok = np.isfinite(values)
+        ax.plot(steps[ok], values[ok], marker=".", ms=3)
+        if (~ok).any():
+            first = int(steps[~ok][0])
+            ax.axvline(first, color="red", ls="--")
+            ax.text(first, 0.5, f" loss is {values[~ok][0]} from step {first}", color="red",
+                    transform=ax.get_xaxis_transform(), fontsize=9)
+        ax.set_yscale("log")
+        ax.set_xlabel("SGD step")
+        ax.set_title(label)
+    axes[0, 0].set_ylabel("training loss")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = ""):
+    """Mean test accuracy against the gap T per model, with the min-max range over seeds
+    shaded and the individual seeds as dots; chance level as a dashed line."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    names = list(dict.fromkeys(s["model"] for s in summary))
+    for k, name in enumerate(names):
+        rows = sorted((s for s in summary if s["model"] == name), key=lambda s: s["gap"])
+        gaps = np.array([s["gap"] for s in rows])
+        mean = np.array([s["mean"] for s in rows])
+        std = np.array([s["std"] for s in rows])
+        ax.errorbar(gaps, mean, yerr=std, marker="o", capsize=3, color=f"C{k}",
+                    label=f"{name} (mean ± std, n={rows[0]['n']})")
+        ax.fill_between(gaps, [s["min"] for s in rows], [s["max"] for s in rows], color=f"C{k}", alpha=0.12)
+        for s in rows:
+            ax.plot([s["gap"]] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls="--", lw=1, label=f"chance ({chance:.2f})")
+    ax.set_xscale("log")
+    ax.set_xlabel("gap T (distractor steps between the symbol and the answer)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -109,8 +109,8 @@ class TrainConfig:
 
 #: Fast mode (LSTM_TUTORIAL_FAST=1): a small slice of the data and a small network, so
 #: that tests and quick checks finish in seconds. Accuracy then means little.
-FAST_OVERRIDES = dict(max_tokens=5000, length=128, embedding_dim=32, units=16, epochs=2,
-                      batch_size=64, train_limit=2000, test_limit=1000)
+FAST_OVERRIDES = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2,
+                      batch_size=64, train_limit=1200, test_limit=600)
 
 
 def default_config(model: str = "bilstm", fast: bool | None = None, **overrides) -> TrainConfig:
@@ -238,7 +238,7 @@ def _make_length_batches_class():
 
         def __init__(self, x, y=None, batch_size=128, shuffle=False, seed=0, jitter=30):
             super().__init__(workers=1, use_multiprocessing=False)
-            self.x = np.asarray(x)
+            self.x = np.asarray(x, dtype="int32")
             self.y = None if y is None else np.asarray(y, dtype="float32")
             self.batch_size = int(batch_size)
             self.shuffle = shuffle
@@ -274,6 +274,32 @@ def _make_length_batches_class():
             self.epoch += 1
             if self.shuffle:
                 self._plan()
+
+        def as_tf_dataset(self):
+            """This plan as a ``tf.data.Dataset`` whose batch width is declared variable.
+
+            Keras would otherwise infer the shape from the first two batches and reject
+            a later batch of another width; every pass over the dataset (one epoch)
+            draws a new plan when ``shuffle`` is on.
+            """
+            import tensorflow as tf
+
+            passes = [0]
+
+            def batches():
+                # Keras stops pulling after len(self) batches, so a new pass (not the
+                # end of the old one) is where the next epoch's plan is drawn.
+                if passes[0] > 0:
+                    self.on_epoch_end()
+                passes[0] += 1
+                for i in range(len(self)):
+                    yield self[i]
+
+            spec = (tf.TensorSpec((None, None), tf.int32),)
+            if self.y is not None:
+                spec += (tf.TensorSpec((None,), tf.float32),)
+            ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
+            return ds.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
 
         def original_order(self, values):
             """Put per-review outputs computed in batch order back in input order."""
@@ -392,7 +418,8 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     callbacks = callbacks + list(extra)
     train_batches = LengthBatches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
     val_batches = LengthBatches(data.x_val, data.y_val, max(config.batch_size, 256))
-    history = model.fit(train_batches, validation_data=val_batches, epochs=config.epochs,
+    history = model.fit(train_batches.as_tf_dataset(), validation_data=val_batches.as_tf_dataset(),
+                        epochs=config.epochs, shuffle=False,  # LengthBatches shuffles
                         callbacks=callbacks, verbose=verbose)
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_acc = hist.get("val_accuracy", [float("nan")])
@@ -423,8 +450,8 @@ def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     if len(x) == 0:
         return np.zeros(0, dtype="float32")
     batches = LengthBatches(x, None, batch_size)
-    parts = [np.asarray(model.predict_on_batch(batches[i][0])).reshape(-1) for i in range(len(batches))]
-    return batches.original_order(np.concatenate(parts)).astype("float32")
+    p = np.asarray(model.predict(batches.as_tf_dataset(), verbose=0)).reshape(-1)
+    return batches.original_order(p).astype("float32")
 
 
 def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict:

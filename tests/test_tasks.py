@@ -51,6 +51,7 @@ def test_recall_task_rejects_bad_arguments():
     with pytest.raises(UsageError, match="distractors"):
         tasks.recall_task(5, 5, distractors="gaussian")
     assert tasks.chance_accuracy(4) == 0.25
+    assert tasks.chance_accuracy() == 0.125
 
 
 def test_build_model_sets_lstm_biases():
@@ -60,6 +61,8 @@ def test_build_model_sets_lstm_biases():
     np.testing.assert_allclose(bias[:3], -3.0)  # input gate
     np.testing.assert_allclose(bias[3:6], 5.0)  # forget gate
     np.testing.assert_allclose(bias[6:], 0.0)
+    with pytest.raises(UsageError, match="LSTM"):
+        tasks.build_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
     default = tasks.build_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(default[3:6], 1.0)
     with pytest.raises(UsageError, match="unknown model"):
@@ -74,9 +77,9 @@ def test_tiny_sweep_and_summary():
                            verbose=False, keep_models=True)
     assert len(rows) == 4
     for row in rows:
-        assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.25
+        assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.125
         assert row["steps"] in (2, 4) and row["history"][-1][0] == row["steps"]
-        assert row["keras_model"].output_shape == (None, 4)
+        assert row["keras_model"].output_shape == (None, 8)
     summary = tasks.summarize(rows)
     assert [(s["model"], s["gap"], s["n"]) for s in summary] == [("SimpleRNN", 3, 2), ("LSTM", 3, 2)]
     s = summary[0]
@@ -89,3 +92,14 @@ def test_tiny_sweep_and_summary():
 def test_run_sweep_rejects_unknown_model_before_training():
     with pytest.raises(UsageError, match="unknown model"):
         tasks.run_sweep(models=("LSTM", "nope"), gaps=(3,), seeds=(0,))
+
+
+def test_clipping_experiment_diverges_without_clipping_only():
+    pytest.importorskip("keras")
+    out = tasks.clipping_experiment(radius=1.1, gap=50, steps=4, n=512)
+    plain, clipped = out["losses"]["no clipping"], out["losses"]["clipnorm=1"]
+    assert len(plain) == len(clipped) == 4
+    assert plain[0] == pytest.approx(clipped[0])  # same start, same first batch
+    assert not np.all(np.isfinite(plain)) or max(plain) > 1e6 * plain[0]
+    assert np.all(np.isfinite(clipped))
+    assert out["norms"][0] > out["norms"][-1]  # radius > 1: earlier steps get larger gradients

@@ -361,3 +361,10 @@ def test_preprocess_imdb_on_the_real_archive(monkeypatch, tmp_path):
     assert all(tokens[:100])
     vocab = text.Vocabulary.fit(tokens[:5000], max_tokens=5000, min_count=2)
     assert vocab.coverage(tokens[5000:6000]) > 0.8
+
+
+def test_encode_ids_equal_a_plain_dict_lookup():
+    pytest.importorskip("tensorflow")
+    vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
+    tokens = ["film", "rare", "good", "bad", "unseen", "film"]
+    assert vocab.encode([tokens], length=6)[0].tolist() == vocab._lookup_dict(tokens).tolist()

@@ -233,3 +233,19 @@ def test_classifier_refuses_bad_reviews_with_a_clear_error():
 def test_loading_a_missing_model_says_how_to_get_one(tmp_path):
     with pytest.raises(UsageError, match="lstm_tutorial train"):
         training.Classifier.load(tmp_path / "nothing")
+
+
+def test_tf_dataset_accepts_any_batch_width_and_reshuffles_each_pass():
+    x = np.zeros((40, 20), dtype="int32")
+    for i in range(40):
+        x[i, : 1 + i % 20] = 7
+    y = np.zeros(40, dtype="float32")
+    batches = training.LengthBatches(x, y, batch_size=8, shuffle=True, seed=3)
+    ds = batches.as_tf_dataset()
+    first = [tuple(np.asarray(xb).shape) for xb, _ in ds]
+    second_plan = [list(b) for b in batches.batches]
+    second = [tuple(np.asarray(xb).shape) for xb, _ in ds]
+    assert len(first) == len(second) == 5
+    assert len({w for _, w in first}) > 1  # widths differ from batch to batch
+    third_plan = [list(b) for b in batches.batches]
+    assert second_plan != third_plan  # a new plan for the second pass
