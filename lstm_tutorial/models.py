@@ -49,10 +49,10 @@ class ModelConfig:
     ``vocab_size`` counts the padding id 0 and the out-of-vocabulary id 1.
     """
 
-    vocab_size: int = 20000
+    vocab_size: int = 10000
     embedding_dim: int = 128
     units: int = 64
-    dropout: float = 0.25
+    dropout: float = 0.4
     learning_rate: float = 2e-3
 
     def to_dict(self) -> dict:

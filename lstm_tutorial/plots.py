@@ -65,12 +65,14 @@ def vocabulary_coverage(sizes, coverages):
 
 # --- Notebook 02: the LSTM gate by gate ---------------------------------------------------
 
-def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", "i", "o", "c")):
+def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", "i", "o", "c"),
+                  full_range: bool = False):
     """One heatmap per gate (rows: hidden units, columns: tokens) from ``GatedLSTM.trace``.
 
     ``trace`` maps ``"f", "i", "g", "o", "c", "h"`` to arrays (time, units) for one
-    sentence; ``units`` selects which hidden units to show (default: all). Gates use a
-    0..1 colour scale; the cell state a diverging scale centred on 0.
+    sentence; ``units`` selects which hidden units to show (default: all). Each gate's
+    colour scale spans the values in its panel (read the colour bar), or 0..1 with
+    ``full_range=True``; the cell state uses a diverging scale centred on 0.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -84,7 +86,8 @@ def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", 
     for ax, name in zip(axes[:, 0], names):
         values = np.asarray(trace[name])[: len(tokens)][:, cols].T
         if name in ("f", "i", "o"):
-            im = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+            lo, hi = (0.0, 1.0) if full_range else (float(values.min()), float(values.max()))
+            im = ax.imshow(values, aspect="auto", cmap="viridis", vmin=lo, vmax=hi, interpolation="nearest")
         else:
             lim = float(np.abs(values).max()) or 1.0
             im = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
@@ -304,8 +307,8 @@ def gradient_norms_init_vs_trained(at_init: dict, trained: dict, title_init: str
 def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     """What a trained LSTM does with its gates on the recall task.
 
-    Left: histogram of the forget-gate values f_t over all units and distractor steps
-    (steps 1..T). Right: the input gate i_t per step, averaged over sequences, for the
+    Left: histogram of 1 - f_t (what each forget gate lets go of per step; log scale, since
+    the interesting values are all close to f = 1) over all units and distractor steps. Right: the input gate i_t per step, averaged over sequences, for the
     ``n_units`` units whose input gate opens most at step 0 compared with the distractor
     steps, and (dashed) the average over all units.
     """
@@ -315,10 +318,12 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     f = np.asarray(gates["f"])
     i = np.asarray(gates["i"]).mean(axis=0)  # (T, units)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6))
-    ax.hist(f[:, 1:].ravel(), bins=np.linspace(0, 1, 51), color="C2")
-    ax.set_yscale("log")
-    ax.set_xlabel("forget gate f_t on distractor steps")
-    ax.set_ylabel("count (units x steps x sequences)")
+    forgotten = np.clip(1.0 - f[:, 1:].ravel(), 1e-6, 1.0)  # share of the cell lost per step
+    ax.hist(forgotten, bins=np.logspace(-6, 0, 49), weights=np.full(forgotten.size, 1.0 / max(forgotten.size, 1)),
+            color="C2")
+    ax.set_xscale("log")
+    ax.set_xlabel("1 - f_t on distractor steps (share of the cell forgotten per step)")
+    ax.set_ylabel("fraction of (sequence, step, unit) values")
     ax.set_title("Forget-gate values the trained LSTM uses")
     opening = i[0] - i[1:].mean(axis=0)
     steps = np.arange(i.shape[0])
@@ -353,6 +358,7 @@ def clipping_losses(losses: dict, title: str = ""):
             ax.axvline(first, color="red", ls="--")
             ax.text(first, 0.5, f" loss is {values[~ok][0]} from step {first}", color="red",
                     transform=ax.get_xaxis_transform(), fontsize=9)
+        ax.set_xlim(0, values.size + 1)
         ax.set_yscale("log")
         ax.set_xlabel("SGD step")
         ax.set_title(label)
@@ -382,8 +388,11 @@ def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = "")
         for s in rows:
             ax.plot([s["gap"]] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
     if chance is not None:
-        ax.axhline(chance, color="grey", ls="--", lw=1, label=f"chance ({chance:.2f})")
+        ax.axhline(chance, color="grey", ls="--", lw=1, label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
+    all_gaps = sorted({s["gap"] for s in summary})
+    ax.set_xticks(all_gaps, [str(g) for g in all_gaps])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xlabel("gap T (distractor steps between the symbol and the answer)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)

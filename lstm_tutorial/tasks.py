@@ -120,7 +120,8 @@ class TrainConfig:
     clipnorm: float = 1.0
     n_val: int = 1000
     n_test: int = 2000
-    jit_compile: bool = True
+    jit_compile: bool = True  # compile with XLA: about 2x faster steps on CPU, a few seconds to compile
+    jit_min_gap: int = 50  # ... so only worth it for long sequences (gap >= this)
 
     def __post_init__(self):
         if self.max_steps < 1 or self.eval_every < 1 or self.batch_size < 1:
@@ -197,7 +198,7 @@ def train_one(
         optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        jit_compile=cfg.jit_compile,
+        jit_compile=bool(cfg.jit_compile and gap >= cfg.jit_min_gap),
     )
     start = time.perf_counter()
     steps, history = 0, []

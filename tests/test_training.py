@@ -71,7 +71,8 @@ def tiny_data(n: int = 64, length: int = 24) -> tuple[training.PreparedData, tra
 # ----------------------------------------------------------------------------- config
 def test_default_config_is_the_documented_one():
     c = training.default_config("bilstm", fast=False)
-    assert (c.model, c.length, c.max_tokens, c.batch_size, c.epochs) == ("bilstm", 400, 20000, 128, 4)
+    assert (c.model, c.length, c.max_tokens, c.batch_size, c.epochs) == ("bilstm", 400, 10000, 128, 3)
+    assert (c.truncating, c.dropout, c.embedding_dim, c.units) == ("pre", 0.4, 128, 64)
     assert c.train_limit is None and c.test_limit is None
     fast = training.default_config("lstm", fast=True)
     assert fast.train_limit and fast.test_limit and fast.length < c.length
