@@ -99,22 +99,21 @@ def _add_train_parsers(sub) -> None:
     p.set_defaults(func=_cmd_evaluate)
 
 
-def _cmd_train(args) -> int:
-    from . import training
+def _training_command(name: str):
+    """A handler that runs ``training.<name>_command(args)`` (train, predict, evaluate)."""
 
-    return training.train_command(args)
+    def handler(args) -> int:
+        from . import runtime, training
+
+        runtime.enable_gpu_memory_growth()  # imports TensorFlow quietly; uses a GPU if there is one
+        return getattr(training, f"{name}_command")(args)
+
+    return handler
 
 
-def _cmd_predict(args) -> int:
-    from . import training
-
-    return training.predict_command(args)
-
-
-def _cmd_evaluate(args) -> int:
-    from . import training
-
-    return training.evaluate_command(args)
+_cmd_train = _training_command("train")
+_cmd_predict = _training_command("predict")
+_cmd_evaluate = _training_command("evaluate")
 
 
 # --------------------------------------------------------------------------- parser
