@@ -652,14 +652,8 @@ def _write_cache(split: str, key: str, texts: list[str], labels: np.ndarray) -> 
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(t) for t in texts], out=offsets[1:])
         blob = np.frombuffer("".join(texts).encode("utf-8"), dtype=np.uint8)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, blob=blob, offsets=offsets, labels=np.asarray(labels, dtype=np.int64))
-            _publish(Path(tmp), path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with paths.atomic_write(path) as f:
+            np.savez(f, blob=blob, offsets=offsets, labels=np.asarray(labels, dtype=np.int64))
         for old in path.parent.glob(f"imdb-{split}-*.npz"):  # keep one cache per split
             if old != path:
                 old.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import UsageError
-from .paths import output_dir, project_root
+from .paths import atomic_write, output_dir, project_root
 from .runtime import FAST_ENV
 
 
@@ -151,9 +151,8 @@ def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print)
 def _write_atomically(nb, path: Path) -> None:
     import nbformat
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        nbformat.write(nb, fh)
 
 
 def _format_figure(value: Any) -> str:

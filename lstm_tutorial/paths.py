@@ -5,7 +5,9 @@ Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -48,3 +50,29 @@ def output_dir(name: str) -> Path:
     root = project_root()
     base = root if root is not None else Path.cwd()
     return base / name
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb", **open_kwargs):
+    """Open a temporary file beside ``path``; rename it onto ``path`` only on success.
+
+    Readers therefore see either the old file or the complete new one, never half of it,
+    and an error or Ctrl-C inside the ``with`` block leaves no temporary file behind::
+
+        with atomic_write(cache_file) as fh:
+            np.savez(fh, ...)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as fh:
+            yield fh
+        # mkstemp creates the file private (0600); give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

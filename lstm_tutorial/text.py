@@ -33,7 +33,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import paths
+from .paths import atomic_write
 from .errors import CorruptDataError, DataUnavailableError, UsageError
 
 __all__ = [
@@ -430,20 +430,10 @@ def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarr
     np.cumsum([len(t) for t in token_lists], out=offsets[1:])
     # Tokens never contain whitespace (the tokenizer splits on it), so "\n" separates them.
     vocab = np.frombuffer("\n".join(index).encode("utf-8"), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, vocab=vocab, ids=ids, offsets=offsets,
-                     labels=np.asarray(labels, dtype=np.int64),
-                     version=np.frombuffer(TEXT_VERSION.encode(), dtype=np.uint8))
-        os.replace(tmp, path)  # readers see the old file or the complete new one
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_write(path) as fh:  # readers see the old file or the complete new one
+        np.savez(fh, vocab=vocab, ids=ids, offsets=offsets,
+                 labels=np.asarray(labels, dtype=np.int64),
+                 version=np.frombuffer(TEXT_VERSION.encode(), dtype=np.uint8))
 
 
 def _load_token_cache(path: Path) -> tuple[list[list[str]], np.ndarray]:
@@ -705,21 +695,11 @@ class Vocabulary:
     def save(self, path) -> Path:
         """Write the vocabulary as a small JSON file (e.g. beside a ``.keras`` model)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
                    "max_tokens": self.max_tokens, "min_count": self.min_count,
                    "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self._tokens}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False)
         return path
 
     @classmethod

@@ -1,0 +1,28 @@
+import pytest
+
+from lstm_tutorial import paths
+
+
+def test_atomic_write_replaces_the_file_only_when_complete(tmp_path):
+    target = tmp_path / "sub" / "cache.bin"
+    with paths.atomic_write(target) as fh:
+        fh.write(b"first")
+    assert target.read_bytes() == b"first"
+
+    with pytest.raises(RuntimeError):
+        with paths.atomic_write(target) as fh:
+            fh.write(b"half of the second")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in target.parent.iterdir()] == ["cache.bin"]
+
+
+def test_data_dir_follows_the_home_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path))
+    assert paths.data_dir() == tmp_path
+    assert paths.cache_dir() == tmp_path / "cache"
+
+
+def test_data_dir_defaults_to_the_project_data_folder(monkeypatch):
+    monkeypatch.delenv(paths.HOME_ENV, raising=False)
+    assert paths.data_dir() == paths.project_root() / "data"
