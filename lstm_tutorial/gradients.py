@@ -11,8 +11,8 @@ early step only through a long chain of small factors, ``norms[0]`` is tiny next
 
 The other probes look inside trained layers:
 
-* :func:`lstm_gates` reruns a Keras ``LSTM`` step by step from its weights (the equations
-  of notebook 02, in NumPy) and returns the forget-gate values f_t it actually uses;
+* :func:`lstm_gates` reruns a Keras ``LSTM`` step by step from its weights (the NumPy LSTM
+  of notebook 02, :mod:`lstm_tutorial.reference`) and returns the forget-gate values f_t it actually uses;
 * :func:`spectral_radius` and :func:`scale_recurrent_weights` read and set the size of a
   recurrent matrix U, the number that decides whether products of Jacobians shrink or grow;
 * :func:`linear_rnn` builds the one RNN whose gradients have a closed form
@@ -135,27 +135,20 @@ def _find_layer(model, kind: str):
     )
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def lstm_gates(lstm, inputs) -> dict[str, np.ndarray]:
     """Rerun a Keras ``LSTM`` from its weights and return its gates at every step.
 
     ``lstm`` is a ``keras.layers.LSTM`` (or a model whose first LSTM reads ``inputs``
-    directly) with the default activations (tanh, and sigmoid for the gates). Keras packs
-    the gates in the order i, f, c (our candidate g), o, so with W = kernel,
-    U = recurrent_kernel and b = bias::
+    directly) with the default activations (tanh, and sigmoid for the gates). The step
+    itself is the NumPy LSTM of :mod:`lstm_tutorial.reference` (notebook 02), fed with the
+    layer's weights cut per gate; this function only adapts its input and output.
 
-        z_t = x_t W + h_{t-1} U + b
-        i_t, f_t, g_t, o_t = sigma(z_i), sigma(z_f), tanh(z_g), sigma(z_o)
-        c_t = f_t * c_{t-1} + i_t * g_t          (element-wise)
-        h_t = o_t * tanh(c_t)
-
-    Returns a dict of float64 arrays of shape ``(batch, T, units)`` with keys
+    Returns a dict of float32 arrays of shape ``(batch, T, units)`` with keys
     ``"i"``, ``"f"``, ``"g"``, ``"o"``, ``"c"``, ``"h"``. ``h[:, -1]`` equals the layer's
     own output (the tests check this), so ``f`` is exactly what the trained layer uses.
     """
+    from . import reference
+
     layer = _find_layer(lstm, "LSTM")
     cell = getattr(layer, "cell", layer)
     act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
@@ -165,37 +158,17 @@ def lstm_gates(lstm, inputs) -> dict[str, np.ndarray]:
             f"lstm_gates assumes activation='tanh' and recurrent_activation='sigmoid', "
             f"got {act!r} and {rec!r}"
         )
-    weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
-    if len(weights) == 3:
-        kernel, recurrent, bias = weights
-    elif len(weights) == 2:
-        (kernel, recurrent), bias = weights, None
-    else:
+    weights = layer.get_weights()
+    if len(weights) not in (2, 3):
         raise UsageError("unexpected LSTM weights; is this a keras.layers.LSTM?")
-    x = _as_sequences(inputs).astype(np.float64)
-    if x.shape[-1] != kernel.shape[0]:
+    x = _as_sequences(inputs)
+    if x.shape[-1] != weights[0].shape[0]:
         raise UsageError(
-            f"inputs have {x.shape[-1]} features but the LSTM expects {kernel.shape[0]}; "
+            f"inputs have {x.shape[-1]} features but the LSTM expects {weights[0].shape[0]}; "
             "pass the sequences that enter the LSTM layer"
         )
-    units = recurrent.shape[0]
-    batch, steps, _ = x.shape
-    h = np.zeros((batch, units))
-    c = np.zeros((batch, units))
-    out = {k: np.zeros((batch, steps, units)) for k in "ifgoch"}
-    for t in range(steps):
-        z = x[:, t] @ kernel + h @ recurrent
-        if bias is not None:
-            z = z + bias
-        i = _sigmoid(z[:, :units])
-        f = _sigmoid(z[:, units : 2 * units])
-        g = np.tanh(z[:, 2 * units : 3 * units])
-        o = _sigmoid(z[:, 3 * units :])
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        for key, value in zip("ifgoch", (i, f, g, o, c, h)):
-            out[key][:, t] = value
-    return out
+    run = reference.lstm_sequence(x, reference.split_keras_lstm_weights(*weights))
+    return {**run["gates"], "c": run["cells"], "h": run["outputs"]}
 
 
 def set_lstm_forget_bias(lstm, value: float) -> None:
