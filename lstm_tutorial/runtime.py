@@ -201,6 +201,28 @@ def record(**figures: Any) -> None:
         _key_figures[name] = plain
 
 
+def say(text: str) -> None:
+    """Show a sentence of prose that contains measured numbers, as Markdown.
+
+    Notebooks write every sentence that quotes a number they computed with this, e.g.
+    ``lt.say(f"The LSTM reached **{acc:.1%}** accuracy.")``, so the number in the prose
+    is the number of the run and cannot drift from it. Static markdown cells keep the
+    explanations that hold whatever the run measured. Outside Jupyter it prints the text.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"say() needs a str, got {type(text).__name__}")
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:  # plain Python without IPython
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+    else:
+        display(Markdown(text))
+
+
 def key_figures() -> dict[str, Any]:
     """A copy of the figures recorded so far in this kernel."""
     return dict(_key_figures)
