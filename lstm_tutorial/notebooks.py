@@ -162,6 +162,58 @@ def _format_figure(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+#: Where the runner keeps each notebook's last run time per mode (committed, so that a
+#: notebook can state its run times at the top without a hand-written number).
+RUN_TIMES_FILE = "run_times.json"
+
+
+def _run_times_path(folder: Path | None = None) -> Path:
+    return (folder or notebooks_dir()) / RUN_TIMES_FILE
+
+
+def read_run_times(folder: Path | None = None) -> dict:
+    """``{notebook stem: {"full"|"fast": {"seconds", "device", "cpus", "date"}}}``."""
+    path = _run_times_path(folder)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not valid JSON ({exc}); delete it and re-run the notebooks") from exc
+
+
+def record_run_time(result: NotebookResult, mode: str, folder: Path | None = None) -> None:
+    """Store a successful run's time in ``notebooks/run_times.json`` (written atomically)."""
+    if result.status != "ok":
+        return
+    times = read_run_times(folder)
+    times.setdefault(result.name, {})[mode] = {
+        "seconds": round(result.seconds, 1),
+        "device": result.figures.get("device", "CPU"),
+        "cpus": os.cpu_count(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    with atomic_write(_run_times_path(folder), "w", encoding="utf-8") as fh:
+        json.dump(times, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+
+
+def run_times_markdown(name: str, folder: Path | None = None) -> str:
+    """A short Markdown table of the last full and fast run of notebook ``name`` ("01")."""
+    times = read_run_times(folder)
+    matches = [stem for stem in times if stem.startswith(name)]
+    if not matches:
+        return f"_No recorded run of notebook {name} yet: run `python -m lstm_tutorial notebooks {name}`._"
+    entry = times[matches[0]]
+    rows = ["| mode | last run time | where |", "| --- | ---: | --- |"]
+    for mode in ("full", "fast"):
+        if mode in entry:
+            run = entry[mode]
+            minutes = run["seconds"] / 60
+            rows.append(f"| {mode} | {minutes:.1f} min | {run['device']}, {run['cpus']} CPU cores ({run['date']}) |")
+    return "\n".join(rows)
+
+
 def summary_markdown(summary: RunSummary) -> str:
     """The one-page summary: a table of notebooks, then each notebook's key figures."""
     lines = [f"# Notebook run ({summary.mode} mode)", "",
@@ -179,8 +231,13 @@ def summary_markdown(summary: RunSummary) -> str:
 
 
 def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_dir=None,
-                  write_back: bool = False, timeout: int | None = None, log=print) -> RunSummary:
-    """Run notebooks headlessly; write executed copies and ``summary.md``/``summary.json``."""
+                  write_back: bool = False, timeout: int | None = None, log=print,
+                  record_times: bool = True) -> RunSummary:
+    """Run notebooks headlessly; write executed copies and ``summary.md``/``summary.json``.
+
+    With ``record_times`` (the default), each successful run's time is also stored in
+    ``notebooks/run_times.json``, which the notebooks show at their top.
+    """
     if fast and write_back:
         raise UsageError("--write-back saves the committed outputs, which must come from a full run; "
                          "drop --fast or --write-back")
@@ -196,6 +253,8 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
         result = run_notebook(path, fast, out, timeout, log=log)
         results.append(result)
         log(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""))
+        if record_times:
+            record_run_time(result, mode, path.parent)
         if write_back and result.status == "ok":
             _write_atomically(__import__("nbformat").read(result.output_path, as_version=4), path)
             log(f"  outputs written back to {path}")

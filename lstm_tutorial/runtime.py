@@ -173,6 +173,7 @@ def setup(seed: int = 42, verbose: bool = True) -> Environment:
     env = environment(seed)
     set_seeds(seed)
     _key_figures.clear()
+    _key_figures["device"] = env.device  # the runner's run-time table says where it ran
     if verbose:
         print(env.summary())
     return env
@@ -221,6 +222,13 @@ def say(text: str) -> None:
         print(text)
     else:
         display(Markdown(text))
+
+
+def run_times(name: str) -> None:
+    """Show notebook ``name``'s last recorded full and fast run times (a notebook's top cell)."""
+    from .notebooks import run_times_markdown
+
+    say(run_times_markdown(name))
 
 
 def key_figures() -> dict[str, Any]:

@@ -46,3 +46,15 @@ def test_committed_notebook_has_full_mode_outputs(path):
     assert figures.get("mode") == "full", f"{path.name}: run `python -m lstm_tutorial notebooks --write-back {path.stem[:2]}`"
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def test_run_times_are_recorded_and_shown(tmp_path):
+    ok = runner.NotebookResult("01_demo", "ok", 125.0, {"device": "CPU"}, "", "")
+    failed = runner.NotebookResult("01_demo", "error", 3.0, {}, "boom", "")
+    runner.record_run_time(ok, "full", tmp_path)
+    runner.record_run_time(failed, "fast", tmp_path)  # a failed run is not a run time
+    times = runner.read_run_times(tmp_path)
+    assert times["01_demo"]["full"]["seconds"] == 125.0 and "fast" not in times["01_demo"]
+    table = runner.run_times_markdown("01", tmp_path)
+    assert "| full | 2.1 min | CPU" in table
+    assert "No recorded run" in runner.run_times_markdown("07", tmp_path)
