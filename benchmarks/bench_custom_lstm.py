@@ -10,7 +10,7 @@ line with the medians and the ratios custom / built-in.
     .venv/bin/python benchmarks/bench_custom_lstm.py            # defaults: as notebook 02, full mode
     .venv/bin/python benchmarks/bench_custom_lstm.py --length 100 --steps 3 --rounds 1   # quick
 
-Run it alone on the machine (e.g. under ``flock /tmp/lstm_heavy.lock``) for timings you report.
+Run it on an otherwise idle machine for timings you report.
 """
 from __future__ import annotations
 
