@@ -516,7 +516,8 @@ class _RunRecord:
                 f"wrong words. To start over, delete {backup} (or use another output folder)")
         self.best = saved.get("best")
         self.best_epoch = int(saved.get("best_epoch") or 0)
-        self.best_val_accuracy = float(saved.get("best_val_accuracy") or float("nan"))
+        accuracy = saved.get("best_val_accuracy")
+        self.best_val_accuracy = float("nan") if accuracy is None else float(accuracy)
 
     def _write(self) -> None:
         payload = {"fingerprint": self.fingerprint, "best": self.best, "best_epoch": self.best_epoch,
