@@ -8,7 +8,9 @@ cell), run::
     python -m lstm_tutorial notebooks --update-setup-cells
 
 which rewrites the cells' source (not their outputs) and the links; a test checks that
-the notebooks and README agree with this module.
+the notebooks and README agree with this module. A release bumps the package version
+and pushes the matching tag (``git tag v0.1.0 && git push origin v0.1.0``): the cells
+install that tag and the links open it, so without the tag both fail.
 
 The set-up cell
 ---------------

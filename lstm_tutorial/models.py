@@ -156,27 +156,39 @@ def _register_quietly() -> None:
 
 
 class _RegisterOnKerasImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself: wraps the loader of ``keras`` to register our layers after it."""
+    """Finds nothing itself: wraps the loader of ``keras`` to register our layers after it.
+
+    It stays in ``sys.meta_path`` until Keras is actually loaded: other libraries (such
+    as TensorFlow) ask ``importlib.util.find_spec("keras")`` without importing it.
+    """
+
+    def __init__(self):
+        self._searching = False
 
     def find_spec(self, name, path=None, target=None):
-        if name != "keras":
+        if name != "keras" or self._searching:
             return None
-        sys.meta_path[:] = [f for f in sys.meta_path if f is not self]  # one shot
-        spec = importlib.util.find_spec(name)
+        self._searching = True  # the search below runs through sys.meta_path, us included
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._searching = False
         if spec is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _RegisteringLoader(spec.loader)
+            spec.loader = _RegisteringLoader(spec.loader, self)
         return spec
 
 
 class _RegisteringLoader(importlib.abc.Loader):
-    def __init__(self, loader):
+    def __init__(self, loader, finder):
         self._loader = loader
+        self._finder = finder
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
         self._loader.exec_module(module)
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not self._finder]  # done: one shot
         _register_quietly()
 
     def __getattr__(self, name):  # everything else (resources, is_package...) as the real loader

@@ -128,9 +128,14 @@ def test_saved_model_reloads_with_identical_predictions(tmp_path):
     np.testing.assert_array_equal(np.asarray(again(x, training=False)), before)
 
 
-@pytest.mark.parametrize("keras_first", [False, True], ids=["package-then-keras", "keras-then-package"])
-def test_a_fresh_process_loads_saved_models_after_importing_the_package_alone(tmp_path, keras_first):
-    """No registration call: `import lstm_tutorial` is enough for load_model, in either order."""
+@pytest.mark.parametrize("imports", [
+    "import lstm_tutorial, keras",
+    "import keras, lstm_tutorial",
+    "import lstm_tutorial, tensorflow, keras",  # TensorFlow looks for keras without importing it
+    "import lstm_tutorial\nfrom lstm_tutorial import runtime\nruntime.import_tensorflow()\nimport keras",  # the CLI's way
+], ids=["package-keras", "keras-package", "package-tensorflow-keras", "package-runtime-keras"])
+def test_a_fresh_process_loads_saved_models_after_importing_the_package_alone(tmp_path, imports):
+    """No registration call: `import lstm_tutorial` is enough for load_model, in any order."""
     import os
     import subprocess
     import sys
@@ -143,7 +148,6 @@ def test_a_fresh_process_loads_saved_models_after_importing_the_package_alone(tm
     for name, model in (("pooled", pooled), ("gated", gated)):
         model.save(tmp_path / f"{name}.keras")
         np.save(tmp_path / f"{name}.npy", np.asarray(model(ids, training=False)))
-    imports = "import keras, lstm_tutorial" if keras_first else "import lstm_tutorial, keras"
     code = f"""{imports}
 import numpy as np
 ids = np.array({ids.tolist()}, dtype="int32")
