@@ -13,15 +13,39 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 VENV="${LSTM_TUTORIAL_VENV:-.venv}"
 PYTHON_BIN="${PYTHON:-python3}"
 PY="$VENV/bin/python"
+if [ ! -x "$PY" ] && [ -x "$VENV/Scripts/python.exe" ]; then
+  PY="$VENV/Scripts/python.exe"  # a virtual environment made on Windows (Git Bash)
+fi
 STAMP="$VENV/.requirements.sha256"
+# The oldest Python the pinned requirements install on: pyproject.toml's requires-python.
+MIN_PYTHON="$(sed -n 's/^requires-python *= *">=\([0-9.]*\)".*/\1/p' pyproject.toml)"
+
+require_python() {  # $1: a Python executable; stop with advice when it is too old
+  if ! "$1" -c "import sys; sys.exit(sys.version_info[:2] < tuple(map(int, '$MIN_PYTHON'.split('.'))))" 2>/dev/null; then
+    echo "run.sh: lstm-tutorial needs Python $MIN_PYTHON or newer (the pinned requirements do);" \
+         "$1 is $("$1" --version 2>&1 || echo 'not runnable')." >&2
+    echo "run.sh: install a newer Python, then run: PYTHON=/path/to/python3 bash run.sh ...$2" >&2
+    exit 1
+  fi
+}
 
 ensure_environment() {
   if [ ! -x "$PY" ]; then
+    require_python "$PYTHON_BIN" ""
     echo "run.sh: creating virtual environment $VENV" >&2
     "$PYTHON_BIN" -m venv "$VENV"
+    [ -x "$PY" ] || PY="$VENV/Scripts/python.exe"  # Windows puts it there
+  else
+    require_python "$PY" " (after deleting $VENV, which was made with that Python)"
   fi
   local want have
-  want="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+  # Hashed with Python: sha256sum is not on every system (macOS has none).
+  want="$("$PY" -c 'import hashlib, sys
+h = hashlib.sha256()
+for name in sys.argv[1:]:
+    with open(name, "rb") as f:
+        h.update(f.read())
+print(h.hexdigest())' requirements.txt pyproject.toml)"
   have="$(cat "$STAMP" 2>/dev/null || true)"
   if [ "$want" != "$have" ]; then
     echo "run.sh: installing requirements into $VENV (first run takes a few minutes)" >&2

@@ -10,7 +10,7 @@ line with the medians and the ratios custom / built-in.
     .venv/bin/python benchmarks/bench_custom_lstm.py            # defaults: as notebook 02, full mode
     .venv/bin/python benchmarks/bench_custom_lstm.py --length 100 --steps 3 --rounds 1   # quick
 
-Run it alone on the machine (e.g. under ``flock /tmp/lstm_heavy.lock``) for timings you report.
+Run it on an otherwise idle machine for timings you report.
 """
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def main(argv=None) -> dict:
     import keras
 
     import lstm_tutorial as lt
-    from lstm_tutorial.layers import GatedLSTM, compare_train_step_times, sentiment_classifier
+    from lstm_tutorial.layers import GatedLSTM, compare_train_step_times
+    from lstm_tutorial.models import build_simple_classifier
 
     env = lt.setup(seed=0, verbose=False)
     rng = np.random.default_rng(0)
@@ -57,7 +58,7 @@ def main(argv=None) -> dict:
     for jit in jits:
         for name, make in makers.items():
             keras.utils.set_random_seed(0)
-            models[f"{name}, jit={jit}"] = sentiment_classifier(make(), args.vocab, args.embed, args.length,
+            models[f"{name}, jit={jit}"] = build_simple_classifier(make(), args.vocab, args.embed, args.length,
                                                                 jit_compile=jit)
     timings = compare_train_step_times(models, x, y, steps=args.steps, rounds=args.rounds)
     print(f"device: {env.device}; keras {env.keras}, tensorflow {env.tensorflow}; batch {args.batch} x "

@@ -1,11 +1,11 @@
 """Benchmark: preprocessing, training and inference throughput of the IMDB classifiers,
 beside the well-known Keras example measured in the same run.
 
-    python benchmarks/bench_imdb_models.py              # full: ~10 min alone on 2 CPU cores
+    python benchmarks/bench_imdb_models.py              # full: minutes to an hour, by CPU
     python benchmarks/bench_imdb_models.py --train-reviews 2000 --test-reviews 2000   # quick look
 
 What is measured, in one process, one after the other (run it on an otherwise idle
-machine; on the project machine: under ``flock /tmp/lstm_heavy.lock``):
+machine; it prints the machine's CPU count beside the figures):
 
 * preprocessing: reading the raw reviews (``data.load_imdb``, from its cache when warm)
   and cleaning + tokenizing them (``text.preprocess``, never cached here), reviews/s;

@@ -2,8 +2,7 @@
 
     .venv/bin/python benchmarks/bench_preprocessing.py [--sample 3000] [--imdb-dir DIR]
 
-Run it alone on the machine (on the shared development box: under the heavy-work lock,
-``flock /tmp/lstm_heavy.lock ...``), otherwise the numbers measure the neighbours.
+Run it on an otherwise idle machine, otherwise the numbers measure the neighbours.
 
 It measures, in one run:
 1. words/s of NLTK's tokenizers on a sample of cleaned IMDB training reviews;

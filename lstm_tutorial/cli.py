@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
-from .errors import LstmTutorialError
+from .errors import LstmTutorialError, UsageError
 
 PROG = "python -m lstm_tutorial"
 
@@ -66,6 +67,8 @@ def _cmd_data(args) -> int:
 def _cmd_notebooks(args) -> int:
     from . import notebooks
 
+    if args.update_setup_cells:
+        return _update_setup_cells(notebooks.find_notebooks(args.names))
     summary = notebooks.run_notebooks(
         names=args.names,
         fast=args.fast,
@@ -74,6 +77,18 @@ def _cmd_notebooks(args) -> int:
         timeout=args.timeout,
     )
     return 0 if summary.ok else 1
+
+
+def _update_setup_cells(paths) -> int:
+    """Rewrite the notebooks' set-up cells and Colab links from lstm_tutorial/colab.py."""
+    from . import colab
+    from .paths import project_root
+
+    changed = colab.update(paths, readme=project_root() / "README.md")
+    for path in changed:
+        print(f"updated {path}")
+    print(f"{len(changed)} file(s) changed; set-up cells install {colab.PIP_REQUIREMENT}")
+    return 0
 
 
 # --------------------------------------------------------------------------- train / predict / evaluate
@@ -99,21 +114,104 @@ def _add_train_parsers(sub) -> None:
     p.set_defaults(func=_cmd_evaluate)
 
 
-def _training_command(name: str):
-    """A handler that runs ``training.<name>_command(args)`` (train, predict, evaluate)."""
+def _start_tensorflow():
+    """Import TensorFlow quietly and let it use a GPU if there is one (memory growth)."""
+    from . import runtime
 
-    def handler(args) -> int:
-        from . import runtime, training
-
-        runtime.enable_gpu_memory_growth()  # imports TensorFlow quietly; uses a GPU if there is one
-        return getattr(training, f"{name}_command")(args)
-
-    return handler
+    runtime.enable_gpu_memory_growth()
 
 
-_cmd_train = _training_command("train")
-_cmd_predict = _training_command("predict")
-_cmd_evaluate = _training_command("evaluate")
+def _cmd_train(args) -> int:
+    from . import training
+
+    _start_tensorflow()
+    overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size")}
+    if getattr(args, "remove_stopwords", False):
+        overrides["remove_stopwords"] = True
+    config = training.default_config(args.model, **overrides)
+    training.train_model(config, out_dir=args.out)
+    return 0
+
+
+def _read_reviews(args) -> list[tuple[str, str | None]]:
+    """(text, problem) pairs from TEXT arguments and/or --file (one review per line)."""
+    from .training import review_problem
+
+    items: list[tuple[str, str | None]] = []
+    for t in args.texts or []:
+        items.append((t, review_problem(t)))
+    if args.file:
+        path = Path(args.file)
+        if str(args.file) == "-":
+            raw = sys.stdin.buffer.read()
+        elif not path.is_file():
+            raise UsageError(f"no file at {path}; --file needs a text file with one review per line")
+        else:
+            raw = path.read_bytes()
+        for line in raw.splitlines():
+            try:
+                t = line.decode("utf-8")
+            except UnicodeDecodeError:
+                items.append((line.decode("utf-8", "replace"), "not UTF-8 text (binary data?)"))
+                continue
+            items.append((t, review_problem(t)))
+    if not items:
+        raise UsageError("nothing to classify: give reviews as arguments (in quotes) or --file FILE, one review per line")
+    return items
+
+
+def _snippet(t: str, width: int = 60) -> str:
+    t = " ".join(t.split())
+    return t if len(t) <= width else t[: width - 3] + "..."
+
+
+def _saved_model_folder(args) -> Path:
+    from .training import default_model_dir
+
+    return Path(args.model) if args.model else default_model_dir("bilstm")
+
+
+def _cmd_predict(args) -> int:
+    from .training import Classifier
+
+    items = _read_reviews(args)
+    _start_tensorflow()
+    clf = Classifier.load(_saved_model_folder(args))
+    good = [t for t, problem in items if problem is None]
+    probs = iter(clf.predict_proba(good)) if good else iter(())
+    failures = 0
+    for n, (t, problem) in enumerate(items, start=1):
+        if problem:
+            failures += 1
+            print(f"error     {'-':>5}  review {n}: {problem}")
+            continue
+        p = float(next(probs))
+        label = "positive" if p >= 0.5 else "negative"
+        print(f"{label:<9} {p:.3f}  {_snippet(t)}")
+    if failures:
+        print(f"{failures} of {len(items)} reviews could not be classified (see the 'error' lines)", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _cmd_evaluate(args) -> int:
+    from dataclasses import replace
+
+    from . import models, runtime, training
+
+    _start_tensorflow()
+    folder = _saved_model_folder(args)
+    clf = training.Classifier.load(folder)
+    config = clf.config
+    if runtime.is_fast() and config.test_limit is None:
+        config = replace(config, test_limit=training.FAST_OVERRIDES["test_limit"])
+    elif not runtime.is_fast():
+        config = replace(config, test_limit=None)
+    print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
+    x, y = training.load_test(config, clf.vocab, verbose=True)
+    result = training.evaluate(clf.model, x, y)
+    print(f"test accuracy: {result['accuracy']:.4f} on {result['count']:,} reviews "
+          f"(log-loss {result['loss']:.4f}, {result['reviews_per_second']:.0f} reviews/s)")
+    return 0
 
 
 # --------------------------------------------------------------------------- parser
@@ -139,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-back", action="store_true",
                    help="also save the executed notebooks over notebooks/ (how committed outputs are made)")
     p.add_argument("--timeout", type=int, default=None, help="per-notebook limit in seconds")
+    p.add_argument("--update-setup-cells", action="store_true",
+                   help="do not run: rewrite each notebook's first code cell and the Colab links "
+                        "(notebooks and README) from lstm_tutorial/colab.py")
     p.set_defaults(func=_cmd_notebooks)
 
     _add_train_parsers(sub)

@@ -16,8 +16,8 @@ Where the data comes from (the first that exists wins):
 4. a download of the official archive from Stanford (about 84 MB), checked against its
    published SHA-256 checksum.
 
-An archive you provide yourself is not the official download byte for byte (the offline
-copy in ``../shared/datasets`` leaves out files nobody here needs), so it is checked by its
+An archive you provide yourself need not be the official download byte for byte (a copy
+may leave out files this package never reads), so it is checked by its
 *structure and counts* instead: 12,500 reviews in each of train/pos, train/neg, test/pos
 and test/neg, 50,000 in train/unsup, file names ``<id>_<rating>.txt`` with ratings 7-10
 for positive and 1-4 for negative reviews.
@@ -128,6 +128,16 @@ def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]
     texts, labels = _read_folder_split(found.path, split)
     _write_cache(split, found.key, texts, labels)
     return texts, labels
+
+
+def data_key(source=None) -> str:
+    """A short id of the copy of the data that ``load_imdb(split, source)`` reads.
+
+    It changes when the content does (an archive's fingerprint, or a folder's path and
+    times), so caches of derived data, such as the token lists in
+    :mod:`lstm_tutorial.text`, are keyed on it and never outlive their data.
+    """
+    return _find(source, download=True).key
 
 
 def locate_imdb(source=None, download: bool = True) -> Path:
@@ -268,10 +278,7 @@ def extract_archive(archive, dest_dir=None, *, user_provided: bool = True) -> Pa
         _write_json(unpacked / _MARKER, {"archive": str(archive.resolve()),
                                           "archive_fingerprint": fingerprint, "counts": counts})
         if target.exists():  # an older unpacked copy of a different archive: swap it out
-            old = Path(tempfile.mkdtemp(dir=dest_dir, prefix=f".{FOLDER_NAME}-old-"))
-            os.replace(target, old / FOLDER_NAME)
-            os.replace(unpacked, target)
-            shutil.rmtree(old, ignore_errors=True)
+            paths.replace_folder(unpacked, target)
         else:
             try:
                 os.replace(unpacked, target)
@@ -323,9 +330,7 @@ def import_archive(path) -> Path:
     try:
         shutil.copytree(found.path, tmp / FOLDER_NAME, ignore=shutil.ignore_patterns(_MARKER))
         _write_json(tmp / FOLDER_NAME / _MARKER, {"copied_from": str(found.path), "counts": counts})
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp / FOLDER_NAME, target)
+        paths.replace_folder(tmp / FOLDER_NAME, target)  # the old copy goes only once the new one is in place
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -676,9 +681,7 @@ def _write_json(path: Path, obj) -> None:
 
 def _publish(tmp: Path, target: Path) -> None:
     """Give a finished temporary file normal permissions and rename it into place."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~paths.current_umask())
     os.replace(tmp, target)
 
 

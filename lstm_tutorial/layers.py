@@ -321,24 +321,7 @@ def load_keras_lstm_weights(gated, keras_lstm) -> LSTMParams:
 
 
 # ---------------------------------------------------------------------- models
-def sentiment_classifier(rnn, vocab_size: int, embed_dim: int, length: int | None = None,
-                         jit_compile=False, learning_rate: float = 1e-3):
-    """token ids -> Embedding (mask_zero) -> ``rnn`` -> Dense(1, sigmoid), compiled.
-
-    The small model notebook 02 trains with either ``keras.layers.LSTM`` or
-    :class:`GatedLSTM` as ``rnn``; padding (id 0) is masked so the LSTM skips it.
-    """
-    model = keras.Sequential([
-        keras.Input((length,), dtype="int32"),
-        keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding"),
-        rnn,
-        keras.layers.Dense(1, activation="sigmoid", name="classifier"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"], jit_compile=jit_compile)
-    return model
-
-
+# (Models that use these layers are built by lstm_tutorial.models.build_simple_classifier.)
 def copy_builtin_model(builtin_model, gated_model) -> None:
     """Give ``gated_model`` the weights of ``builtin_model`` (same layers, LSTM -> GatedLSTM).
 

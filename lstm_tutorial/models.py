@@ -25,6 +25,10 @@ TensorFlow and Keras are imported lazily, inside the functions.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
+import warnings
 from dataclasses import asdict, dataclass
 
 from .errors import UsageError
@@ -118,8 +122,77 @@ def MaskedGlobalMaxPooling1D(**kwargs):  # noqa: N802 - behaves like a layer cla
 
 
 def register_custom_objects() -> None:
-    """Make the custom layer known to Keras before ``keras.models.load_model``."""
+    """Make this package's Keras layers known to ``keras.models.load_model``.
+
+    You never need to call this: ``import lstm_tutorial`` arranges for it to run as
+    soon as Keras is imported (see :func:`register_when_keras_loads`), so a saved
+    ``.keras`` file loads in a fresh kernel after ``import lstm_tutorial`` alone.
+    """
     _masked_max_pooling_class()
+    from . import layers  # noqa: F401 - GatedLSTM and GatedLSTMCell register when defined
+
+
+def register_when_keras_loads() -> None:
+    """Run :func:`register_custom_objects` once Keras is imported (at once if it is).
+
+    ``import lstm_tutorial`` must stay cheap, so it does not import Keras itself;
+    instead a one-shot import hook wraps the loading of the ``keras`` package and
+    registers the layers right after it. A failure there is a warning, never a
+    broken ``import keras``.
+    """
+    if "keras" in sys.modules:
+        _register_quietly()
+    elif not any(isinstance(f, _RegisterOnKerasImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterOnKerasImport())
+
+
+def _register_quietly() -> None:
+    try:
+        register_custom_objects()
+    except Exception as exc:  # noqa: BLE001 - never break the user's import of keras
+        warnings.warn(f"lstm_tutorial could not register its Keras layers ({type(exc).__name__}: {exc}); "
+                      f"call lstm_tutorial.models.register_custom_objects() before load_model",
+                      stacklevel=2)
+
+
+class _RegisterOnKerasImport(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: wraps the loader of ``keras`` to register our layers after it.
+
+    It stays in ``sys.meta_path`` until Keras is actually loaded: other libraries (such
+    as TensorFlow) ask ``importlib.util.find_spec("keras")`` without importing it.
+    """
+
+    def __init__(self):
+        self._searching = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras" or self._searching:
+            return None
+        self._searching = True  # the search below runs through sys.meta_path, us included
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._searching = False
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _RegisteringLoader(spec.loader, self)
+        return spec
+
+
+class _RegisteringLoader(importlib.abc.Loader):
+    def __init__(self, loader, finder):
+        self._loader = loader
+        self._finder = finder
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not self._finder]  # done: one shot
+        _register_quietly()
+
+    def __getattr__(self, name):  # everything else (resources, is_package...) as the real loader
+        return getattr(self._loader, name)
 
 
 def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
@@ -174,12 +247,36 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
     model = keras.Model(ids, out, name=f"{kind}_classifier")
     if compile:
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-        )
+        compile_binary(model, config.learning_rate)
     return model
+
+
+def build_simple_classifier(rnn, vocab_size: int, embedding_dim: int, length: int | None = None,
+                            jit_compile=False, learning_rate: float = 1e-3):
+    """token ids -> Embedding (mask_zero) -> ``rnn`` -> Dense(1, sigmoid), compiled.
+
+    The small model of notebook 02, around any recurrent layer instance ``rnn`` that
+    returns its last output (``keras.layers.LSTM(32)``, a
+    :class:`lstm_tutorial.layers.GatedLSTM`, ...): nothing but the layer differs when
+    two such models are compared. Padding (id 0) is masked so the layer skips it.
+    :func:`build_classifier` is the larger IMDB pipeline (dropout, pooling over time).
+    """
+    keras = _keras()
+    model = keras.Sequential([
+        keras.Input((length,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding"),
+        rnn,
+        keras.layers.Dense(1, activation="sigmoid", name="classifier"),
+    ])
+    compile_binary(model, learning_rate, jit_compile=jit_compile)
+    return model
+
+
+def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
+    """Compile for a yes/no label: Adam, binary cross-entropy, accuracy."""
+    keras = _keras()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"], jit_compile=jit_compile)
 
 
 def build_rnn(config: ModelConfig | None = None, **overrides):

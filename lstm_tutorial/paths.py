@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -69,10 +70,60 @@ def atomic_write(path, mode: str = "wb", **open_kwargs):
         with os.fdopen(fd, mode, **open_kwargs) as fh:
             yield fh
         # mkstemp creates the file private (0600); give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(new, target) -> None:
+    """Put the finished folder ``new`` in place of ``target`` (which may not exist yet).
+
+    The old ``target`` is first renamed aside (a hidden sibling), then ``new`` is renamed
+    to ``target``, then the old copy is deleted. Nothing is deleted before the new folder
+    is in place, and if that rename fails the old folder is put back.
+    """
+    new, target = Path(new), Path(target)
+    if not target.exists():
+        os.replace(new, target)
+        return
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
+    old = aside / target.name
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_folder(target):
+    """Fill a temporary folder beside ``target``; it replaces ``target`` only on success.
+
+    The folder version of :func:`atomic_write`: files that belong together (a model and
+    its vocabulary) are never seen half old, half new::
+
+        with atomic_folder(out_dir) as tmp:
+            model.save(tmp / "model.keras")
+            vocab.save(tmp / "vocabulary.json")
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-new-"))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~current_umask())
+        replace_folder(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -169,8 +169,9 @@ def learning_curves(histories: dict, metric: str = "accuracy", best_epochs: dict
     return fig
 
 
-def confusion_matrix(counts, labels=("negative", "positive"), title: str = ""):
-    """A 2x2 (or n x n) confusion matrix: rows are the true labels, columns the predictions."""
+def confusion_heatmap(counts, labels=("negative", "positive"), title: str = ""):
+    """Draw confusion counts (from :func:`lstm_tutorial.training.confusion_matrix`) as a
+    heat map: rows are the true labels, columns the predictions."""
     import matplotlib.pyplot as plt
     import numpy as np
 

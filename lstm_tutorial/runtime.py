@@ -14,7 +14,9 @@ import os
 import platform
 import random
 import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 #: Set this environment variable to 1 for fast mode (small data, for CI and quick checks).
@@ -47,32 +49,101 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+#: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
+VERBOSE_TF_ENV = "LSTM_TUTORIAL_VERBOSE_TF"
+
+_HIDDEN_LOG_PREFIX = "lstm_tutorial-stderr-"
+
+
 @contextlib.contextmanager
 def _stderr_silenced():
-    """Send file descriptor 2 to /dev/null for the duration.
+    """Keep what C++ code writes to file descriptor 2 out of sight for the duration.
 
     Some TensorFlow builds log "could not find cuda drivers" and similar lines from C++
     before its log level is read, straight to the process's stderr; in Jupyter they land
-    in the notebook as red boxes. Python exceptions are unaffected: they still propagate.
-    Set LSTM_TUTORIAL_VERBOSE_TF=1 to see those lines.
+    in the notebook as red boxes. The lines are not thrown away but written to a log
+    file in the temporary folder:
+
+    * if the block raises, they are printed after all, since they may explain why;
+    * if the process dies inside the block (TensorFlow aborts on a CPU without the
+      instructions it was built for, or on a CUDA failure; Jupyter then only says
+      "kernel died"), the log stays behind, and the next start in any process prints
+      it (:func:`_report_hidden_output_of_dead_processes`);
+    * otherwise it is deleted.
+
+    Set LSTM_TUTORIAL_VERBOSE_TF=1 to let the lines through as they come.
     """
-    if os.environ.get("LSTM_TUTORIAL_VERBOSE_TF") or not hasattr(os, "dup"):
+    if os.environ.get(VERBOSE_TF_ENV) or not hasattr(os, "dup"):
         yield
         return
+    _report_hidden_output_of_dead_processes()
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no real file descriptor 2 (unusual embeddings)
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    log = Path(tempfile.gettempdir()) / f"{_HIDDEN_LOG_PREFIX}{os.getpid()}.log"
     try:
-        os.dup2(devnull, 2)
+        sink = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        log, sink = None, os.open(os.devnull, os.O_WRONLY)
+    failed = False
+    try:
+        os.dup2(sink, 2)
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-        os.close(devnull)
+        os.close(sink)
+        hidden = _read_and_delete(log) if log is not None else ""
+        if failed and hidden.strip():
+            print(f"TensorFlow wrote this while starting (hidden by lstm_tutorial; set "
+                  f"{VERBOSE_TF_ENV}=1 to see it as it comes):\n{hidden.rstrip()}", file=sys.stderr)
+
+
+def _read_and_delete(path: Path) -> str:
+    try:
+        text = path.read_text(errors="replace")
+        path.unlink()
+    except OSError:
+        return ""
+    return text
+
+
+def _report_hidden_output_of_dead_processes() -> None:
+    """Print the hidden start-up output of processes that died while TensorFlow started.
+
+    That output usually names the cause of a "kernel died" (a missing CPU instruction,
+    a CUDA error) and would otherwise be lost. Each log is printed once, then deleted.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) tests for a process only on POSIX
+        return
+    for log in Path(tempfile.gettempdir()).glob(f"{_HIDDEN_LOG_PREFIX}*.log"):
+        try:
+            pid = int(log.stem[len(_HIDDEN_LOG_PREFIX):])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        hidden = _read_and_delete(log)
+        if hidden.strip():
+            print(f"An earlier Python process (pid {pid}) died while TensorFlow was starting. What it "
+                  f"wrote then (hidden by lstm_tutorial; set {VERBOSE_TF_ENV}=1 to see it as it "
+                  f"comes):\n{hidden.rstrip()}", file=sys.stderr)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
 
 
 def import_tensorflow():
@@ -163,13 +234,19 @@ def environment(seed: int = 42) -> Environment:
     )
 
 
-def setup(seed: int = 42, verbose: bool = True) -> Environment:
+def setup(seed: int = 42, verbose: bool = True, fast: bool | None = None) -> Environment:
     """The one call a notebook's first code cell makes.
 
     Enables GPU memory growth, seeds every random generator, forgets key figures left
     over from an earlier run in the same kernel, and prints a short environment summary
     including the line ``mode: full`` or ``mode: fast``.
+
+    ``fast``: ``None`` follows the ``LSTM_TUTORIAL_FAST`` environment variable (how the
+    headless runner and the tests choose); ``True`` or ``False`` chooses here, for the
+    rest of the kernel (the way to pick fast mode in Colab, without environment variables).
     """
+    if fast is not None:
+        os.environ[FAST_ENV] = "1" if fast else "0"
     env = environment(seed)
     set_seeds(seed)
     _key_figures.clear()

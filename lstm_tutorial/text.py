@@ -111,8 +111,8 @@ def _make_tokenizer_class():
     class ReviewTokenizer(RegexpTokenizer):
         """NLTK's RegexpTokenizer with a Treebank-like rule for contractions.
 
-        Why this one: measured on 3,000 cleaned IMDB training reviews on the
-        project's 2-core machine (``benchmarks/bench_preprocessing.py``), in words/s:
+        Why this one: measured on 3,000 cleaned IMDB training reviews on a
+        CPU (``benchmarks/bench_preprocessing.py``), in words/s:
         NLTKWordTokenizer 123k, TreebankWordTokenizer 152k, TweetTokenizer 183k,
         ToktokTokenizer 568k, WordPunctTokenizer 673k, this rule through NLTK's
         stock RegexpTokenizer 518k, this tokenizer 1,476k.
@@ -385,10 +385,10 @@ def preprocess(texts: Sequence[str], remove_stopwords: bool = False,
 
     ``workers`` > 1 splits the work over that many processes (``None``: one per CPU,
     at most 4), started with "spawn" (safe next to TensorFlow's threads; a script
-    that uses it needs the usual ``if __name__ == "__main__":`` guard). On the
-    project's shared 2-core machine one process did all 50,000 labelled reviews in
-    18 s (cache write included) and two workers took 31 s (start-up and pickling,
-    and the second core is rarely free), so the default is 1.
+    that uses it needs the usual ``if __name__ == "__main__":`` guard). Processes
+    pay for start-up and for pickling the token lists back, which on a small machine
+    can cost more than they save (``benchmarks/bench_preprocessing.py`` measures
+    both on yours), so the default is 1.
     """
     if isinstance(texts, str):
         raise UsageError("preprocess() needs a list of texts, not one str; use tokenize(clean(text))")
@@ -411,9 +411,14 @@ def preprocess(texts: Sequence[str], remove_stopwords: bool = False,
         return [list(map(intern, tokens)) for part in parts for tokens in part]
 
 
-def _cache_path(split: str, remove_stopwords: bool) -> Path:
-    flag = "nostop" if remove_stopwords else "all"
-    return paths.cache_dir() / f"tokens-{split}-{flag}-v{TEXT_VERSION}.npz"
+def _cache_path(split: str, data_key: str, stopwords: frozenset[str] | None) -> Path:
+    """The token cache for one split of one copy of the data, cleaned by these rules
+    (:data:`TEXT_VERSION`) and with this stopword list (a hash of it) removed, if any."""
+    if stopwords is None:
+        flag = "all"
+    else:
+        flag = "nostop-" + hashlib.sha1("\n".join(sorted(stopwords)).encode("utf-8")).hexdigest()[:8]
+    return paths.cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{TEXT_VERSION}.npz"
 
 
 def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarray) -> None:
@@ -455,29 +460,28 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
     """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
 
     The first call loads the reviews with :func:`lstm_tutorial.data.load_imdb` and runs
-    :func:`preprocess`; later calls read the cache (keyed by split, stopword flag and
-    :data:`TEXT_VERSION`). ``refresh=True`` rebuilds it; ``source`` is passed on to
-    ``load_imdb`` (and then the cache is bypassed, since it is keyed by split only when
-    the data comes from the default location).
+    :func:`preprocess`; later calls read the cache. The cache is keyed on everything
+    the tokens depend on: the split, which copy of the data (``source`` or the usual
+    look-up; :func:`lstm_tutorial.data.data_key`), the stopword list when stopwords are
+    removed, and the cleaning rules (:data:`TEXT_VERSION`). ``refresh=True`` rebuilds it.
     """
     if split not in {"train", "test", "unsup"}:
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
-    path = _cache_path(split, remove_stopwords)
-    use_cache = source is None
-    if use_cache and not refresh and path.is_file():
+    from .data import data_key, load_imdb
+
+    stop = english_stopwords() if remove_stopwords else None
+    path = _cache_path(split, data_key(source), stop)
+    if not refresh and path.is_file():
         t0 = time.perf_counter()
         result = _load_token_cache(path)
         if verbose:
             print(f"{split}: {len(result[0]):,} reviews from cache in {time.perf_counter() - t0:.1f} s")
         return result
-    from .data import load_imdb
-
     t0 = time.perf_counter()
     texts, labels = load_imdb(split, source=source)
     token_lists = preprocess(texts, remove_stopwords=remove_stopwords, workers=workers)
     labels = np.asarray(labels, dtype=np.int64)
-    if use_cache:
-        _save_token_cache(path, token_lists, labels)
+    _save_token_cache(path, token_lists, labels)
     if verbose:
         print(f"{split}: {len(token_lists):,} reviews loaded and tokenized in "
               f"{time.perf_counter() - t0:.1f} s")

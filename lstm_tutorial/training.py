@@ -16,20 +16,21 @@ Speed on a CPU: an LSTM costs time per step, so the batches here hold reviews of
 similar length and are cut to the longest review in each batch
 (:class:`LengthBatches`). Padding stays on the right and the mask hides it, so the
 model computes the same function as on fixed-length batches, only without spending
-time on rows of zeros. In a probe on the project's 2-core machine, batches of 128
-grouped this way at up to 400 tokens trained 1.7x faster (reviews per second) than
-fixed 300-token batches of 128.
+time on rows of zeros (``benchmarks/bench_imdb_models.py`` measures how much faster
+that is than fixed-length batches).
 
 The official test set is read only by :func:`load_test`; model selection (early
 stopping) sees the validation split carved from the training set.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Sequence
 
@@ -51,8 +52,8 @@ CONFIG_FILE = "training.json"
 class TrainConfig:
     """Every choice of a training run; the defaults are the ``train`` command's.
 
-    Sizes were chosen from timed runs on the project's 2-core CPU (see the notebook
-    and ``benchmarks/bench_imdb_models.py``): 400 tokens keep about 82 % of the
+    Sizes were chosen from timed runs on a CPU (see the notebook and
+    ``benchmarks/bench_imdb_models.py``): 400 tokens keep about 82 % of the
     training reviews whole (with this package's tokens), and a longer review keeps its
     last 400 tokens (``truncating="pre"``), where reviewers tend to sum up; batches of
     128 grouped by length keep an epoch affordable on a CPU. A 10,000-id vocabulary
@@ -223,6 +224,27 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
     return np.maximum((np.asarray(x) != 0).sum(axis=1), 1)
 
 
+def check_right_padded(x: np.ndarray) -> None:
+    """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
+
+    Cutting a batch to its longest review (:class:`LengthBatches`) keeps the first
+    ``n`` columns of a row with ``n`` real ids, which drops real tokens from a row
+    padded on the left (``keras.utils.pad_sequences`` pads on the left by default).
+    cuDNN also needs right padding. Raises :class:`UsageError` naming the first bad row.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise UsageError(f"expected a 2-D matrix of token ids (reviews x positions), got shape {x.shape}")
+    real = x != 0
+    # A right-padded row is a run of real ids followed by zeros only: no 0 -> real step.
+    bad = np.flatnonzero((~real[:, :-1] & real[:, 1:]).any(axis=1))
+    if bad.size:
+        raise UsageError(
+            f"{bad.size} of {len(x)} rows have padding (id 0) before real tokens (first: row {bad[0]}); "
+            "the ids must be right-padded: real tokens first, zeros after. Encode with "
+            "Vocabulary.encode / training.encode_tokens, or pad_sequences(..., padding='post')")
+
+
 # ---------------------------------------------------------------------------------
 # Batches of similar length
 # ---------------------------------------------------------------------------------
@@ -236,6 +258,9 @@ def _make_length_batches_class():
     class LengthBatches(keras.utils.PyDataset):
         """Batches of reviews of similar length, each cut to its longest review.
 
+        ``x`` must be right-padded (real ids first, zeros after); left-padded rows are
+        refused with an error, since cutting them would drop real tokens.
+
         Training order: every epoch, reviews are sorted by length plus random noise
         (``jitter`` tokens), cut into batches, and the batches are shuffled, so
         batches differ from epoch to epoch while staying nearly free of padding.
@@ -245,6 +270,7 @@ def _make_length_batches_class():
         def __init__(self, x, y=None, batch_size=128, shuffle=False, seed=0, jitter=30):
             super().__init__(workers=1, use_multiprocessing=False)
             self.x = np.asarray(x, dtype="int32")
+            check_right_padded(self.x)
             self.y = None if y is None else np.asarray(y, dtype="float32")
             self.batch_size = int(batch_size)
             self.shuffle = shuffle
@@ -392,8 +418,11 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
       epoch, so re-running the same call after an interruption resumes from the last
       finished epoch (the backup is deleted when training completes), and
       ``ModelCheckpoint`` keeps the best weights in ``run_dir/best.weights.h5``.
-      (After a resume, early stopping's memory of the best epoch starts afresh; the
-      checkpoint file still holds the best weights seen before the interruption.)
+      ``run_dir/run.json`` records a fingerprint of the settings and the vocabulary
+      and the best value so far. A resume with other settings or another vocabulary
+      (whose ids would mean other words) is refused; a resume carries the best value
+      over, so the checkpoint is only replaced by a better epoch, and the model ends
+      with the best weights of the whole run, before or after the interruption;
     * seconds per epoch are recorded by a small callback;
     * extra ``callbacks`` run after these (so after the backup is written).
     """
@@ -408,18 +437,25 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
         keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
                                       restore_best_weights=True, verbose=1 if verbose else 0),
     ]
-    resumed_from = 0
+    resumed_from, record = 0, None
     if run_dir is not None:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         backup = run_dir / "backup"
+        record = _RunRecord(run_dir, run_fingerprint(config, data.vocab))
         resumed_from = _backup_epoch(backup)
-        if resumed_from and verbose:
-            print(f"resuming an interrupted run from {backup} (after epoch {resumed_from})")
+        if resumed_from:
+            record.check_resumable(backup)
+            if verbose:
+                print(f"resuming an interrupted run from {backup} (after epoch {resumed_from})")
+        else:
+            record.start()
         callbacks += [
             keras.callbacks.BackupAndRestore(str(backup)),
-            keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor,
-                                            save_best_only=True, save_weights_only=True),
+            keras.callbacks.ModelCheckpoint(str(record.best_path), monitor=config.monitor,
+                                            save_best_only=True, save_weights_only=True,
+                                            initial_value_threshold=record.best),
+            record.callback(config.monitor),
         ]
     callbacks = callbacks + list(extra)
     train_batches = LengthBatches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
@@ -430,9 +466,85 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_acc = hist.get("val_accuracy", [float("nan")])
     best = int(np.nanargmax(val_acc)) if config.monitor == "val_accuracy" else int(np.nanargmin(hist["val_loss"]))
+    best_epoch, best_val_accuracy = best + 1 + resumed_from, float(val_acc[best])
+    if record is not None and record.best_epoch and record.best_epoch <= resumed_from:
+        # The best epoch came before the interruption: EarlyStopping never saw it, the
+        # checkpoint holds it.
+        model.load_weights(record.best_path)
+        best_epoch, best_val_accuracy = record.best_epoch, record.best_val_accuracy
     return FitResult(history=hist, epoch_seconds=list(timer.seconds), epochs_run=len(val_acc),
-                     best_epoch=best + 1 + resumed_from, best_val_accuracy=float(val_acc[best]),
+                     best_epoch=best_epoch, best_val_accuracy=best_val_accuracy,
                      resumed_from_epoch=resumed_from)
+
+
+def run_fingerprint(config: TrainConfig, vocab) -> str:
+    """A hash of everything that gives a backup's weights their meaning.
+
+    The settings (except ``epochs``: training longer is a valid continuation) and the
+    vocabulary's tokens in id order: the same ids with other words would be nonsense.
+    """
+    settings = {k: v for k, v in config.to_dict().items() if k != "epochs"}
+    payload = json.dumps({"config": settings, "tokens": list(vocab.tokens)}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+class _RunRecord:
+    """``run_dir/run.json``: the run's fingerprint and its best epoch so far."""
+
+    def __init__(self, run_dir: Path, fingerprint: str):
+        self.path = run_dir / "run.json"
+        self.best_path = run_dir / "best.weights.h5"
+        self.fingerprint = fingerprint
+        self.best = None  # best monitored value so far (what ModelCheckpoint must beat)
+        self.best_epoch = 0
+        self.best_val_accuracy = float("nan")
+
+    def start(self) -> None:
+        self.best_path.unlink(missing_ok=True)  # a checkpoint of an earlier run is not this run's best
+        self._write()
+
+    def check_resumable(self, backup: Path) -> None:
+        try:
+            saved = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("fingerprint") != self.fingerprint:
+            why = ("was made with other settings or another vocabulary" if saved.get("fingerprint")
+                   else "cannot be matched to these settings (no run.json beside it)")
+            raise UsageError(
+                f"{backup} holds an interrupted run that {why}; resuming it would give ids the "
+                f"wrong words. To start over, delete {backup} (or use another output folder)")
+        self.best = saved.get("best")
+        self.best_epoch = int(saved.get("best_epoch") or 0)
+        accuracy = saved.get("best_val_accuracy")
+        self.best_val_accuracy = float("nan") if accuracy is None else float(accuracy)
+
+    def _write(self) -> None:
+        payload = {"fingerprint": self.fingerprint, "best": self.best, "best_epoch": self.best_epoch,
+                   "best_val_accuracy": _jsonable(self.best_val_accuracy)}
+        with paths.atomic_write(self.path, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
+
+    def callback(self, monitor: str):
+        import keras
+
+        record = self
+        better = (lambda a, b: a > b) if "acc" in monitor else (lambda a, b: a < b)
+
+        class Record(keras.callbacks.Callback):
+            """Listed after ModelCheckpoint: notes an epoch that it has just saved."""
+
+            def on_epoch_end(self, epoch, logs=None):
+                value = (logs or {}).get(monitor)
+                if value is None:
+                    return
+                value = float(value)
+                if record.best is None or better(value, record.best):
+                    record.best, record.best_epoch = value, epoch + 1
+                    record.best_val_accuracy = float((logs or {}).get("val_accuracy", float("nan")))
+                    record._write()
+
+        return Record()
 
 
 def _backup_epoch(backup: Path) -> int:
@@ -496,14 +608,44 @@ def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int
 # ---------------------------------------------------------------------------------
 
 def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
-    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``."""
+    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``.
+
+    All or nothing: the three files are written into a temporary folder beside
+    ``out_dir``, which then takes its place (see :func:`lstm_tutorial.paths.atomic_folder`),
+    so an interrupted save never pairs a new model with an old vocabulary. Anything
+    else already in ``out_dir`` (such as ``checkpoints/``) is moved into the new folder.
+    ``training.json`` records the SHA-256 of the other two files, which
+    :meth:`Classifier.load` checks.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / MODEL_FILE)
-    vocab.save(out / VOCAB_FILE)
-    payload = {"config": config.to_dict(), "metrics": _jsonable(metrics or {})}
-    (out / CONFIG_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True))
+    with paths.atomic_folder(out) as tmp:
+        model.save(tmp / MODEL_FILE)
+        vocab.save(tmp / VOCAB_FILE)
+        payload = {"config": config.to_dict(), "metrics": _jsonable(metrics or {}),
+                   "files": {name: _sha256(tmp / name) for name in (MODEL_FILE, VOCAB_FILE)}}
+        (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True))
+        if out.is_dir():
+            for entry in out.iterdir():
+                if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
+                    entry.replace(tmp / entry.name)
     return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _saved_keras_version(model_path: Path) -> str:
+    """The Keras version recorded inside a ``.keras`` file ("unknown" if unreadable)."""
+    try:
+        with zipfile.ZipFile(model_path) as archive:
+            return str(json.loads(archive.read("metadata.json")).get("keras_version", "unknown"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return "unknown"
 
 
 def _jsonable(value):
@@ -564,16 +706,30 @@ class Classifier:
 
         from . import text
 
-        models.register_custom_objects()
         try:
             payload = json.loads((folder / CONFIG_FILE).read_text())
             config = TrainConfig.from_dict(payload["config"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise CorruptDataError(f"{folder / CONFIG_FILE} is unreadable ({exc}); train the model again") from None
+            raise CorruptDataError(f"{folder / CONFIG_FILE} is unreadable ({exc}); train the model again") from exc
+        for name, expected in payload.get("files", {}).items():  # absent in folders saved before the check
+            if _sha256(folder / name) != expected:
+                raise CorruptDataError(
+                    f"{folder / name} is not the file saved with {folder / CONFIG_FILE} (its SHA-256 "
+                    f"differs): the files in {folder} come from different saves. Train again, or "
+                    f"copy the three files of one save together")
+        model_path = folder / MODEL_FILE
+        if not zipfile.is_zipfile(model_path):
+            raise CorruptDataError(f"{model_path} is not a Keras file (truncated or overwritten?); train the model again")
         try:
-            model = keras.models.load_model(folder / MODEL_FILE)
-        except Exception as exc:  # noqa: BLE001 - any failure here means an unusable file
-            raise CorruptDataError(f"{folder / MODEL_FILE} could not be loaded ({exc}); train the model again") from None
+            model = keras.models.load_model(model_path)
+        except (ValueError, TypeError, KeyError, OSError) as exc:
+            # A file Keras cannot rebuild: most often a Keras version that differs from the
+            # saving one. Other errors (out of memory, a broken TensorFlow) pass unchanged.
+            saved_with = _saved_keras_version(model_path)
+            raise CorruptDataError(
+                f"{model_path} could not be loaded by Keras {keras.__version__} (saved with Keras "
+                f"{saved_with}): {type(exc).__name__}: {exc}. Install the saving version, or train "
+                f"the model again with this one") from exc
         vocab = text.Vocabulary.load(folder / VOCAB_FILE)
         return cls(model, vocab, config, payload.get("metrics", {}))
 
@@ -625,7 +781,7 @@ def review_problem(review) -> str | None:
 
 
 # ---------------------------------------------------------------------------------
-# The command-line handlers (wired in cli.py)
+# A whole training run (the ``train`` command of cli.py calls this)
 # ---------------------------------------------------------------------------------
 
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
@@ -664,81 +820,3 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"step 4/4 saved: {out / MODEL_FILE}, {out / VOCAB_FILE}, {out / CONFIG_FILE}")
     say(f"test accuracy: {test['accuracy']:.4f}  (total {metrics['total_seconds'] / 60:.1f} min)")
     return {"out_dir": str(out), "metrics": metrics, "model": model, "vocab": data.vocab, "fit": result}
-
-
-def train_command(args) -> int:
-    runtime.quiet_tensorflow()
-    overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size")}
-    if getattr(args, "remove_stopwords", False):
-        overrides["remove_stopwords"] = True
-    config = default_config(args.model, **overrides)
-    train_model(config, out_dir=args.out)
-    return 0
-
-
-def _read_reviews(args) -> list[tuple[str, str | None]]:
-    """(text, problem) pairs from TEXT arguments and/or --file (one review per line)."""
-    items: list[tuple[str, str | None]] = []
-    for t in args.texts or []:
-        items.append((t, review_problem(t)))
-    if args.file:
-        path = Path(args.file)
-        if str(args.file) == "-":
-            raw = sys.stdin.buffer.read()
-        elif not path.is_file():
-            raise UsageError(f"no file at {path}; --file needs a text file with one review per line")
-        else:
-            raw = path.read_bytes()
-        for line in raw.splitlines():
-            try:
-                t = line.decode("utf-8")
-            except UnicodeDecodeError:
-                items.append((line.decode("utf-8", "replace"), "not UTF-8 text (binary data?)"))
-                continue
-            items.append((t, review_problem(t)))
-    if not items:
-        raise UsageError("nothing to classify: give reviews as arguments (in quotes) or --file FILE, one review per line")
-    return items
-
-
-def _snippet(t: str, width: int = 60) -> str:
-    t = " ".join(t.split())
-    return t if len(t) <= width else t[: width - 3] + "..."
-
-
-def predict_command(args) -> int:
-    runtime.quiet_tensorflow()
-    items = _read_reviews(args)
-    folder = Path(args.model) if args.model else default_model_dir("bilstm")
-    clf = Classifier.load(folder)
-    good = [t for t, problem in items if problem is None]
-    probs = iter(clf.predict_proba(good)) if good else iter(())
-    failures = 0
-    for n, (t, problem) in enumerate(items, start=1):
-        if problem:
-            failures += 1
-            print(f"error     {'-':>5}  review {n}: {problem}")
-            continue
-        p = float(next(probs))
-        label = "positive" if p >= 0.5 else "negative"
-        print(f"{label:<9} {p:.3f}  {_snippet(t)}")
-    if failures:
-        print(f"{failures} of {len(items)} reviews could not be classified (see the 'error' lines)", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def evaluate_command(args) -> int:
-    runtime.quiet_tensorflow()
-    folder = Path(args.model) if args.model else default_model_dir("bilstm")
-    clf = Classifier.load(folder)
-    config = clf.config
-    if runtime.is_fast() and config.test_limit is None:
-        config = replace(config, test_limit=FAST_OVERRIDES["test_limit"])
-    elif not runtime.is_fast():
-        config = replace(config, test_limit=None)
-    print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
-    x, y = load_test(config, clf.vocab, verbose=True)
-    result = evaluate(clf.model, x, y)
-    print(f"test accuracy: {result['accuracy']:.4f} on {result['count']:,} reviews "
-          f"(log-loss {result['loss']:.4f}, {result['reviews_per_second']:.0f} reviews/s)")
-    return 0

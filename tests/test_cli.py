@@ -52,3 +52,15 @@ def test_doctor_reports_versions_devices_data_and_mode():
     out = result.stdout
     for expected in ("tensorflow:", "keras:", "backend: tensorflow", "gpu:", "imdb data:", "nltk stopwords:", "mode: "):
         assert expected in out
+
+
+def test_update_setup_cells_rewrites_and_does_not_run_notebooks(monkeypatch, capsys):
+    from lstm_tutorial import colab, notebooks
+
+    calls = []
+    monkeypatch.setattr(colab, "update", lambda paths, readme=None: calls.append((list(paths), readme)) or [])
+    monkeypatch.setattr(notebooks, "run_notebooks", lambda *a, **k: pytest.fail("must not execute notebooks"))
+    assert cli.main(["notebooks", "--update-setup-cells", "00"]) == 0
+    (paths, readme), = calls
+    assert [p.name[:2] for p in paths] == ["00"] and readme.name == "README.md"
+    assert colab.PIP_REQUIREMENT in capsys.readouterr().out

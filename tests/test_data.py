@@ -233,10 +233,10 @@ def test_truncated_download_is_refused_and_deleted(server, home):
 
 def test_interrupted_download_times_out_and_leaves_nothing(server, home):
     base, sha = server
-    start = time.perf_counter()
-    with pytest.raises(DataUnavailableError, match="broke off"):
+    # Had the read timeout not fired, the server's close after 3 s would be reported as
+    # a truncated file instead; no wall-clock bound (that would flake on a busy machine).
+    with pytest.raises(DataUnavailableError, match="broke off.*timed out"):
         data.download_imdb(f"{base}/stall", sha256=sha, read_timeout=0.5, progress=False)
-    assert time.perf_counter() - start < 2.5
     assert files_under(home) == []
 
 
@@ -249,10 +249,8 @@ def test_http_error_is_data_unavailable(server, home):
 
 def test_offline_error_lists_every_way_and_leaves_nothing(home):
     # the autouse fixture points IMDB_URL at a closed port on 127.0.0.1
-    start = time.perf_counter()
     with pytest.raises(DataUnavailableError) as info:
         data.load_imdb("train")
-    assert time.perf_counter() - start < 5
     message = str(info.value)
     for way in (paths.DATA_ENV, "source=", "python -m lstm_tutorial data --from", str(home)):
         assert way in message
@@ -404,12 +402,16 @@ def test_wrong_rating_for_its_folder_is_refused(tmp_path):
         data.load_imdb("train", source=archive)
 
 
-def test_real_counts_are_the_default(monkeypatch):
-    monkeypatch.undo()  # drop the tiny counts of the autouse fixture
-    assert data.EXPECTED_COUNTS == {"train/pos": 12500, "train/neg": 12500, "train/unsup": 50000,
-                                    "test/pos": 12500, "test/neg": 12500}
-    assert data.IMDB_SHA256 == "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
-    assert data.IMDB_URL == "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+def test_without_the_tiny_counts_a_small_copy_is_refused(tmp_path, monkeypatch):
+    """The counts the checks use by default are the real data set's: a fixture-sized
+    copy passes only because the autouse fixture lowers them."""
+    folder = make_tree(tmp_path / "small")
+    assert data.load_imdb("test", source=folder)[0]
+    monkeypatch.undo()  # back to the module's own EXPECTED_COUNTS
+    monkeypatch.setattr(data, "_verified_folders", {})
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "home2"))
+    with pytest.raises(CorruptDataError, match="12,500|12500"):
+        data.load_imdb("test", source=make_tree(tmp_path / "small2"))
 
 
 # ----------------------------------------------------------------------------- cache
@@ -482,6 +484,26 @@ def test_import_of_a_folder_copies_it(tmp_path, home):
     assert target == home / "aclImdb"
     assert sorted(files_under(target)) == sorted(files_under(folder) + [".lstm_tutorial.json"])
     assert data.load_imdb("test")[0][0].startswith("CP")
+
+
+def test_a_failed_import_keeps_the_previous_copy(tmp_path, home, monkeypatch):
+    """Replacing data/aclImdb must never delete the old copy before the new one is in place."""
+    data.import_archive(make_tree(tmp_path / "one", tag="OLD"))
+    real_replace = paths.os.replace
+
+    def failing_replace(src, dst):
+        if Path(dst) == home / "aclImdb" and "-old-" not in str(src):  # the new copy moving in
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(paths.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        data.import_archive(make_tree(tmp_path / "two", tag="NEW"))
+    monkeypatch.undo()
+    monkeypatch.setenv(paths.HOME_ENV, str(home))
+    monkeypatch.setattr(data, "EXPECTED_COUNTS", dict(TINY))
+    assert data.load_imdb("test", source=home / "aclImdb")[0][0].startswith("OLD")
+    assert [p.name for p in home.iterdir() if p.name.startswith(".aclImdb")] == []
 
 
 def test_import_of_a_bad_archive_leaves_the_data_dir_clean(tmp_path, home):

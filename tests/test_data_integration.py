@@ -1,4 +1,4 @@
-"""Integration tests: the real IMDB archive (the offline copy in ../shared/datasets).
+"""Integration tests: the real IMDB archive, when an offline copy is available.
 
 Skipped when the archive is absent. The archive is found through LSTM_TUTORIAL_DATA (as
 .ci/run sets it) or next to the checkout in ../shared/datasets. These tests load through
@@ -8,7 +8,6 @@ and fills data/cache/, which CI and the notebooks then reuse.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -75,17 +74,12 @@ def test_real_text_looks_like_imdb(splits):
 
 
 @needs_archive
-def test_cached_load_is_fast(splits):
-    start = time.perf_counter()
+def test_a_second_load_comes_from_the_cache(splits, monkeypatch):
+    """Served from the cache without reading the archive again (how fast that is:
+    benchmarks/bench_preprocessing.py; a time limit here would flake on a busy machine)."""
+    def boom(*args, **kwargs):
+        raise AssertionError("the archive was read again although the cache should have served")
+
+    monkeypatch.setattr(data, "_scan_archive", boom)
     texts, labels = data.load_imdb("train", source=ARCHIVE)
-    elapsed = time.perf_counter() - start
     assert texts == splits["train"][0] and labels.tolist() == splits["train"][1].tolist()
-    assert elapsed < 2.0, f"loading 25,000 reviews from the cache took {elapsed:.2f} s"
-
-
-@needs_archive
-def test_the_offline_copy_is_not_mistaken_for_the_official_download():
-    # The shared copy drops the *.feat files, so its checksum differs from the official one;
-    # it must pass as a user-provided archive (structure and counts), never by checksum.
-    assert data._archive_fingerprint(ARCHIVE).startswith("archive-")
-    assert ARCHIVE.stat().st_size != 84_125_825

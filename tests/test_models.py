@@ -34,12 +34,13 @@ def test_parameter_count_matches_the_formula(built):
     assert model.count_params() == expected
 
 
-def test_parameter_counts_at_default_sizes():
-    # Embedding 20,000 x 128 = 2,560,000; LSTM 4(128*64 + 64*64 + 64) = 49,408; x2 for
-    # the bidirectional one; head 2 * 128 + 1.
-    assert models.expected_param_count("bilstm", 20000) == 2_560_000 + 2 * 49_408 + 257
-    assert models.expected_param_count("rnn", 20000) == 2_560_000 + (128 * 64 + 64 * 64 + 64) + 129
-    assert models.expected_param_count("gru", 20000) == 2_560_000 + 3 * (128 * 64 + 64 * 64 + 128) + 129
+@pytest.mark.parametrize("kind", models.ARCHITECTURES)
+def test_parameter_counts_at_default_sizes(kind):
+    """The formula against Keras' own count, at the sizes `train` uses (not at toy sizes only)."""
+    model = models.build_classifier(kind, compile=False)
+    defaults = models.ModelConfig()
+    assert model.count_params() == models.expected_param_count(
+        kind, defaults.vocab_size, defaults.embedding_dim, defaults.units)
 
 
 def test_padding_does_not_change_the_prediction(built):
@@ -123,6 +124,47 @@ def test_saved_model_reloads_with_identical_predictions(tmp_path):
     before = np.asarray(model(x, training=False))
     path = tmp_path / "m.keras"
     model.save(path)
-    models.register_custom_objects()
     again = keras.models.load_model(path)
     np.testing.assert_array_equal(np.asarray(again(x, training=False)), before)
+
+
+@pytest.mark.parametrize("imports", [
+    "import lstm_tutorial, keras",
+    "import keras, lstm_tutorial",
+    "import lstm_tutorial, tensorflow, keras",  # TensorFlow looks for keras without importing it
+    "import lstm_tutorial\nfrom lstm_tutorial import runtime\nruntime.import_tensorflow()\nimport keras",  # the CLI's way
+], ids=["package-keras", "keras-package", "package-tensorflow-keras", "package-runtime-keras"])
+def test_a_fresh_process_loads_saved_models_after_importing_the_package_alone(tmp_path, imports):
+    """No registration call: `import lstm_tutorial` is enough for load_model, in any order."""
+    import os
+    import subprocess
+    import sys
+
+    from lstm_tutorial.layers import GatedLSTM
+
+    ids = np.array([[3, 4, 5, 0], [9, 8, 0, 0]], dtype="int32")
+    pooled = models.build_classifier("lstm", **SMALL)
+    gated = models.build_simple_classifier(GatedLSTM(3), SMALL["vocab_size"], 4)
+    for name, model in (("pooled", pooled), ("gated", gated)):
+        model.save(tmp_path / f"{name}.keras")
+        np.save(tmp_path / f"{name}.npy", np.asarray(model(ids, training=False)))
+    code = f"""{imports}
+import numpy as np
+ids = np.array({ids.tolist()}, dtype="int32")
+for name in ("pooled", "gated"):
+    model = keras.models.load_model(r"{tmp_path}/" + name + ".keras")
+    np.testing.assert_allclose(np.asarray(model(ids, training=False)), np.load(r"{tmp_path}/" + name + ".npy"), atol=1e-6)
+print("loaded")
+"""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0 and "loaded" in out.stdout, out.stderr[-2000:]
+
+
+def test_simple_classifier_wraps_any_recurrent_layer():
+    model = models.build_simple_classifier(keras.layers.GRU(3), vocab_size=20, embedding_dim=4, length=5)
+    assert [type(layer).__name__ for layer in model.layers] == ["Embedding", "GRU", "Dense"]
+    assert model.get_layer("embedding").mask_zero
+    assert model.loss == "binary_crossentropy"
+    p = np.asarray(model(np.array([[3, 4, 0, 0, 0]], dtype="int32")))
+    assert p.shape == (1, 1) and 0 < p[0, 0] < 1

@@ -73,3 +73,59 @@ def test_setup_keeps_tensorflow_cpp_logs_out_of_stderr():
     code = "import lstm_tutorial as lt; lt.setup(verbose=False)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "cudart" not in out.stderr and "absl" not in out.stderr
+
+
+def test_setup_can_choose_fast_mode_without_the_environment_variable(capsys, monkeypatch):
+    """The set-up cell's FAST switch: True works where no environment variable can be set."""
+    monkeypatch.delenv(runtime.FAST_ENV, raising=False)
+    lt.setup(fast=True)
+    assert "mode: fast" in capsys.readouterr().out.splitlines()
+    assert lt.is_fast() and lt.pick(full=1, fast=2) == 2
+    monkeypatch.setenv(runtime.FAST_ENV, "1")
+    lt.setup(fast=None)  # None: the environment decides (the headless runner, the tests)
+    assert "mode: fast" in capsys.readouterr().out.splitlines()
+    lt.setup(fast=False)
+    assert "mode: full" in capsys.readouterr().out.splitlines()
+
+
+def _python(code, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("LSTM_TUTORIAL_VERBOSE_TF", None)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_hidden_start_up_lines_stay_hidden_when_all_goes_well(tmp_path):
+    code = ("import os\nfrom lstm_tutorial import runtime\n"
+            "with runtime._stderr_silenced():\n    os.write(2, b'I cuda_dso_loader: noise\\n')\n")
+    out = _python(code, tmp_path)
+    assert out.returncode == 0 and out.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+def test_hidden_start_up_lines_are_shown_when_the_start_fails(tmp_path):
+    code = ("import os\nfrom lstm_tutorial import runtime\n"
+            "with runtime._stderr_silenced():\n"
+            "    os.write(2, b'F cpu_feature_guard: this build needs AVX\\n')\n"
+            "    raise ImportError('tensorflow failed to start')\n")
+    out = _python(code, tmp_path)
+    assert out.returncode == 1
+    assert "this build needs AVX" in out.stderr and "LSTM_TUTORIAL_VERBOSE_TF=1" in out.stderr
+    assert "tensorflow failed to start" in out.stderr
+
+
+def test_lines_of_a_process_that_died_while_starting_are_shown_next_time(tmp_path):
+    """A C++ abort kills the kernel ("kernel died"); the next start shows what it said."""
+    died = _python("import os\nfrom lstm_tutorial import runtime\n"
+                   "with runtime._stderr_silenced():\n"
+                   "    os.write(2, b'F cuda: CUDA_ERROR_NO_DEVICE, aborting\\n')\n"
+                   "    os.abort()\n", tmp_path)
+    assert died.returncode != 0 and "CUDA_ERROR_NO_DEVICE" not in died.stderr  # hidden as it happened
+    nxt = _python("from lstm_tutorial import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
+    assert "CUDA_ERROR_NO_DEVICE" in nxt.stderr and "died" in nxt.stderr
+    assert "LSTM_TUTORIAL_VERBOSE_TF=1" in nxt.stderr
+    again = _python("from lstm_tutorial import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
+    assert again.stderr == ""  # shown once

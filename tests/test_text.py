@@ -280,7 +280,24 @@ def test_save_load_round_trip_gives_identical_encodings(tmp_path):
     test = text.preprocess(["An unseen good film", "didn't like the cast"])
     for trunc in ("post", "pre"):
         np.testing.assert_array_equal(loaded.encode(test, 3, trunc), vocab.encode(test, 3, trunc))
-    assert not list(path.parent.glob("*.tmp"))
+    assert [p.name for p in path.parent.iterdir()] == ["vocab.json"]  # no temporary file of any name
+
+
+def test_an_interrupted_vocabulary_save_keeps_the_old_file(tmp_path, monkeypatch):
+    old = text.Vocabulary.fit([["good", "film"]], min_count=1)
+    path = old.save(tmp_path / "vocab.json")
+    saved = path.read_bytes()
+    new = text.Vocabulary.fit([["bad", "plot", "bad"]], min_count=1)
+
+    def interrupted_dump(obj, fh, **kwargs):
+        fh.write('{"format": ')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(text.json, "dump", interrupted_dump)
+    with pytest.raises(KeyboardInterrupt):
+        new.save(path)
+    assert path.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["vocab.json"]
 
 
 def test_load_rejects_missing_and_foreign_files(tmp_path):
@@ -329,17 +346,38 @@ def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
         return [f"A {split} review, not bad!", "Good<br />film"], np.array([1, 0])
 
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", types.SimpleNamespace(load_imdb=fake_load_imdb))
+    fake = types.SimpleNamespace(load_imdb=fake_load_imdb, data_key=lambda source=None: "archive-1")
+    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", fake)
     first, y = text.preprocess_imdb("test")
     again, y2 = text.preprocess_imdb("test")
     assert first == again == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
     assert y.tolist() == y2.tolist() == [1, 0] and calls == ["test"]
-    cached = list((tmp_path / "cache").glob("tokens-test-all-v*.npz"))
+    cached = list((tmp_path / "cache").glob("tokens-test-*.npz"))
     assert len(cached) == 1 and text.TEXT_VERSION in cached[0].name
     text.preprocess_imdb("test", refresh=True)
     assert calls == ["test", "test"]
     with pytest.raises(errors.UsageError):
         text.preprocess_imdb("validation")
+
+
+def test_token_cache_is_keyed_on_the_data_and_the_stopword_list(monkeypatch, tmp_path):
+    """Another copy of the data, or another stopword list, must not be served old tokens."""
+    import types
+
+    reviews = {"archive-1": ["Not a good film"], "archive-2": ["A very different review"]}
+    current = {"key": "archive-1"}
+    fake = types.SimpleNamespace(load_imdb=lambda split, source=None: (reviews[current["key"]], np.array([1])),
+                                 data_key=lambda source=None: current["key"])
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", fake)
+    assert text.preprocess_imdb("train")[0] == [["not", "a", "good", "film"]]
+    current["key"] = "archive-2"  # the user points LSTM_TUTORIAL_DATA at other data
+    assert text.preprocess_imdb("train")[0] == [["a", "very", "different", "review"]]
+    current["key"] = "archive-1"
+    monkeypatch.setattr(text, "english_stopwords", lambda keep_negations=False, raw=False: frozenset({"a"}))
+    assert text.preprocess_imdb("train", remove_stopwords=True)[0] == [["not", "good", "film"]]
+    monkeypatch.setattr(text, "english_stopwords", lambda keep_negations=False, raw=False: frozenset({"a", "not"}))
+    assert text.preprocess_imdb("train", remove_stopwords=True)[0] == [["good", "film"]]
 
 
 def test_import_is_cheap():

@@ -10,7 +10,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models, text, training  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
 
 POS = "great wonderful moving superb loved brilliant".split()
 NEG = "awful boring dull terrible hated waste".split()
@@ -69,10 +69,18 @@ def tiny_data(n: int = 64, length: int = 24) -> tuple[training.PreparedData, tra
 
 
 # ----------------------------------------------------------------------------- config
-def test_default_config_is_the_documented_one():
+def test_train_help_states_the_defaults_that_train_uses():
+    """The defaults that `train --help` prints are the ones default_config() gives."""
+    import re
+
+    from lstm_tutorial import cli
+
+    train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    helps = {a.dest: a.help or "" for a in train._actions}
     c = training.default_config("bilstm", fast=False)
-    assert (c.model, c.length, c.max_tokens, c.batch_size, c.epochs) == ("bilstm", 400, 10000, 128, 3)
-    assert (c.truncating, c.dropout, c.embedding_dim, c.units) == ("pre", 0.4, 128, 64)
+    for dest in ("length", "batch_size"):
+        stated = re.search(r"default: (\d+)", helps[dest])
+        assert stated and int(stated.group(1)) == getattr(c, dest), (dest, helps[dest])
     assert c.train_limit is None and c.test_limit is None
     fast = training.default_config("lstm", fast=True)
     assert fast.train_limit and fast.test_limit and fast.length < c.length
@@ -111,6 +119,17 @@ def test_length_batches_cover_every_review_once_and_cut_only_padding():
             seen += list(idx)
         assert sorted(seen) == list(range(103))
         batches.on_epoch_end()
+
+
+def test_left_padded_rows_are_refused_not_cut():
+    """pad_sequences pads on the left by default; cutting such rows would drop real tokens."""
+    right = np.array([[5, 6, 7, 0], [8, 0, 0, 0]], dtype="int32")
+    assert len(training.LengthBatches(right, None, batch_size=2)) == 1
+    left = keras.utils.pad_sequences([[5, 6, 7], [8]], maxlen=4)  # [[0, 5, 6, 7], [0, 0, 0, 8]]
+    with pytest.raises(UsageError, match="right-padded.*padding='post'"):
+        training.LengthBatches(left, None, batch_size=2)
+    with pytest.raises(UsageError, match="row 1"):
+        training.predict_proba(None, np.array([[5, 6, 0], [0, 7, 8]], dtype="int32"))
 
 
 def test_length_batches_restore_the_input_order():
@@ -186,23 +205,96 @@ def test_an_interrupted_run_resumes_after_the_last_finished_epoch(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
 
+    interrupted = interrupt_after_two_epochs(data, config, tmp_path)
+
+    fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    started_with = {}
+    result = training.fit(fresh, data, config, run_dir=tmp_path, verbose=0,
+                          callbacks=[WeightsAtStart(started_with)])
+    assert result.resumed_from_epoch == 2
+    assert result.epochs_run == config.epochs - 2
+    # the resumed run started from the weights of the interrupted one after epoch 2
+    for a, b in zip(started_with["weights"], interrupted["weights"]):
+        np.testing.assert_array_equal(a, b)
+    assert not (tmp_path / "backup").exists()
+
+
+class WeightsAtStart(keras.callbacks.Callback):
+    """Records the model's weights when training begins (after BackupAndRestore ran)."""
+
+    def __init__(self, store):
+        super().__init__()
+        self.store = store
+
+    def on_train_begin(self, logs=None):
+        self.store["weights"] = [np.array(w) for w in self.model.get_weights()]
+
+
+def interrupt_after_two_epochs(data, config, run_dir, sabotage=None) -> dict:
+    """Run fit in ``run_dir`` and interrupt it after epoch 2; returns the weights and logs then."""
+    seen = {}
+
     class Interrupt(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
+                seen["weights"] = [np.array(w) for w in self.model.get_weights()]
                 raise KeyboardInterrupt
 
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
     original_fit = model.fit
     model.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[*callbacks, Interrupt()], **k)
     with pytest.raises(KeyboardInterrupt):
-        training.fit(model, data, config, run_dir=tmp_path, verbose=0)
-    assert (tmp_path / "backup").is_dir()
+        training.fit(model, data, config, run_dir=run_dir, verbose=0)
+    assert (Path(run_dir) / "backup").is_dir()
+    return seen
+
+
+def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
+    """Ids of another vocabulary mean other words: such a backup must not be resumed."""
+    keras.utils.set_random_seed(0)
+    data, config = tiny_data()
+    interrupt_after_two_epochs(data, config, tmp_path)
+    other_config = training.TrainConfig(**{**config.to_dict(), "remove_stopwords": True})
+    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    with pytest.raises(UsageError, match="other settings or another vocabulary.*delete"):
+        training.fit(model, data, other_config, run_dir=tmp_path, verbose=0)
+    shuffled = text.Vocabulary(data.vocab.tokens[:2] + data.vocab.tokens[:1:-1])  # same words, other ids
+    other_data = training.PreparedData(shuffled, data.x_train, data.y_train, data.x_val, data.y_val)
+    with pytest.raises(UsageError, match="another vocabulary"):
+        training.fit(model, other_data, config, run_dir=tmp_path, verbose=0)
+    # a longer run of the same settings is a valid continuation
+    longer = training.TrainConfig(**{**config.to_dict(), "epochs": 4})
+    assert training.fit(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
+
+
+def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tmp_path):
+    """After a resume, a worse epoch must not replace best.weights.h5, and the model ends
+    with the best weights of the whole run."""
+    keras.utils.set_random_seed(0)
+    data, config = tiny_data()
+    interrupted = interrupt_after_two_epochs(data, config, tmp_path)
+    best_file = tmp_path / "best.weights.h5"
+    probe = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    probe.load_weights(best_file)
+    best_before = [np.array(w) for w in probe.get_weights()]
+
+    class WorseEveryEpoch(keras.callbacks.Callback):
+        """Runs first: the resumed epochs report the worst possible validation accuracy."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_accuracy"] = 0.0
 
     fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    original_fit = fresh.fit
+    fresh.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[WorseEveryEpoch(), *callbacks], **k)
     result = training.fit(fresh, data, config, run_dir=tmp_path, verbose=0)
-    assert result.resumed_from_epoch >= 1
-    assert result.epochs_run == config.epochs - result.resumed_from_epoch
-    assert not (tmp_path / "backup").exists()
+    probe.load_weights(best_file)
+    for a, b in zip(probe.get_weights(), best_before):
+        np.testing.assert_array_equal(a, b)  # not overwritten by a worse epoch
+    for a, b in zip(fresh.get_weights(), best_before):
+        np.testing.assert_array_equal(a, b)  # and the model ends with them
+    assert result.best_epoch <= 2
+    assert interrupted["weights"]
 
 
 def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
@@ -220,7 +312,7 @@ def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
     np.testing.assert_array_equal(again.predict_proba(reviews), before)
     preds = again.predict(reviews)
     assert [p.label for p in preds] == ["positive" if v >= 0.5 else "negative" for v in before]
-    assert all(0.5 <= p.confidence <= 1 for p in preds)
+    np.testing.assert_allclose([p.confidence for p in preds], np.maximum(before, 1 - before), rtol=1e-6)
 
 
 def test_classifier_refuses_bad_reviews_with_a_clear_error():
@@ -250,3 +342,72 @@ def test_tf_dataset_accepts_any_batch_width_and_reshuffles_each_pass():
     assert len({w for _, w in first}) > 1  # widths differ from batch to batch
     third_plan = [list(b) for b in batches.batches]
     assert second_plan != third_plan  # a new plan for the second pass
+
+
+# ----------------------------------------------------------------------------- saving is all or nothing
+@pytest.fixture(scope="module")
+def two_saves(tmp_path_factory):
+    """Two classifiers with different vocabularies, saved in two folders."""
+    keras.utils.set_random_seed(0)
+    root = tmp_path_factory.mktemp("saves")
+    data, config = tiny_data()
+    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    training.save_classifier(root / "a", model, data.vocab, config)
+    other_vocab = text.Vocabulary.fit([["other", "words", "entirely"]] * 2, min_count=1)
+    other = models.build_classifier("lstm", config.model_config(other_vocab.size))
+    training.save_classifier(root / "b", other, other_vocab, config)
+    return root, data, config, model, other, other_vocab
+
+
+def test_an_interrupted_save_leaves_the_old_classifier_whole(two_saves, tmp_path, monkeypatch):
+    import shutil
+
+    root, data, config, model, other, other_vocab = two_saves
+    folder = tmp_path / "clf"
+    shutil.copytree(root / "a", folder)
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / "note.txt").write_text("kept")
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+    def interrupted_save(self, path):
+        raise KeyboardInterrupt  # Ctrl-C after the new model.keras was written
+
+    monkeypatch.setattr(text.Vocabulary, "save", interrupted_save)
+    with pytest.raises(KeyboardInterrupt):
+        training.save_classifier(folder, other, other_vocab, config)
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["clf"]  # no temporary folder left
+    monkeypatch.undo()
+    training.save_classifier(folder, other, other_vocab, config)  # a complete save replaces all three
+    assert training.Classifier.load(folder).vocab.tokens == other_vocab.tokens
+    assert (folder / "checkpoints" / "note.txt").read_text() == "kept"  # other contents move along
+
+
+def test_load_refuses_files_of_different_saves(two_saves, tmp_path):
+    import shutil
+
+    root = two_saves[0]
+    shutil.copytree(root / "a", tmp_path / "mixed")
+    shutil.copy(root / "b" / "vocabulary.json", tmp_path / "mixed" / "vocabulary.json")
+    with pytest.raises(CorruptDataError, match="vocabulary.json is not the file saved with"):
+        training.Classifier.load(tmp_path / "mixed")
+
+
+def test_load_keeps_the_cause_of_a_failure(two_saves, monkeypatch):
+    """Only a file problem says "train again"; other failures keep their own message."""
+    folder = two_saves[0] / "a"
+
+    def out_of_memory(*a, **k):
+        raise RuntimeError("CUDA_ERROR_OUT_OF_MEMORY")
+
+    monkeypatch.setattr(keras.models, "load_model", out_of_memory)
+    with pytest.raises(RuntimeError, match="CUDA_ERROR_OUT_OF_MEMORY"):
+        training.Classifier.load(folder)
+
+    def unknown_layer(*a, **k):
+        raise TypeError("Could not locate class 'Foo'")
+
+    monkeypatch.setattr(keras.models, "load_model", unknown_layer)
+    with pytest.raises(CorruptDataError, match=f"Keras {keras.__version__}.*Could not locate") as info:
+        training.Classifier.load(folder)
+    assert isinstance(info.value.__cause__, TypeError)

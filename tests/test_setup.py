@@ -1,0 +1,187 @@
+"""Set-up truth: the Python version, run.sh on any Unix, the notebooks' set-up cell and
+the Colab links, and no developer-machine facts in the text users read."""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from lstm_tutorial import colab, notebooks
+from lstm_tutorial.errors import UsageError
+
+REPO = Path(__file__).resolve().parents[1]
+MIN_PYTHON = re.match(r">=\s*(\d+\.\d+)", tomllib.loads((REPO / "pyproject.toml").read_text())
+                      ["project"]["requires-python"]).group(1)
+
+
+def pinned_requirements() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[name.split("[")[0].strip()] = version.strip()
+    return pins
+
+
+# ----------------------------------------------------------------------------- python version
+def test_every_pinned_requirement_installs_on_the_oldest_python_we_claim():
+    """pyproject's requires-python must not promise a Python the pins cannot install on."""
+    checked = 0
+    for name, version in pinned_requirements().items():
+        try:
+            meta = importlib.metadata.metadata(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if meta["Version"] != version or not meta.get("Requires-Python"):
+            continue
+        checked += 1
+        assert SpecifierSet(meta["Requires-Python"]).contains(f"{MIN_PYTHON}.0"), (
+            f"{name}=={version} needs Python {meta['Requires-Python']}, pyproject says >={MIN_PYTHON}")
+    assert checked >= 3  # the check ran on the installed pins (numpy, keras, ...)
+
+
+def test_readme_states_the_same_python_version():
+    stated = set(re.findall(r"Python (\d+\.\d+)\+", (REPO / "README.md").read_text()))
+    assert stated == {MIN_PYTHON}
+
+
+def test_readme_documents_windows():
+    readme = (REPO / "README.md").read_text()
+    assert r".venv\Scripts\python -m pip install -r requirements.txt" in readme
+
+
+def _fake_python(tmp_path: Path, version: str) -> Path:
+    """A 'python3' that reports an old version and fails every other command."""
+    fake = tmp_path / "python3"
+    fake.write_text(f'#!/bin/sh\ncase "$*" in\n  *--version*) echo "Python {version}";;\n  *) exit 1;;\nesac\n')
+    fake.chmod(0o755)
+    return fake
+
+
+def test_run_sh_refuses_an_old_python_before_pip_runs(tmp_path):
+    venv = tmp_path / "venv"
+    env = {**os.environ, "LSTM_TUTORIAL_VENV": str(venv), "PYTHON": str(_fake_python(tmp_path, "3.9.18"))}
+    out = subprocess.run(["bash", str(REPO / "run.sh"), "help"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 1
+    assert f"needs Python {MIN_PYTHON} or newer" in out.stderr and "3.9.18" in out.stderr
+    assert "PYTHON=" in out.stderr  # says how to pick another one
+    assert not venv.exists()
+
+
+def test_run_sh_works_without_sha256sum(tmp_path):
+    """macOS has no sha256sum: run.sh hashes with Python. PATH here holds only basic tools."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("dirname", "sed", "cat", "cut", "env"):
+        found = shutil.which(tool)
+        if found:
+            (tools / tool).symlink_to(found)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    wrapper = venv / "bin" / "python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    stamp = hashlib.sha256((REPO / "requirements.txt").read_bytes() + (REPO / "pyproject.toml").read_bytes())
+    (venv / ".requirements.sha256").write_text(stamp.hexdigest() + "\n")  # up to date: no pip
+    env = {"PATH": str(tools), "LSTM_TUTORIAL_VENV": str(venv), "HOME": str(tmp_path),
+           "PYTHONPATH": str(REPO)}
+    out = subprocess.run([shutil.which("bash"), str(REPO / "run.sh"), "--help"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "usage:" in out.stdout and "installing" not in out.stderr
+
+
+# ----------------------------------------------------------------------------- set-up cell, links
+def test_notebooks_and_readme_agree_with_colab_py():
+    found = colab.problems(notebooks.find_notebooks(), readme=REPO / "README.md")
+    assert found == [], "run `python -m lstm_tutorial notebooks --update-setup-cells`: " + "; ".join(found)
+
+
+def test_the_setup_cell_is_the_first_code_cell_and_pins_a_release():
+    source = colab.setup_cell_source()
+    compile(source, "setup cell", "exec")  # plain Python: no IPython magics
+    assert f"@{colab.PINNED_REF}" in source and colab.REPO_URL in source
+    assert "FAST = None" in source and "lt.setup(fast=FAST)" in source
+    pip_lines = [line for line in source.splitlines() if '"pip", "install"' in line or "PACKAGE =" in line]
+    assert pip_lines and not any(re.search("tensorflow|keras", line, re.I) for line in pip_lines)
+    assert f'PACKAGE = "{colab.PIP_REQUIREMENT}"' in source  # installs this package only
+    for path in notebooks.find_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[1].cell_type == "code" and nb.cells[1].source == source, path.name
+
+
+def test_update_rewrites_an_old_cell_and_links_and_then_changes_nothing(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(
+                    "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+                    "(https://colab.research.google.com/github/someone/old/blob/main/notebooks/09_x.ipynb)"),
+                nbformat.v4.new_code_cell("import lstm_tutorial as lt\nenv = lt.setup()")]
+    path = tmp_path / "09_x.ipynb"
+    nbformat.write(nb, path)
+    assert colab.problems([path])
+    assert colab.update([path]) == [path]
+    assert colab.problems([path]) == []
+    assert colab.colab_url("09_x.ipynb") in path.read_text()
+    assert colab.update([path]) == []  # idempotent
+
+
+def test_update_refuses_a_notebook_without_a_setup_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UsageError, match="lt.setup"):
+        colab.update([path])
+    assert nbformat.read(path, as_version=4).cells[0].source == "x = 1"
+
+
+def _run_cell(tmp_path: Path, extra_env: dict) -> subprocess.CompletedProcess:
+    """Run the set-up cell as a script in a folder without the repository, with Python
+    unable to import lstm_tutorial (as for a notebook downloaded on its own)."""
+    script = tmp_path / "cell.py"
+    script.write_text(colab.setup_cell_source())
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KAGGLE_KERNEL_RUN_TYPE")}
+    # pip must fail at once and could never install anything: no git, no retries, a dry run.
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    env.update(PATH=str(empty), PIP_DRY_RUN="1", PIP_RETRIES="0", PIP_TIMEOUT="1", PIP_NO_INPUT="1")
+    env.update(extra_env)
+    return subprocess.run([sys.executable, "-S", "-I", str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=120)
+
+
+def test_setup_cell_outside_the_repository_says_how_to_get_the_package(tmp_path):
+    out = _run_cell(tmp_path, {})
+    assert out.returncode == 1
+    assert "ModuleNotFoundError" in out.stderr and "not installed here" in out.stderr
+    assert colab.REPO_URL in out.stderr and "Colab" in out.stderr
+
+
+def test_setup_cell_on_kaggle_without_internet_says_to_switch_it_on(tmp_path):
+    out = _run_cell(tmp_path, {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})
+    assert out.returncode == 1
+    assert "switch Internet on" in out.stderr
+
+
+# ----------------------------------------------------------------------------- user-facing text
+MACHINE_FACTS = re.compile(r"2-core|two-core|\.\./shared|/work/|heavy\.lock|flock |our machine|project machine",
+                           re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "lstm_tutorial").glob("*.py"))
+                         + [REPO / "README.md", REPO / "pyproject.toml"] + sorted((REPO / "benchmarks").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_no_developer_machine_facts_in_text_users_read(path):
+    hits = [line.strip() for line in path.read_text().splitlines() if MACHINE_FACTS.search(line)]
+    assert hits == [], f"{path.name}: machine facts belong in benchmark output, not here"
