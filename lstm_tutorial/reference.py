@@ -324,6 +324,24 @@ def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=
             "loss_terms": {"outputs": np.stack(outputs, axis=1), "h": h, "c": c}}
 
 
+def numeric_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central finite differences of ``loss()`` with respect to every entry of ``array``.
+
+    ``array`` is changed in place, one entry at a time, and restored; ``loss`` must read
+    it. Use float64 arrays: in float32 the differences are swamped by rounding.
+    """
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        old = array[idx]
+        array[idx] = old + eps
+        up = loss()
+        array[idx] = old - eps
+        down = loss()
+        array[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
 def parameter_count(input_dim: int, units: int, peephole: bool = False) -> int:
     """4 gates x (input weights + recurrent weights + bias) [+ 3 peephole vectors]."""
     return 4 * (units * (input_dim + units) + units) + (3 * units if peephole else 0)

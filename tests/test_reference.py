@@ -114,20 +114,6 @@ def _float64(params):
     return R.LSTMParams(*[{k: v.astype(np.float64) for k, v in table.items()} for table in (params.W, params.U, params.b)])
 
 
-def _numeric_gradient(array, loss, eps=1e-6):
-    """Central differences of ``loss()`` with respect to every entry of ``array`` (changed in place)."""
-    grad = np.zeros_like(array)
-    for idx in np.ndindex(array.shape):
-        old = array[idx]
-        array[idx] = old + eps
-        up = loss()
-        array[idx] = old - eps
-        down = loss()
-        array[idx] = old
-        grad[idx] = (up - down) / (2 * eps)
-    return grad
-
-
 def _backward_problem(seed=0, batch=3, steps=6, input_dim=4, units=5):
     rng = np.random.default_rng(seed)
     p = _float64(R.init_params(input_dim, units, seed=seed + 1))
@@ -155,7 +141,7 @@ def test_backward_matches_finite_differences(masked, output_tanh):
     pairs = [(x, g["x"]), (h0, g["h0"]), (c0, g["c0"])]
     pairs += [(getattr(p, name)[k], g[name][k]) for name in "WUb" for k in R.GATES]
     for array, ours in pairs:
-        numeric = _numeric_gradient(array, loss)
+        numeric = R.numeric_gradient(loss, array)
         assert ours.shape == array.shape
         # float64 central differences agree to ~1e-9; a wrong sign or gate is off by O(1)
         assert np.abs(ours - numeric).max() <= 1e-6 * max(1.0, np.abs(numeric).max())
