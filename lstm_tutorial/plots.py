@@ -41,7 +41,7 @@ def review_lengths(lengths_by_label: dict, cutoffs=(), unit: str = "tokens"):
         ax.axvline(cutoff, color="black", linestyle="--", linewidth=1)
         # written along the line, so labels of nearby cut-offs cannot run into each other
         ax.text(cutoff, ax.get_ylim()[1] * 0.97, f"{cutoff}: {share:.0%} truncated ", rotation=90,
-                ha="right", va="top", fontsize=9)
+                ha="right", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.8, edgecolor="none", pad=1))
     ax.set_xscale("log")
     ax.set_xlabel(f"review length ({unit}, log scale)")
     ax.set_ylabel("reviews")
