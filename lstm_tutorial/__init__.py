@@ -12,6 +12,7 @@ and end it with ``lt.report()``, which prints the key figures recorded with
 ``lt.record(...)`` as one JSON object.
 """
 from .models import register_when_keras_loads as _register_when_keras_loads
+from . import check  # lt.check.ex02_1(...): exercise answers checked without revealing them
 from .runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup
 
 # Our custom layers register with Keras as soon as Keras is imported, so that
@@ -20,4 +21,4 @@ _register_when_keras_loads()
 
 __version__ = "0.1.0"
 
-__all__ = ["setup", "is_fast", "mode", "pick", "record", "report", "say", "run_times", "key_figures", "__version__"]
+__all__ = ["setup", "is_fast", "mode", "pick", "record", "report", "say", "run_times", "key_figures", "check", "__version__"]

@@ -39,11 +39,13 @@ def review_lengths(lengths_by_label: dict, cutoffs=(), unit: str = "tokens"):
     for cutoff in cutoffs:
         share = float(np.mean(every > cutoff))
         ax.axvline(cutoff, color="black", linestyle="--", linewidth=1)
-        ax.text(cutoff, ax.get_ylim()[1] * 0.95, f" {cutoff}: {share:.0%} truncated", va="top", fontsize=9)
+        # written along the line, so labels of nearby cut-offs cannot run into each other
+        ax.text(cutoff, ax.get_ylim()[1] * 0.97, f"{cutoff}: {share:.0%} truncated ", rotation=90,
+                ha="right", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.8, edgecolor="none", pad=1))
     ax.set_xscale("log")
     ax.set_xlabel(f"review length ({unit}, log scale)")
     ax.set_ylabel("reviews")
-    ax.legend()
+    ax.legend(loc="upper left")  # the short-review side is empty; the cut-off labels are on the right
     fig.tight_layout()
     return fig
 

@@ -20,7 +20,9 @@ Keras stores its kernels). One step computes::
 
 (``*`` is the element-wise product). Optional peephole weights ``P[k]`` (vectors)
 let the forget and input gates see ``c_prev`` and the output gate see ``c_t``.
-Nothing here imports TensorFlow.
+
+:func:`lstm_sequence_backward` is the backward pass (backpropagation through time),
+written by hand next to the same equations. Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
@@ -163,7 +165,7 @@ def lstm_step(x_t, h_prev, c_prev, params: LSTMParams,
 
 
 def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwards: bool = False,
-                  output_tanh: bool = True) -> dict:
+                  output_tanh: bool = True, dtype=np.float32) -> dict:
     """Run :func:`lstm_step` over ``x`` of shape (batch, time, input_dim).
 
     ``mask`` (batch, time), True where a step is real: at a masked step the states are
@@ -173,17 +175,19 @@ def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwar
 
     Returns a dict: ``outputs`` (batch, time, units), ``h`` and ``c`` (batch, units),
     ``cells`` (batch, time, units) and ``gates`` (a dict of (batch, time, units)).
+    ``dtype`` is float32 like Keras; pass ``np.float64`` (with float64 weights) for
+    finite-difference checks.
     """
-    x = np.asarray(x, dtype=np.float32)
+    x = np.asarray(x, dtype=dtype)
     if x.ndim != 3 or x.shape[-1] != params.input_dim:
         raise UsageError(f"x must be (batch, time, {params.input_dim}); got shape {x.shape}.")
     batch, steps, _ = x.shape
     units = params.units
-    h = np.zeros((batch, units), np.float32) if h0 is None else np.asarray(h0, np.float32)
-    c = np.zeros((batch, units), np.float32) if c0 is None else np.asarray(c0, np.float32)
+    h = np.zeros((batch, units), dtype) if h0 is None else np.asarray(h0, dtype)
+    c = np.zeros((batch, units), dtype) if c0 is None else np.asarray(c0, dtype)
     m = np.ones((batch, steps), bool) if mask is None else np.asarray(mask, bool)
     order = range(steps - 1, -1, -1) if go_backwards else range(steps)
-    out_prev = np.zeros((batch, units), np.float32)
+    out_prev = np.zeros((batch, units), dtype)
     outputs, cells, gates = [], [], {k: [] for k in GATES}
     for t in order:
         h_new, c_new, gate = lstm_step(x[:, t], h, c, params, output_tanh=output_tanh)
@@ -203,6 +207,139 @@ def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwar
         "cells": stack(cells),
         "gates": {k: stack(v) for k, v in gates.items()},
     }
+
+
+def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, c, gates: dict, params: LSTMParams,
+                       output_tanh: bool = True) -> dict:
+    """Backward through one step: from dL/dh_t and dL/dc_t to everything the step read.
+
+    ``dh`` is the gradient reaching h_t (from the loss at this step and from step t+1),
+    ``dc`` the gradient reaching c_t from step t+1 only. The chain rule, one line per
+    forward equation read from bottom to top (``*`` element-wise, ``a_k`` the gate's
+    pre-activation, sigma'(a) = s (1 - s) and tanh'(a) = 1 - tanh(a)**2)::
+
+        h_t = o_t * tanh(c_t)          do  = dh * tanh(c_t)
+                                       dc += dh * o_t * (1 - tanh(c_t)**2)
+        c_t = f_t*c_prev + i_t*g_t     df = dc * c_prev,  di = dc * g_t,  dg = dc * i_t
+                                       dc_prev = dc * f_t      <- the "conveyor belt"
+        k_t = act(a_k)                 da_k = dk * act'(a_k)
+        a_k = x_t W_k + h_prev U_k + b_k
+                                       dW_k = x_t^T da_k,  dU_k = h_prev^T da_k,  db_k = sum over batch
+                                       dx_t = sum_k da_k W_k^T,  dh_prev = sum_k da_k U_k^T
+
+    Returns a dict with ``x``, ``h_prev``, ``c_prev``, ``c`` (the whole dL/dc_t: from step
+    t+1 and through h_t) and per-gate ``W``, ``U``, ``b``.
+    """
+    f, i, g, o = (gates[k] for k in GATES)
+    if output_tanh:
+        tanh_c = np.tanh(c)
+        do = dh * tanh_c
+        dc = dc + dh * o * (1.0 - tanh_c ** 2)
+    else:                                   # h_t = o_t * c_t
+        do = dh * c
+        dc = dc + dh * o
+    d_gate = {"f": dc * c_prev, "i": dc * g, "g": dc * i, "o": do}
+    da = {k: d_gate[k] * gates[k] * (1.0 - gates[k]) for k in ("f", "i", "o")}   # sigmoid'
+    da["g"] = d_gate["g"] * (1.0 - g ** 2)                                        # tanh'
+    return {
+        "x": sum(da[k] @ params.W[k].T for k in GATES),
+        "h_prev": sum(da[k] @ params.U[k].T for k in GATES),
+        "c_prev": dc * f,
+        "c": dc,
+        "W": {k: x_t.T @ da[k] for k in GATES},
+        "U": {k: h_prev.T @ da[k] for k in GATES},
+        "b": {k: da[k].sum(axis=0) for k in GATES},
+    }
+
+
+def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=None, h0=None, c0=None,
+                           mask=None, output_tanh: bool = True, dtype=np.float32) -> dict:
+    """Backpropagation through time for :func:`lstm_sequence` (forward direction).
+
+    A loss is any function of the forward results; all the backward pass needs from it
+    is its gradient with respect to them: ``d_outputs`` (batch, time, units) for the
+    output sequence, ``d_h`` and ``d_c`` (batch, units) for the final states (``None``
+    means zero). For ``L = sum(v * outputs)``, for example, pass ``d_outputs=v``.
+
+    First the forward loop runs, keeping what every step read and computed; then the
+    steps are visited from the last to the first with :func:`lstm_step_backward`. A
+    masked step (``mask`` False) only copied the states and the previous output, so its
+    gradients pass through it unchanged to the step before.
+
+    Returns a dict: ``x`` (batch, time, input_dim); ``W``, ``U``, ``b`` (one array per
+    gate, shaped like the weights); ``h0`` and ``c0``; ``cells`` (batch, time, units),
+    the gradient dL/dc_t that reached each step's cell state (to see how far it travels
+    back); and ``loss_terms``, the forward results ``outputs``, ``h``, ``c``.
+    """
+    if params.P:
+        raise UsageError("lstm_sequence_backward covers the LSTM without peepholes; pass params with P = {}.")
+    x = np.asarray(x, dtype=dtype)
+    if x.ndim != 3 or x.shape[-1] != params.input_dim:
+        raise UsageError(f"x must be (batch, time, {params.input_dim}); got shape {x.shape}.")
+    batch, steps, _ = x.shape
+    shape = (batch, params.units)
+
+    def given(value, full_shape):
+        if value is None:
+            return np.zeros(full_shape, dtype)
+        value = np.asarray(value, dtype)
+        if value.shape != full_shape:
+            raise UsageError(f"expected an array of shape {full_shape}, got {value.shape}.")
+        return value
+
+    m = np.ones((batch, steps), bool) if mask is None else np.asarray(mask, bool)
+    # Forward, keeping each step's inputs and results.
+    h, c, out = given(h0, shape), given(c0, shape), np.zeros(shape, dtype)
+    tape, outputs = [], []
+    for t in range(steps):
+        h_new, c_new, gates = lstm_step(x[:, t], h, c, params, output_tanh=output_tanh)
+        tape.append((h, c, c_new, gates))
+        keep = m[:, t:t + 1]
+        h, c, out = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, out)
+        outputs.append(out)
+
+    # Backward, from the last step to the first.
+    d_outputs = given(d_outputs, (batch, steps, params.units))
+    dh, dc = given(d_h, shape).copy(), given(d_c, shape).copy()   # dL/dh and dL/dc of the states
+    d_out = np.zeros(shape, dtype)        # dL/d(output) carried back through masked steps
+    grads = {name: {k: np.zeros(getattr(params, name)[k].shape, dtype) for k in GATES} for name in "WUb"}
+    dx = np.zeros_like(x)
+    d_cells = np.zeros((batch, steps, params.units), dtype)
+    for t in range(steps - 1, -1, -1):
+        keep = m[:, t:t + 1]
+        d_out = d_out + d_outputs[:, t]
+        h_prev, c_prev, c_t, gates = tape[t]
+        # A real step wrote h_t into both the state and the output, and c_t into the state.
+        step = lstm_step_backward(np.where(keep, dh + d_out, 0.0), np.where(keep, dc, 0.0),
+                                  x[:, t], h_prev, c_prev, c_t, gates, params, output_tanh=output_tanh)
+        d_cells[:, t] = np.where(keep, step["c"], dc)
+        dx[:, t] = step["x"]
+        for name in "WUb":
+            for k in GATES:
+                grads[name][k] += step[name][k]
+        dh = np.where(keep, step["h_prev"], dh)
+        dc = np.where(keep, step["c_prev"], dc)
+        d_out = np.where(keep, 0.0, d_out)   # a masked step's output was the previous output
+    return {"x": dx, **grads, "h0": dh, "c0": dc, "cells": d_cells,
+            "loss_terms": {"outputs": np.stack(outputs, axis=1), "h": h, "c": c}}
+
+
+def numeric_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central finite differences of ``loss()`` with respect to every entry of ``array``.
+
+    ``array`` is changed in place, one entry at a time, and restored; ``loss`` must read
+    it. Use float64 arrays: in float32 the differences are swamped by rounding.
+    """
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        old = array[idx]
+        array[idx] = old + eps
+        up = loss()
+        array[idx] = old - eps
+        down = loss()
+        array[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
 
 
 def parameter_count(input_dim: int, units: int, peephole: bool = False) -> int:

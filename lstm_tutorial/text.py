@@ -194,14 +194,18 @@ def tokenize(text: str) -> list[str]:
 
 #: Words that carry negation. NLTK's English stopword list contains many of them
 #: (see :func:`negations_removed`); removing them turns "not good" into "good".
+#: The list holds the stubs a tokenizer splitting at the apostrophe leaves ("didn" from
+#: "didn't"; :func:`tokenize` makes them only from odd apostrophes such as "didn`t").
+#: "won" and "don" are left out: :func:`tokenize` turns "won't" and "don't" into
+#: "wo"/"do" + "n't", so as tokens they are the verb ("won an award") and the name ("Don").
 NEGATION_WORDS = frozenset(
     {"no", "not", "nor", "n't", "never", "none", "nobody", "nothing", "neither", "nowhere",
      "cannot", "without"}
     | {w + "n't" for w in ("do", "does", "did", "is", "are", "was", "were", "has", "have",
                            "had", "could", "should", "would", "might", "must", "need",
                            "sha", "wo", "ca", "ai")}
-    | {"don", "doesn", "didn", "isn", "aren", "wasn", "weren", "hasn", "haven", "hadn",
-       "couldn", "shouldn", "wouldn", "mightn", "mustn", "needn", "shan", "won", "ain"}
+    | {"doesn", "didn", "isn", "aren", "wasn", "weren", "hasn", "haven", "hadn",
+       "couldn", "shouldn", "wouldn", "mightn", "mustn", "needn", "shan", "ain"}
 )
 
 _STOPWORDS_HELP = (

@@ -35,7 +35,8 @@ def test_notebook_runs_in_fast_mode(path, tmp_path):
     assert result.status == "ok", result.error
     assert result.figures.get("mode") == "fast"
     executed = nbformat.read(tmp_path / path.name, as_version=4)
-    setup_output = "".join(o.get("text", "") for o in executed.cells[1].outputs)
+    setup_cell = next(c for c in executed.cells if c.cell_type == "code")
+    setup_output = "".join(o.get("text", "") for o in setup_cell.outputs)
     assert "mode: fast" in setup_output
 
 

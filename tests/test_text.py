@@ -122,6 +122,15 @@ def test_negations_removed_reports_the_lists_negations(nltk_data):
     assert text.negations_removed({"the", "not"}) == ["not"]
 
 
+def test_won_and_don_are_not_counted_as_negations(nltk_data):
+    # In our tokens "won't"/"don't" become "wo"/"do" + "n't"; "won" and "don" are a verb and a name.
+    tokens = text.tokenize(text.clean("Don Cheadle won an Oscar; I won't argue and I don't mind."))
+    assert [t for t in tokens if t in text.NEGATION_WORDS] == ["n't", "n't"]
+    removed = text.negations_removed()
+    assert "won" not in removed and "don" not in removed and "won't" in removed
+    assert {"won", "don"} <= text.english_stopwords(keep_negations=True)  # NLTK's list still drops them
+
+
 def test_remove_stopwords_with_custom_list():
     assert text.remove_stopwords(["a", "good", "film"], ["a", "film"]) == ["good"]
 

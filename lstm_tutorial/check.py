@@ -1,0 +1,149 @@
+"""Check an exercise answer without being shown the expected one.
+
+Each function takes the number a student found and prints whether it is right, with a
+hint when it is not; it returns ``True`` or ``False``. The expected value is computed
+here (from the same data and formulas the notebook uses), not stored, and never
+printed::
+
+    import lstm_tutorial as lt
+    lt.check.ex00_1(13)
+
+Function names follow the notebooks: ``ex02_1`` is notebook 02, exercise 1.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex02_1", "ex02_2", "ex02_6"]
+
+#: The sentence of exercise 00-1.
+EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
+#: Exercise 00-2: the cut-off, in tokens.
+EX00_2_CUTOFF = 256
+#: Exercise 00-4: the coverage to reach and the step of the vocabulary sizes tried.
+EX00_4_TARGET, EX00_4_STEP = 0.95, 1000
+
+
+def _verdict(ok: bool, hint: str) -> bool:
+    print("correct" if ok else f"not yet: {hint}")
+    return ok
+
+
+def _number(answer, name: str = "answer") -> float:
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number, got {answer!r}") from None
+    if math.isnan(value):
+        raise TypeError(f"{name} must be a number, got NaN")
+    return value
+
+
+def _tokens(split: str):
+    """The tokenized IMDB split (cached on disk after the first call); tests replace this."""
+    from .text import preprocess_imdb
+
+    return preprocess_imdb(split)[0]
+
+
+# --- notebook 00 ------------------------------------------------------------------------
+
+def ex00_1(n_tokens) -> bool:
+    """How many tokens does the package make of :data:`EX00_1_SENTENCE` (cleaned first)?"""
+    from .text import clean, tokenize
+
+    expected = len(tokenize(clean(EX00_1_SENTENCE)))
+    return _verdict(_number(n_tokens) == expected,
+                    "count every token of text.tokenize(text.clean(...)): contractions and punctuation "
+                    "are tokens of their own.")
+
+
+def ex00_2(share) -> bool:
+    """Share of all training reviews longer than :data:`EX00_2_CUTOFF` tokens (±0.005)."""
+    import numpy as np
+
+    value = _number(share, "share")
+    if value > 1:
+        return _verdict(False, "give a share between 0 and 1, not a percentage.")
+    lengths = np.array([len(t) for t in _tokens("train")])
+    expected = float(np.mean(lengths > EX00_2_CUTOFF))
+    return _verdict(abs(value - expected) <= 0.005,
+                    "use all training reviews (text.preprocess_imdb('train')), not the fast-mode sample, "
+                    "and count reviews strictly longer than the cut-off.")
+
+
+def ex00_3(n_words) -> bool:
+    """Size of the stopword list with negations kept (``english_stopwords(keep_negations=True)``)."""
+    from .text import english_stopwords
+
+    return _verdict(_number(n_words) == len(english_stopwords(keep_negations=True)),
+                    "start from text.english_stopwords() (with the contraction pieces) and keep the "
+                    "words of text.NEGATION_WORDS out of it.")
+
+
+def ex00_4(size) -> bool:
+    """Smallest multiple of :data:`EX00_4_STEP` whose vocabulary covers :data:`EX00_4_TARGET` of test tokens."""
+    from .text import Vocabulary
+
+    value = int(_number(size, "size"))
+    if value <= 0 or value % EX00_4_STEP:
+        return _verdict(False, f"give a positive multiple of {EX00_4_STEP:,}.")
+    train, test = _tokens("train"), _tokens("test")
+
+    def coverage(n):
+        return Vocabulary.fit(train, max_tokens=n, min_count=1).coverage(test)
+
+    reaches = coverage(value) >= EX00_4_TARGET
+    smallest = value == EX00_4_STEP or coverage(value - EX00_4_STEP) < EX00_4_TARGET
+    hint = ("that size does not reach the target yet: go larger." if not reaches else
+            "a smaller size already reaches the target: go smaller.")
+    return _verdict(reaches and smallest, hint)
+
+
+# --- notebook 02 ------------------------------------------------------------------------
+
+def ex02_1(lstm_params, bidirectional_params) -> bool:
+    """Parameters of ``LSTM(64)`` on 100-dimensional inputs, and of its ``Bidirectional`` version."""
+    from .reference import parameter_count
+
+    one = parameter_count(100, 64)
+    ok_one = _number(lstm_params, "lstm_params") == one
+    ok_two = _number(bidirectional_params, "bidirectional_params") == 2 * one
+    hint = ("the single LSTM is off: four gates, each with input weights, recurrent weights and a bias."
+            if not ok_one else "the single LSTM is right; what does Bidirectional hold besides it?")
+    return _verdict(ok_one and ok_two, hint)
+
+
+def ex02_2(extra_params, units: int = 16) -> bool:
+    """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
+    from .reference import parameter_count
+
+    expected = parameter_count(8, units, peephole=True) - parameter_count(8, units)
+    return _verdict(_number(extra_params) == expected,
+                    "one peephole vector per gate that has one (not the candidate), each of length units.")
+
+
+def ex02_6_setup():
+    """The LSTM and input of exercise 02-6: forget bias 2, output gate shut, 20 random steps."""
+    import numpy as np
+
+    from .reference import init_params
+
+    params = init_params(3, 4, seed=2)
+    params.b["f"][:] = 2.0
+    params.b["o"][:] = -50.0           # o_t ~ 0: no gradient through h_t, only along the cell state
+    x = np.random.default_rng(0).normal(size=(1, 20, 3)).astype(np.float32)
+    return params, x
+
+
+def ex02_6(ratio) -> bool:
+    """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
+    from .reference import lstm_sequence
+
+    params, x = ex02_6_setup()
+    f = lstm_sequence(x, params)["gates"]["f"][0, :, 0]
+    expected = float(f.prod())
+    value = _number(ratio, "ratio")
+    return _verdict(abs(value - expected) <= 1e-4 * abs(expected),
+                    "dL/dc_T is the loss's own gradient (ones); divide the gradient that reaches the initial "
+                    "cell state (the backward pass's 'c0') by it, for unit 0.")

@@ -1,0 +1,77 @@
+"""lt.check: right answers pass, wrong ones fail, and the expected value is never printed."""
+import numpy as np
+import pytest
+
+from lstm_tutorial import check, errors, reference as R, text
+
+
+@pytest.fixture
+def tiny_imdb(monkeypatch):
+    """Replace the IMDB token lists by a small made-up corpus."""
+    rng = np.random.default_rng(0)
+    words = [f"w{k}" for k in range(3000)]
+    zipf = 1 / np.arange(1, 3001)
+    zipf /= zipf.sum()
+
+    def review(n):
+        return list(rng.choice(words, size=n, p=zipf))
+
+    splits = {"train": [review(n) for n in rng.integers(50, 500, 300)],
+              "test": [review(n) for n in rng.integers(50, 500, 300)]}
+    monkeypatch.setattr(check, "_tokens", lambda split: splits[split])
+    return splits
+
+
+def test_ex00_1(capsys):
+    expected = len(text.tokenize(text.clean(check.EX00_1_SENTENCE)))
+    assert check.ex00_1(expected) and not check.ex00_1(expected + 1)
+    assert str(expected) not in capsys.readouterr().out
+
+
+def test_ex00_2(tiny_imdb, capsys):
+    share = float(np.mean([len(t) > check.EX00_2_CUTOFF for t in tiny_imdb["train"]]))
+    assert check.ex00_2(share + 0.004) and not check.ex00_2(share + 0.02)
+    assert not check.ex00_2(100 * share)          # a percentage is refused with a hint
+    assert "percentage" in capsys.readouterr().out
+
+
+def test_ex00_3():
+    try:
+        n = len(text.english_stopwords(keep_negations=True))
+    except errors.DataUnavailableError:
+        pytest.skip("NLTK stopwords corpus not available (set NLTK_DATA)")
+    assert check.ex00_3(n) and not check.ex00_3(n + 1)
+
+
+def test_ex00_4(tiny_imdb, monkeypatch):
+    sizes = range(check.EX00_4_STEP, 4 * check.EX00_4_STEP, check.EX00_4_STEP)
+    cover = {n: text.Vocabulary.fit(tiny_imdb["train"], max_tokens=n, min_count=1).coverage(tiny_imdb["test"])
+             for n in sizes}
+    # the made-up corpus has 3,000 words: pick a target it reaches between two sizes
+    target = (cover[1000] + cover[2000]) / 2
+    monkeypatch.setattr(check, "EX00_4_TARGET", target)
+    assert check.ex00_4(2000) and not check.ex00_4(3000) and not check.ex00_4(1000)
+    assert not check.ex00_4(1500)
+
+
+def test_ex02_1_and_2(capsys):
+    n = R.parameter_count(100, 64)
+    assert check.ex02_1(n, 2 * n)
+    assert not check.ex02_1(n, n) and not check.ex02_1(n - 64, 2 * n)
+    assert check.ex02_2(48) and not check.ex02_2(64) and check.ex02_2(3 * 32, units=32)
+    out = capsys.readouterr().out
+    assert str(n) not in out and str(2 * n) not in out
+
+
+def test_ex02_6_with_the_backward_pass():
+    params, x = check.ex02_6_setup()
+    d_c = np.ones((1, params.units), np.float32)
+    g = R.lstm_sequence_backward(x, params, d_c=d_c)
+    ratio = abs(g["c0"][0, 0]) / abs(g["cells"][0, -1, 0])
+    assert check.ex02_6(ratio)
+    assert not check.ex02_6(ratio * 1.01)
+
+
+def test_answers_must_be_numbers():
+    with pytest.raises(TypeError, match="number"):
+        check.ex00_1("thirteen")
