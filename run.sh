@@ -5,6 +5,7 @@
 #   bash run.sh notebooks [--fast] [NAMES...]   get the IMDB data, execute the notebooks,
 #                                               write runs/<mode>/summary.md
 #   bash run.sh test [PYTEST ARGS...]           the test suite
+#   bash run.sh site                            the course as a static website: runs/site/html
 #   bash run.sh COMMAND ...                     any `python -m lstm_tutorial` command
 #                                               (doctor, data, train, predict, evaluate)
 set -euo pipefail
@@ -64,8 +65,11 @@ case "$command" in
   notebooks)
     "$PY" -m lstm_tutorial data
     exec "$PY" -m lstm_tutorial notebooks "$@" ;;
+  site)
+    # The committed notebooks (with their outputs) as a website; no network needed.
+    exec "$PY" -m lstm_tutorial site "$@" ;;
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exec "$PY" -m lstm_tutorial --help ;;
   *)
     exec "$PY" -m lstm_tutorial "$command" "$@" ;;
