@@ -38,6 +38,10 @@ ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
 #: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/check.py)``.
 _PARENT_LINK = re.compile(r"\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+#: Stored output of an interactive widget (ipywidgets): the static site cannot run it.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the notebook runs in Jupyter "
+               "or Colab; a static page cannot run it. Use the notebook's launch-in-Colab link to try it.*")
 #: Where the badge lives in the staged source (copied from site/_static).
 LOCAL_BADGE = "_static/colab-badge.svg"
 #: The parts of MathJax's es5 build the site needs (the TeX-to-HTML bundle, its fonts, and
@@ -208,6 +212,7 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
         has_badge = has_badge or count > 0
         cell.source = _PARENT_LINK.sub(
             lambda m: f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{m.group(1)}{m.group(2) or ''})", cell.source)
+    _replace_widgets(nb)
     if not has_badge:  # every page gets its link: under the title, or as a first cell
         first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
         heading = re.search(r"^#\s+.+$", first.source, re.MULTILINE) if first is not None else None
@@ -219,6 +224,23 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
         nbformat.write(nb, fh)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
                     article_map=article_map(nb))
+
+
+def _replace_widgets(nb) -> int:
+    """Put a note where a stored output is an interactive widget; returns how many.
+
+    myst-nb would otherwise load the widget manager's JavaScript from a CDN, which the
+    offline site must not do, and show an empty box.
+    """
+    count = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if WIDGET_MIME in output.get("data", {}):
+                output["data"] = {"text/markdown": WIDGET_NOTE}
+                output.get("metadata", {}).pop(WIDGET_MIME, None)
+                count += 1
+    nb.metadata.pop("widgets", None)
+    return count
 
 
 def mathjax_dir() -> Path:

@@ -25,6 +25,9 @@ nb_execution_mode = "off"
 nb_render_markdown_format = "myst"
 # Notebooks mark stderr output (TensorFlow start-up notes) in a normal way, not as errors.
 nb_output_stderr = "show"
+# No widget manager JavaScript (it would come from a CDN); site.py puts a note where a
+# notebook stored an interactive widget.
+nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 

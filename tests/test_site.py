@@ -114,6 +114,22 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
     assert nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source.startswith("# 08 · No badge\n\n[![")
 
 
+def test_stored_widgets_become_a_note_and_load_no_javascript(tmp_path):
+    code = nbformat.v4.new_code_cell("slider")
+    code.outputs = [nbformat.v4.new_output("display_data", data={
+        site.WIDGET_MIME: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+        "text/plain": "IntSlider(value=3)"}),
+        nbformat.v4.new_output("stream", text="kept\n")]
+    nb = _nb("# 09 · Widgets", code)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    (tmp_path / "src").mkdir()
+    nbformat.write(nb, tmp_path / "src" / "09_w.ipynb")
+    staged = nbformat.read(site.stage_notebook(tmp_path / "src" / "09_w.ipynb", tmp_path).path, as_version=4)
+    outputs = staged.cells[1].outputs
+    assert outputs[0].data == {"text/markdown": site.WIDGET_NOTE} and outputs[1].text == "kept\n"
+    assert "widgets" not in staged.metadata
+
+
 # --------------------------------------------------------------------------- the built site
 @pytest.fixture(scope="module")
 def built_site() -> Path:
@@ -243,7 +259,8 @@ _PAGE_FACTS = """() => {
            typeset: math.filter(e => e.querySelector('mjx-container')).length,
            containers: document.querySelectorAll('mjx-container').length,
            errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent).slice(0, 5),
-           raw: (copy.textContent.match(/\\$[^$\\n]{1,200}\\$|\\\\\\(|\\\\\\[/g) || []).slice(0, 5)},
+           // what MyST would have read as math: $ and no space ... no space and $; or TeX delimiters
+           raw: (copy.textContent.match(/\\$(?=\\S)[^$\\n]{0,200}\\S\\$(?!\\d)|\\$\\S\\$|\\\\\\(|\\\\\\[/g) || []).slice(0, 5)},
   };
 }"""
 
@@ -294,6 +311,20 @@ def visits(browser, server, built_site) -> dict[str, Visit]:
     context.close()
     print(f"{len(results)} pages visited in {time.perf_counter() - start:.1f} s; screenshots in {SCREENSHOTS}")
     return results
+
+
+def test_the_page_checks_can_fail(browser):
+    """The checks below find raw TeX, a broken image and a typeset-less formula when they exist."""
+    page = browser.new_page()
+    page.set_content('<p>costs $5 and $10, fine; but $x_t + 1$ is raw, and so is \\(h_t\\)</p>'
+                     '<pre>$in code$ is fine</pre><span class="math">\\(c_t\\)</span>'
+                     '<img src="data:image/png;base64,AAAA"><a href="other.html#x">x</a>')
+    facts = page.evaluate(_PAGE_FACTS)
+    page.close()
+    assert facts["math"]["raw"] == ["$x_t + 1$", "\\(", "\\("]
+    assert facts["math"]["elements"] == 1 and facts["math"]["typeset"] == 0
+    assert [i["width"] for i in facts["images"]] == [0]
+    assert facts["links"][0].endswith("other.html#x")
 
 
 def test_every_page_loads_without_console_errors_or_failed_requests(visits):
