@@ -200,6 +200,25 @@ def _find_chromium() -> tuple[str | None, str]:
     return (CHROMIUM, "") if os.access(CHROMIUM, os.X_OK) else (None, "apt-get installed chromium, but not at /usr/bin/chromium")
 
 
+def test_chromium_is_installed_with_apt_get_when_missing_and_the_reason_is_given(monkeypatch):
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd[:2])
+        failed = cmd[1] == "install"
+        return subprocess.CompletedProcess(cmd, 100 if failed else 0, "", "E: Unable to locate package chromium\n")
+
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    path, why = _find_chromium()
+    assert path is None and calls == [["apt-get", "update"], ["apt-get", "install"]]
+    assert "could not install Chromium" in why and "Unable to locate package chromium" in why
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert _find_chromium() == (None, "Chromium is not installed and installing it needs root (apt-get install chromium)")
+
+
 @pytest.fixture(scope="module")
 def browser():
     try:
