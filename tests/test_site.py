@@ -131,13 +131,25 @@ def test_stored_widgets_become_a_note_and_load_no_javascript(tmp_path):
 
 
 # --------------------------------------------------------------------------- the built site
+#: Sphinx warnings that do not break a page (a heading level skipped inside a notebook).
+HARMLESS_WARNINGS = re.compile(r"\[myst\.header\]")
+_BUILD_LOG: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def built_site() -> Path:
     """The site built once from the committed notebooks, into runs/site/html."""
     start = time.perf_counter()
-    index = site.build(log=lambda line: None)
+    index = site.build(log=_BUILD_LOG.append)
     print(f"site built in {time.perf_counter() - start:.1f} s")
     return index.parent
+
+
+def test_sphinx_builds_without_warnings(built_site):
+    """A warning here is usually content lost silently: a link target Sphinx did not find
+    (the text stays, the link goes), an image it could not read, a formula it could not parse."""
+    warnings = [line for line in _BUILD_LOG if "WARNING" in line or "ERROR" in line]
+    assert not [w for w in warnings if not HARMLESS_WARNINGS.search(w)], "\n".join(warnings[:20])
 
 
 def test_build_has_every_page_and_no_remote_scripts_styles_or_fonts(built_site):
