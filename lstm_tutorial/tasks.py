@@ -25,6 +25,7 @@ tidy row per run; :func:`summarize` turns the rows into mean and spread per poin
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -42,6 +43,7 @@ __all__ = [
     "run_sweep",
     "summarize",
     "accuracy_table",
+    "separated",
     "clipping_experiment",
 ]
 
@@ -166,7 +168,7 @@ def build_model(
     rnn = layer_cls(units, name="rnn")
     model = keras.Sequential(
         [keras.Input((steps, n_features)), rnn, keras.layers.Dense(n_classes, activation="softmax")],
-        name=name.replace(" ", "_").replace("(", "").replace(")", ""),
+        name=re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model",  # a valid Keras scope name
     )
     from .gradients import set_gate_bias
 
@@ -304,6 +306,22 @@ def summarize(rows: list[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def separated(a: dict, b: dict) -> bool:
+    """Whether two summary points (from :func:`summarize`) differ by more than their noise.
+
+    True only if the seeds' ranges do not overlap *and* the means differ by more than the
+    two standard deviations added. With a few seeds this is a deliberately strict test: a
+    sentence may then say one model is better; otherwise it says "within noise".
+    """
+    for s in (a, b):
+        if not {"mean", "std", "min", "max", "n"} <= set(s):
+            raise UsageError("separated() compares two rows of tasks.summarize(...)")
+    if a["n"] < 2 or b["n"] < 2:
+        return False  # one seed has no spread to compare with
+    apart = a["min"] > b["max"] or b["min"] > a["max"]
+    return bool(apart and abs(a["mean"] - b["mean"]) > a["std"] + b["std"])
 
 
 def accuracy_table(summary: list[dict]) -> str:

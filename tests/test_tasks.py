@@ -90,6 +90,8 @@ def test_tiny_sweep_and_summary():
     rows = tasks.run_sweep(models=("SimpleRNN", "LSTM"), gaps=(3,), seeds=(0, 1), config=cfg,
                            verbose=False, keep_models=True)
     assert len(rows) == 4
+    gru = tasks.train_one("GRU (b_z=3)", 3, 0, cfg)   # a name with "=" and brackets still trains
+    assert 0.0 <= gru["accuracy"] <= 1.0
     for row in rows:
         assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.125
         assert row["steps"] in (2, 4) and row["history"][-1][0] == row["steps"]
@@ -118,3 +120,15 @@ def test_clipping_experiment_diverges_without_clipping_only():
     assert np.all(np.isfinite(per_var)) and np.all(np.isfinite(whole))
     assert len(out["variable_norms"]) == 5 and all(v > 0 for v in out["variable_norms"].values())
     assert out["norms"][0] > out["norms"][-1]  # radius > 1: earlier steps get larger gradients
+
+
+def test_separated_needs_non_overlapping_seeds():
+    def point(accs):
+        return tasks.summarize([{"model": "m", "gap": 1, "accuracy": a, "chance": 0.125, "seconds": 0.0}
+                                for a in accs])[0]
+
+    assert tasks.separated(point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2]))
+    assert not tasks.separated(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6]))   # ranges overlap
+    assert not tasks.separated(point([0.9]), point([0.1]))                           # one seed: no spread
+    with pytest.raises(UsageError):
+        tasks.separated({"mean": 1.0}, point([0.1, 0.2]))
