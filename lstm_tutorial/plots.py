@@ -344,63 +344,38 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     return fig
 
 
-def clipping_losses(losses: dict, title: str = ""):
-    """Training-loss curves side by side (log scale); where a run's loss turns NaN or inf,
-    a red vertical line marks the step and the rest of the curve is missing."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, axes = plt.subplots(1, len(losses), figsize=(5.5 * len(losses), 3.6), sharey=True, squeeze=False)
-    for ax, (label, values) in zip(axes[0], losses.items()):
-        values = np.asarray(values, dtype=np.float64)
-        steps = np.arange(1, values.size + 1)
-        ok = np.isfinite(values)
-        ax.plot(steps[ok], values[ok], marker=".", ms=3)
-        if (~ok).any():
-            first = int(steps[~ok][0])
-            ax.axvline(first, color="red", ls="--")
-            ax.text(first, 0.5, f" loss is {values[~ok][0]} from step {first}", color="red",
-                    transform=ax.get_xaxis_transform(), fontsize=9)
-        ax.set_xlim(0, values.size + 1)
-        ax.set_yscale("log")
-        ax.set_xlabel("SGD step")
-        ax.set_title(label)
-    axes[0, 0].set_ylabel("training loss")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
 def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = ""):
-    """Mean test accuracy against the gap T per model, with the min-max range over seeds
-    shaded and the individual seeds as dots; chance level as a dashed line."""
+    """Mean test accuracy against the gap T per model (error bars: std over seeds), the
+    individual seeds as dots, chance level as a dashed line. Models are nudged sideways at
+    each gap so that points at the same accuracy do not hide each other; the legend sits
+    outside the axes so it never covers a point."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(9.5, 4.4))
     names = list(dict.fromkeys(s["model"] for s in summary))
     for k, name in enumerate(names):
         rows = sorted((s for s in summary if s["model"] == name), key=lambda s: s["gap"])
-        gaps = np.array([s["gap"] for s in rows])
+        nudge = 1.0 + 0.035 * (k - (len(names) - 1) / 2)
+        gaps = np.array([s["gap"] for s in rows], dtype=float) * nudge
         mean = np.array([s["mean"] for s in rows])
         std = np.array([s["std"] for s in rows])
         ax.errorbar(gaps, mean, yerr=std, marker="o", capsize=3, color=f"C{k}",
                     label=f"{name} (mean ± std, n={rows[0]['n']})")
-        ax.fill_between(gaps, [s["min"] for s in rows], [s["max"] for s in rows], color=f"C{k}", alpha=0.12)
-        for s in rows:
-            ax.plot([s["gap"]] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
+        for g, s in zip(gaps, rows):
+            ax.plot([g] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
     if chance is not None:
         ax.axhline(chance, color="grey", ls="--", lw=1, label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
     all_gaps = sorted({s["gap"] for s in summary})
     ax.set_xticks(all_gaps, [str(g) for g in all_gaps])
     ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_xlim(min(all_gaps) / 1.25, max(all_gaps) * 1.25)
     ax.set_xlabel("gap T (distractor steps between the symbol and the answer)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
@@ -490,7 +465,7 @@ def lstm_cell_diagram(title: str = "One LSTM step"):
     return fig
 
 
-def clipping_runs(losses: dict, title: str = "", diverged_at: float | None = None):
+def clipping_runs(losses: dict, title: str = ""):
     """Training-loss curves of the clipping runs, readable side by side.
 
     Left: every run on one log-scale axis; a run whose loss turns NaN or inf stops there and
