@@ -158,6 +158,25 @@ def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:
     return order if limit is None else order[:limit]
 
 
+def split_indices(n: int, validation_fraction: float = 0.1, limit: int | None = None,
+                  seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_idx, val_idx)``: a seeded split of the ``n`` *training* reviews.
+
+    A seeded permutation of ``range(n)`` is cut to ``limit`` reviews (all when None);
+    its first ``round(validation_fraction * size)`` indices (at least one) are the
+    validation part, the rest the training part. The two never overlap, and the test
+    split is never involved: every choice (early stopping, a grid) is made on this
+    validation part. :func:`prepare_data` uses exactly this split.
+    """
+    if not 0 < validation_fraction < 1:
+        raise UsageError(f"validation_fraction must be between 0 and 1, not {validation_fraction}")
+    order = _subset(int(n), limit, seed)
+    n_val = max(1, int(round(len(order) * validation_fraction)))
+    if len(order) - n_val < 1:
+        raise UsageError(f"only {len(order)} training reviews: too few to split off a validation set")
+    return order[n_val:], order[:n_val]
+
+
 def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
     """Tokenized training reviews (cached) -> shuffled split -> vocabulary -> ids.
 
@@ -168,11 +187,7 @@ def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
 
     t0 = time.perf_counter()
     tokens, labels = text.preprocess_imdb("train", remove_stopwords=config.remove_stopwords, verbose=verbose)
-    order = _subset(len(tokens), config.train_limit, config.seed)
-    n_val = max(1, int(round(len(order) * config.validation_fraction)))
-    if len(order) - n_val < 1:
-        raise UsageError(f"only {len(order)} training reviews: too few to split off a validation set")
-    val_idx, train_idx = order[:n_val], order[n_val:]
+    train_idx, val_idx = split_indices(len(tokens), config.validation_fraction, config.train_limit, config.seed)
     train_tokens = [tokens[i] for i in train_idx]
     val_tokens = [tokens[i] for i in val_idx]
     vocab = text.Vocabulary.fit(train_tokens, max_tokens=config.max_tokens, min_count=config.min_count)
