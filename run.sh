@@ -69,7 +69,8 @@ case "$command" in
     # The committed notebooks (with their outputs) as a website; no network needed.
     exec "$PY" -m lstm_tutorial site "$@" ;;
   help|-h|--help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    # The header comment, however long it grows: every line up to the first non-comment.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exec "$PY" -m lstm_tutorial --help ;;
   *)
     exec "$PY" -m lstm_tutorial "$command" "$@" ;;

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex02_1", "ex02_2", "ex02_6"]
+__all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
+           "ex02_1", "ex02_2", "ex02_6"]
 
 #: The sentence of exercise 00-1.
 EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
@@ -22,6 +23,16 @@ EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
 EX00_2_CUTOFF = 256
 #: Exercise 00-4: the coverage to reach and the step of the vocabulary sizes tried.
 EX00_4_TARGET, EX00_4_STEP = 0.95, 1000
+
+
+#: Exercise 01-1: the linear RNN's factor a and the sequence length T.
+EX01_1_A, EX01_1_T = 0.95, 100
+#: Exercise 01-2: the factor multiplied by itself in float32.
+EX01_2_FACTOR = 0.8
+#: Exercise 01-3: the gap and the share of the cell the starting forget gates should keep over it.
+EX01_3_T, EX01_3_KEEP = 100, 0.5
+#: Exercise 01-4: the GRU's update-gate bias and the number of steps.
+EX01_4_BIAS, EX01_4_T = 3.0, 20
 
 
 def _verdict(ok: bool, hint: str) -> bool:
@@ -98,6 +109,50 @@ def ex00_4(size) -> bool:
     hint = ("that size does not reach the target yet: go larger." if not reaches else
             "a smaller size already reaches the target: go smaller.")
     return _verdict(reaches and smallest, hint)
+
+
+# --- notebook 01 ------------------------------------------------------------------------
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def ex01_1(ratio) -> bool:
+    """Exercise 01-1: first/last gradient ratio of the linear RNN with a = 0.95 at T = 100 (0.1% relative)."""
+    expected = EX01_1_A ** (EX01_1_T - 1)
+    value = _number(ratio, "ratio")
+    return _verdict(abs(value - expected) <= 1e-3 * expected,
+                    "d h_T / d x_t is a^(T-1-t); the first step is t = 0 and the last t = T-1. "
+                    "Is your exponent T or T-1?")
+
+
+def ex01_2(steps) -> bool:
+    """Exercise 01-2: the first T at which the exact 0.8^T, rounded once to float32, is 0."""
+    import numpy as np
+
+    expected = next(t for t in range(1, 10_000) if np.float32(EX01_2_FACTOR ** t) == 0.0)
+    value = _number(steps, "T")
+    hint = ("too early: below the smallest normal float32 there are still subnormal numbers"
+            if value < expected else "too late: round the exact value once, do not multiply step by step in float32")
+    return _verdict(value == expected, hint)
+
+
+def ex01_3(forget_bias) -> bool:
+    """Exercise 01-3: the b_f whose starting forget gates keep half the cell over 100 steps (within 1%)."""
+    value = _number(forget_bias, "forget_bias")
+    keep = _sigmoid(value) ** EX01_3_T
+    return _verdict(abs(keep - EX01_3_KEEP) <= 0.01 * EX01_3_KEEP,
+                    "solve sigma(b_f)^T = 0.5 for b_f: take the T-th root, then the inverse of sigma, "
+                    "log(p / (1 - p)).")
+
+
+def ex01_4(share) -> bool:
+    """Exercise 01-4: share of h_0 a GRU with b_z = 3 keeps over 20 steps if z stays at its start (1%)."""
+    expected = _sigmoid(EX01_4_BIAS) ** EX01_4_T
+    value = _number(share, "share")
+    return _verdict(abs(value - expected) <= 0.01 * expected,
+                    "each step keeps z_t of h_{t-1} (h_t = z_t h_{t-1} + (1 - z_t) g_t), and z starts at sigma(b_z).")
 
 
 # --- notebook 02 ------------------------------------------------------------------------

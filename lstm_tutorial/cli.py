@@ -99,9 +99,17 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--epochs", type=int, default=None, help="maximum epochs (early stopping may stop sooner)")
     p.add_argument("--out", default=None, help="output folder (default: models/<model>)")
     p.add_argument("--length", type=int, default=None, help="tokens kept per review (default: 400)")
-    p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV")
+    p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV (default: 30000)")
     p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
     p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
+    p.add_argument("--word-vectors", choices=["word2vec", "none"], default=None,
+                   help="embedding start: word2vec trained here on the training and unlabelled "
+                        "reviews (default: word2vec), or none (random)")
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=None, help="random seed (default: 0)")
+    seeds.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
+                       help="train once per seed (e.g. --seeds 0 1 2), report mean +- std of the "
+                            "test accuracy and save the best on validation")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("predict", help="label raw reviews with a saved model")
@@ -126,10 +134,16 @@ def _cmd_train(args) -> int:
     from . import training
 
     _start_tensorflow()
-    overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size")}
+    overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size",
+                                                       "word_vectors", "seed")}
     if getattr(args, "remove_stopwords", False):
         overrides["remove_stopwords"] = True
     config = training.default_config(args.model, **overrides)
+    if getattr(args, "seeds", None):
+        from . import seeds
+
+        seeds.train_seeds(config, args.seeds, out_dir=args.out)
+        return 0
     training.train_model(config, out_dir=args.out)
     return 0
 
@@ -210,7 +224,10 @@ def _cmd_evaluate(args) -> int:
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
     x, y = training.load_test(config, clf.vocab, verbose=True)
     result = training.evaluate(clf.model, x, y)
-    print(f"test accuracy: {result['accuracy']:.4f} on {result['count']:,} reviews "
+    from .seeds import format_interval
+
+    print(f"test accuracy: {result['accuracy']:.4f} ({format_interval(result['accuracy'], result['count'])}) "
+          f"on {result['count']:,} reviews "
           f"(log-loss {result['loss']:.4f}, {result['reviews_per_second']:.0f} reviews/s)")
     return 0
 

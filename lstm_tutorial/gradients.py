@@ -3,16 +3,28 @@
 The central function is :func:`gradient_norms`: for a Keras model that reads sequences
 ``x`` of shape ``(batch, T, features)`` it measures, for every time step t,
 
-    norms[t] = || d sum(model(x)) / d x[:, t, :] ||_F
+    norms[t] = || d L / d x[:, t, :] ||_F
 
-(the Frobenius norm over the batch and the features). If the model's output depends on an
-early step only through a long chain of small factors, ``norms[0]`` is tiny next to
-``norms[T-1]``: that is the vanishing gradient, measured instead of asserted.
+(the Frobenius norm over the batch and the features) for a scalar L with a real gradient:
 
-The other probes look inside trained layers:
+* ``labels`` given: L is the cross-entropy loss of the model's predictions against the true
+  labels, summed over the batch -- the signal training actually sends back;
+* ``projection`` given: L = sum over the batch of v . y_T, a fixed random direction v of the
+  model's output (e.g. the last hidden state h_T of a bare recurrent layer);
+* neither: L = sum of the outputs, refused for a softmax output (its outputs sum to 1 for
+  every sequence, so that sum is a constant and its gradient is zero: what is left is float32
+  rounding noise).
 
-* :func:`lstm_gates` reruns a Keras ``LSTM`` step by step from its weights (the NumPy LSTM
-  of notebook 02, :mod:`lstm_tutorial.reference`) and returns the forget-gate values f_t it actually uses;
+If the loss depends on an early step only through a long chain of small factors,
+``norms[0]`` is tiny next to ``norms[T-1]``: that is the vanishing gradient, measured
+instead of asserted.
+
+The other probes:
+
+* :func:`set_gate_bias` sets the starting bias of one gate of a Keras ``LSTM`` (forget,
+  input, ...) or ``GRU`` (update, reset, ...); :func:`set_lstm_forget_bias` is its
+  forget-gate shorthand. (Gate *traces*, the gate values a layer uses at every step, live in
+  :mod:`lstm_tutorial.layers`: ``trace_lstm`` and ``trace_gru``.)
 * :func:`spectral_radius` and :func:`scale_recurrent_weights` read and set the size of a
   recurrent matrix U, the number that decides whether products of Jacobians shrink or grow;
 * :func:`linear_rnn` builds the one RNN whose gradients have a closed form
@@ -30,7 +42,7 @@ __all__ = [
     "gradient_norms",
     "gradient_ratio",
     "gradient_reach",
-    "lstm_gates",
+    "set_gate_bias",
     "set_lstm_forget_bias",
     "spectral_radius",
     "scale_recurrent_weights",
@@ -53,30 +65,87 @@ def _as_sequences(inputs) -> np.ndarray:
     return x.astype(np.float32, copy=False)
 
 
-def gradient_norms(model, inputs) -> np.ndarray:
-    """Per-time-step norm of the gradient of ``sum(model(inputs))`` w.r.t. the inputs.
+def _projection_vector(projection, size: int) -> np.ndarray:
+    """A fixed direction of length ``size``: the array given, or drawn from an int seed."""
+    if isinstance(projection, (int, np.integer)) and not isinstance(projection, bool):
+        v = np.random.default_rng(int(projection)).normal(size=size) / np.sqrt(size)
+    else:
+        v = np.asarray(projection, dtype=np.float64)
+        if v.shape != (size,):
+            raise UsageError(
+                f"projection must be a vector of length {size} (the model's output size) or an int seed, "
+                f"got shape {v.shape}"
+            )
+    return v.astype(np.float32)
+
+
+def gradient_norms(model, inputs, labels=None, *, projection=None, from_logits: bool = False) -> np.ndarray:
+    """Per-time-step norm of the gradient of a scalar loss w.r.t. the inputs.
 
     Parameters
     ----------
     model:
         Any callable Keras model (or layer) mapping ``(batch, T, features)`` float inputs
-        to a tensor. Layers such as dropout run in inference mode (``training=False``).
+        to a tensor ``(batch, outputs)``. Layers such as dropout run in inference mode.
     inputs:
         Array of shape ``(batch, T, features)`` and a float dtype.
+    labels:
+        Integer class labels ``(batch,)``: the loss is the sparse categorical cross-entropy
+        of the model's outputs (probabilities, or logits with ``from_logits=True``) summed
+        over the batch. This is what training differentiates.
+    projection:
+        Instead of labels: an int seed (a random unit-scale direction v is drawn) or a vector
+        v of the output's length; the loss is ``sum_batch v . output``. Use it on a bare
+        recurrent layer whose output is h_T.
+    from_logits:
+        With ``labels``: the model outputs logits, not probabilities.
+
+    With neither ``labels`` nor ``projection`` the loss is ``sum(model(inputs))``, which is
+    refused when the outputs look like probabilities (non-negative rows summing to 1): their
+    sum is the constant 1 and its gradient is zero.
 
     Returns
     -------
     np.ndarray of shape ``(T,)`` and dtype float64: ``norms[t]`` is the Frobenius norm,
-    over batch and features, of d sum(model(inputs)) / d inputs[:, t, :]. A step the
-    output does not depend on gets 0. Computed in float32 like the model, so a gradient
-    below float32's smallest number shows up as an exact 0: that is underflow, not a bug.
+    over batch and features, of dL / d inputs[:, t, :]. A step the loss does not depend
+    on gets 0. Computed in float32 like the model, so a gradient below float32's smallest
+    number shows up as an exact 0: that is underflow, not a bug.
     """
+    import keras
     import tensorflow as tf
 
-    x = tf.convert_to_tensor(_as_sequences(inputs))
+    if labels is not None and projection is not None:
+        raise UsageError("pass labels (cross-entropy loss) or projection (v . output), not both")
+    x_np = _as_sequences(inputs)
+    x = tf.convert_to_tensor(x_np)
+    if labels is not None:
+        y = np.asarray(labels)
+        if y.shape != (x_np.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+            raise UsageError(
+                f"labels must be integer class ids of shape ({x_np.shape[0]},), got dtype {y.dtype} "
+                f"and shape {y.shape}"
+            )
+        y = tf.convert_to_tensor(y.astype(np.int64))
     with tf.GradientTape() as tape:
         tape.watch(x)
-        total = tf.reduce_sum(tf.cast(model(x, training=False), tf.float32))
+        out = tf.cast(model(x, training=False), tf.float32)
+        if labels is not None:
+            if out.shape[-1] is not None and int(np.max(labels)) >= out.shape[-1]:
+                raise UsageError(f"a label is {int(np.max(labels))} but the model has {out.shape[-1]} outputs")
+            per_seq = keras.losses.sparse_categorical_crossentropy(y, out, from_logits=from_logits)
+            total = tf.reduce_sum(per_seq)
+        elif projection is not None:
+            v = tf.convert_to_tensor(_projection_vector(projection, int(out.shape[-1])))
+            total = tf.reduce_sum(out * v)
+        else:
+            rows = out.numpy() if hasattr(out, "numpy") else None
+            if rows is not None and rows.ndim == 2 and rows.shape[-1] > 1 and np.all(rows >= 0) \
+                    and np.allclose(rows.sum(axis=-1), 1.0, atol=1e-4):
+                raise UsageError(
+                    "the model's outputs are probabilities that sum to 1, so sum(outputs) is a constant and "
+                    "its gradient is zero; pass labels=... (the cross-entropy loss) or projection=..."
+                )
+            total = tf.reduce_sum(out)
     grad = tape.gradient(total, x)
     if grad is None:  # the output does not depend on the inputs at all
         return np.zeros(x.shape[1], dtype=np.float64)
@@ -135,56 +204,66 @@ def _find_layer(model, kind: str):
     )
 
 
-def lstm_gates(lstm, inputs) -> dict[str, np.ndarray]:
-    """Rerun a Keras ``LSTM`` from its weights and return its gates at every step.
+#: Where each gate's bias sits in a Keras layer's packed bias vector (blocks of ``units``).
+#: LSTM packs i, f, c (our g), o; GRU packs z (update), r (reset), h (candidate).
+GATE_BLOCKS = {
+    "LSTM": {"i": 0, "input": 0, "f": 1, "forget": 1, "g": 2, "c": 2, "candidate": 2, "o": 3, "output": 3},
+    "GRU": {"z": 0, "update": 0, "r": 1, "reset": 1, "h": 2, "candidate": 2},
+}
 
-    ``lstm`` is a ``keras.layers.LSTM`` (or a model whose first LSTM reads ``inputs``
-    directly) with the default activations (tanh, and sigmoid for the gates). The step
-    itself is the NumPy LSTM of :mod:`lstm_tutorial.reference` (notebook 02), fed with the
-    layer's weights cut per gate; this function only adapts its input and output.
 
-    Returns a dict of float32 arrays of shape ``(batch, T, units)`` with keys
-    ``"i"``, ``"f"``, ``"g"``, ``"o"``, ``"c"``, ``"h"``. ``h[:, -1]`` equals the layer's
-    own output (the tests check this), so ``f`` is exactly what the trained layer uses.
+def set_gate_bias(layer, gate: str, value: float) -> None:
+    """Set the starting bias of one gate of a built Keras ``LSTM`` or ``GRU`` to ``value``.
+
+    ``layer`` is the recurrent layer or a model containing one (the first LSTM or GRU).
+    ``gate``: for an LSTM ``"f"``/``"forget"``, ``"i"``/``"input"``, ``"o"``/``"output"``,
+    ``"g"``/``"candidate"``; for a GRU ``"z"``/``"update"``, ``"r"``/``"reset"``,
+    ``"h"``/``"candidate"``.
+
+    Keras' LSTM starts b_f at 1 (f_t near sigma(1) = 0.73) and every other bias at 0. Its GRU,
+    h_t = z_t * h_{t-1} + (1 - z_t) * h~_t, starts b_z at 0, so z_t (the share of the old state
+    kept, the GRU's forget knob) starts near 0.5. A GRU with ``reset_after=True`` (the default)
+    has two bias rows, input and recurrent; the input row is set and the recurrent row's entry
+    for the gate is set to 0, so the gate's total bias is ``value``.
     """
-    from . import reference
-
-    layer = _find_layer(lstm, "LSTM")
-    cell = getattr(layer, "cell", layer)
-    act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
-    rec = getattr(getattr(cell, "recurrent_activation", None), "__name__", "sigmoid")
-    if act != "tanh" or rec != "sigmoid":
-        raise UsageError(
-            f"lstm_gates assumes activation='tanh' and recurrent_activation='sigmoid', "
-            f"got {act!r} and {rec!r}"
-        )
-    weights = layer.get_weights()
-    if len(weights) not in (2, 3):
-        raise UsageError("unexpected LSTM weights; is this a keras.layers.LSTM?")
-    x = _as_sequences(inputs)
-    if x.shape[-1] != weights[0].shape[0]:
-        raise UsageError(
-            f"inputs have {x.shape[-1]} features but the LSTM expects {weights[0].shape[0]}; "
-            "pass the sequences that enter the LSTM layer"
-        )
-    run = reference.lstm_sequence(x, reference.split_keras_lstm_weights(*weights))
-    return {**run["gates"], "c": run["cells"], "h": run["outputs"]}
+    kind = None
+    for name in ("LSTM", "GRU"):
+        try:
+            found = _find_layer(layer, name)
+        except UsageError:
+            continue
+        kind, rnn = name, found
+        break
+    if kind is None:
+        raise UsageError(f"no keras.layers.LSTM or GRU found in {type(layer).__name__}; pass the layer itself")
+    blocks = GATE_BLOCKS[kind]
+    if gate not in blocks:
+        names = sorted({k for k in blocks if len(k) == 1})
+        raise UsageError(f"a {kind} has no gate {gate!r}; choose from {names} (or their long names)")
+    weights = rnn.get_weights()
+    if len(weights) != 3:
+        raise UsageError(f"this {kind} has no bias (use_bias=False); there is no gate bias to set")
+    units = weights[1].shape[0]
+    lo, hi = blocks[gate] * units, (blocks[gate] + 1) * units
+    bias = np.array(weights[2], copy=True)
+    if bias.ndim == 2:  # GRU with reset_after=True: rows (input bias, recurrent bias)
+        bias[0, lo:hi] = value
+        bias[1, lo:hi] = 0.0
+    else:
+        bias[lo:hi] = value
+    weights[2] = bias
+    rnn.set_weights(weights)
 
 
 def set_lstm_forget_bias(lstm, value: float) -> None:
     """Set every forget-gate bias b_f of a built Keras ``LSTM`` to ``value``.
 
-    Keras' default (``unit_forget_bias=True``) starts b_f at 1, so f_t starts near
-    sigma(1) = 0.73; 0 gives 0.5 and 3 gives 0.95. Use it right after building a model.
+    Shorthand for ``set_gate_bias(lstm, "f", value)``. Keras' default
+    (``unit_forget_bias=True``) starts b_f at 1, so f_t starts near sigma(1) = 0.73; 0 gives
+    0.5 and 3 gives 0.95. Use it right after building a model.
     """
-    layer = _find_layer(lstm, "LSTM")
-    weights = layer.get_weights()
-    if len(weights) != 3:
-        raise UsageError("this LSTM has no bias (use_bias=False); there is no b_f to set")
-    units = weights[1].shape[0]
-    weights[2] = np.array(weights[2], copy=True)
-    weights[2][units : 2 * units] = value
-    layer.set_weights(weights)
+    _find_layer(lstm, "LSTM")
+    set_gate_bias(lstm, "f", value)
 
 
 def _recurrent_matrix(obj) -> np.ndarray:

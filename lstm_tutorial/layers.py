@@ -8,6 +8,10 @@ so it runs under any Keras 3 backend. :class:`GatedLSTM` wraps it in
 
 :func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into a
 :class:`GatedLSTM`, which is how the notebook proves the two compute the same function.
+
+Gate traces (the value of every gate at every step) live here and nowhere else:
+:func:`trace_lstm` for a ``GatedLSTM`` or a ``keras.layers.LSTM``, :func:`trace_gru` for a
+``keras.layers.GRU``.
 """
 from __future__ import annotations
 
@@ -421,3 +425,115 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
         "grad_weights": grad_w,
         "numpy_vs_keras": max(diff(ref["outputs"], seq_a), diff(ref["h"], h_a), diff(ref["c"], c_a)),
     }
+
+
+def _find_keras_layer(obj, kind: str):
+    """``obj`` itself if it is a ``keras.layers.<kind>``, else the first such layer inside it."""
+    if type(obj).__name__ == kind:
+        return obj
+    for layer in getattr(obj, "layers", []):
+        if type(layer).__name__ == kind:
+            return layer
+    raise UsageError(f"no keras.layers.{kind} found in {type(obj).__name__}; pass the {kind} layer itself.")
+
+
+def _check_default_activations(cell, name: str) -> None:
+    act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
+    rec = getattr(getattr(cell, "recurrent_activation", None), "__name__", "sigmoid")
+    if act != "tanh" or rec != "sigmoid":
+        raise UsageError(f"{name} assumes activation='tanh' and recurrent_activation='sigmoid', "
+                         f"got {act!r} and {rec!r}.")
+
+
+def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
+    x = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float32)
+    if x.ndim != 3 or x.shape[-1] != input_dim:
+        raise UsageError(f"{name}: inputs must be (batch, time, {input_dim}) features, the sequences that enter "
+                         f"the layer; got shape {x.shape}.")
+    return x
+
+
+def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
+    """Every step's gates and states of an LSTM layer: the one home of LSTM gate traces.
+
+    ``layer`` is a :class:`GatedLSTM`, a ``keras.layers.LSTM``, or a model whose first
+    LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
+    itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
+    ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
+    its weights in the NumPy LSTM of :mod:`lstm_tutorial.reference` (the equations of
+    notebook 02; default activations only).
+
+    Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
+    ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
+    """
+    from .reference import lstm_sequence
+
+    if isinstance(layer, GatedLSTM):
+        return layer.trace(sequences, mask=mask)
+    for inner in getattr(layer, "layers", []):
+        if isinstance(inner, GatedLSTM):
+            return inner.trace(sequences, mask=mask)
+    lstm = _find_keras_layer(layer, "LSTM")
+    _check_default_activations(getattr(lstm, "cell", lstm), "trace_lstm")
+    weights = lstm.get_weights()
+    if len(weights) not in (2, 3):
+        raise UsageError("unexpected LSTM weights; is this a keras.layers.LSTM?")
+    x = _float_sequences(sequences, weights[0].shape[0], "trace_lstm")
+    run = lstm_sequence(x, split_keras_lstm_weights(*weights), mask=mask,
+                        go_backwards=bool(getattr(lstm, "go_backwards", False)))
+    parts = {**run["gates"], "c": run["cells"], "h": run["outputs"]}
+    if getattr(lstm, "go_backwards", False):
+        parts = {k: v[:, ::-1] for k, v in parts.items()}
+    return {k: parts[k] for k in TRACE_NAMES}
+
+
+def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
+    """Every step's gates and state of a ``keras.layers.GRU``, rerun in NumPy from its weights.
+
+    Keras' GRU (``reset_after=True``, the default; ``False`` is handled too) computes, with
+    its kernel packed as z, r, h::
+
+        z_t = sigma(x_t W_z + h_{t-1} U_z + b_z)            update gate: share of h_{t-1} kept
+        r_t = sigma(x_t W_r + h_{t-1} U_r + b_r)            reset gate
+        g_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   candidate (h~_t)
+        h_t = z_t * h_{t-1} + (1 - z_t) * g_t
+
+    so z_t plays the part of the LSTM's forget gate, and the product of z over a gap is
+    how much of a stored value survives it. Returns arrays (batch, time, units) with keys
+    ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
+    """
+    from .reference import sigmoid
+
+    gru = _find_keras_layer(layer, "GRU")
+    cell = getattr(gru, "cell", gru)
+    _check_default_activations(cell, "trace_gru")
+    weights = gru.get_weights()
+    kernel, recurrent = (np.asarray(w, np.float32) for w in weights[:2])
+    units = recurrent.shape[0]
+    reset_after = bool(getattr(cell, "reset_after", True))
+    if len(weights) == 3:
+        bias = np.asarray(weights[2], np.float32)
+        b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
+    else:
+        b_in = b_rec = np.zeros(3 * units, np.float32)
+    x = _float_sequences(sequences, kernel.shape[0], "trace_gru")
+    if getattr(gru, "go_backwards", False):
+        raise UsageError("trace_gru reads sequences forwards; this GRU has go_backwards=True.")
+    h = np.zeros((x.shape[0], units), np.float32)
+    cut = lambda a, k: a[..., k * units:(k + 1) * units]  # noqa: E731
+    out = {k: [] for k in ("z", "r", "g", "h")}
+    for t in range(x.shape[1]):
+        xw = x[:, t] @ kernel + b_in
+        if reset_after:
+            hu = h @ recurrent + b_rec
+            z = sigmoid(cut(xw, 0) + cut(hu, 0))
+            r = sigmoid(cut(xw, 1) + cut(hu, 1))
+            g = np.tanh(cut(xw, 2) + r * cut(hu, 2))
+        else:
+            z = sigmoid(cut(xw, 0) + h @ cut(recurrent, 0))
+            r = sigmoid(cut(xw, 1) + h @ cut(recurrent, 1))
+            g = np.tanh(cut(xw, 2) + (r * h) @ cut(recurrent, 2))
+        h = z * h + (1.0 - z) * g
+        for k, v in (("z", z), ("r", r), ("g", g), ("h", h)):
+            out[k].append(v)
+    return {k: np.stack(v, axis=1).astype(np.float32) for k, v in out.items()}

@@ -7,11 +7,15 @@ nothing else::
       -> Embedding(vocab, d, mask_zero=True)      # the mask marks the real tokens
       -> SpatialDropout1D                         # drops whole embedding channels
       -> recurrent layer, return_sequences=True   # h_t for every step t
-      -> [masked max over t ; masked mean over t] # pooling over time
+      -> [masked max over t ; masked mean over t] # pooling over time (readout="pool")
       -> Dropout -> Dense(1, sigmoid)             # P(review is positive)
 
 Pooling over time lets every step's h_t vote, instead of asking the last h_T to carry
 a 300-token review on its own; with a mask, padded steps take no part in either pool.
+``readout="last"`` is the other common design (and the PyTorch article's): the layer
+returns only its state after the last real token (for a Bidirectional LSTM, the
+forward state after the last token beside the backward state after the first), and
+the head reads that. Notebook 03's grid measures what the choice is worth.
 
 GPU note: the recurrent layers keep Keras' defaults (``activation="tanh"``,
 ``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False``,
@@ -35,6 +39,9 @@ from .errors import UsageError
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
+
+#: How the head reads the recurrent layer: pooled over every step, or the last state only.
+READOUTS = ("pool", "last")
 
 #: Human-readable names for tables and plots.
 DISPLAY_NAMES = {
@@ -212,10 +219,13 @@ def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: 
     raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
 
 
-def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, compile: bool = True, **overrides):
+def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, compile: bool = True,
+                     readout: str = "pool", **overrides):
     """Build (and by default compile) the ``kind`` classifier on the shared pipeline.
 
-    ``kind`` is one of :data:`ARCHITECTURES`. Sizes come from ``config`` (a
+    ``kind`` is one of :data:`ARCHITECTURES`. ``readout="pool"`` (default) feeds the
+    head masked max and mean of h_t over time; ``readout="last"`` feeds it the final
+    state only (the last real token's, the mask skips padding). Sizes come from ``config`` (a
     :class:`ModelConfig`) and may be overridden by keyword, e.g.
     ``build_classifier("lstm", vocab_size=5000, units=32)``.
 
@@ -232,20 +242,25 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
         config = ModelConfig(**{**config.to_dict(), **overrides})
     if config.vocab_size < 3:
         raise UsageError("vocab_size must be at least 3 (padding, out-of-vocabulary and one word)")
+    if readout not in READOUTS:
+        raise UsageError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
     keras = _keras()
     layers = keras.layers
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
-    h = recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
-    pooled = layers.Concatenate(name="max_and_mean_over_time")(
-        [MaskedGlobalMaxPooling1D(name="max_over_time")(h), layers.GlobalAveragePooling1D(name="mean_over_time")(h)]
-    )
-    x = layers.Dropout(config.dropout, name="dropout")(pooled)
+    if readout == "pool":
+        h = recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
+        features = layers.Concatenate(name="max_and_mean_over_time")(
+            [MaskedGlobalMaxPooling1D(name="max_over_time")(h), layers.GlobalAveragePooling1D(name="mean_over_time")(h)]
+        )
+    else:
+        features = recurrent_layer(kind, config.units, return_sequences=False, name=kind)(x)
+    x = layers.Dropout(config.dropout, name="dropout")(features)
     # float32 output keeps the sigmoid and the loss stable under mixed precision on a GPU.
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
-    model = keras.Model(ids, out, name=f"{kind}_classifier")
+    model = keras.Model(ids, out, name=f"{kind}_classifier" if readout == "pool" else f"{kind}_last_classifier")
     if compile:
         compile_binary(model, config.learning_rate)
     return model
@@ -319,12 +334,14 @@ def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
     return model
 
 
-def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, units: int = 64) -> int:
+def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, units: int = 64,
+                         readout: str = "pool") -> int:
     """Parameters of :func:`build_classifier` computed by hand (the tests compare).
 
     Embedding V*d; SimpleRNN d*u + u*u + u; LSTM 4(d*u + u*u + u); GRU with
     reset_after 3(d*u + u*u + 2u); a bidirectional layer twice its LSTM; the head sees
-    max and mean of the recurrent output, 2 * width, plus its bias.
+    max and mean of the recurrent output, 2 * width, plus its bias (``readout="last"``:
+    the final state only, width, plus its bias).
     """
     d, u = embedding_dim, units
     recurrent = {
@@ -336,7 +353,8 @@ def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, u
     if kind not in recurrent:
         raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
     width = 2 * u if kind == "bilstm" else u
-    return vocab_size * d + recurrent[kind] + 2 * width + 1
+    head = 2 * width if readout == "pool" else width
+    return vocab_size * d + recurrent[kind] + head + 1
 
 
 def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:

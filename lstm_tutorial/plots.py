@@ -344,63 +344,165 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     return fig
 
 
-def clipping_losses(losses: dict, title: str = ""):
-    """Training-loss curves side by side (log scale); where a run's loss turns NaN or inf,
-    a red vertical line marks the step and the rest of the curve is missing."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, axes = plt.subplots(1, len(losses), figsize=(5.5 * len(losses), 3.6), sharey=True, squeeze=False)
-    for ax, (label, values) in zip(axes[0], losses.items()):
-        values = np.asarray(values, dtype=np.float64)
-        steps = np.arange(1, values.size + 1)
-        ok = np.isfinite(values)
-        ax.plot(steps[ok], values[ok], marker=".", ms=3)
-        if (~ok).any():
-            first = int(steps[~ok][0])
-            ax.axvline(first, color="red", ls="--")
-            ax.text(first, 0.5, f" loss is {values[~ok][0]} from step {first}", color="red",
-                    transform=ax.get_xaxis_transform(), fontsize=9)
-        ax.set_xlim(0, values.size + 1)
-        ax.set_yscale("log")
-        ax.set_xlabel("SGD step")
-        ax.set_title(label)
-    axes[0, 0].set_ylabel("training loss")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
 def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = ""):
-    """Mean test accuracy against the gap T per model, with the min-max range over seeds
-    shaded and the individual seeds as dots; chance level as a dashed line."""
+    """Mean test accuracy against the gap T per model (error bars: std over seeds), the
+    individual seeds as dots, chance level as a dashed line. Models are nudged sideways at
+    each gap so that points at the same accuracy do not hide each other; the legend sits
+    outside the axes so it never covers a point."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(9.5, 4.4))
     names = list(dict.fromkeys(s["model"] for s in summary))
     for k, name in enumerate(names):
         rows = sorted((s for s in summary if s["model"] == name), key=lambda s: s["gap"])
-        gaps = np.array([s["gap"] for s in rows])
+        nudge = 1.0 + 0.035 * (k - (len(names) - 1) / 2)
+        gaps = np.array([s["gap"] for s in rows], dtype=float) * nudge
         mean = np.array([s["mean"] for s in rows])
         std = np.array([s["std"] for s in rows])
         ax.errorbar(gaps, mean, yerr=std, marker="o", capsize=3, color=f"C{k}",
                     label=f"{name} (mean ± std, n={rows[0]['n']})")
-        ax.fill_between(gaps, [s["min"] for s in rows], [s["max"] for s in rows], color=f"C{k}", alpha=0.12)
-        for s in rows:
-            ax.plot([s["gap"]] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
+        for g, s in zip(gaps, rows):
+            ax.plot([g] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
     if chance is not None:
         ax.axhline(chance, color="grey", ls="--", lw=1, label=f"chance ({chance:.3f})")
     ax.set_xscale("log")
     all_gaps = sorted({s["gap"] for s in summary})
     ax.set_xticks(all_gaps, [str(g) for g in all_gaps])
     ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_xlim(min(all_gaps) / 1.25, max(all_gaps) * 1.25)
     ax.set_xlabel("gap T (distractor steps between the symbol and the answer)")
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def lstm_cell_diagram(title: str = "One LSTM step"):
+    """The LSTM cell drawn from the equations (notation of DESIGN.md), no image files.
+
+    The cell state c runs along the top (the conveyor belt): multiplied by the forget gate
+    f_t, then the input gate's share i_t ⊙ g_t of the candidate is added. Below, the four
+    gates f_t, i_t, o_t (sigmoid) and the candidate g_t (tanh) all read [h_{t-1}, x_t].
+    The output h_t = o_t ⊙ tanh(c_t) leaves on the right.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(9.5, 5.6))
+    ax.set_xlim(-0.4, 12.6)
+    ax.set_ylim(-0.3, 7.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.add_patch(FancyBboxPatch((1.4, 0.7), 9.2, 5.6, boxstyle="round,pad=0.1", fc="#f4f6fb", ec="#7a869a"))
+
+    def arrow(points, color="black", lw=1.6, head=True):
+        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+            last = (x1, y1) == points[-1]
+            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>" if (head and last) else "-",
+                                         mutation_scale=12, color=color, lw=lw, shrinkA=0, shrinkB=0))
+
+    def node(x, y, text, color="white"):
+        ax.add_patch(Circle((x, y), 0.3, fc=color, ec="black", lw=1.2, zorder=3))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=4)
+
+    def gate(x, y, act, name, color):
+        ax.add_patch(FancyBboxPatch((x - 0.55, y - 0.45), 1.1, 0.9, boxstyle="round,pad=0.05",
+                                    fc=color, ec="black", lw=1.0, zorder=3))
+        ax.text(x, y + 0.15, act, ha="center", va="center", fontsize=10, zorder=4)
+        ax.text(x, y - 0.2, name, ha="center", va="center", fontsize=11, zorder=4)
+
+    belt, bus, gates_y = 5.5, 1.2, 2.4
+    fx, ix, gx, ox = 3.0, 5.0, 6.6, 8.4
+    # the cell state: the conveyor belt along the top
+    arrow([(0.0, belt), (fx - 0.3, belt)], color="C0", lw=2.4)
+    arrow([(fx + 0.3, belt), (gx - 0.3, belt)], color="C0", lw=2.4)
+    arrow([(gx + 0.3, belt), (12.2, belt)], color="C0", lw=2.4)
+    ax.text(-0.1, belt + 0.3, r"$c_{t-1}$", fontsize=13, color="C0")
+    ax.text(11.6, belt + 0.3, r"$c_t$", fontsize=13, color="C0")
+    node(fx, belt, r"$\times$")
+    node(gx, belt, "+")
+    # the input bus: [h_{t-1}, x_t]
+    arrow([(0.0, bus), (ox, bus)], head=False)
+    ax.text(-0.1, bus + 0.25, r"$h_{t-1}$", fontsize=13)
+    arrow([(2.0, -0.2), (2.0, bus)], head=False)
+    ax.text(2.15, -0.15, r"$x_t$", fontsize=13)
+    for x in (fx, ix, gx, ox):
+        arrow([(x, bus), (x, gates_y - 0.5)])
+    gate(fx, gates_y, r"$\sigma$", r"$f_t$", "#fde2e2")
+    gate(ix, gates_y, r"$\sigma$", r"$i_t$", "#e2f0fd")
+    gate(gx, gates_y, r"$\tanh$", r"$g_t$", "#e7f7e2")
+    gate(ox, gates_y, r"$\sigma$", r"$o_t$", "#fdf3e2")
+    # forget: f_t multiplies c_{t-1}
+    arrow([(fx, gates_y + 0.5), (fx, belt - 0.3)])
+    # write: i_t * g_t is added
+    wy = 4.0
+    node(gx, wy, r"$\times$")
+    arrow([(ix, gates_y + 0.5), (ix, wy), (gx - 0.3, wy)])
+    arrow([(gx, gates_y + 0.5), (gx, wy - 0.3)])
+    arrow([(gx, wy + 0.3), (gx, belt - 0.3)])
+    # show: h_t = o_t * tanh(c_t)
+    tx, hy = 9.6, 2.4
+    arrow([(tx, belt), (tx, 4.35)])
+    ax.add_patch(FancyBboxPatch((tx - 0.45, 3.75), 0.9, 0.5, boxstyle="round,pad=0.05", fc="#e7f7e2", ec="black", zorder=3))
+    ax.text(tx, 4.0, r"$\tanh$", ha="center", va="center", fontsize=10, zorder=4)
+    arrow([(tx, 3.7), (tx, hy + 0.3)])
+    node(tx, hy, r"$\times$")
+    arrow([(ox + 0.55, hy), (tx - 0.3, hy)])
+    arrow([(tx + 0.3, hy), (12.2, hy)], color="C3", lw=2.2)
+    ax.text(11.4, hy + 0.25, r"$h_t$", fontsize=13, color="C3")
+    # what each part does, in words
+    ax.text(fx - 0.3, belt + 0.55, "forget: keep $f_t$ of each cell value", fontsize=9, ha="left")
+    ax.text(gx + 0.35, wy + 0.2, "write: $i_t \\odot g_t$", fontsize=9)
+    ax.text(tx + 0.15, 3.1, "show: $o_t \\odot \\tanh(c_t)$", fontsize=9, ha="left", va="top")
+    ax.text(ix + 0.8, bus - 0.45, "all four read $[h_{t-1}, x_t]$: $W_\\ast x_t + U_\\ast h_{t-1} + b_\\ast$",
+            fontsize=9, ha="center")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def clipping_runs(losses: dict, title: str = ""):
+    """Training-loss curves of the clipping runs, readable side by side.
+
+    Left: every run on one log-scale axis; a run whose loss turns NaN or inf stops there and
+    is marked with an x at the top of the axis. Right: the runs that stayed finite, on a
+    linear scale, so their own decrease is visible. Integer step ticks on both.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 3.9))
+    finite_any = [np.asarray(v, float)[np.isfinite(v)] for v in losses.values()]
+    top = max((v.max() for v in finite_any if v.size), default=1.0)
+    for k, (label, values) in enumerate(losses.items()):
+        values = np.asarray(values, dtype=np.float64)
+        steps = np.arange(1, values.size + 1)
+        ok = np.isfinite(values)
+        style = dict(color=f"C{k}", lw=1.6, ls=("-", "--", ":")[k % 3])
+        ax.plot(steps[ok], values[ok], label=label, **style)
+        if (~ok).any():
+            first = int(steps[~ok][0])
+            ax.plot([first], [top], "x", color=f"C{k}", ms=10, mew=2)
+            ax.annotate(f"{label}: loss {values[~ok][0]} from step {first}", (first, top), xytext=(-10, -4),
+                        textcoords="offset points", color=f"C{k}", fontsize=8, ha="right", va="top")
+        else:
+            bx.plot(steps, values, label=label, **style)
+    ax.set_yscale("log")
+    ax.set_title("all runs (log scale)")
+    bx.set_title("runs that stayed finite (linear scale)")
+    for a in (ax, bx):
+        a.set_xlabel("SGD step")
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
+        a.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    bx.legend(fontsize=8, loc="upper right")
+    ax.set_ylabel("training loss")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

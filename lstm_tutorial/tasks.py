@@ -25,6 +25,7 @@ tidy row per run; :func:`summarize` turns the rows into mean and spread per poin
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -36,12 +37,13 @@ __all__ = [
     "recall_task",
     "chance_accuracy",
     "MODEL_SPECS",
-    "TrainConfig",
+    "SweepConfig",
     "build_model",
     "train_one",
     "run_sweep",
     "summarize",
     "accuracy_table",
+    "separated",
     "clipping_experiment",
 ]
 
@@ -95,20 +97,31 @@ def chance_accuracy(n_symbols: int = 8) -> float:
 
 
 #: The models the sweep knows, by name. ``layer`` is a ``keras.layers`` class name; the
-#: other keys are optional initial biases. ``"LSTM"`` starts its forget gates at
-#: sigma(5) = 0.993 and its input gates at sigma(-3) = 0.05 (remember by default, write
-#: rarely); ``"LSTM (Keras default)"`` keeps Keras' b_f = 1, b_i = 0. Add your own entries.
+#: other keys are optional initial gate biases (see :func:`lstm_tutorial.gradients.set_gate_bias`):
+#: ``forget_bias`` / ``input_bias`` for an LSTM, ``update_bias`` for a GRU. ``"LSTM"`` starts
+#: its forget gates at sigma(5) = 0.993 and its input gates at sigma(-3) = 0.05 (remember by
+#: default, write rarely); ``"LSTM (Keras default)"`` keeps Keras' b_f = 1, b_i = 0.
+#: ``"GRU (b_z=3)"`` starts the GRU's update gate, the share of the old state it keeps, at
+#: sigma(3) = 0.95 instead of Keras' 0.5: a start comparable to an LSTM with a high b_f.
+#: Add your own entries.
 MODEL_SPECS: dict[str, dict] = {
     "SimpleRNN": {"layer": "SimpleRNN"},
     "GRU": {"layer": "GRU"},
+    "GRU (b_z=3)": {"layer": "GRU", "update_bias": 3.0},
     "LSTM": {"layer": "LSTM", "forget_bias": 5.0, "input_bias": -3.0},
     "LSTM (Keras default)": {"layer": "LSTM"},
 }
 
+#: Which spec key sets which gate, per layer type.
+_BIAS_KEYS = {"LSTM": {"forget_bias": "f", "input_bias": "i", "output_bias": "o"}, "GRU": {"update_bias": "z", "reset_bias": "r"}}
+
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """The training budget and task size, the same for every model of a sweep."""
+class SweepConfig:
+    """The training budget and task size of notebook 01's sweep, the same for every model.
+
+    (Not :class:`lstm_tutorial.training.TrainConfig`, which configures the IMDB classifiers.)
+    """
 
     n_symbols: int = 8
     units: int = 32
@@ -155,17 +168,21 @@ def build_model(
     rnn = layer_cls(units, name="rnn")
     model = keras.Sequential(
         [keras.Input((steps, n_features)), rnn, keras.layers.Dense(n_classes, activation="softmax")],
-        name=name.replace(" ", "_").replace("(", "").replace(")", ""),
+        name=re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model",  # a valid Keras scope name
     )
-    if "forget_bias" in spec or "input_bias" in spec:
-        if spec["layer"] != "LSTM":
-            raise UsageError("forget_bias / input_bias are only defined here for LSTM layers")
-        kernel, recurrent, bias = rnn.get_weights()
-        if "input_bias" in spec:
-            bias[:units] = spec["input_bias"]  # Keras order: i, f, c (= g), o
-        if "forget_bias" in spec:
-            bias[units : 2 * units] = spec["forget_bias"]
-        rnn.set_weights([kernel, recurrent, bias])
+    from .gradients import set_gate_bias
+
+    known = _BIAS_KEYS.get(spec["layer"], {})
+    for key, value in spec.items():
+        if key == "layer":
+            continue
+        if key not in known:
+            all_keys = sorted({k for keys in _BIAS_KEYS.values() for k in keys})
+            if key in all_keys:
+                raise UsageError(f"{key} is not defined for {spec['layer']} layers; "
+                                 f"a {spec['layer']} takes {sorted(known) or 'no bias keys'}")
+            raise UsageError(f"unknown key {key!r} in the spec of {name!r}; use 'layer' and {all_keys}")
+        set_gate_bias(rnn, known[key], value)
     return model
 
 
@@ -173,7 +190,7 @@ def train_one(
     name: str,
     gap: int,
     seed: int,
-    config: TrainConfig = TrainConfig(),
+    config: SweepConfig = SweepConfig(),
     specs: dict | None = None,
     keep_model: bool = False,
 ) -> dict:
@@ -233,7 +250,7 @@ def run_sweep(
     models=("SimpleRNN", "GRU", "LSTM"),
     gaps=(10, 30, 100),
     seeds=(0, 1, 2),
-    config: TrainConfig = TrainConfig(),
+    config: SweepConfig = SweepConfig(),
     specs: dict | None = None,
     keep_models: bool = False,
     verbose: bool = True,
@@ -291,6 +308,22 @@ def summarize(rows: list[dict]) -> list[dict]:
     return out
 
 
+def separated(a: dict, b: dict) -> bool:
+    """Whether two summary points (from :func:`summarize`) differ by more than their noise.
+
+    True only if the seeds' ranges do not overlap *and* the means differ by more than the
+    two standard deviations added. With a few seeds this is a deliberately strict test: a
+    sentence may then say one model is better; otherwise it says "within noise".
+    """
+    for s in (a, b):
+        if not {"mean", "std", "min", "max", "n"} <= set(s):
+            raise UsageError("separated() compares two rows of tasks.summarize(...)")
+    if a["n"] < 2 or b["n"] < 2:
+        return False  # one seed has no spread to compare with
+    apart = a["min"] > b["max"] or b["min"] > a["max"]
+    return bool(apart and abs(a["mean"] - b["mean"]) > a["std"] + b["std"])
+
+
 def accuracy_table(summary: list[dict]) -> str:
     """A Markdown table: one line per model, one column per gap, "mean ± std (min-max)"."""
     gaps = sorted({s["gap"] for s in summary})
@@ -314,12 +347,12 @@ def accuracy_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def config_dict(config: TrainConfig) -> dict:
+def config_dict(config: SweepConfig) -> dict:
     """The config as a plain dict (for lt.record)."""
     return asdict(config)
 
 
-def with_changes(config: TrainConfig, **changes) -> TrainConfig:
+def with_changes(config: SweepConfig, **changes) -> SweepConfig:
     """A copy of ``config`` with some fields changed, e.g. ``with_changes(cfg, max_steps=100)``."""
     return replace(config, **changes)
 
@@ -336,21 +369,29 @@ def clipping_experiment(
     n_symbols: int = 8,
     seed: int = 0,
 ) -> dict:
-    """The same exploding run twice: plain SGD, then SGD with gradient clipping.
+    """The same exploding run three times: no clipping, per-variable and global clipping.
 
     The model is a linear RNN (``SimpleRNN(activation=None)``) whose recurrent kernel U is
     rescaled to spectral radius ``radius`` > 1, followed by a linear read-out (logits), on
-    the recall task with ``gap`` distractors. Both runs start from the same weights and see
-    the same batches; only ``clipnorm`` differs (the whole gradient is rescaled to norm
-    ``clipnorm`` whenever it is longer).
+    the recall task with ``gap`` distractors. All runs start from the same weights and see
+    the same batches of plain SGD; only the clipping differs:
 
-    Returns a dict with ``norms`` (per-step gradient norms at initialisation, see
-    :func:`lstm_tutorial.gradients.gradient_norms`), ``losses`` (``{"no clipping": [...],
-    f"clipnorm={clipnorm:g}": [...]}``, the training loss after each of ``steps`` SGD steps, NaN/inf kept as they
-    are), ``accuracy`` (final accuracy on the training sequences, NaN if the run diverged) and
-    ``radius``.
+    * ``"no clipping"``;
+    * ``"clipnorm=c"``: Keras' ``clipnorm`` rescales *each variable's* gradient separately to
+      norm at most c (five variables here: input kernel, recurrent kernel, bias, read-out
+      kernel and bias), so the whole step can be up to sqrt(5) c long and its direction
+      changes (a variable with a small gradient is not scaled down with the others);
+    * ``"global_clipnorm=c"``: the *whole* gradient, all variables together, is rescaled to
+      norm at most c; its direction is kept.
+
+    Returns a dict with ``norms`` (per-step norms of the loss gradient at initialisation,
+    :func:`lstm_tutorial.gradients.gradient_norms` with the labels), ``losses`` (label ->
+    training loss after each of ``steps`` SGD steps, NaN/inf kept), ``accuracy`` (final
+    accuracy on the training sequences, NaN if the run diverged), ``variable_norms`` (name ->
+    norm of each variable's gradient on the first batch at the start), ``radius``, ``gap``.
     """
     import keras
+    import tensorflow as tf
 
     from .gradients import gradient_norms, scale_recurrent_weights
 
@@ -365,13 +406,23 @@ def clipping_experiment(
     )
     scale_recurrent_weights(template, radius)
     start_weights = template.get_weights()
-    norms = gradient_norms(template, x[:64])
+    norms = gradient_norms(template, x[:64], y[:64], from_logits=True)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        first_loss = loss_fn(y[:batch_size], template(x[:batch_size], training=False))
+    grads = tape.gradient(first_loss, template.trainable_variables)
+    variable_norms = {v.path: float(np.linalg.norm(np.asarray(g))) for v, g in zip(template.trainable_variables, grads)}
+    settings = (
+        ("no clipping", {}),
+        (f"clipnorm={clipnorm:g}", {"clipnorm": clipnorm}),
+        (f"global_clipnorm={clipnorm:g}", {"global_clipnorm": clipnorm}),
+    )
     losses, accuracy = {}, {}
-    for label, clip in (("no clipping", None), (f"clipnorm={clipnorm:g}", clipnorm)):
+    for label, clip in settings:
         model = keras.models.clone_model(template)
         model.set_weights(start_weights)
         model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate, clipnorm=clip),
+            optimizer=keras.optimizers.SGD(learning_rate, **clip),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
@@ -383,4 +434,5 @@ def clipping_experiment(
         losses[label] = run
         acc = float(model.evaluate(x, y, batch_size=500, verbose=0)[1])
         accuracy[label] = acc if np.isfinite(run[-1]) else float("nan")
-    return {"radius": radius, "gap": gap, "norms": norms, "losses": losses, "accuracy": accuracy}
+    return {"radius": radius, "gap": gap, "norms": norms, "losses": losses, "accuracy": accuracy,
+            "variable_norms": variable_norms}

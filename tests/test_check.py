@@ -75,3 +75,29 @@ def test_ex02_6_with_the_backward_pass():
 def test_answers_must_be_numbers():
     with pytest.raises(TypeError, match="number"):
         check.ex00_1("thirteen")
+
+
+def test_ex01_1(capsys):
+    expected = check.EX01_1_A ** (check.EX01_1_T - 1)
+    assert check.ex01_1(expected) and check.ex01_1(expected * 1.0005)
+    assert not check.ex01_1(check.EX01_1_A ** check.EX01_1_T)   # the off-by-one exponent
+    assert f"{expected:.4g}" not in capsys.readouterr().out
+
+
+def test_ex01_2(capsys):
+    expected = next(t for t in range(1, 10_000) if np.float32(check.EX01_2_FACTOR ** t) == 0.0)
+    assert check.ex01_2(expected)
+    assert not check.ex01_2(expected - 1) and not check.ex01_2(expected + 1)
+    assert str(expected) not in capsys.readouterr().out
+
+
+def test_ex01_3():
+    b = np.log(0.5 ** (1 / 100) / (1 - 0.5 ** (1 / 100)))
+    assert check.ex01_3(b) and not check.ex01_3(b - 0.1) and not check.ex01_3(1.0)
+
+
+def test_ex01_4():
+    share = (1 / (1 + np.exp(-3.0))) ** 20
+    assert check.ex01_4(share) and not check.ex01_4(0.5 ** 20) and not check.ex01_4(share * 1.05)
+    with pytest.raises(TypeError):
+        check.ex01_4("lots")

@@ -63,26 +63,26 @@ def test_gradient_norms_rejects_bad_inputs():
         G.gradient_norms(model, np.zeros((1, 5, 1), dtype=np.int32))
 
 
-def test_lstm_gates_reproduce_keras_output():
+def test_set_gate_bias_lstm_and_gru():
     keras.utils.set_random_seed(0)
-    x = _inputs(4, 7, 3)
-    model = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5)])
-    G.set_lstm_forget_bias(model, 2.0)
-    gates = G.lstm_gates(model, x)
-    assert set(gates) == set("ifgoch")
-    assert gates["f"].shape == (4, 7, 5)
-    np.testing.assert_allclose(gates["h"][:, -1], np.asarray(model(x)), atol=1e-5)
-    assert np.all((gates["f"] > 0) & (gates["f"] < 1))
-    bias = model.layers[0].get_weights()[2]
+    lstm = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5)])
+    G.set_lstm_forget_bias(lstm, 2.0)
+    G.set_gate_bias(lstm, "input", -3.0)
+    bias = lstm.layers[0].get_weights()[2]
+    np.testing.assert_allclose(bias[:5], -3.0)     # Keras order i, f, c, o
     np.testing.assert_allclose(bias[5:10], 2.0)
-
-
-def test_lstm_gates_checks_feature_count():
-    model = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5)])
-    with pytest.raises(UsageError, match="features"):
-        G.lstm_gates(model, _inputs(1, 7, 2))
+    np.testing.assert_allclose(bias[10:], 0.0)
+    gru = keras.Sequential([keras.Input((7, 3)), keras.layers.GRU(4)])
+    G.set_gate_bias(gru, "update", 3.0)
+    bias = gru.layers[0].get_weights()[2]
+    np.testing.assert_allclose(bias[0, :4], 3.0)
+    np.testing.assert_allclose(bias[:, 4:], 0.0)
+    with pytest.raises(UsageError, match="no gate"):
+        G.set_gate_bias(gru, "f", 1.0)
+    with pytest.raises(UsageError, match="LSTM or GRU"):
+        G.set_gate_bias(G.linear_rnn(0.5), "f", 1.0)
     with pytest.raises(UsageError, match="LSTM"):
-        G.lstm_gates(G.linear_rnn(0.5), _inputs(1, 7, 1))
+        G.set_lstm_forget_bias(gru, 1.0)
 
 
 def test_spectral_radius_and_rescaling():

@@ -168,3 +168,40 @@ def test_simple_classifier_wraps_any_recurrent_layer():
     assert model.loss == "binary_crossentropy"
     p = np.asarray(model(np.array([[3, 4, 0, 0, 0]], dtype="int32")))
     assert p.shape == (1, 1) and 0 < p[0, 0] < 1
+
+
+# --- readout="last": the final state instead of pooling (notebook 03's grid) -------
+
+@pytest.mark.parametrize("kind", models.ARCHITECTURES)
+def test_last_state_readout_has_its_own_parameter_count_and_ignores_padding(kind):
+    keras.utils.set_random_seed(0)
+    model = models.build_classifier(kind, readout="last", **SMALL)
+    assert model.count_params() == models.expected_param_count(
+        kind, SMALL["vocab_size"], SMALL["embedding_dim"], SMALL["units"], readout="last")
+    assert model.count_params() < models.expected_param_count(
+        kind, SMALL["vocab_size"], SMALL["embedding_dim"], SMALL["units"], readout="pool")
+    a = np.asarray(model(np.array([[3, 4, 5, 6]], dtype="int32"), training=False))
+    b = np.asarray(model(np.array([[3, 4, 5, 6, 0, 0, 0]], dtype="int32"), training=False))
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_last_state_readout_reads_the_state_after_the_last_real_token():
+    """Known answer: the head sees exactly the LSTM's state after the last real token."""
+    keras.utils.set_random_seed(1)
+    model = models.build_classifier("lstm", readout="last", **SMALL)
+    lstm = model.get_layer("lstm")
+    emb = model.get_layer("embedding")
+    ids = np.array([[3, 4, 5, 0, 0]], dtype="int32")
+    h_seq = keras.layers.LSTM(SMALL["units"], return_sequences=True)
+    h_seq.build((None, None, SMALL["embedding_dim"]))
+    h_seq.set_weights(lstm.get_weights())
+    states = np.asarray(h_seq(emb(ids[:, :3])))  # no padding at all: h_1..h_3
+    head = model.get_layer("positive_probability")
+    w, b = head.get_weights()
+    expected = 1 / (1 + np.exp(-(states[0, -1] @ w[:, 0] + b[0])))
+    np.testing.assert_allclose(np.asarray(model(ids, training=False))[0, 0], expected, rtol=1e-5)
+
+
+def test_unknown_readout_is_a_usage_error():
+    with pytest.raises(UsageError, match="readout"):
+        models.build_classifier("lstm", readout="first", **SMALL)

@@ -61,21 +61,37 @@ def test_build_model_sets_lstm_biases():
     np.testing.assert_allclose(bias[:3], -3.0)  # input gate
     np.testing.assert_allclose(bias[3:6], 5.0)  # forget gate
     np.testing.assert_allclose(bias[6:], 0.0)
-    with pytest.raises(UsageError, match="LSTM"):
+    with pytest.raises(UsageError, match="forget_bias is not defined for GRU"):
         tasks.build_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
+    with pytest.raises(UsageError, match="unknown key"):
+        tasks.build_model("x", 5, 4, specs={"x": {"layer": "LSTM", "forgot_bias": 2.0}})
+    gru_bias = tasks.build_model("GRU (b_z=3)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+    np.testing.assert_allclose(gru_bias[0, :3], 3.0)   # update gate z, input bias row
+    np.testing.assert_allclose(gru_bias[1, :3], 0.0)   # recurrent bias row: total b_z is 3
+    np.testing.assert_allclose(gru_bias[:, 3:], 0.0)
     default = tasks.build_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(default[3:6], 1.0)
     with pytest.raises(UsageError, match="unknown model"):
         tasks.build_model("Transformer", 5, 4)
 
 
+def test_sweep_config_is_not_the_classifier_config():
+    from lstm_tutorial import training
+
+    assert not hasattr(tasks, "TrainConfig") and tasks.SweepConfig is not training.TrainConfig
+    with pytest.raises(UsageError):
+        tasks.SweepConfig(max_steps=0)
+
+
 def test_tiny_sweep_and_summary():
     pytest.importorskip("keras")
-    cfg = tasks.TrainConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
+    cfg = tasks.SweepConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
                             jit_compile=False)
     rows = tasks.run_sweep(models=("SimpleRNN", "LSTM"), gaps=(3,), seeds=(0, 1), config=cfg,
                            verbose=False, keep_models=True)
     assert len(rows) == 4
+    gru = tasks.train_one("GRU (b_z=3)", 3, 0, cfg)   # a name with "=" and brackets still trains
+    assert 0.0 <= gru["accuracy"] <= 1.0
     for row in rows:
         assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.125
         assert row["steps"] in (2, 4) and row["history"][-1][0] == row["steps"]
@@ -97,9 +113,22 @@ def test_run_sweep_rejects_unknown_model_before_training():
 def test_clipping_experiment_diverges_without_clipping_only():
     pytest.importorskip("keras")
     out = tasks.clipping_experiment(radius=1.1, gap=50, steps=4, n=512)
-    plain, clipped = out["losses"]["no clipping"], out["losses"]["clipnorm=1"]
-    assert len(plain) == len(clipped) == 4
-    assert plain[0] == pytest.approx(clipped[0])  # same start, same first batch
+    plain, per_var, whole = (out["losses"][k] for k in ("no clipping", "clipnorm=1", "global_clipnorm=1"))
+    assert len(plain) == len(per_var) == len(whole) == 4
+    assert plain[0] == pytest.approx(per_var[0]) == pytest.approx(whole[0])  # same start, same first batch
     assert not np.all(np.isfinite(plain)) or max(plain) > 1e6 * plain[0]
-    assert np.all(np.isfinite(clipped))
+    assert np.all(np.isfinite(per_var)) and np.all(np.isfinite(whole))
+    assert len(out["variable_norms"]) == 5 and all(v > 0 for v in out["variable_norms"].values())
     assert out["norms"][0] > out["norms"][-1]  # radius > 1: earlier steps get larger gradients
+
+
+def test_separated_needs_non_overlapping_seeds():
+    def point(accs):
+        return tasks.summarize([{"model": "m", "gap": 1, "accuracy": a, "chance": 0.125, "seconds": 0.0}
+                                for a in accs])[0]
+
+    assert tasks.separated(point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2]))
+    assert not tasks.separated(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6]))   # ranges overlap
+    assert not tasks.separated(point([0.9]), point([0.1]))                           # one seed: no spread
+    with pytest.raises(UsageError):
+        tasks.separated({"mean": 1.0}, point([0.1, 0.2]))

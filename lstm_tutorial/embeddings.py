@@ -1,0 +1,236 @@
+"""Word vectors learnt here from the IMDB reviews themselves (word2vec), to start the
+classifiers' Embedding layer from something better than random numbers.
+
+Why: 25,000 labelled reviews are few for learning what 30,000 words mean from the
+label alone. The archive also holds 50,000 *unlabelled* reviews (``train/unsup``);
+word2vec (Mikolov et al. 2013, as implemented by gensim) learns from them, and from the
+training reviews' text, which words appear in similar contexts ("superb" near
+"excellent", "dull" near "boring"). The classifier then starts from those vectors and
+fine-tunes them with the labels. The test reviews are never read here.
+
+    vectors = word_vectors(dim=100)                  # trained once, then cached on disk
+    matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
+    model.get_layer("embedding").set_weights([matrix])
+
+Nothing is downloaded: the vectors come from the archive already on this machine, and
+are cached in ``paths.cache_dir()`` under a name keyed on everything they depend on
+(which copy of the data, the tokenizing rules, the stopword choice, the settings and
+how many reviews were used), written atomically like the token cache. Training them
+takes a minute or two on a small CPU; progress is printed per pass over the corpus.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import paths
+from .errors import CorruptDataError, UsageError
+
+__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
+           "PRETRAIN_SPLITS"]
+
+#: The word2vec settings (gensim's names). CBOW (``sg=0``) is several times faster than
+#: skip-gram on a CPU; a window of 5 words, words seen at least 5 times, 5 passes.
+#: ``workers`` is not part of the result's cache key (it changes only the speed and
+#: the exact floating-point result, as gensim's threads race on the shared weights).
+WORD2VEC_SETTINGS = {"sg": 0, "window": 5, "min_count": 5, "negative": 5, "sample": 1e-3,
+                     "epochs": 5, "seed": 1}
+
+#: The splits word2vec reads: the training reviews' text (labels unused) and the
+#: unlabelled reviews. Never "test".
+PRETRAIN_SPLITS = ("train", "unsup")
+
+
+def _gensim():
+    try:
+        from gensim.models import Word2Vec
+        from gensim.models.callbacks import CallbackAny2Vec
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise UsageError("word vectors need gensim: pip install gensim (bash run.sh installs it from "
+                         "requirements.txt), or train without them: --word-vectors none") from exc
+    return Word2Vec, CallbackAny2Vec
+
+
+@dataclass
+class WordVectors:
+    """Words and their vectors: row ``i`` of ``vectors`` belongs to ``words[i]``."""
+
+    words: list
+    vectors: np.ndarray  # (len(words), dim) float32
+    seconds: float = 0.0  # time it took to train them (0.0 when read from the cache)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def index(self) -> dict:
+        return {w: i for i, w in enumerate(self.words)}
+
+    def most_similar(self, word: str, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` words whose vectors are closest in angle to ``word``'s (cosine)."""
+        idx = self.index()
+        if word not in idx:
+            raise UsageError(f"{word!r} has no vector (seen too rarely in the reviews?)")
+        unit = self.vectors / np.maximum(np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-12)
+        sims = unit @ unit[idx[word]]
+        sims[idx[word]] = -np.inf
+        top = np.argsort(-sims)[:k]
+        return [(self.words[i], float(sims[i])) for i in top]
+
+    # -- persistence ------------------------------------------------------------
+    def save(self, path) -> Path:
+        """One ``.npz`` file, written atomically (readers never see half a file)."""
+        path = Path(path)
+        words = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
+        with paths.atomic_write(path) as fh:
+            np.savez(fh, words=words, vectors=np.asarray(self.vectors, dtype=np.float32))
+        return path
+
+    @classmethod
+    def load(cls, path) -> "WordVectors":
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                raw, vectors = z["words"], z["vectors"]
+            words = raw.tobytes().decode("utf-8").split("\n") if len(raw) else []
+        except Exception as exc:  # truncated or foreign file
+            raise CorruptDataError(f"word-vector cache {path} is unreadable ({exc}); delete it to rebuild") from exc
+        if vectors.ndim != 2 or len(words) != len(vectors):
+            raise CorruptDataError(f"word-vector cache {path} has {len(words)} words for "
+                                   f"{len(vectors)} vectors; delete it to rebuild")
+        return cls(words, vectors)
+
+
+def _progress_callback(say, epochs: int):
+    _, CallbackAny2Vec = _gensim()
+
+    class Progress(CallbackAny2Vec):
+        """Prints one line per pass over the corpus, with the time so far."""
+
+        def __init__(self):
+            self.epoch = 0
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, model):
+            self.epoch += 1
+            say(f"  word2vec pass {self.epoch}/{epochs} done ({time.perf_counter() - self.t0:.0f} s)")
+
+    return Progress()
+
+
+def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers: int | None = None,
+                   verbose: bool = False, **changes) -> WordVectors:
+    """Train word2vec (gensim) on ``token_lists``; return the words and their vectors.
+
+    ``changes`` override entries of :data:`WORD2VEC_SETTINGS` (e.g. ``min_count=1`` on a
+    tiny corpus). ``workers`` defaults to the number of CPU cores.
+    """
+    import os
+
+    unknown = set(changes) - set(WORD2VEC_SETTINGS)
+    if unknown:
+        raise UsageError(f"unknown word2vec settings {sorted(unknown)}; known: {sorted(WORD2VEC_SETTINGS)}")
+    if dim < 1:
+        raise UsageError(f"the vector size must be at least 1, not {dim}")
+    token_lists = [list(t) for t in token_lists if len(t)]
+    if not token_lists:
+        raise UsageError("word2vec needs at least one non-empty review")
+    settings = {**WORD2VEC_SETTINGS, **changes}
+    Word2Vec, _ = _gensim()
+    say = print if verbose else (lambda *a, **k: None)
+    t0 = time.perf_counter()
+    n_tokens = sum(map(len, token_lists))
+    say(f"  word2vec on {len(token_lists):,} reviews ({n_tokens / 1e6:.1f} M tokens), {dim} dimensions, "
+        f"{settings['epochs']} passes")
+    callbacks = [_progress_callback(say, settings["epochs"])] if verbose else []
+    model = Word2Vec(sentences=token_lists, vector_size=dim, workers=workers or os.cpu_count() or 1,
+                     callbacks=callbacks, **settings)
+    if not len(model.wv.index_to_key):
+        raise UsageError(f"no word is frequent enough for word2vec (min_count={settings['min_count']})")
+    return WordVectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors, dtype=np.float32),
+                       time.perf_counter() - t0)
+
+
+def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
+               **changes) -> Path:
+    """Where :func:`word_vectors` keeps vectors trained with these settings on this data."""
+    from . import text
+    from .data import data_key
+
+    settings = {**WORD2VEC_SETTINGS, **changes}
+    stop = None
+    if remove_stopwords:
+        stop = hashlib.sha1("\n".join(sorted(text.english_stopwords())).encode("utf-8")).hexdigest()[:8]
+    payload = {"dim": dim, "limit": limit, "stopwords": stop, "splits": PRETRAIN_SPLITS,
+               "settings": settings, "text_version": text.TEXT_VERSION, "data": data_key(source)}
+    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return paths.cache_dir() / f"word2vec-{dim}d-{key}.npz"
+
+
+def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,
+                       verbose: bool = False) -> list:
+    """The token lists word2vec reads: training reviews, then unlabelled ones (never test).
+
+    ``limit`` keeps the first ``limit`` of each split (fast mode).
+    """
+    from . import text
+
+    corpus = []
+    for split in PRETRAIN_SPLITS:
+        tokens, _ = text.preprocess_imdb(split, remove_stopwords=remove_stopwords, source=source,
+                                         verbose=verbose)
+        corpus.extend(tokens if limit is None else tokens[:limit])
+    return corpus
+
+
+def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: bool = False, *,
+                 source=None, refresh: bool = False, verbose: bool = False, **changes) -> WordVectors:
+    """word2vec vectors of the IMDB training + unlabelled reviews, cached on disk.
+
+    The first call tokenizes the reviews (the token cache of :mod:`lstm_tutorial.text`)
+    and trains word2vec; later calls with the same arguments on the same data read the
+    cache (:func:`cache_path`). ``refresh=True`` trains again.
+    """
+    path = cache_path(dim, limit, remove_stopwords, source, **changes)
+    say = print if verbose else (lambda *a, **k: None)
+    if not refresh and path.is_file():
+        t0 = time.perf_counter()
+        vectors = WordVectors.load(path)
+        say(f"  word vectors: {len(vectors.words):,} words x {vectors.dim} from cache "
+            f"in {time.perf_counter() - t0:.1f} s")
+        return vectors
+    say("  word vectors: training word2vec on the training and unlabelled reviews (cached after the first run)")
+    corpus = pretraining_corpus(limit, remove_stopwords, source, verbose)
+    vectors = train_word2vec(corpus, dim, verbose=verbose, **changes)
+    vectors.save(path)
+    say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, saved to {path}")
+    return vectors
+
+
+def embedding_matrix(vocab, vectors: WordVectors, seed: int = 0) -> np.ndarray:
+    """Initial weights for ``Embedding(vocab.size, vectors.dim)``.
+
+    Row ``i`` is the word vector of the vocabulary's token ``i`` when word2vec has one;
+    the other rows (out-of-vocabulary id 1, words too rare for word2vec) are drawn at
+    random with the same spread as the known vectors; padding (id 0) is zeros (the mask
+    hides it anyway). Returns ``(matrix, share of ids with a word vector)``.
+    """
+    rng = np.random.default_rng(seed)
+    dim = vectors.dim
+    std = float(np.std(vectors.vectors)) or 0.1
+    matrix = rng.normal(0.0, std, size=(vocab.size, dim)).astype(np.float32)
+    matrix[0] = 0.0
+    index = vectors.index()
+    found = 0
+    for i, token in enumerate(vocab.tokens):
+        j = index.get(token) if i > 1 else None
+        if j is not None:
+            matrix[i] = vectors.vectors[j]
+            found += 1
+    return matrix, found / max(vocab.size - 2, 1)

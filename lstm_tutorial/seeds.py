@@ -1,0 +1,123 @@
+"""How much of an accuracy is the model and how much is luck: intervals and seeds.
+
+Two kinds of noise hide in one test accuracy:
+
+* the **test sample**: 25,000 reviews are a sample of all the reviews the model could
+  meet; :func:`accuracy_interval` gives the 95 % (Wilson score) interval, about
+  +-0.4 points at 90 % accuracy on 25,000 reviews;
+* the **training run**: another random seed (initial weights, dropout masks, batch
+  order, which reviews form the validation split) gives another model;
+  :func:`train_seeds` trains one per seed and :func:`summarise_seeds` reports the mean
+  and the standard deviation across them.
+
+A difference between two models smaller than these spreads is within noise.
+
+    result = train_seeds(default_config("bilstm"), seeds=[0, 1, 2], out_dir="models/bilstm")
+    print(result["summary"]["text"])        # e.g. "0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import UsageError
+
+__all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interval"]
+
+
+def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval for an accuracy measured on ``n`` independent examples.
+
+    ``accuracy`` is the share right (0..1). Unlike the textbook ``p +- z sqrt(p(1-p)/n)``
+    it stays inside [0, 1] and is sensible for accuracies near 0 or 1 and small ``n``.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise UsageError(f"an interval needs at least one example, not n={n!r}")
+    if not 0.0 <= accuracy <= 1.0:
+        raise UsageError(f"an accuracy is between 0 and 1, not {accuracy}")
+    if not 0.0 < confidence < 1.0:
+        raise UsageError(f"confidence is between 0 and 1 (e.g. 0.95), not {confidence}")
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p, n = float(accuracy), int(n)
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def format_interval(accuracy: float, n: int, confidence: float = 0.95) -> str:
+    """``"95% interval 0.8963-0.9037"`` for an accuracy on ``n`` examples."""
+    low, high = accuracy_interval(accuracy, n, confidence)
+    return f"{confidence:.0%} interval {low:.4f}-{high:.4f}"
+
+
+def summarise_seeds(values: Sequence[float]) -> dict:
+    """Mean, standard deviation (n - 1 in the denominator), min and max of per-seed scores.
+
+    Returns a dict with ``mean``, ``std`` (0.0 for a single seed), ``min``, ``max``,
+    ``n`` and ``text`` (e.g. ``"0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"``).
+    """
+    arr = np.asarray([float(v) for v in values], dtype=np.float64)
+    if arr.size == 0:
+        raise UsageError("summarise_seeds() needs at least one value")
+    if not np.all(np.isfinite(arr)):
+        raise UsageError(f"every per-seed value must be a number, got {list(values)}")
+    std = float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+    mean = float(arr.mean())
+    text = (f"{mean:.4f} +- {std:.4f} ({arr.size} seeds, {arr.min():.4f}-{arr.max():.4f})"
+            if arr.size > 1 else f"{mean:.4f} (1 seed)")
+    return {"mean": mean, "std": std, "min": float(arr.min()), "max": float(arr.max()),
+            "n": int(arr.size), "text": text}
+
+
+def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
+    """Train ``config`` once per seed; keep every run, and the best on validation in ``out_dir``.
+
+    Each run goes to ``out_dir/seeds/seed-N`` (a complete saved classifier). The run
+    with the highest validation accuracy (never the test accuracy) is then saved again
+    as ``out_dir`` itself, so ``predict`` and ``evaluate`` find it where a single
+    ``train`` would have put it; its ``training.json`` lists every seed's figures.
+
+    Returns ``{"runs": [{"seed", "test_accuracy", "val_accuracy", "out_dir", "seconds"}, ...],
+    "summary": summarise_seeds(test accuracies), "best_seed", "out_dir"}``.
+    """
+    from . import training
+
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise UsageError("give at least one seed, e.g. --seeds 0 1 2")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"each seed once, please (got {seeds})")
+    out = Path(out_dir) if out_dir else training.default_model_dir(config.model)
+    say = print if verbose else (lambda *a, **k: None)
+    runs = []
+    for k, seed in enumerate(seeds, start=1):
+        say(f"=== seed {seed} ({k} of {len(seeds)}) ===")
+        folder = out / "seeds" / f"seed-{seed}"
+        result = training.train_model(replace(config, seed=seed), out_dir=folder, verbose=verbose)
+        m = result["metrics"]
+        runs.append({"seed": seed, "test_accuracy": float(m["test_accuracy"]),
+                     "val_accuracy": float(m["best_val_accuracy"]), "test_count": int(m["test_count"]),
+                     "seconds": float(m["total_seconds"]), "out_dir": str(folder)})
+    summary = summarise_seeds([r["test_accuracy"] for r in runs])
+    best = max(runs, key=lambda r: r["val_accuracy"])  # validation only: the test set chooses nothing
+    clf = training.Classifier.load(best["out_dir"])
+    metrics = {**clf.metrics, "seeds": runs, "seed_summary": {k: v for k, v in summary.items()},
+               "chosen_seed": best["seed"], "chosen_by": "validation accuracy"}
+    training.save_classifier(out, clf.model, clf.vocab, clf.config, metrics)
+    say("")
+    say("| seed | validation accuracy | test accuracy | 95% interval | minutes |")
+    say("|---:|---:|---:|---|---:|")
+    for r in runs:
+        low, high = accuracy_interval(r["test_accuracy"], r["test_count"])
+        say(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {low:.4f}-{high:.4f} "
+            f"| {r['seconds'] / 60:.1f} |")
+    say(f"test accuracy over seeds: {summary['text']}")
+    say(f"saved the best on validation (seed {best['seed']}) to {out}")
+    return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}

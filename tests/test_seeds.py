@@ -1,0 +1,118 @@
+"""seeds.py: the Wilson interval against known answers, the seed summary, and
+train_seeds on a tiny aclImdb-shaped fixture (best model chosen on validation only)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from lstm_tutorial import seeds
+from lstm_tutorial.errors import UsageError
+
+
+# ----------------------------------------------------------------------------- interval
+@pytest.mark.parametrize("accuracy, n, low, high", [
+    (0.5, 100, 0.4038, 0.5962),   # textbook Wilson interval for 50 of 100
+    (0.0, 10, 0.0, 0.2775),       # no success in 10: the upper bound is not 0
+    (1.0, 10, 0.7225, 1.0),       # mirror image
+    (0.8, 50, 0.6696, 0.8876),    # 40 of 50
+])
+def test_wilson_interval_matches_known_answers(accuracy, n, low, high):
+    got = seeds.accuracy_interval(accuracy, n)
+    assert got == pytest.approx((low, high), abs=1e-4)
+
+
+def test_interval_on_the_imdb_test_set_is_about_four_tenths_of_a_point():
+    low, high = seeds.accuracy_interval(0.90, 25_000)
+    assert low < 0.90 < high
+    # normal approximation: 1.96 * sqrt(0.9 * 0.1 / 25000) = 0.00372
+    assert (high - low) / 2 == pytest.approx(1.96 * math.sqrt(0.09 / 25_000), rel=0.01)
+    # a wider confidence gives a wider interval; more reviews a narrower one
+    low99, high99 = seeds.accuracy_interval(0.90, 25_000, confidence=0.99)
+    assert low99 < low and high99 > high
+    low_small, high_small = seeds.accuracy_interval(0.90, 2_500)
+    assert high_small - low_small > 3 * (high - low)
+
+
+def test_format_interval_prints_both_ends():
+    text = seeds.format_interval(0.5, 100)
+    assert text == "95% interval 0.4038-0.5962"
+
+
+@pytest.mark.parametrize("args", [(0.5, 0), (1.5, 10), (-0.1, 10), (0.5, 10, 1.0)])
+def test_interval_rejects_nonsense(args):
+    with pytest.raises(UsageError):
+        seeds.accuracy_interval(*args)
+
+
+# ----------------------------------------------------------------------------- summary
+def test_summarise_seeds_gives_mean_and_sample_std():
+    values = [0.9004, 0.9031, 0.8996]
+    s = seeds.summarise_seeds(values)
+    assert s["mean"] == pytest.approx(np.mean(values))
+    assert s["std"] == pytest.approx(np.std(values, ddof=1))  # n - 1: three seeds are a sample
+    assert s["std"] == pytest.approx(0.001834, abs=1e-6)
+    assert (s["min"], s["max"], s["n"]) == (0.8996, 0.9031, 3)
+    assert s["text"] == "0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"
+
+
+def test_summarise_one_seed_has_no_spread_and_says_so():
+    s = seeds.summarise_seeds([0.88])
+    assert s["std"] == 0.0 and s["text"] == "0.8800 (1 seed)"
+
+
+def test_summarise_rejects_empty_and_nan():
+    with pytest.raises(UsageError):
+        seeds.summarise_seeds([])
+    with pytest.raises(UsageError):
+        seeds.summarise_seeds([0.9, float("nan")])
+
+
+def test_train_seeds_refuses_repeated_or_no_seeds():
+    from lstm_tutorial import training
+
+    config = training.default_config("lstm", fast=True)
+    with pytest.raises(UsageError, match="each seed once"):
+        seeds.train_seeds(config, [1, 1], verbose=False)
+    with pytest.raises(UsageError, match="at least one seed"):
+        seeds.train_seeds(config, [], verbose=False)
+
+
+# ----------------------------------------------------------------------------- train_seeds
+def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("keras")
+    pytest.importorskip("gensim")
+    from test_training import build_fixture_imdb
+
+    from lstm_tutorial import data, training
+
+    root = tmp_path / "imdb"
+    counts = build_fixture_imdb(root)
+    monkeypatch.setattr(data, "EXPECTED_COUNTS", counts)
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(root))
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
+    config = training.default_config("lstm", fast=True, epochs=1)
+    out = tmp_path / "models" / "lstm"
+    result = seeds.train_seeds(config, [3, 5], out_dir=out)
+    printed = capsys.readouterr().out
+
+    runs = result["runs"]
+    assert [r["seed"] for r in runs] == [3, 5]
+    for r in runs:
+        saved = json.loads((out / "seeds" / f"seed-{r['seed']}" / "training.json").read_text())
+        assert saved["config"]["seed"] == r["seed"]
+        assert saved["metrics"]["test_accuracy"] == pytest.approx(r["test_accuracy"])
+    best = max(runs, key=lambda r: r["val_accuracy"])
+    assert result["best_seed"] == best["seed"]
+    top = json.loads((out / "training.json").read_text())
+    assert top["config"]["seed"] == best["seed"] and top["metrics"]["chosen_seed"] == best["seed"]
+    assert top["metrics"]["seed_summary"]["mean"] == pytest.approx(np.mean([r["test_accuracy"] for r in runs]))
+    # the top-level model is the chosen seed's: same vocabulary file, same predictions
+    chosen = out / "seeds" / f"seed-{best['seed']}"
+    assert (out / "vocabulary.json").read_bytes() == (chosen / "vocabulary.json").read_bytes()
+    reviews = ["a wonderful moving film", "boring and awful"]
+    np.testing.assert_allclose(training.Classifier.load(out).predict_proba(reviews),
+                               training.Classifier.load(chosen).predict_proba(reviews), atol=1e-6)
+    assert "test accuracy over seeds:" in printed and result["summary"]["text"] in printed
