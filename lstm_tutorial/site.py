@@ -193,7 +193,9 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
     for nb in notebooks:
         parts += [f"## {nb.title}", "", f"[Open the notebook]({nb.path.name}) · "
                   f"[launch in Colab]({colab_link(nb.path)})", ""]
-        parts += [nb.article_map if nb.article_map else "_This notebook has no map to the articles yet._", ""]
+        body = (re.sub(r"\]\(#", f"]({nb.path.name}#", nb.article_map)  # in-notebook anchors, from this page
+                if nb.article_map else "_This notebook has no map to the articles yet._")
+        parts += [body, ""]
     return "\n".join(parts)
 
 

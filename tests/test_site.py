@@ -64,6 +64,8 @@ def test_article_map_page_collects_every_notebook_and_says_where_one_is_missing(
     assert page.index("## 01 · A") < page.index("| map of A |") < page.index("## 02 · B")
     assert "no map to the articles yet" in page.split("## 02 · B")[1]
     assert "[Open the notebook](02_b.ipynb)" in page
+    linked = site.article_map_page([site.Notebook(Path("03_c.ipynb"), "03 · C", "see [section 5](#5-backward)")])
+    assert "see [section 5](03_c.ipynb#5-backward)" in linked  # an in-notebook anchor still works from here
 
 
 def test_colab_link_comes_from_the_repository_and_release_in_colab_py(monkeypatch):
