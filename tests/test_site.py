@@ -429,6 +429,16 @@ def test_every_notebook_page_has_its_launch_in_colab_link(visits):
         assert site.colab_link(path) in visits["index.html"].links
 
 
+def test_search_works_offline(browser, server):
+    page = browser.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    page.goto(server + "search.html?q=forget+gate")
+    page.wait_for_selector("ul.search li a", timeout=20_000)
+    hits = page.evaluate("() => [...document.querySelectorAll('ul.search li a')].map(a => a.getAttribute('href'))")
+    page.close()
+    assert any(hit.startswith("02_") for hit in hits), hits
+
+
 def test_screenshots_are_saved(visits):
     for name in ("landing.png", "nb02.png"):
         shot = SCREENSHOTS / name
