@@ -37,7 +37,11 @@ ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
 #: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/check.py)``.
-_PARENT_LINK = re.compile(r"\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+_PARENT_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+#: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
+_PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
+#: Where such images are copied in the staged source.
+REPO_FILES = "_repo"
 #: Stored output of an interactive widget (ipywidgets): the static site cannot run it.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the notebook runs in Jupyter "
@@ -200,7 +204,11 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
 
 
 def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
-    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub."""
+    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub.
+
+    Images from outside notebooks/ (``![...](../path)``) are copied into the site when the
+    checkout has them; one that is missing stays as it is, and Sphinx's warning names it.
+    """
     import nbformat
 
     nb = nbformat.read(source, as_version=4)
@@ -212,8 +220,8 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
             continue
         cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
         has_badge = has_badge or count > 0
-        cell.source = _PARENT_LINK.sub(
-            lambda m: f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{m.group(1)}{m.group(2) or ''})", cell.source)
+        cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
+        cell.source = _PARENT_LINK.sub(_github_link, cell.source)
     _replace_widgets(nb)
     if not has_badge:  # every page gets its link: under the title, or as a first cell
         first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
@@ -226,6 +234,23 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
         nbformat.write(nb, fh)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
                     article_map=article_map(nb))
+
+
+def _github_link(match) -> str:
+    """A link to a file outside notebooks/, pointed at the pinned release on GitHub (not an image)."""
+    if match.group(1):  # an image this checkout does not have: left for Sphinx to report
+        return match.group(0)
+    return f"[{match.group(2)}]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{match.group(3)}{match.group(4) or ''})"
+
+
+def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
+    path = (root / match.group(2)).resolve()
+    if not path.is_file() or root.resolve() not in path.parents:
+        return match.group(0)
+    target = dest_dir / REPO_FILES / path.relative_to(root.resolve())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target)
+    return f"![{match.group(1)}]({target.relative_to(dest_dir).as_posix()})"
 
 
 def _replace_widgets(nb) -> int:

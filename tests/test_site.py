@@ -103,7 +103,10 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
     src.mkdir()
     nbformat.write(_nb(f"# 07 · Seven\n\n{remote}\n\nSee [the checks](../lstm_tutorial/check.py#L3)."),
                    src / "07_seven.ipynb")
-    nbformat.write(_nb("# 08 · No badge\n\ntext"), src / "08_nobadge.ipynb")
+    nbformat.write(_nb("# 08 · No badge\n\n![a cell](../docs/cell.png) and ![gone](../docs/missing.png)"),
+                   src / "08_nobadge.ipynb")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "cell.png").write_bytes(b"\x89PNG fake")
     out = tmp_path / "out"
     out.mkdir()
     for name in ("07_seven.ipynb", "08_nobadge.ipynb"):
@@ -114,6 +117,9 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
     seven = nbformat.read(out / "07_seven.ipynb", as_version=4).cells[0].source
     assert f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/lstm_tutorial/check.py#L3)" in seven
     assert nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source.startswith("# 08 · No badge\n\n[![")
+    eight = nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source
+    assert f"![a cell]({site.REPO_FILES}/docs/cell.png)" in eight and (out / site.REPO_FILES / "docs" / "cell.png").is_file()
+    assert "![gone](../docs/missing.png)" in eight  # left for Sphinx to report
 
 
 def test_stored_widgets_become_a_note_and_load_no_javascript(tmp_path):
