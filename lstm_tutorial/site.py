@@ -5,8 +5,9 @@ outputs they store (nothing is executed), and with no network access:
 
 1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
    "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
-   release in :mod:`lstm_tutorial.colab`), and turns links to files outside
-   ``notebooks/`` into links to that release on GitHub;
+   release in :mod:`lstm_tutorial.colab`), turns links to files outside ``notebooks/``
+   into links to that release on GitHub (images from there are copied in), and puts a
+   note where an output is an interactive widget;
 2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
    with their recorded run times from ``notebooks/run_times.json``) and the article map
    (:func:`article_map_page`: each notebook's *Map to the articles* section);
