@@ -258,13 +258,18 @@ def browser():
     path, why = _find_chromium()
     if path is None:
         pytest.skip(why)
-    with sync_playwright() as pw:
-        try:
-            chromium = pw.chromium.launch(executable_path=path, headless=True)
-        except Exception as exc:  # a Chromium that cannot start here (no display libraries, ...)
-            pytest.skip(f"Chromium at {path} does not start: {str(exc).splitlines()[0]}")
-        yield chromium
-        chromium.close()
+    try:
+        pw = sync_playwright().start()
+    except Exception as exc:  # Playwright's bundled driver cannot run on this system
+        pytest.skip(f"Playwright's driver does not start here: {str(exc).strip().splitlines()[0]}")
+    try:
+        chromium = pw.chromium.launch(executable_path=path, headless=True)
+    except Exception as exc:  # a Chromium that cannot start here (missing libraries, ...)
+        pw.stop()
+        pytest.skip(f"Chromium at {path} does not start: {str(exc).strip().splitlines()[0]}")
+    yield chromium
+    chromium.close()
+    pw.stop()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
