@@ -191,3 +191,19 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
     assert line.startswith("the") and len(line) == 15
     assert cli.main(["generate", "--model", str(tmp_path / "none")]) == 1
     assert "train-lm" in capsys.readouterr().err
+
+
+def test_exercise_checks_of_notebook_04(capsys):
+    import math
+
+    from lstm_tutorial import check
+
+    assert check.ex04_1(math.log2(60), 60) and not check.ex04_1(60, 60)
+    z = np.array(check.EX04_2_LOGITS) / check.EX04_2_TEMPERATURE
+    right = float(np.exp(z[0]) / np.exp(z).sum())
+    assert check.ex04_2(right) and not check.ex04_2(0.665)  # 0.665: the softmax without the temperature
+    inside = 'the film (a remake (of a remake)) is "fine" (really).'.index(")) is") + 1 - 'the film ('.index("(")
+    inside += len("(really")
+    assert check.ex04_3(inside) and not check.ex04_3(inside + 2)
+    out = capsys.readouterr().out
+    assert f"{right:.3f}" not in out and str(inside) not in out
