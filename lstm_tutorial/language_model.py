@@ -438,32 +438,58 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
     return [vocab.decode(row) for row in out]
 
 
+def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
+    """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
+
+    The context is cleaned like the training text (so it loses trailing spaces) and
+    starts a new review; the continuation is only lower-cased, so write its leading space.
+    """
+    from .text import clean
+
+    ctx = vocab.encode(SEPARATOR + clean(context))
+    cont = vocab.encode(continuation.lower())
+    ids = np.concatenate([ctx, cont])[None, :]
+    logits = np.asarray(model([ids[:, :-1], *zero_states(model, 1)], training=False)[0])[0].astype(np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    targets = ids[0, 1:]
+    steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
+    return float(-logp[steps, targets[steps]].sum() / math.log(2))
+
+
 # ---------------------------------------------------------------------------------
 # Looking inside: per-character states and features a person can name
 # ---------------------------------------------------------------------------------
 
-def lstm_trace(model, vocab: CharVocab, text: str, layer: str = "rnn_1") -> dict:
+def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
     """Gates and states of an LSTM layer of ``model`` at every character of ``text``.
 
     The layer's weights are copied into a :class:`lstm_tutorial.layers.GatedLSTM`
     (notebook 02's layer, with one weight per gate) whose ``trace`` returns f, i, g, o, c
-    and h, each ``(len(text), units)``. The input is the layer's own input (the
-    embedding, or the layer below), computed by the model.
+    and h. The input is the layer's own input (the embedding, or the layer below),
+    computed by the model from zero states. ``text`` is one string (arrays
+    ``(len(text), units)``) or a list of strings of equal length, read in parallel
+    (arrays ``(n, length, units)``).
     """
     import keras
 
     from .layers import GatedLSTM, load_keras_lstm_weights
 
+    single = isinstance(text, str)
+    texts = [text] if single else list(text)
+    if len({len(t) for t in texts}) != 1:
+        raise UsageError("lstm_trace reads several texts in parallel only when they have the same length")
     lstm = model.get_layer(layer)
-    ids = vocab.encode(text)[None, :]
+    ids = np.stack([vocab.encode(t) for t in texts])
     n = int(layer.rsplit("_", 1)[1])
     inputs = model.get_layer("embedding").output if n == 1 else model.get_layer(f"rnn_{n - 1}").output[0]
     below = keras.Model(model.inputs, inputs)
-    x = np.asarray(below([ids, *zero_states(model, 1)]))
+    x = np.asarray(below([ids, *zero_states(model, len(ids))]))
     gated = GatedLSTM(lstm.units, return_sequences=True)
-    gated(x[:, :1])
+    gated(x[:1, :1])
     load_keras_lstm_weights(gated, lstm)
-    return {k: v[0] for k, v in gated.trace(x).items()}
+    trace = gated.trace(x)
+    return {k: v[0] for k, v in trace.items()} if single else trace
 
 
 def text_features(text: str) -> dict[str, np.ndarray]:

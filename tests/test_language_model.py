@@ -207,3 +207,18 @@ def test_exercise_checks_of_notebook_04(capsys):
     assert check.ex04_3(inside) and not check.ex04_3(inside + 2)
     out = capsys.readouterr().out
     assert f"{right:.3f}" not in out and str(inside) not in out
+
+
+def test_continuation_bits_prefers_what_the_periodic_model_learned():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    config = L.LMConfig(units=32, embedding_dim=8, seq_len=26, batch_size=8, epochs=4, learning_rate=1e-2, n_reviews=None)
+    model = config.build(vocab.size)
+    L.train_lm(model, vocab.encode(text), vocab.encode(text[:600]), config, verbose=False)
+    assert L.continuation_bits(model, vocab, "the cat", " sat.") < L.continuation_bits(model, vocab, "the cat", " tas.")
+    batch = L.lstm_trace(model, vocab, ["the cat", "sat. th"])
+    single = L.lstm_trace(model, vocab, "sat. th")
+    np.testing.assert_allclose(batch["c"][1], single["c"], atol=1e-5)
