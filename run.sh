@@ -65,7 +65,8 @@ case "$command" in
     "$PY" -m lstm_tutorial data
     exec "$PY" -m lstm_tutorial notebooks "$@" ;;
   help|-h|--help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    # The header comment, however long it grows: every line up to the first non-comment.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exec "$PY" -m lstm_tutorial --help ;;
   *)
     exec "$PY" -m lstm_tutorial "$command" "$@" ;;
