@@ -5,6 +5,7 @@
 #   bash run.sh notebooks [--fast] [NAMES...]   get the IMDB data, execute the notebooks,
 #                                               write runs/<mode>/summary.md
 #   bash run.sh test [PYTEST ARGS...]           the test suite
+#   bash run.sh site                            the course as a static website: runs/site/html
 #   bash run.sh COMMAND ...                     any `python -m lstm_tutorial` command
 #                                               (doctor, data, train, predict, evaluate)
 set -euo pipefail
@@ -64,6 +65,9 @@ case "$command" in
   notebooks)
     "$PY" -m lstm_tutorial data
     exec "$PY" -m lstm_tutorial notebooks "$@" ;;
+  site)
+    # The committed notebooks (with their outputs) as a website; no network needed.
+    exec "$PY" -m lstm_tutorial site "$@" ;;
   help|-h|--help)
     # The header comment, however long it grows: every line up to the first non-comment.
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"

@@ -10,6 +10,7 @@ predict     label raw reviews with a saved model
 evaluate    accuracy of a saved model on the official test set
 train-lm    train a character language model on IMDB reviews (notebook 04)
 generate    continue a prompt with a trained character language model
+site        build the course website from the committed notebooks (runs/site/html)
 
 Problems the user can fix (missing data, bad input) are printed as one line starting
 with ``error:`` and the exit status is non-zero; there is no traceback for them.
@@ -314,6 +315,21 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- site
+def _cmd_site(args) -> int:
+    from . import site
+
+    index = site.build(out_dir=Path(args.out) if args.out else None)
+    print(f"open {index} in a browser (nothing in it needs the network)")
+    return 0
+
+
+def _add_site_parser(sub) -> None:
+    p = sub.add_parser("site", help="build the course website from the committed notebooks")
+    p.add_argument("--out", default=None, help="output folder (default: runs/site/html)")
+    p.set_defaults(func=_cmd_site)
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="lstm-tutorial: run the course notebooks, manage the IMDB data, train and use classifiers.",
@@ -344,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_train_parsers(sub)
     _add_language_model_parsers(sub)
+    _add_site_parser(sub)
     return parser
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from lstm_tutorial import cli
 
-COMMANDS = ["doctor", "data", "notebooks", "train", "predict", "evaluate"]
+COMMANDS = ["doctor", "data", "notebooks", "train", "predict", "evaluate", "site"]
 
 
 def run_cli(*args, env=None):

@@ -1,0 +1,319 @@
+"""The course as a static website: ``bash run.sh site`` → ``runs/site/html``.
+
+Built with Sphinx, myst-nb and sphinx-book-theme from the committed notebooks, with the
+outputs they store (nothing is executed), and with no network access:
+
+1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
+   "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
+   release in :mod:`lstm_tutorial.colab`), and turns links to files outside
+   ``notebooks/`` into links to that release on GitHub;
+2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
+   with their recorded run times from ``notebooks/run_times.json``) and the article map
+   (:func:`article_map_page`: each notebook's *Map to the articles* section);
+3. it copies ``site/`` (``conf.py``, CSS, favicon, the Colab badge) and MathJax 3 from the
+   ``django-static-mathjax`` package into ``_static/mathjax``;
+4. :func:`build` runs Sphinx on it and puts the result in place atomically.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from . import colab
+from .errors import UsageError
+from .paths import atomic_write, output_dir, project_root
+
+#: Heading of the article-map section in a notebook (``## Map to the articles``); "Article
+#: map" is accepted too.
+ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
+#: The badge image in the notebooks' first cell (an address outside the site).
+_REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
+#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/check.py)``.
+_PARENT_LINK = re.compile(r"\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+#: Stored output of an interactive widget (ipywidgets): the static site cannot run it.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the notebook runs in Jupyter "
+               "or Colab; a static page cannot run it. Use the notebook's launch-in-Colab link to try it.*")
+#: Where the badge lives in the staged source (copied from site/_static).
+LOCAL_BADGE = "_static/colab-badge.svg"
+#: The parts of MathJax's es5 build the site needs (the TeX-to-HTML bundle, its fonts, and
+#: what it loads on demand: TeX extensions, the context menu, accessibility).
+MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y")
+
+
+@dataclass
+class Notebook:
+    """One staged notebook: its file name, title and article-map section."""
+
+    path: Path
+    title: str
+    article_map: str | None
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def number(self) -> str:
+        return self.stem.split("_", 1)[0]
+
+
+def site_source_dir() -> Path:
+    """``site/`` in the checkout: conf.py, CSS, favicon."""
+    root = project_root()
+    if root is None or not (root / "site" / "conf.py").is_file():
+        raise UsageError("building the site needs a checkout of lstm-tutorial with its site/ folder; "
+                         "clone the repository and run `bash run.sh site` there")
+    return root / "site"
+
+
+# --------------------------------------------------------------------------- pieces
+def colab_link(notebook: str | Path) -> str:
+    """The "launch in Colab" address of a notebook, at the release pinned in colab.py."""
+    return colab.colab_url(Path(notebook).name)
+
+
+def notebook_title(nb, fallback: str) -> str:
+    """The text of the notebook's first level-1 heading (``# 02 · ...``), else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+?)\s*$", cell.source, re.MULTILINE)
+            if match:
+                return match.group(1)
+    return fallback
+
+
+def article_map(nb) -> str | None:
+    """The body of the notebook's *Map to the articles* section, without its heading.
+
+    The section is the markdown from that heading up to the next heading of the same or a
+    higher level (or the end of the cell); None when the notebook has none.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        match = ARTICLE_MAP_HEADING.search(cell.source)
+        if not match:
+            continue
+        level = len(match.group(0)) - len(match.group(0).lstrip("#"))
+        rest = cell.source[match.end():]
+        following = re.search(rf"^#{{1,{level}}}\s", rest, re.MULTILINE)
+        body = rest[:following.start()] if following else rest
+        return body.strip() or None
+    return None
+
+
+def run_time_cell(times: dict, stem: str, mode: str) -> str:
+    """``"2.1 min (CPU, 2 cores)"`` for a recorded run, ``"not recorded"`` otherwise."""
+    run = times.get(stem, {}).get(mode)
+    if not run:
+        return "not recorded"
+    where = run.get("device", "CPU")
+    if run.get("cpus"):
+        where += f", {run['cpus']} cores"
+    return f"{run['seconds'] / 60:.1f} min ({where})"
+
+
+def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
+    """The landing page's table: each notebook, its full and fast run times, its Colab link."""
+    rows = ["| # | notebook | full run | fast run | Colab |", "| --- | --- | ---: | ---: | --- |"]
+    for nb in notebooks:
+        rows.append(f"| {nb.number} | [{_cell_text(nb.title)}]({nb.path.name}) "
+                    f"| {run_time_cell(times, nb.stem, 'full')} | {run_time_cell(times, nb.stem, 'fast')} "
+                    f"| [launch in Colab]({colab_link(nb.path)}) |")
+    return "\n".join(rows)
+
+
+def _cell_text(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def landing_page(notebooks: Sequence[Notebook], times: dict) -> str:
+    """The site's index page (MyST Markdown)."""
+    dates = sorted({run["date"] for entry in times.values() for run in entry.values() if "date" in run})
+    recorded = (f"Run times are the last recorded runs ({dates[0]} to {dates[-1]}), "
+                if len(dates) > 1 else f"Run times are the last recorded runs ({dates[0]}), " if dates else
+                "No run times are recorded yet; ")
+    toc = "\n".join(nb.path.name for nb in notebooks)
+    return f"""# Long Short-Term Memory networks, measured
+
+A notebook-first course on LSTM networks with Keras 3 and TensorFlow. Each notebook makes a
+claim about recurrent networks and then measures it on the machine that runs it: why a
+plain RNN forgets, the LSTM built gate by gate and shown equal to `keras.layers.LSTM`, its
+backward pass written by hand, and a Bidirectional LSTM that reads raw IMDB movie reviews
+beside an RNN baseline.
+
+These pages show the notebooks exactly as they were last run (their stored outputs and
+figures). To run one yourself, open it in Colab with its link, or clone
+[the repository]({colab.REPO_URL}) and run `bash run.sh notebooks`.
+
+## The notebooks
+
+{run_time_table(notebooks, times)}
+
+{recorded}recorded by `python -m lstm_tutorial notebooks` in `notebooks/run_times.json`.
+*Full* is the real experiment, whose outputs these pages show; *fast* is a quick run on
+small data (`FAST = True` in a notebook's first cell, or `LSTM_TUTORIAL_FAST=1`).
+
+## Reading alongside the articles
+
+The course is read alongside five articles on LSTMs. The [map to the articles](article_map.md)
+collects, for every notebook, which cell shows, measures or corrects each section of them.
+
+```{{toctree}}
+:hidden:
+:caption: Notebooks
+
+{toc}
+```
+
+```{{toctree}}
+:hidden:
+:caption: Reference
+
+article_map
+```
+"""
+
+
+def article_map_page(notebooks: Sequence[Notebook]) -> str:
+    """The page that collects every notebook's map to the articles."""
+    parts = ["# Map to the articles", "",
+             "Each notebook starts with a map from the sections of the articles this course is read "
+             "alongside to the cells that show, measure or correct them. Here are all of them, "
+             "notebook by notebook.", ""]
+    for nb in notebooks:
+        parts += [f"## {nb.title}", "", f"[Open the notebook]({nb.path.name}) · "
+                  f"[launch in Colab]({colab_link(nb.path)})", ""]
+        parts += [nb.article_map if nb.article_map else "_This notebook has no map to the articles yet._", ""]
+    return "\n".join(parts)
+
+
+def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
+    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    url = colab_link(source)
+    badge = f"[![Launch in Colab]({LOCAL_BADGE})]({url})"
+    has_badge = False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
+        has_badge = has_badge or count > 0
+        cell.source = _PARENT_LINK.sub(
+            lambda m: f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{m.group(1)}{m.group(2) or ''})", cell.source)
+    _replace_widgets(nb)
+    if not has_badge:  # every page gets its link: under the title, or as a first cell
+        first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+        heading = re.search(r"^#\s+.+$", first.source, re.MULTILINE) if first is not None else None
+        if heading:
+            first.source = first.source[:heading.end()] + f"\n\n{badge}\n" + first.source[heading.end():]
+        else:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(badge))
+    with atomic_write(dest_dir / source.name, "w", encoding="utf-8") as fh:
+        nbformat.write(nb, fh)
+    return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
+                    article_map=article_map(nb))
+
+
+def _replace_widgets(nb) -> int:
+    """Put a note where a stored output is an interactive widget; returns how many.
+
+    myst-nb would otherwise load the widget manager's JavaScript from a CDN, which the
+    offline site must not do, and show an empty box.
+    """
+    count = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if WIDGET_MIME in output.get("data", {}):
+                output["data"] = {"text/markdown": WIDGET_NOTE}
+                output.get("metadata", {}).pop(WIDGET_MIME, None)
+                count += 1
+    nb.metadata.pop("widgets", None)
+    return count
+
+
+def mathjax_dir() -> Path:
+    """MathJax 3's es5 build, as the django-static-mathjax package installs it."""
+    spec = importlib.util.find_spec("mathjax")
+    base = Path(spec.origin).parent / "static" / "mathjax" / "es5" if spec and spec.origin else None
+    if base is None or not (base / "tex-chtml.js").is_file():
+        raise UsageError("MathJax is missing: the site serves it locally from the django-static-mathjax "
+                         "package; install requirements.txt (bash run.sh does) and build again")
+    return base
+
+
+def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
+    """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
+    from .notebooks import find_notebooks, notebooks_dir, read_run_times
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    sources = list(notebooks) if notebooks is not None else find_notebooks()
+    if not sources:
+        raise UsageError("no notebooks to build the site from (notebooks/*.ipynb)")
+    times = run_times if run_times is not None else read_run_times(notebooks_dir())
+    site = site_source_dir()
+    shutil.copy2(site / "conf.py", dest / "conf.py")
+    shutil.copytree(site / "_static", dest / "_static", dirs_exist_ok=True)
+    mathjax = mathjax_dir()
+    for part in MATHJAX_PARTS:
+        src, out = mathjax / part, dest / "_static" / "mathjax" / part
+        if src.is_dir():
+            shutil.copytree(src, out, dirs_exist_ok=True)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, out)
+    staged = [stage_notebook(path, dest) for path in sources]
+    for name, text in (("index.md", landing_page(staged, times)), ("article_map.md", article_map_page(staged))):
+        with atomic_write(dest / name, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return staged
+
+
+# --------------------------------------------------------------------------- build
+def default_out_dir() -> Path:
+    return output_dir("runs") / "site" / "html"
+
+
+def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, log=print) -> Path:
+    """Build the site into ``out_dir`` (default ``runs/site/html``); returns its index.html.
+
+    Sphinx runs in a child process on a staging folder; the finished site replaces
+    ``out_dir`` only when the build succeeded, so a failed build leaves the last good one.
+    Sphinx's warnings are shown; a broken build raises with Sphinx's last lines.
+    """
+    from .paths import atomic_folder
+
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lstm-site-") as tmp:
+        source, doctrees = Path(tmp) / "source", Path(tmp) / "doctrees"
+        staged = stage(source, notebooks)
+        log(f"site: {len(staged)} notebook(s) staged; building with Sphinx")
+        env = dict(os.environ)
+        root = str(project_root())
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        with atomic_folder(out_dir) as html:
+            proc = subprocess.run(
+                [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", "-d", str(doctrees),
+                 str(source), str(html)],
+                env=env, capture_output=True, text=True)
+            warnings = [line for line in proc.stderr.splitlines() if line.strip()]
+            if proc.returncode != 0:
+                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+                raise UsageError(f"Sphinx could not build the site (exit status {proc.returncode}):\n{tail}")
+            for line in warnings:
+                log(f"site: {line}")
+    log(f"site: {out_dir / 'index.html'}")
+    return out_dir / "index.html"

@@ -1,0 +1,66 @@
+"""Sphinx configuration of the course website (built by ``lstm_tutorial/site.py``).
+
+Do not run Sphinx on this folder directly: ``bash run.sh site`` (or
+``python -m lstm_tutorial site``) copies this file, ``_static/`` and the committed
+notebooks into a staging folder, adds the landing page and the article map, vendors
+MathJax into ``_static/mathjax`` and builds ``runs/site/html``.
+
+Everything the pages load is local: the notebooks are rendered from their stored
+outputs (nothing is executed), MathJax comes from a PyPI package, and the theme's
+icons and styles ship inside the theme. A test checks the built pages for
+http(s) scripts, styles and fonts.
+"""
+from lstm_tutorial import colab
+
+project = "LSTM tutorial"
+author = "the lstm-tutorial authors"
+copyright = "the lstm-tutorial authors, MIT licence"
+
+extensions = ["myst_nb"]
+
+# Render what the committed notebooks store; never execute them (the notebooks take
+# minutes to tens of minutes and need the IMDB data; the site needs neither).
+nb_execution_mode = "off"
+# Markdown outputs (lt.say, lt.run_times) may hold math and tables: parse them as MyST.
+nb_render_markdown_format = "myst"
+# Notebooks mark stderr output (TensorFlow start-up notes) in a normal way, not as errors.
+nb_output_stderr = "show"
+# No widget manager JavaScript (it would come from a CDN); site.py puts a note where a
+# notebook stored an interactive widget.
+nb_ipywidgets_js = {}
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+suppress_warnings = ["mystnb.unknown_mime_type"]
+
+html_theme = "sphinx_book_theme"
+html_title = "LSTM tutorial"
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
+html_favicon = "_static/favicon.svg"
+html_last_updated_fmt = None
+# The download button offers each page's source (the .ipynb with its outputs) from _sources/.
+html_copy_source = True
+
+# MathJax 3 from the django-static-mathjax package, copied to _static/mathjax by site.py.
+# A relative mathjax_path is relative to the built site's _static folder.
+mathjax_path = "mathjax/tex-chtml.js"
+
+# Light unless the reader picks another: without a default the theme logs a console error
+# ("invalid theme mode") on a reader's first visit, before anything is stored.
+html_context = {"default_mode": "light"}
+
+html_theme_options = {
+    # The theme's launch button opens the page's notebook in Colab, at the pinned release.
+    "repository_url": colab.REPO_URL,
+    "repository_branch": colab.PINNED_REF,
+    "path_to_docs": "notebooks",
+    "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+    "use_repository_button": False,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+}
