@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
-           "ex02_1", "ex02_2", "ex02_6"]
+           "ex02_1", "ex02_2", "ex02_6", "ex04_1", "ex04_2", "ex04_3"]
 
 #: The sentence of exercise 00-1.
 EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
@@ -202,3 +202,38 @@ def ex02_6(ratio) -> bool:
     return _verdict(abs(value - expected) <= 1e-4 * abs(expected),
                     "dL/dc_T is the loss's own gradient (ones); divide the gradient that reaches the initial "
                     "cell state (the backward pass's 'c0') by it, for unit 0.")
+
+
+# --- notebook 04 ------------------------------------------------------------------------
+
+#: Exercise 04-2: the logits and the temperature.
+EX04_2_LOGITS, EX04_2_TEMPERATURE = (2.0, 1.0, 0.0), 0.5
+#: Exercise 04-3: the text whose characters inside parentheses are counted.
+EX04_3_TEXT = 'the film (a remake (of a remake)) is "fine" (really).'
+
+
+def ex04_1(bits, n_chars) -> bool:
+    """Bits per character of a model that gives each of ``n_chars`` characters the same probability."""
+    expected = math.log2(_number(n_chars, "n_chars"))
+    return _verdict(abs(_number(bits, "bits") - expected) <= 1e-3,
+                    "a uniform model gives each character probability 1/n; its cross-entropy in bits is -log2 of that.")
+
+
+def ex04_2(probability) -> bool:
+    """P(first character) after dividing :data:`EX04_2_LOGITS` by :data:`EX04_2_TEMPERATURE` and a softmax (±1e-3)."""
+    z = [v / EX04_2_TEMPERATURE for v in EX04_2_LOGITS]
+    expected = math.exp(z[0]) / sum(math.exp(v) for v in z)
+    value = _number(probability, "probability")
+    hint = ("give a probability between 0 and 1." if not 0 <= value <= 1 else
+            "divide the logits by the temperature first, then exponentiate and normalise.")
+    return _verdict(abs(value - expected) <= 1e-3, hint)
+
+
+def ex04_3(n_inside) -> bool:
+    """Characters of :data:`EX04_3_TEXT` marked ``inside parentheses`` by ``language_model.text_features``."""
+    from .language_model import text_features
+
+    expected = int(text_features(EX04_3_TEXT)["inside parentheses"].sum())
+    return _verdict(_number(n_inside) == expected,
+                    "nesting counts: the inner ')' does not end the outer parentheses; the opening '(' itself "
+                    "is inside, the closing ')' is not (see the docstring).")

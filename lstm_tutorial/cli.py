@@ -8,6 +8,8 @@ notebooks   execute notebooks headlessly and write a one-page summary
 train       train a classifier on IMDB and save it with its vocabulary
 predict     label raw reviews with a saved model
 evaluate    accuracy of a saved model on the official test set
+train-lm    train a character language model on IMDB reviews (notebook 04)
+generate    continue a prompt with a trained character language model
 site        build the course website from the committed notebooks (runs/site/html)
 
 Problems the user can fix (missing data, bad input) are printed as one line starting
@@ -232,6 +234,87 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- train-lm / generate (notebook 04)
+def _add_language_model_parsers(sub) -> None:
+    p = sub.add_parser("train-lm", help="train a character language model on IMDB reviews (train + unsup)")
+    p.add_argument("--out", default=None, help="output folder (default: models/char_lm)")
+    p.add_argument("--kind", choices=["lstm", "rnn"], default=None, help="recurrent layer (default: lstm)")
+    p.add_argument("--layers", type=int, default=None, dest="n_layers", help="stacked recurrent layers (default: 1)")
+    p.add_argument("--units", type=int, default=None, help="units per layer (default: 128)")
+    p.add_argument("--epochs", type=int, default=None, help="passes over the training text (default: 1)")
+    p.add_argument("--steps", type=int, default=None, dest="max_steps_per_epoch",
+                   help="at most this many windows per epoch (default: a whole pass)")
+    p.add_argument("--reviews", type=int, default=None, dest="n_reviews",
+                   help="IMDB reviews read (train + unsup, shuffled; default: 8000)")
+    p.add_argument("--seq-len", type=int, default=None, help="characters per window of truncated BPTT (default: 100)")
+    p.add_argument("--batch-size", type=int, default=None, help="parallel text streams (default: 64)")
+    p.add_argument("--text", default=None, metavar="FILE",
+                   help="train on this UTF-8 text file instead of IMDB (the last 5%% validates)")
+    p.set_defaults(func=_cmd_train_lm)
+
+    p = sub.add_parser("generate", help="continue a prompt with a trained character language model")
+    p.add_argument("--model", default=None, help="folder saved by train-lm (default: models/char_lm)")
+    p.add_argument("--prompt", default="", help="text to continue (lower-cased like the training text)")
+    p.add_argument("--temperature", type=float, default=0.7, help="0 = greedy; <1 safer, >1 wilder (default: 0.7)")
+    p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely characters")
+    p.add_argument("--length", type=int, default=300, help="characters to generate (default: 300)")
+    p.add_argument("-n", type=int, default=1, help="number of samples (default: 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_generate)
+
+
+def _lm_folder(value) -> Path:
+    from . import paths
+
+    return Path(value) if value else paths.output_dir("models") / "char_lm"
+
+
+def _cmd_train_lm(args) -> int:
+    from . import language_model as lm
+
+    overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
+                                               "n_reviews", "seq_len", "batch_size")}
+    config = lm.default_lm_config(**overrides)
+    out = _lm_folder(args.out)
+    _start_tensorflow()
+    if args.text:
+        path = Path(args.text)
+        if not path.is_file():
+            raise UsageError(f"no file at {path}; --text needs a UTF-8 text file")
+        try:
+            corpus = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{path} is not UTF-8 text") from None
+        cut = int(len(corpus) * 0.95)
+        train_text, val_text = corpus[:cut], corpus[cut:]
+        print(f"train a character language model on {path} ({len(corpus):,} characters)")
+    else:
+        print(f"train a character language model on {config.n_reviews or 'all'} IMDB reviews (train + unsup)")
+        train_text, val_text = lm.load_corpus(config.n_reviews, seed=config.seed)
+    vocab = lm.CharVocab.fit(train_text, min_count=1 if args.text else 20)
+    model = config.build(vocab.size)
+    print(f"  {len(train_text):,} training and {len(val_text):,} validation characters, {vocab.size} ids, "
+          f"{model.count_params():,} parameters; checkpoints in {out / 'checkpoints'}")
+    result = lm.train_lm(model, vocab.encode(train_text), vocab.encode(val_text), config,
+                         run_dir=out / "checkpoints", vocab=vocab)
+    final = result["history"][-1]["val_bits_per_char"] if result["history"] else float("nan")
+    lm.save_lm(out, model, vocab, config, {"history": result["history"]})
+    print(f"saved {out}: validation {final:.3f} bits/char")
+    return 0
+
+
+def _cmd_generate(args) -> int:
+    from . import language_model as lm
+
+    if args.length < 0 or args.n < 1:
+        raise UsageError("--length must be 0 or more and -n at least 1")
+    _start_tensorflow()
+    model, vocab, _ = lm.load_lm(_lm_folder(args.model))
+    for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
+        print(args.prompt + text)
+    return 0
+
+
 # --------------------------------------------------------------------------- site
 def _cmd_site(args) -> int:
     from . import site
@@ -276,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_notebooks)
 
     _add_train_parsers(sub)
+    _add_language_model_parsers(sub)
     _add_site_parser(sub)
     return parser
 

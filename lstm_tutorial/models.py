@@ -399,3 +399,77 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
     for layer in model.layers:
         visit(layer)
     return found
+
+
+# ---------------------------------------------------------------------------------
+# Character-level language models (notebook 04; the training loop is in language_model.py)
+# ---------------------------------------------------------------------------------
+
+#: Recurrent layer kinds a character language model can be built from.
+LM_KINDS = ("lstm", "rnn")
+
+
+def _lm_recurrent_layer(kind: str, units: int, name: str, return_sequences: bool = True):
+    keras = _keras()
+    if kind == "lstm":
+        return keras.layers.LSTM(units, return_sequences=return_sequences, return_state=True, name=name)
+    if kind == "rnn":
+        return keras.layers.SimpleRNN(units, return_sequences=return_sequences, return_state=True, name=name)
+    raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
+
+
+def lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
+    """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
+    if kind not in LM_KINDS:
+        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
+    return [units] * ((2 if kind == "lstm" else 1) * n_layers)
+
+
+def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                  n_layers: int = 1):
+    """A character language model whose recurrent states go in and come out.
+
+    Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
+    with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
+    SimpleRNN layers (:func:`lm_state_sizes`). Passing the states out and back in by hand
+    is how truncated backpropagation through time carries memory from one window to the
+    next (:mod:`lstm_tutorial.language_model`); the same model generates text one
+    character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
+    and ``logits``, so :func:`build_char_classifier` can take their weights.
+    """
+    if vocab_size < 3:
+        raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
+    if n_layers < 1:
+        raise UsageError(f"n_layers must be at least 1, not {n_layers}")
+    keras = _keras()
+    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
+    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(lm_state_sizes(kind, units, n_layers))]
+    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    per_layer = 2 if kind == "lstm" else 1
+    states_out = []
+    for layer in range(n_layers):
+        initial = states_in[layer * per_layer:(layer + 1) * per_layer]
+        x, *states = _lm_recurrent_layer(kind, units, f"rnn_{layer + 1}")(x, initial_state=initial)
+        states_out += states
+    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
+
+
+def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                          learning_rate: float = 1e-3):
+    """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).
+
+    The embedding and the recurrent layer have the shapes and names (``embedding``,
+    ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
+    weights can be copied in (:func:`lstm_tutorial.language_model.copy_lm_weights`).
+    """
+    keras = _keras()
+    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
+    layer = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
+    h = layer(x)
+    pooled = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(h)
+    out = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
+    model = keras.Model(ids, out, name=f"char_{kind}_classifier")
+    compile_binary(model, learning_rate)
+    return model

@@ -506,3 +506,74 @@ def clipping_runs(losses: dict, title: str = ""):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# --- Notebook 04: the language model -----------------------------------------------------
+
+def shaded_text(text: str, values, title: str = "", width: int = 80, cmap: str = "RdBu_r"):
+    """``text`` drawn character by character on a background coloured by ``values`` (one per character).
+
+    The colour scale is symmetric around 0 (blue negative, red positive), as in the
+    per-character pictures of Karpathy, Johnson & Fei-Fei (2015). Lines wrap at ``width``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) != len(text):
+        raise ValueError(f"{len(text)} characters but {len(values)} values")
+    rows = int(np.ceil(len(text) / width)) or 1
+    grid = np.full((rows, width), np.nan)
+    grid.flat[:len(values)] = values
+    lim = np.nanmax(np.abs(values)) or 1.0
+    fig, ax = plt.subplots(figsize=(width * 0.12, rows * 0.3 + 0.5))
+    ax.imshow(grid, cmap=cmap, vmin=-lim, vmax=lim, aspect="auto")
+    for k, ch in enumerate(text):
+        ax.text(k % width, k // width, "·" if ch == " " else ch, ha="center", va="center", fontsize=8,
+                family="monospace")
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.set_title(title, fontsize=9, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def dependence_on_distance(curves: dict, ylabel: str, title: str = ""):
+    """One line per model of a quantity against the distance k (log-log), e.g. gradient norms."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, (label, (k, y)) in enumerate(curves.items()):
+        k, y = np.asarray(k, np.float64), np.asarray(y, np.float64)
+        ok = (k > 0) & (y > 0)
+        ax.plot(k[ok], y[ok], "o-", ms=3, label=label, color=f"C{i}")
+    ax.set_xscale("log"), ax.set_yscale("log")
+    ax.set_xlabel("distance k: characters between the input and the prediction")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled reviews"):
+    """``table`` maps a method to ``{n_labels: [accuracy per seed]}``; mean with min-max bars."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, (label, by_n) in enumerate(table.items()):
+        ns = sorted(by_n)
+        means = np.array([np.mean(by_n[n]) for n in ns])
+        lo = means - np.array([np.min(by_n[n]) for n in ns])
+        hi = np.array([np.max(by_n[n]) for n in ns]) - means
+        ax.errorbar(ns, means, yerr=[lo, hi], fmt="o-", capsize=3, label=label, color=f"C{i}")
+    ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("labelled training reviews")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

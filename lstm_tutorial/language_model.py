@@ -1,0 +1,674 @@
+"""A character-level language model on movie reviews: data, training, sampling, probes.
+
+Why characters and not words: the vocabulary is a few dozen symbols instead of tens of
+thousands of words, so the output layer is tiny and a small model trains on a CPU in
+minutes; no word is ever out of vocabulary (names, typos, "9/10"); and the things we
+want to look for inside the cells (quotes, parentheses, position in a word or a
+sentence, spaces) are visible only at the character level. The price: sequences are
+about five times longer than in words, so memory must reach further back.
+
+The pieces, in the order notebook 04 uses them::
+
+    train_text, val_text = load_corpus(n_reviews=8000)       # IMDB train + unsup, never test
+    vocab = CharVocab.fit(train_text)
+    model = models.build_char_lm(vocab.size, "lstm", units=128)
+    history = train_lm(model, vocab.encode(train_text), vocab.encode(val_text), config)
+    bits = bits_per_char(model, vocab.encode(val_text))
+    sample(model, vocab, "this movie was", length=300, temperature=0.7)
+
+Truncated backpropagation through time (TBPTT) in Keras 3: the text is cut into
+``batch`` long streams side by side; each training step reads the next window of
+``seq_len`` characters of every stream, starting from the states the previous window
+ended with, and backpropagates only through the window. The model takes its states as
+inputs and returns them as outputs (:func:`lstm_tutorial.models.build_char_lm`), and the
+loop here carries them, so nothing depends on ``stateful=True`` (whose Keras 2 recipes,
+``reset_states()`` and a fixed ``batch_input_shape``, no longer work in Keras 3). The
+test suite checks that running the windows one after the other with carried states gives
+the same outputs as running the whole sequence at once.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import paths, runtime
+from .errors import CorruptDataError, UsageError
+
+#: Marks the end of one review and the start of the next in the training text.
+SEPARATOR = "\n"
+PAD, UNKNOWN = 0, 1
+
+MODEL_FILE = "lm.keras"
+VOCAB_FILE = "chars.json"
+CONFIG_FILE = "lm.json"
+
+
+# ---------------------------------------------------------------------------------
+# Text and characters
+# ---------------------------------------------------------------------------------
+
+def review_text(texts: Sequence[str]) -> str:
+    """Clean reviews (lower case, no HTML; :func:`lstm_tutorial.text.clean`) joined by :data:`SEPARATOR`."""
+    from .text import clean
+
+    return SEPARATOR.join(clean(t) for t in texts) + SEPARATOR
+
+
+def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: int = 0,
+                splits: Sequence[str] = ("train", "unsup")) -> tuple[str, str]:
+    """Training and validation text from IMDB reviews of ``splits`` (never the test split).
+
+    The reviews of the chosen splits are shuffled (``seed``), cut to ``n_reviews``, and a
+    share ``val_fraction`` of them (whole reviews) is held out for validation.
+    """
+    from .data import load_imdb
+
+    if "test" in splits:
+        raise UsageError("the language model never reads the test split: its reviews are the classifiers' exam")
+    texts = []
+    for split in splits:
+        texts += load_imdb(split)[0]
+    order = np.random.default_rng(seed).permutation(len(texts))
+    if n_reviews is not None:
+        order = order[:n_reviews]
+    n_val = max(1, int(round(len(order) * val_fraction)))
+    if len(order) - n_val < 1:
+        raise UsageError(f"{len(order)} reviews are too few to hold out validation text")
+    return review_text([texts[i] for i in order[n_val:]]), review_text([texts[i] for i in order[:n_val]])
+
+
+@dataclass
+class CharVocab:
+    """Characters <-> ids. Id 0 is padding, id 1 any character not in the list."""
+
+    chars: list
+
+    @classmethod
+    def fit(cls, text: str, min_count: int = 20) -> "CharVocab":
+        """Every character seen at least ``min_count`` times, most frequent first (ties: by character)."""
+        counts = Counter(text)
+        chars = sorted((c for c, n in counts.items() if n >= min_count), key=lambda c: (-counts[c], c))
+        if SEPARATOR in counts and SEPARATOR not in chars:
+            chars.append(SEPARATOR)
+        return cls(chars)
+
+    @property
+    def size(self) -> int:
+        return len(self.chars) + 2
+
+    def encode(self, text: str) -> np.ndarray:
+        index = {c: i + 2 for i, c in enumerate(self.chars)}
+        return np.fromiter((index.get(c, UNKNOWN) for c in text), dtype=np.int32, count=len(text))
+
+    def decode(self, ids) -> str:
+        table = ["", "\ufffd"] + list(self.chars)
+        return "".join(table[int(i)] if 0 <= int(i) < len(table) else "\ufffd" for i in np.asarray(ids).reshape(-1))
+
+    def save(self, path) -> None:
+        with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+            json.dump({"chars": self.chars}, fh, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, path) -> "CharVocab":
+        try:
+            return cls(list(json.loads(Path(path).read_text(encoding="utf-8"))["chars"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise CorruptDataError(f"{path} is not a character list saved by CharVocab ({exc})") from exc
+
+
+# ---------------------------------------------------------------------------------
+# Streams and windows (truncated BPTT)
+# ---------------------------------------------------------------------------------
+
+def streams(ids: np.ndarray, batch: int, offset: int = 0) -> np.ndarray:
+    """Cut ``ids[offset:]`` into ``batch`` contiguous rows of equal length: row b continues row b's text."""
+    ids = np.asarray(ids)[offset:]
+    n = len(ids) // batch
+    if n < 2:
+        raise UsageError(f"{len(ids)} characters are too few for {batch} streams; use more text or a smaller batch")
+    return ids[: n * batch].reshape(batch, n)
+
+
+def windows(rows: np.ndarray, seq_len: int):
+    """Consecutive ``(inputs, targets)`` windows of ``seq_len`` steps; targets are inputs moved by one."""
+    n = rows.shape[1] - 1
+    for start in range(0, n - seq_len + 1, seq_len):
+        yield rows[:, start:start + seq_len], rows[:, start + 1:start + seq_len + 1]
+
+
+def zero_states(model, batch: int) -> list:
+    """All-zero initial states for ``model`` (one per state input)."""
+    return [np.zeros((batch, int(inp.shape[-1])), np.float32) for inp in model.inputs[1:]]
+
+
+def run_windows(model, ids: np.ndarray, seq_len: int, states=None):
+    """Run ``model`` over ``ids`` (batch, T) window by window, carrying the states.
+
+    Returns ``(logits (batch, T, vocab), final states)``; the tests compare it with one
+    call on the whole sequence.
+    """
+    ids = np.asarray(ids, np.int32)
+    states = zero_states(model, len(ids)) if states is None else states
+    outs = []
+    for start in range(0, ids.shape[1], seq_len):
+        logits, *states = model([ids[:, start:start + seq_len], *states], training=False)
+        outs.append(np.asarray(logits))
+        states = [np.asarray(s) for s in states]
+    return np.concatenate(outs, axis=1), states
+
+
+# ---------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LMConfig:
+    """Every choice of a language-model training run (the ``train-lm`` defaults)."""
+
+    kind: str = "lstm"
+    n_layers: int = 1
+    embedding_dim: int = 32
+    units: int = 128
+    seq_len: int = 100
+    batch_size: int = 64
+    epochs: int = 1
+    max_steps_per_epoch: int | None = None  # None: a whole pass over the training text
+    learning_rate: float = 3e-3
+    clipnorm: float = 1.0
+    n_reviews: int | None = 8000
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> "LMConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+    def validate(self) -> "LMConfig":
+        from .models import LM_KINDS
+
+        if self.kind not in LM_KINDS:
+            raise UsageError(f"unknown kind {self.kind!r}; choose one of {', '.join(LM_KINDS)}")
+        for name in ("n_layers", "units", "seq_len", "batch_size", "epochs", "embedding_dim"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
+        return self
+
+    def build(self, vocab_size: int):
+        from .models import build_char_lm
+
+        return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
+
+
+#: Fast mode (LSTM_TUTORIAL_FAST=1) for ``train-lm``: a small model on little text.
+FAST_LM_OVERRIDES = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epochs=1)
+
+
+def default_lm_config(fast: bool | None = None, **overrides) -> LMConfig:
+    fast = runtime.is_fast() if fast is None else fast
+    values = dict(FAST_LM_OVERRIDES) if fast else {}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return LMConfig(**values).validate()
+
+
+def _train_step(model, optimizer):
+    import tensorflow as tf
+
+    loss_fn = _xent
+
+    @tf.function(reduce_retracing=True)
+    def step(x, y, states):
+        with tf.GradientTape() as tape:
+            logits, *new_states = model([x, *states], training=True)
+            loss = loss_fn(y, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss, new_states
+
+    return step
+
+
+def _xent(y, logits):
+    import keras
+
+    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+
+
+def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -> float:
+    """Mean cross-entropy in bits per character of predicting each next character of ``ids``.
+
+    The text is cut into ``batch`` streams and read window by window with carried states
+    (as in training), so every prediction sees all the text before it in its stream.
+    """
+    import tensorflow as tf
+
+    rows = streams(ids, min(batch, max(1, len(ids) // (seq_len + 1))))
+    states = zero_states(model, len(rows))
+
+    @tf.function(reduce_retracing=True)
+    def run(x, y, states):
+        logits, *new_states = model([x, *states], training=False)
+        nats = tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+        return tf.reduce_sum(nats), new_states
+
+    total, count = 0.0, 0
+    for x, y in windows(rows, seq_len):
+        nats, states = run(x, y, states)
+        total += float(nats)
+        count += y.size
+    if count == 0:
+        raise UsageError("validation text shorter than one window; use more text or a smaller seq_len")
+    return total / count / math.log(2)
+
+
+def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
+             verbose: bool = True, vocab: "CharVocab | None" = None) -> dict:
+    """Truncated BPTT with carried states, Adam and gradient clipping.
+
+    Each epoch reads the training streams from a new random offset (so window borders
+    move), starting from zero states, and ends with validation bits per character. With
+    ``run_dir``, the model, its optimizer state and the history are saved there after
+    every epoch (all or nothing); running the same call again resumes after the last
+    saved epoch. A run directory made with other settings is refused.
+    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k}``.
+    """
+    import keras
+
+    say = print if verbose else (lambda *a, **k: None)
+    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
+    model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
+    history: list[dict] = []
+    start_epoch = 0
+    settings = {k: v for k, v in config.to_dict().items() if k != "epochs"}
+    fingerprint = json.dumps({**settings, "chars": vocab.chars if vocab else None}, sort_keys=True)
+    checkpoint = Path(run_dir) / "checkpoint" if run_dir is not None else None
+    if checkpoint is not None and (checkpoint / CONFIG_FILE).is_file():
+        saved = json.loads((checkpoint / CONFIG_FILE).read_text())
+        if saved.get("fingerprint") != fingerprint:
+            raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
+        restored = keras.models.load_model(checkpoint / MODEL_FILE)
+        model.set_weights(restored.get_weights())
+        optimizer.build(model.trainable_variables)
+        for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
+            mine.assign(theirs)
+        history = saved["history"]
+        start_epoch = len(history)
+        say(f"resuming from {checkpoint} after epoch {start_epoch}")
+    step = _train_step(model, optimizer)
+    t0 = time.perf_counter()
+    for epoch in range(start_epoch, config.epochs):
+        rng = np.random.default_rng(config.seed + epoch)
+        rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
+        n_steps = (rows.shape[1] - 1) // config.seq_len
+        if config.max_steps_per_epoch:
+            n_steps = min(n_steps, config.max_steps_per_epoch)
+        states = zero_states(model, config.batch_size)
+        t_epoch, losses = time.perf_counter(), []
+        for k, (x, y) in enumerate(windows(rows, config.seq_len)):
+            if k >= n_steps:
+                break
+            loss, states = step(x, y, states)
+            losses.append(float(loss))
+            if verbose and (k + 1) % max(1, n_steps // 10) == 0:
+                rate = (k + 1) * x.size / (time.perf_counter() - t_epoch)
+                say(f"  epoch {epoch + 1}/{config.epochs} step {k + 1}/{n_steps}: train "
+                    f"{np.mean(losses[-50:]) / math.log(2):.3f} bits/char ({rate:,.0f} chars/s)")
+                sys.stdout.flush()
+        val = bits_per_char(model, val_ids, seq_len=config.seq_len)
+        record = {"epoch": epoch + 1, "steps": len(losses), "train_bits_per_char": float(np.mean(losses)) / math.log(2),
+                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch}
+        history.append(record)
+        say(f"epoch {epoch + 1}: train {record['train_bits_per_char']:.3f}, validation {val:.3f} bits/char "
+            f"({record['seconds']:.0f} s)")
+        if checkpoint is not None:
+            with paths.atomic_folder(checkpoint) as tmp:
+                model.save(tmp / MODEL_FILE)
+                if vocab is not None:
+                    vocab.save(tmp / VOCAB_FILE)
+                (tmp / CONFIG_FILE).write_text(json.dumps({"fingerprint": fingerprint, "history": history}))
+    return {"history": history, "seconds": time.perf_counter() - t0, "resumed_from_epoch": start_epoch}
+
+
+def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None) -> Path:
+    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing."""
+    folder = Path(folder)
+    with paths.atomic_folder(folder) as tmp:
+        model.save(tmp / MODEL_FILE)
+        vocab.save(tmp / VOCAB_FILE)
+        (tmp / CONFIG_FILE).write_text(json.dumps({"config": config.to_dict(), "metrics": metrics or {}}, indent=2))
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
+                    entry.replace(tmp / entry.name)
+    return folder
+
+
+def load_lm(folder):
+    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command)."""
+    runtime.quiet_tensorflow()
+    import keras
+
+    folder = Path(folder)
+    missing = [n for n in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE) if not (folder / n).is_file()]
+    if missing:
+        raise UsageError(f"no language model in {folder} (missing {', '.join(missing)}); train one with "
+                         f"`python -m lstm_tutorial train-lm --out {folder}`")
+    try:
+        config = LMConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text())["config"])
+        model = keras.models.load_model(folder / MODEL_FILE, compile=False)
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise CorruptDataError(f"{folder} holds an unreadable language model ({type(exc).__name__}: {exc}); "
+                               "train it again") from exc
+    return model, CharVocab.load(folder / VOCAB_FILE), config
+
+
+# ---------------------------------------------------------------------------------
+# Sampling
+# ---------------------------------------------------------------------------------
+
+def next_char_probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+    """The distribution to sample the next character from, per row of ``logits``.
+
+    ``temperature`` divides the logits: below 1 it sharpens the distribution, above 1 it
+    flattens it, and 0 means greedy (all mass on the most likely character).
+    ``top_k`` keeps only the k most likely characters. Padding and unknown are never drawn.
+    """
+    z = np.array(logits, dtype=np.float64, copy=True)
+    z[..., :2] = -np.inf
+    if temperature < 0:
+        raise UsageError(f"temperature must be 0 (greedy) or positive, not {temperature}")
+    if top_k is not None:
+        if top_k < 1:
+            raise UsageError(f"top_k must be at least 1, not {top_k}")
+        kth = np.sort(z, axis=-1)[..., -min(top_k, z.shape[-1])][..., None]
+        z = np.where(z < kth, -np.inf, z)
+    if temperature == 0:
+        p = (z == z.max(axis=-1, keepdims=True)).astype(np.float64)
+    else:
+        z = (z - z.max(axis=-1, keepdims=True)) / temperature
+        p = np.exp(z)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def _step_function(model):
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def step(x, states):
+        logits, *new_states = model([x, *states], training=False)
+        return logits[:, -1], new_states
+
+    return step
+
+
+def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature: float = 1.0,
+           top_k: int | None = None, n: int = 1, seed: int = 0) -> list[str]:
+    """``n`` continuations of ``prompt`` (``length`` characters each), drawn in one batch.
+
+    The prompt is cleaned like the training text (lower case). Greedy decoding is
+    ``temperature=0``.
+    """
+    from .text import clean
+
+    if length < 0:
+        raise UsageError(f"length must be 0 or more, not {length}")
+    prompt_ids = vocab.encode(SEPARATOR + clean(prompt) if prompt else SEPARATOR)
+    rng = np.random.default_rng(seed)
+    step = _step_function(model)
+    states = zero_states(model, n)
+    x = np.repeat(prompt_ids[None, :], n, axis=0)
+    logits, states = step(x, states)
+    out = np.zeros((n, length), np.int32)
+    for t in range(length):
+        p = next_char_probabilities(np.asarray(logits), temperature, top_k)
+        nxt = np.array([rng.choice(p.shape[-1], p=row) for row in p], np.int32)
+        out[:, t] = nxt
+        logits, states = step(nxt[:, None], states)
+    return [vocab.decode(row) for row in out]
+
+
+def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
+    """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
+
+    The context is cleaned like the training text (so it loses trailing spaces) and
+    starts a new review; the continuation is only lower-cased, so write its leading space.
+    """
+    from .text import clean
+
+    ctx = vocab.encode(SEPARATOR + clean(context))
+    cont = vocab.encode(continuation.lower())
+    ids = np.concatenate([ctx, cont])[None, :]
+    logits = np.asarray(model([ids[:, :-1], *zero_states(model, 1)], training=False)[0])[0].astype(np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    targets = ids[0, 1:]
+    steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
+    return float(-logp[steps, targets[steps]].sum() / math.log(2))
+
+
+# ---------------------------------------------------------------------------------
+# Looking inside: per-character states and features a person can name
+# ---------------------------------------------------------------------------------
+
+def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
+    """Gates and states of an LSTM layer of ``model`` at every character of ``text``.
+
+    The layer's weights are copied into a :class:`lstm_tutorial.layers.GatedLSTM`
+    (notebook 02's layer, with one weight per gate) whose ``trace`` returns f, i, g, o, c
+    and h. The input is the layer's own input (the embedding, or the layer below),
+    computed by the model from zero states. ``text`` is one string (arrays
+    ``(len(text), units)``) or a list of strings of equal length, read in parallel
+    (arrays ``(n, length, units)``).
+    """
+    import keras
+
+    from .layers import GatedLSTM, load_keras_lstm_weights
+
+    single = isinstance(text, str)
+    texts = [text] if single else list(text)
+    if len({len(t) for t in texts}) != 1:
+        raise UsageError("lstm_trace reads several texts in parallel only when they have the same length")
+    lstm = model.get_layer(layer)
+    ids = np.stack([vocab.encode(t) for t in texts])
+    n = int(layer.rsplit("_", 1)[1])
+    inputs = model.get_layer("embedding").output if n == 1 else model.get_layer(f"rnn_{n - 1}").output[0]
+    below = keras.Model(model.inputs, inputs)
+    x = np.asarray(below([ids, *zero_states(model, len(ids))]))
+    gated = GatedLSTM(lstm.units, return_sequences=True)
+    gated(x[:1, :1])
+    load_keras_lstm_weights(gated, lstm)
+    trace = gated.trace(x)
+    return {k: v[0] for k, v in trace.items()} if single else trace
+
+
+def text_features(text: str) -> dict[str, np.ndarray]:
+    """Per-character features a person can name, each a float array of ``len(text)``.
+
+    * ``inside quotes``: 1 between an opening and a closing double quote (quotes reset
+      at the end of a review);
+    * ``inside parentheses``: 1 inside ( ... ), nesting counted;
+    * ``position in sentence``: characters since the last . ! ? or review start;
+    * ``position in word``: characters since the last space (0 on a space);
+    * ``space``: 1 on a space.
+    """
+    n = len(text)
+    quote, paren, sent, word, space = (np.zeros(n, np.float32) for _ in range(5))
+    in_quote, depth, since_stop, since_space = False, 0, 0, 0
+    for t, ch in enumerate(text):
+        if ch == SEPARATOR:
+            in_quote, depth, since_stop, since_space = False, 0, 0, 0
+        elif ch == '"':
+            in_quote = not in_quote
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        quote[t] = in_quote
+        paren[t] = depth > 0
+        sent[t] = since_stop
+        since_stop = 0 if ch in ".!?" or ch == SEPARATOR else since_stop + 1
+        since_space = 0 if ch in " " + SEPARATOR else since_space + 1
+        word[t] = since_space
+        space[t] = ch == " "
+    return {"inside quotes": quote, "inside parentheses": paren, "position in sentence": sent,
+            "position in word": word, "space": space}
+
+
+def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each unit (column of ``states`` (T, units)) with ``feature`` (T,)."""
+    s = np.asarray(states, np.float64)
+    f = np.asarray(feature, np.float64)
+    if s.shape[0] != f.shape[0]:
+        raise UsageError(f"states have {s.shape[0]} steps, the feature {f.shape[0]}")
+    s = s - s.mean(axis=0)
+    f = f - f.mean()
+    denom = np.sqrt((s ** 2).sum(axis=0) * (f ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (s * f[:, None]).sum(axis=0) / denom
+    return np.nan_to_num(r)
+
+
+def find_units(states_search: np.ndarray, features_search: dict, states_check: np.ndarray,
+               features_check: dict, threshold: float = 0.3) -> list[dict]:
+    """For each feature, the unit most correlated with it on one text, checked on another.
+
+    Choosing the best of many units on a text flatters it (with 128 units, some
+    correlate with anything by chance), so the unit is chosen on the *search* text and
+    its correlation reported on a separate *check* text. ``found`` is True when the
+    check correlation has the same sign and at least ``threshold`` in size.
+    """
+    rows = []
+    for name, feature in features_search.items():
+        if np.std(feature) == 0 or np.std(features_check[name]) == 0:
+            rows.append({"feature": name, "unit": None, "r_search": float("nan"), "r_check": float("nan"),
+                         "found": False})
+            continue
+        r = correlations(states_search, feature)
+        unit = int(np.argmax(np.abs(r)))
+        r_check = float(correlations(states_check[:, [unit]], features_check[name])[0])
+        rows.append({"feature": name, "unit": unit, "r_search": float(r[unit]), "r_check": r_check,
+                     "found": bool(np.sign(r_check) == np.sign(r[unit]) and abs(r_check) >= threshold)})
+    return rows
+
+
+# ---------------------------------------------------------------------------------
+# How far back does a prediction depend on its input?
+# ---------------------------------------------------------------------------------
+
+def _forward_from_embeddings(model, emb, states):
+    """The model above its embedding layer, applied to embeddings (for gradients)."""
+    names = [l.name for l in model.layers if l.name.startswith("rnn_")]
+    per_layer = len(states) // len(names)
+    x = emb
+    for n, name in enumerate(names):
+        x, *_ = model.get_layer(name)(x, initial_state=states[n * per_layer:(n + 1) * per_layer])
+    return model.get_layer("logits")(x)
+
+
+def gradient_by_distance(model, windows_ids: np.ndarray) -> np.ndarray:
+    """Mean norm of d(loss at the last step) / d(input embedding k steps earlier), for k = 0..T-2.
+
+    ``windows_ids`` is ``(n, T)``; the loss is the cross-entropy of predicting the last
+    character from the ones before it, starting from zero states. Entry k of the result
+    belongs to the input k steps before the last input.
+    """
+    import tensorflow as tf
+
+    ids = np.asarray(windows_ids, np.int32)
+    x, y = ids[:, :-1], ids[:, -1]
+    emb = tf.Variable(model.get_layer("embedding")(x))
+    states = [tf.constant(s) for s in zero_states(model, len(ids))]
+    with tf.GradientTape() as tape:
+        logits = _forward_from_embeddings(model, emb, states)[:, -1]
+        loss = tf.reduce_sum(tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+    g = tape.gradient(loss, emb).numpy()
+    return np.linalg.norm(g, axis=-1).mean(axis=0)[::-1]
+
+
+def corruption_effect(model, windows_ids: np.ndarray, distances: Sequence[int], vocab_size: int,
+                      seed: int = 0) -> dict[int, float]:
+    """Mean |change| of the last step's loss when the input k steps back is replaced by a random character.
+
+    A model that no longer uses an input that far back gives (close to) 0.
+    """
+    ids = np.asarray(windows_ids, np.int32)
+    x, y = ids[:, :-1], ids[:, -1]
+    rng = np.random.default_rng(seed)
+    states = zero_states(model, len(ids))
+
+    def last_loss(xx):
+        logits = np.asarray(model([xx, *states], training=False)[0])[:, -1].astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return -logp[np.arange(len(y)), y]
+
+    base = last_loss(x)
+    out = {}
+    for k in distances:
+        if not 0 <= k < x.shape[1]:
+            raise UsageError(f"distance {k} does not fit windows of {x.shape[1]} inputs")
+        xc = x.copy()
+        col = x.shape[1] - 1 - k
+        new = rng.integers(2, vocab_size - 1, size=len(x))
+        xc[:, col] = np.where(new >= x[:, col], new + 1, new)  # always a different character
+        out[int(k)] = float(np.abs(last_loss(xc) - base).mean())
+    return out
+
+
+def sample_windows(ids: np.ndarray, n: int, length: int, seed: int = 0) -> np.ndarray:
+    """``n`` random windows of ``length`` consecutive ids."""
+    ids = np.asarray(ids)
+    if len(ids) <= length:
+        raise UsageError(f"need more than {length} characters, got {len(ids)}")
+    starts = np.random.default_rng(seed).integers(0, len(ids) - length, size=n)
+    return np.stack([ids[s:s + length] for s in starts])
+
+
+# ---------------------------------------------------------------------------------
+# Pre-training -> sentiment
+# ---------------------------------------------------------------------------------
+
+def encode_reviews(vocab: CharVocab, texts: Sequence[str], length: int) -> np.ndarray:
+    """The last ``length`` characters of each cleaned review, right-padded with 0."""
+    from .text import clean
+
+    out = np.zeros((len(texts), length), np.int32)
+    for i, t in enumerate(texts):
+        ids = vocab.encode(clean(t))[-length:]
+        out[i, :len(ids)] = ids
+    return out
+
+
+def copy_lm_weights(lm, classifier) -> None:
+    """Copy a one-layer language model's embedding and recurrent layer into a char classifier."""
+    for name in ("embedding", "rnn_1"):
+        classifier.get_layer(name).set_weights(lm.get_layer(name).get_weights())
+
+
+def lm_features(lm, ids: np.ndarray, batch: int = 256) -> np.ndarray:
+    """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped)."""
+    import keras
+
+    layer = lm.get_layer("rnn_1")
+    emb = lm.get_layer("embedding")
+    feats = []
+    for s in range(0, len(ids), batch):
+        x = ids[s:s + batch]
+        mask = x != PAD
+        out = layer(emb(x), mask=mask)
+        h = np.asarray(out[0])
+        m = mask[..., None]
+        mean = (h * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1)
+        feats.append(np.concatenate([mean, np.asarray(out[1])], axis=1))
+    return np.concatenate(feats)

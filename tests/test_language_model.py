@@ -1,0 +1,224 @@
+"""The character language model of notebook 04: carried states, sampling, unit search, CLI."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lstm_tutorial import language_model as L
+from lstm_tutorial import models
+from lstm_tutorial.errors import UsageError
+
+
+@pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
+def test_carried_state_equals_running_the_whole_sequence_at_once(kind, n_layers):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = models.build_char_lm(12, kind, embedding_dim=5, units=7, n_layers=n_layers)
+    ids = np.random.default_rng(0).integers(2, 12, size=(3, 40)).astype("int32")
+    whole, *whole_states = model([ids, *L.zero_states(model, 3)])
+    pieces, states = L.run_windows(model, ids, seq_len=9)  # 9 does not divide 40: a short last window
+    np.testing.assert_allclose(pieces, np.asarray(whole), atol=1e-5)
+    for a, b in zip(states, whole_states):
+        np.testing.assert_allclose(a, np.asarray(b), atol=1e-5)
+    # and forgetting the states between windows would give something else
+    cut, _ = L.run_windows(model, ids[:, 9:18], seq_len=9)
+    assert np.abs(cut - pieces[:, 9:18]).max() > 1e-4
+
+
+def test_streams_and_windows_continue_each_other():
+    rows = L.streams(np.arange(103), batch=4)
+    assert rows.shape == (4, 25) and rows[1, 0] == 25
+    pairs = list(L.windows(rows, 6))
+    assert len(pairs) == 4
+    x0, y0 = pairs[0]
+    np.testing.assert_array_equal(y0[:, :-1], x0[:, 1:])
+    np.testing.assert_array_equal(pairs[1][0][:, 0], y0[:, -1])
+    with pytest.raises(UsageError):
+        L.streams(np.arange(5), batch=4)
+
+
+def test_temperature_towards_zero_equals_argmax_and_limits_hold():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(50, 10))
+    best = np.argmax(logits[:, 2:], axis=1) + 2  # ids 0 and 1 (padding, unknown) are never drawn
+    for t in (0.0, 1e-4):
+        p = L.next_char_probabilities(logits, temperature=t)
+        np.testing.assert_array_equal(np.argmax(p, axis=1), best)
+        assert np.allclose(p.max(axis=1), 1.0)
+    flat = L.next_char_probabilities(logits, temperature=1e4)
+    assert np.allclose(flat[:, 2:], 1 / 8, atol=1e-3) and np.all(flat[:, :2] == 0)
+    k3 = L.next_char_probabilities(logits, temperature=1.0, top_k=3)
+    assert np.all((k3 > 0).sum(axis=1) == 3) and np.allclose(k3.sum(axis=1), 1)
+    np.testing.assert_array_equal(np.argmax(L.next_char_probabilities(logits, 1.0, top_k=1), axis=1), best)
+    with pytest.raises(UsageError):
+        L.next_char_probabilities(logits, temperature=-1)
+
+
+def test_char_vocab_round_trip_and_unknown(tmp_path):
+    vocab = L.CharVocab.fit("aaab b\n", min_count=1)
+    assert vocab.decode(vocab.encode("ab a")) == "ab a"
+    assert vocab.encode("z")[0] == L.UNKNOWN
+    vocab.save(tmp_path / "c.json")
+    assert L.CharVocab.load(tmp_path / "c.json") == vocab
+
+
+def _periodic():
+    return "the cat sat. " * 300
+
+
+def test_a_model_trained_on_periodic_text_reproduces_it(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    config = L.LMConfig(units=32, embedding_dim=8, seq_len=26, batch_size=8, epochs=6, learning_rate=1e-2,
+                        n_reviews=None)
+    model = config.build(vocab.size)
+    ids = vocab.encode(text)
+    result = L.train_lm(model, ids[:3000], ids[3000:], config, verbose=False)
+    assert result["history"][-1]["val_bits_per_char"] < 0.5
+    out = L.sample(model, vocab, "the cat", length=26, temperature=0.0)[0]
+    assert out == " sat. the cat sat. the cat"
+    # sampling at a low temperature gives the same text; a large one does not
+    assert L.sample(model, vocab, "the cat", 26, temperature=0.05, seed=3)[0] == out
+
+
+def test_training_resumes_from_the_last_saved_epoch_and_refuses_other_settings(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    ids = vocab.encode(text)
+    config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=1, n_reviews=None)
+    L.train_lm(config.build(vocab.size), ids[:2000], ids[2000:], config, run_dir=tmp_path, verbose=False, vocab=vocab)
+    again = L.train_lm(config.build(vocab.size), ids[:2000], ids[2000:], L.LMConfig(**{**config.to_dict(), "epochs": 2}),
+                       run_dir=tmp_path, verbose=False, vocab=vocab)
+    assert again["resumed_from_epoch"] == 1 and [h["epoch"] for h in again["history"]] == [1, 2]
+    with pytest.raises(UsageError, match="other settings"):
+        L.train_lm(config.build(vocab.size), ids[:2000], ids[2000:], L.LMConfig(**{**config.to_dict(), "units": 9}),
+                   run_dir=tmp_path, verbose=False, vocab=vocab)
+
+
+def test_unit_search_finds_a_planted_unit_and_nothing_in_noise():
+    rng = np.random.default_rng(0)
+    text = 'he said "no" (twice). then we left. ' * 40
+    feats = L.text_features(text)
+    states = rng.normal(size=(len(text), 20))
+    states[:, 7] = feats["inside quotes"] + 0.1 * rng.normal(size=len(text))
+    half = len(text) // 2
+    first = {k: v[:half] for k, v in feats.items()}
+    second = {k: v[half:] for k, v in feats.items()}
+    rows = {r["feature"]: r for r in L.find_units(states[:half], first, states[half:], second)}
+    assert rows["inside quotes"]["unit"] == 7 and rows["inside quotes"]["found"]
+    assert rows["inside quotes"]["r_check"] > 0.8
+    assert not rows["inside parentheses"]["found"] and not rows["space"]["found"]
+
+
+def test_text_features_on_a_known_string():
+    f = L.text_features('a "b c" (d). e')
+    assert list(f["inside quotes"][:8]) == [0, 0, 1, 1, 1, 1, 0, 0]
+    assert f["inside parentheses"][9] == 1 and f["inside parentheses"][12] == 0
+    assert f["space"][1] == 1 and f["position in word"][1] == 0 and f["position in word"][2] == 1
+    assert f["position in sentence"][13] == 1  # "e", after ". "
+
+
+def test_distance_probes_have_the_right_shapes_and_see_the_last_input():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = models.build_char_lm(10, "lstm", embedding_dim=4, units=8)
+    win = L.sample_windows(np.random.default_rng(0).integers(2, 10, 500), n=16, length=21)
+    g = L.gradient_by_distance(model, win)
+    assert g.shape == (20,) and np.all(g >= 0) and g[0] > 0
+    effect = L.corruption_effect(model, win, [0, 5, 19], vocab_size=10)
+    assert set(effect) == {0, 5, 19} and effect[0] > 0
+    with pytest.raises(UsageError):
+        L.corruption_effect(model, win, [20], vocab_size=10)
+
+
+def test_lm_weights_go_into_the_classifier():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    lm = models.build_char_lm(10, "lstm", embedding_dim=4, units=8)
+    clf = models.build_char_classifier(10, "lstm", embedding_dim=4, units=8)
+    L.copy_lm_weights(lm, clf)
+    for name in ("embedding", "rnn_1"):
+        for a, b in zip(lm.get_layer(name).get_weights(), clf.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+    ids = np.array([[3, 4, 5, 0, 0], [6, 7, 8, 9, 2]], "int32")
+    feats = L.lm_features(lm, ids)
+    assert feats.shape == (2, 16)
+    # the masked mean over the real characters only equals running the model on them alone
+    alone = L.lm_features(lm, ids[:1, :3])
+    np.testing.assert_allclose(feats[0], alone[0], atol=1e-5)
+
+
+def test_trace_of_the_trained_layer_matches_the_model():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    vocab = L.CharVocab.fit("abc. def\n", min_count=1)
+    model = models.build_char_lm(vocab.size, "lstm", embedding_dim=4, units=6, n_layers=2)
+    text = "ab. fed"
+    for layer in ("rnn_1", "rnn_2"):
+        trace = L.lstm_trace(model, vocab, text, layer)
+        assert trace["f"].shape == (len(text), 6)
+    logits, h1, c1, h2, c2 = model([vocab.encode(text)[None], *L.zero_states(model, 1)])
+    np.testing.assert_allclose(trace["c"][-1], np.asarray(c2)[0], atol=1e-5)
+
+
+def test_cli_train_lm_and_generate(tmp_path, capsys):
+    from lstm_tutorial import cli
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(_periodic() * 2, encoding="utf-8")
+    out = tmp_path / "lm"
+    args = ["train-lm", "--text", str(corpus), "--out", str(out), "--units", "16", "--batch-size", "8",
+            "--seq-len", "20", "--epochs", "1"]
+    assert cli.main(args) == 0
+    assert (out / "lm.keras").is_file() and json.loads((out / "lm.json").read_text())["config"]["units"] == 16
+    assert (out / "checkpoints" / "checkpoint" / "lm.keras").is_file()
+    assert cli.main(args[:-1] + ["2"]) == 0  # resumes after epoch 1
+    assert "resuming" in capsys.readouterr().out
+    assert cli.main(["generate", "--model", str(out), "--prompt", "the", "--length", "12", "--temperature", "0"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("the") and len(line) == 15
+    assert cli.main(["generate", "--model", str(tmp_path / "none")]) == 1
+    assert "train-lm" in capsys.readouterr().err
+
+
+def test_exercise_checks_of_notebook_04(capsys):
+    import math
+
+    from lstm_tutorial import check
+
+    assert check.ex04_1(math.log2(60), 60) and not check.ex04_1(60, 60)
+    z = np.array(check.EX04_2_LOGITS) / check.EX04_2_TEMPERATURE
+    right = float(np.exp(z[0]) / np.exp(z).sum())
+    assert check.ex04_2(right) and not check.ex04_2(0.665)  # 0.665: the softmax without the temperature
+    inside = 'the film (a remake (of a remake)) is "fine" (really).'.index(")) is") + 1 - 'the film ('.index("(")
+    inside += len("(really")
+    assert check.ex04_3(inside) and not check.ex04_3(inside + 2)
+    out = capsys.readouterr().out
+    assert f"{right:.3f}" not in out and str(inside) not in out
+
+
+def test_continuation_bits_prefers_what_the_periodic_model_learned():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    config = L.LMConfig(units=32, embedding_dim=8, seq_len=26, batch_size=8, epochs=4, learning_rate=1e-2, n_reviews=None)
+    model = config.build(vocab.size)
+    L.train_lm(model, vocab.encode(text), vocab.encode(text[:600]), config, verbose=False)
+    assert L.continuation_bits(model, vocab, "the cat", " sat.") < L.continuation_bits(model, vocab, "the cat", " tas.")
+    batch = L.lstm_trace(model, vocab, ["the cat", "sat. th"])
+    single = L.lstm_trace(model, vocab, "sat. th")
+    np.testing.assert_allclose(batch["c"][1], single["c"], atol=1e-5)
