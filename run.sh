@@ -7,7 +7,8 @@
 #   bash run.sh test [PYTEST ARGS...]           the test suite
 #   bash run.sh site                            the course as a static website: runs/site/html
 #   bash run.sh COMMAND ...                     any `python -m lstm_tutorial` command
-#                                               (doctor, data, train, predict, evaluate)
+#                                               (doctor, data, train, predict, evaluate,
+#                                               train-lm, generate)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -70,7 +71,7 @@ case "$command" in
     exec "$PY" -m lstm_tutorial site "$@" ;;
   help|-h|--help)
     # The header comment, however long it grows: every line up to the first non-comment.
-    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+    sed -n '2,/^[^#]/ { /^#/ { s/^# \{0,1\}//; p; }; }' "$0"
     exec "$PY" -m lstm_tutorial --help ;;
   *)
     exec "$PY" -m lstm_tutorial "$command" "$@" ;;
