@@ -38,7 +38,7 @@ __all__ = [
     "chance_accuracy",
     "MODEL_SPECS",
     "SweepConfig",
-    "build_model",
+    "build_recall_model",
     "train_one",
     "run_sweep",
     "summarize",
@@ -148,7 +148,7 @@ def _spec(name: str, specs: dict | None) -> dict:
     return table[name]
 
 
-def build_model(
+def build_recall_model(
     name: str,
     n_features: int,
     n_classes: int,
@@ -210,7 +210,7 @@ def train_one(
     keras.utils.set_random_seed(seed)
     x_val, y_val = recall_task(cfg.n_val, gap, cfg.n_symbols, seed=10_000 + seed)
     x_test, y_test = recall_task(cfg.n_test, gap, cfg.n_symbols, seed=20_000 + seed)
-    model = build_model(name, x_val.shape[-1], cfg.n_symbols, cfg.units, specs)
+    model = build_recall_model(name, x_val.shape[-1], cfg.n_symbols, cfg.units, specs)
     model.compile(
         optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm),
         loss="sparse_categorical_crossentropy",

@@ -54,25 +54,25 @@ def test_recall_task_rejects_bad_arguments():
     assert tasks.chance_accuracy() == 0.125
 
 
-def test_build_model_sets_lstm_biases():
+def test_build_recall_model_sets_lstm_biases():
     pytest.importorskip("keras")
-    model = tasks.build_model("LSTM", n_features=5, n_classes=4, units=3)
+    model = tasks.build_recall_model("LSTM", n_features=5, n_classes=4, units=3)
     bias = model.get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(bias[:3], -3.0)  # input gate
     np.testing.assert_allclose(bias[3:6], 5.0)  # forget gate
     np.testing.assert_allclose(bias[6:], 0.0)
     with pytest.raises(UsageError, match="forget_bias is not defined for GRU"):
-        tasks.build_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
+        tasks.build_recall_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
     with pytest.raises(UsageError, match="unknown key"):
-        tasks.build_model("x", 5, 4, specs={"x": {"layer": "LSTM", "forgot_bias": 2.0}})
-    gru_bias = tasks.build_model("GRU (b_z=3)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+        tasks.build_recall_model("x", 5, 4, specs={"x": {"layer": "LSTM", "forgot_bias": 2.0}})
+    gru_bias = tasks.build_recall_model("GRU (b_z=3)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(gru_bias[0, :3], 3.0)   # update gate z, input bias row
     np.testing.assert_allclose(gru_bias[1, :3], 0.0)   # recurrent bias row: total b_z is 3
     np.testing.assert_allclose(gru_bias[:, 3:], 0.0)
-    default = tasks.build_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+    default = tasks.build_recall_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(default[3:6], 1.0)
     with pytest.raises(UsageError, match="unknown model"):
-        tasks.build_model("Transformer", 5, 4)
+        tasks.build_recall_model("Transformer", 5, 4)
 
 
 def test_sweep_config_is_not_the_classifier_config():
