@@ -120,6 +120,10 @@ class TrainConfig:
             raise UsageError(f"length must be at least 1 token, not {self.length}")
         if self.batch_size < 1:
             raise UsageError(f"batch size must be at least 1, not {self.batch_size}")
+        if not 0 <= self.dropout < 1:
+            raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
         if self.word_vectors not in WORD_VECTOR_CHOICES:
             raise UsageError(f"word_vectors must be one of {', '.join(WORD_VECTOR_CHOICES)}, not {self.word_vectors!r}")
         if self.lr_schedule not in LR_SCHEDULES:
