@@ -222,3 +222,21 @@ def test_continuation_bits_prefers_what_the_periodic_model_learned():
     batch = L.lstm_trace(model, vocab, ["the cat", "sat. th"])
     single = L.lstm_trace(model, vocab, "sat. th")
     np.testing.assert_allclose(batch["c"][1], single["c"], atol=1e-5)
+
+
+def test_bits_per_char_of_a_uniform_model_is_log2_of_the_vocabulary():
+    import math
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = models.build_char_lm(16, "lstm", embedding_dim=4, units=8)
+    dense = model.get_layer("logits")
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    ids = np.random.default_rng(0).integers(2, 16, 5000).astype("int32")
+    assert abs(L.bits_per_char(model, ids, seq_len=50, batch=8) - math.log2(16)) < 1e-5
+
+
+def test_the_language_model_never_reads_the_test_split():
+    with pytest.raises(UsageError, match="test"):
+        L.load_corpus(10, splits=("train", "test"))
