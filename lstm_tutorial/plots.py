@@ -261,7 +261,8 @@ def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
 def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bool = True):
     """Per-step gradient norms on a log scale, one line per entry of ``curves``.
 
-    ``curves`` maps a label to an array ``norms`` (from ``gradients.gradient_norms``).
+    ``curves`` maps a label to an array ``norms`` (from ``gradients.gradient_norms``: the
+    norm of the probed loss's gradient w.r.t. each input step).
     With ``normalize`` each curve is divided by its last step's norm, so every line ends at
     1 and its value at step 0 is the first/last ratio. Exact zeros (float32 underflow) are
     left out of the line and marked at the bottom with an x.
@@ -287,7 +288,7 @@ def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bo
             ax.plot(steps[~ok], np.full((~ok).sum(), low), "x", color=f"C{i}", ms=3)
     ax.set_yscale("log")
     ax.set_xlabel("time step t (the output is read after the last step)")
-    ax.set_ylabel("||d output / d x_t||" + (" / last step's" if normalize else ""))
+    ax.set_ylabel("||dL / d x_t||" + (" / last step's" if normalize else "") + "  (L: the probed loss)", fontsize=9)
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(True, which="major", alpha=0.3)
@@ -488,8 +489,8 @@ def clipping_runs(losses: dict, title: str = ""):
         if (~ok).any():
             first = int(steps[~ok][0])
             ax.plot([first], [top], "x", color=f"C{k}", ms=10, mew=2)
-            ax.annotate(f"{label}: loss {values[~ok][0]} from step {first}", (first, top), xytext=(-10, -4),
-                        textcoords="offset points", color=f"C{k}", fontsize=8, ha="right", va="top")
+            ax.annotate(f"{label}: loss {values[~ok][0]} from step {first}", (first, top), xytext=(10, -2),
+                        textcoords="offset points", color=f"C{k}", fontsize=8, ha="left", va="top")
         else:
             bx.plot(steps, values, label=label, **style)
     ax.set_yscale("log")
