@@ -240,3 +240,19 @@ def test_bits_per_char_of_a_uniform_model_is_log2_of_the_vocabulary():
 def test_the_language_model_never_reads_the_test_split():
     with pytest.raises(UsageError, match="test"):
         L.load_corpus(10, splits=("train", "test"))
+
+
+def test_notebook_04_figures_draw_and_refuse_mismatched_input():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lstm_tutorial import plots
+
+    fig = plots.shaded_text("ab c", [0.1, -0.2, 0.0, 0.3], width=2)
+    assert len(fig.axes[0].texts) == 4
+    with pytest.raises(ValueError, match="4 characters but 3 values"):
+        plots.shaded_text("ab c", [0.1, 0.2, 0.3])
+    fig = plots.accuracy_vs_labels({"a": {10: [0.5, 0.6], 100: [0.7]}})
+    assert len(fig.axes[0].lines) >= 1
+    fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
+    assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
