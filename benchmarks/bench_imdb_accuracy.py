@@ -1,7 +1,7 @@
 """Benchmark: test accuracy of the trained classifiers (mean +- std over seeds) beside
 the linear baseline (TF-IDF uni+bigrams + logistic regression) trained in the same run.
 
-    # the three seed runs of the default `train` command (each about 10-15 min on 2 cores)
+    # the three seed runs of the default `train` command (minutes each on a CPU)
     for s in 0 1 2; do python -m lstm_tutorial train --model bilstm --seed $s --out models/bilstm-seed$s; done
     python benchmarks/bench_imdb_accuracy.py models/bilstm-seed0 models/bilstm-seed1 models/bilstm-seed2
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 
 __all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
-           "ex02_1", "ex02_2", "ex02_6", "ex04_1", "ex04_2", "ex04_3"]
+           "ex02_1", "ex02_2", "ex02_6", "ex03_1", "ex03_2", "ex03_3", "ex03_4",
+           "ex04_1", "ex04_2", "ex04_3"]
 
 #: The sentence of exercise 00-1.
 EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
@@ -237,3 +238,72 @@ def ex04_3(n_inside) -> bool:
     return _verdict(_number(n_inside) == expected,
                     "nesting counts: the inner ')' does not end the outer parentheses; the opening '(' itself "
                     "is inside, the closing ')' is not (see the docstring).")
+
+
+# --- notebook 03 ------------------------------------------------------------------------
+
+#: Exercise 03-1: the review the article's pipeline is asked to read.
+EX03_1_REVIEW = "This is not a good movie."
+#: Exercise 03-4: per-id weights of the toy "sum" model, and the review as ids.
+EX03_4_WEIGHTS = {"this": 0.1, "is": 0.0, "not": -1.5, "a": 0.0, "good": 2.0, "movie": 0.2}
+
+
+def ex03_1(n_tokens) -> bool:
+    """How many tokens does the PyTorch article's pipeline make of :data:`EX03_1_REVIEW`?"""
+    from .article import article_tokenize
+
+    expected = len(article_tokenize(EX03_1_REVIEW))
+    return _verdict(_number(n_tokens) == expected,
+                    "run article.article_tokenize on it: stopwords go first, then look at what one token is.")
+
+
+def _grid_file():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"
+
+
+def ex03_2(gain) -> bool:
+    """Mean test accuracy of the pooled SimpleRNN minus that of the last-state one, in the
+    committed grid file (absolute tolerance 0.0005)."""
+    from .grid import load_results, summarise
+
+    s = summarise(load_results(_grid_file())["runs"])
+    expected = s["grid/rnn/pool/words/stop"]["mean"] - s["grid/rnn/last/words/stop"]["mean"]
+    return _verdict(abs(_number(gain, "gain") - expected) <= 5e-4,
+                    "use grid.summarise on the file's runs and the cells grid/rnn/pool/... and grid/rnn/last/...; "
+                    "pool minus last, as a fraction (not in points).")
+
+
+def ex03_3(accuracy) -> bool:
+    """Test accuracy (on the grid's test subset) of the linear baseline with unigrams only,
+    trained on the grid's training part (absolute tolerance 0.003)."""
+    import numpy as np
+
+    from . import baseline, data, grid, training
+
+    budget = grid.GridBudget()
+    texts, labels = data.load_imdb("train")
+    train_idx, _ = training.split_indices(len(texts), budget.validation_fraction, budget.train_reviews,
+                                          budget.data_seed)
+    test_texts, test_labels = data.load_imdb("test")
+    t_idx = grid.test_indices(budget, len(test_texts))
+    result = baseline.run_linear_baseline([texts[i] for i in train_idx], np.asarray(labels)[train_idx],
+                                          [test_texts[i] for i in t_idx], np.asarray(test_labels)[t_idx],
+                                          ngram_range=(1, 1))
+    return _verdict(abs(_number(accuracy) - result["accuracy"]) <= 3e-3,
+                    "fit on the grid's training part only (training.split_indices with the GridBudget's "
+                    "settings), score on grid.test_indices, and pass ngram_range=(1, 1).")
+
+
+def ex03_4(contribution) -> bool:
+    """Occlusion contribution of "not" in "this is not a good movie" for the toy model
+    P = sigmoid(sum of :data:`EX03_4_WEIGHTS`) (relative tolerance 1e-3)."""
+    w = EX03_4_WEIGHTS
+    total = sum(w[t] for t in "this is not a good movie".split())
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    expected = sig(total) - sig(total - w["not"])
+    value = _number(contribution, "contribution")
+    return _verdict(abs(value - expected) <= 1e-3 * abs(expected),
+                    "P with every word minus P without 'not'; a word that pushes towards negative has a "
+                    "negative contribution.")

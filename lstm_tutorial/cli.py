@@ -104,6 +104,8 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV (default: 30000)")
     p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
     p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
+    p.add_argument("--dropout", type=float, default=None, help="embedding and head dropout (default: 0.4)")
+    p.add_argument("--learning-rate", type=float, default=None, help="Adam's initial learning rate (default: 0.002)")
     p.add_argument("--word-vectors", choices=["word2vec", "none"], default=None,
                    help="embedding start: word2vec trained here on the training and unlabelled "
                         "reviews (default: word2vec), or none (random)")
@@ -137,7 +139,7 @@ def _cmd_train(args) -> int:
 
     _start_tensorflow()
     overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size",
-                                                       "word_vectors", "seed")}
+                                                       "word_vectors", "seed", "dropout", "learning_rate")}
     if getattr(args, "remove_stopwords", False):
         overrides["remove_stopwords"] = True
     config = training.default_config(args.model, **overrides)

@@ -278,6 +278,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
 
     Each epoch reads the training streams from a new random offset (so window borders
     move), starting from zero states, and ends with validation bits per character. With
+    ``max_steps_per_epoch`` an epoch reads that many windows, continuing where the previous
+    epoch stopped (short epochs give a learning curve). With
     ``run_dir``, the model, its optimizer state and the history are saved there after
     every epoch (all or nothing); running the same call again resumes after the last
     saved epoch. A run directory made with other settings is refused.
@@ -310,9 +312,13 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     for epoch in range(start_epoch, config.epochs):
         rng = np.random.default_rng(config.seed + epoch)
         rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
-        n_steps = (rows.shape[1] - 1) // config.seq_len
-        if config.max_steps_per_epoch:
-            n_steps = min(n_steps, config.max_steps_per_epoch)
+        total = (rows.shape[1] - 1) // config.seq_len
+        n_steps, first = total, 0
+        if config.max_steps_per_epoch and config.max_steps_per_epoch < total:
+            # Shorter epochs read on where the last one stopped, so no text is read twice too soon.
+            n_steps = config.max_steps_per_epoch
+            first = (epoch * n_steps) % (total - n_steps + 1)
+            rows = rows[:, first * config.seq_len:]
         states = zero_states(model, config.batch_size)
         t_epoch, losses = time.perf_counter(), []
         for k, (x, y) in enumerate(windows(rows, config.seq_len)):
@@ -656,19 +662,22 @@ def copy_lm_weights(lm, classifier) -> None:
         classifier.get_layer(name).set_weights(lm.get_layer(name).get_weights())
 
 
-def lm_features(lm, ids: np.ndarray, batch: int = 256) -> np.ndarray:
-    """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped)."""
-    import keras
+def lm_features(lm, ids: np.ndarray, batch: int = 512) -> np.ndarray:
+    """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped).
 
-    layer = lm.get_layer("rnn_1")
-    emb = lm.get_layer("embedding")
-    feats = []
-    for s in range(0, len(ids), batch):
-        x = ids[s:s + batch]
-        mask = x != PAD
-        out = layer(emb(x), mask=mask)
-        h = np.asarray(out[0])
-        m = mask[..., None]
-        mean = (h * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1)
-        feats.append(np.concatenate([mean, np.asarray(out[1])], axis=1))
-    return np.concatenate(feats)
+    ``ids`` are right-padded character ids ``(n, T)``; the result is ``(n, 2 * units)``.
+    """
+    import tensorflow as tf
+
+    emb, layer = lm.get_layer("embedding"), lm.get_layer("rnn_1")
+
+    @tf.function(reduce_retracing=True)
+    def run(x):
+        mask = tf.not_equal(x, PAD)
+        seq, h_last, *_ = layer(emb(x), mask=mask)
+        m = tf.cast(mask, seq.dtype)[..., None]
+        mean = tf.reduce_sum(seq * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0)
+        return tf.concat([mean, h_last], axis=1)
+
+    ids = np.asarray(ids, np.int32)
+    return np.concatenate([np.asarray(run(ids[s:s + batch])) for s in range(0, len(ids), batch)])

@@ -578,3 +578,102 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# --- Notebook 03: the readout grid, the article's set-up, length buckets, contributions ----
+
+def grid_readout(summary: dict, layers, names: dict, title: str = "test accuracy, mean ± std over seeds"):
+    """Grouped bars per layer: last hidden state vs pooling; seeds as dots, std as error bars.
+
+    ``summary`` is :func:`lstm_tutorial.grid.summarise` output; cells are looked up as
+    ``grid/<layer>/<readout>/words/stop``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    width = 0.38
+    for j, readout in enumerate(("last", "pool")):
+        xs = np.arange(len(layers)) + (j - 0.5) * width
+        cells = [summary[f"grid/{layer}/{readout}/words/stop"] for layer in layers]
+        label = "last hidden state" if readout == "last" else "max+mean pooling"
+        ax.bar(xs, [c["mean"] for c in cells], width, yerr=[c["std"] for c in cells], capsize=4,
+               color=f"C{j}", alpha=0.75, label=label)
+        for x, c in zip(xs, cells):
+            ax.plot([x] * len(c["values"]), c["values"], "k.", markersize=5)
+    ax.set_xticks(np.arange(len(layers)), [names[layer] for layer in layers])
+    ax.set_ylim(0.45, 1.0)
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def article_chain(steps, values: dict, reported: dict | None = None,
+                  title: str = "from the article's set-up to ours, one choice at a time"):
+    """Accuracy (mean ± std) per step of a chain of set-ups, one line per model.
+
+    ``steps`` are the x labels; ``values`` maps a model name to a list of
+    ``(mean, std)`` per step; ``reported`` maps a model name to the article's figure
+    (drawn as a dotted line in the model's colour).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    xs = np.arange(len(steps))
+    for i, (name, pts) in enumerate(values.items()):
+        means = [m for m, _ in pts]
+        ax.errorbar(xs + 0.04 * i, means, yerr=[s for _, s in pts], marker="o", capsize=4, color=f"C{i}", label=name)
+        if reported and name in reported:
+            ax.axhline(reported[name], color=f"C{i}", linestyle=":", label=f"{name}, article's figure")
+    ax.set_xticks(xs, steps)
+    ax.set_ylim(0.45, 1.0)
+    ax.axhline(0.5, color="grey", linewidth=0.8)
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_by_length(buckets: dict, title: str = "accuracy by review length (last hidden state)"):
+    """Accuracy per length bucket, one line per model; ``buckets`` maps a model name to
+    :func:`lstm_tutorial.grid.bucket_accuracy` output."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    labels = None
+    for i, (name, rows) in enumerate(buckets.items()):
+        xs = np.arange(len(rows))
+        ax.errorbar(xs + 0.05 * i, [r["mean"] for r in rows], yerr=[r["std"] for r in rows], marker="o",
+                    capsize=3, color=f"C{i}", label=name)
+        labels = [f"{r['lo'] + 1}–{r['hi']}" if r["hi"] < 10**8 else f"> {r['lo']}" for r in rows]
+        labels = [f"{lab}\n(n={r['n']})" for lab, r in zip(labels, rows)]
+    ax.set_xticks(np.arange(len(labels)), labels)
+    ax.set_xlabel("tokens in the review (before truncation)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def token_contributions(rows, title: str = ""):
+    """Bars of each token's contribution (change in P(positive) when it is removed)."""
+    import matplotlib.pyplot as plt
+
+    tokens = [r.token for r in rows]
+    values = [r.contribution for r in rows]
+    fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(tokens) + 1.5), 2.8))
+    ax.bar(range(len(tokens)), values, color=["C2" if v > 0 else "C3" for v in values])
+    ax.set_xticks(range(len(tokens)), tokens, rotation=0)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylabel("Δ P(positive)")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -4,7 +4,7 @@ The pieces, in the order the ``train`` command uses them::
 
     config = default_config("bilstm")            # every size in one place
     data = prepare_data(config)                  # tokens -> vocabulary -> ids, validation split
-    model = build_model(config, data)            # word2vec start, cosine learning rate
+    model = prepare_model(config, data)          # word2vec start, cosine learning rate
     result = fit(model, data, config, run_dir)   # early stopping, checkpoints, resume
     test = evaluate(model, *load_test(config, data.vocab))
     save_classifier(out_dir, model, data.vocab, config, metrics)
@@ -56,7 +56,7 @@ CONFIG_FILE = "training.json"
 class TrainConfig:
     """Every choice of a training run; the defaults are the ``train`` command's.
 
-    Sizes were chosen from timed runs on a 2-core CPU, by validation accuracy only
+    Sizes were chosen from timed runs on a small CPU, by validation accuracy only
     (the test set is read once per final run): 400 tokens keep about 82 % of the
     training reviews whole (with this package's tokens), and a longer review keeps its
     last 400 tokens (``truncating="pre"``), where reviewers tend to sum up; batches of
@@ -120,6 +120,10 @@ class TrainConfig:
             raise UsageError(f"length must be at least 1 token, not {self.length}")
         if self.batch_size < 1:
             raise UsageError(f"batch size must be at least 1, not {self.batch_size}")
+        if not 0 <= self.dropout < 1:
+            raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
         if self.word_vectors not in WORD_VECTOR_CHOICES:
             raise UsageError(f"word_vectors must be one of {', '.join(WORD_VECTOR_CHOICES)}, not {self.word_vectors!r}")
         if self.lr_schedule not in LR_SCHEDULES:
@@ -409,7 +413,7 @@ def learning_rate(config: TrainConfig, n_train: int):
     return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
 
 
-def build_model(config: TrainConfig, data: PreparedData, verbose: bool = False, source=None):
+def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False, source=None):
     """The ``config.model`` classifier for ``data``'s vocabulary, ready for :func:`fit`.
 
     Builds it with :func:`lstm_tutorial.models.build_classifier`, starts its Embedding
@@ -876,7 +880,7 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     lost = "beginning" if config.truncating == "pre" else "end"
     say(f"  {data.summary()}; {truncated:.1%} of training reviews are longer than "
         f"{config.length} tokens and lose their {lost}; {data.seconds:.1f} s")
-    model = build_model(config, data, verbose=verbose)
+    model = prepare_model(config, data, verbose=verbose)
     say(f"step 2/4 fit: {model.count_params():,} parameters, up to {config.epochs} epochs, "
         f"batches of {config.batch_size}, learning rate {config.learning_rate:g} ({config.lr_schedule}), "
         f"early stopping on {config.monitor} (patience {config.patience})")

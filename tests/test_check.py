@@ -101,3 +101,27 @@ def test_ex01_4():
     assert check.ex01_4(share) and not check.ex01_4(0.5 ** 20) and not check.ex01_4(share * 1.05)
     with pytest.raises(TypeError):
         check.ex01_4("lots")
+
+
+def test_ex03_1_and_4_known_answers(capsys):
+    import math
+
+    assert check.ex03_1(9) and not check.ex03_1(2)  # "goodmovie", letter by letter
+    w = check.EX03_4_WEIGHTS
+    total = sum(w[t] for t in "this is not a good movie".split())
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    answer = sig(total) - sig(total - w["not"])
+    assert answer < 0
+    assert check.ex03_4(answer) and not check.ex03_4(-answer)
+
+
+def test_ex03_2_reads_the_committed_grid(tmp_path, monkeypatch):
+    from lstm_tutorial import grid
+
+    runs = [{"cell": f"grid/rnn/{r}/words/stop", "seed": s, "test_accuracy": a, "group": "grid", "layer": "rnn",
+             "readout": r, "tokens": "words", "remove_stopwords": False}
+            for r, vals in (("last", (0.6, 0.7)), ("pool", (0.8, 0.8))) for s, a in enumerate(vals)]
+    path = tmp_path / "g.json"
+    grid._write(path, {"format": grid.FORMAT, "budget": {}, "runs": runs})
+    monkeypatch.setattr(check, "_grid_file", lambda: path)
+    assert check.ex03_2(0.15) and not check.ex03_2(0.1)

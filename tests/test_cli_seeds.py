@@ -86,3 +86,20 @@ def test_train_help_states_the_new_defaults():
     assert f"default: {c.max_tokens}" in helps["max_tokens"]
     assert f"default: {c.seed}" in helps["seed"]
     assert f"default: {c.word_vectors}" in helps["word_vectors"]
+    assert f"default: {c.dropout:g})" in helps["dropout"]
+    assert f"default: {c.learning_rate:g})" in helps["learning_rate"]
+
+
+def test_dropout_and_learning_rate_options_reach_the_config(monkeypatch):
+    seen = []
+    monkeypatch.setattr(training, "train_model", lambda config, out_dir=None: seen.append(config))
+    monkeypatch.setattr(cli, "_start_tensorflow", lambda: None)
+    assert cli.main(["train", "--dropout", "0.25", "--learning-rate", "0.003"]) == 0
+    assert seen[0].dropout == 0.25 and seen[0].learning_rate == 0.003
+
+
+@pytest.mark.parametrize("flag, value, message", [("--dropout", "1.5", "dropout is a share"),
+                                                  ("--learning-rate", "0", "learning rate must be positive")])
+def test_nonsense_dropout_or_learning_rate_is_a_one_line_error(flag, value, message, capsys):
+    assert cli.main(["train", flag, value]) == 1
+    assert message in capsys.readouterr().err

@@ -222,3 +222,37 @@ def test_continuation_bits_prefers_what_the_periodic_model_learned():
     batch = L.lstm_trace(model, vocab, ["the cat", "sat. th"])
     single = L.lstm_trace(model, vocab, "sat. th")
     np.testing.assert_allclose(batch["c"][1], single["c"], atol=1e-5)
+
+
+def test_bits_per_char_of_a_uniform_model_is_log2_of_the_vocabulary():
+    import math
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = models.build_char_lm(16, "lstm", embedding_dim=4, units=8)
+    dense = model.get_layer("logits")
+    dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
+    ids = np.random.default_rng(0).integers(2, 16, 5000).astype("int32")
+    assert abs(L.bits_per_char(model, ids, seq_len=50, batch=8) - math.log2(16)) < 1e-5
+
+
+def test_the_language_model_never_reads_the_test_split():
+    with pytest.raises(UsageError, match="test"):
+        L.load_corpus(10, splits=("train", "test"))
+
+
+def test_notebook_04_figures_draw_and_refuse_mismatched_input():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lstm_tutorial import plots
+
+    fig = plots.shaded_text("ab c", [0.1, -0.2, 0.0, 0.3], width=2)
+    assert len(fig.axes[0].texts) == 4
+    with pytest.raises(ValueError, match="4 characters but 3 values"):
+        plots.shaded_text("ab c", [0.1, 0.2, 0.3])
+    fig = plots.accuracy_vs_labels({"a": {10: [0.5, 0.6], 100: [0.7]}})
+    assert len(fig.axes[0].lines) >= 1
+    fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
+    assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
