@@ -104,7 +104,7 @@ def _add_train_parsers(sub) -> None:
     p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV (default: 30000)")
     p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
     p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
-    p.add_argument("--dropout", type=float, default=None, help="embedding and head dropout (default: 0.4)")
+    p.add_argument("--dropout", type=float, default=None, help="embedding and head dropout (default: 0.25)")
     p.add_argument("--learning-rate", type=float, default=None, help="Adam's initial learning rate (default: 0.002)")
     p.add_argument("--word-vectors", choices=["word2vec", "none"], default=None,
                    help="embedding start: word2vec trained here on the training and unlabelled "

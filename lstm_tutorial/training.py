@@ -69,6 +69,10 @@ class TrainConfig:
     from the unlabelled text. The learning rate follows a cosine from
     ``learning_rate`` down to zero over ``epochs`` epochs (``lr_schedule="cosine"``);
     early stopping on validation accuracy (patience 2) keeps the best epoch.
+    Dropout 0.25 (embedding channels and the head): with dropout 0.4 the model
+    underfitted (training accuracy below validation accuracy in every epoch, validation
+    still rising at the last one); on the same split (seed 0) 0.25 reached a higher
+    validation accuracy, one paired run each, so a hint rather than a measurement.
     ``pretrain_limit`` caps the reviews word2vec reads from each split (fast mode).
     """
 
@@ -84,7 +88,7 @@ class TrainConfig:
     word_vectors: str = "word2vec"
     pretrain_limit: int | None = None
     units: int = 64
-    dropout: float = 0.4
+    dropout: float = 0.25
     learning_rate: float = 2e-3
     # optimisation
     batch_size: int = 128
