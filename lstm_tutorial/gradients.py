@@ -190,15 +190,14 @@ def gradient_reach(norms, fraction: float = 1e-3) -> int:
     return steps
 
 
-def _find_layer(model, kind: str):
-    """The first layer named like ``kind`` (e.g. ``"LSTM"``) in a model, or the layer itself."""
+def find_keras_layer(model, kind: str):
+    """``model`` itself if it is a ``keras.layers.<kind>`` (e.g. ``"LSTM"``), else the first
+    such layer directly inside it; a clear error otherwise."""
     if type(model).__name__ == kind:
         return model
     for layer in getattr(model, "layers", []):
         if type(layer).__name__ == kind:
             return layer
-        if type(layer).__name__ == "Bidirectional":
-            continue
     raise UsageError(
         f"no keras.layers.{kind} found in {type(model).__name__}; pass the {kind} layer itself"
     )
@@ -229,7 +228,7 @@ def set_gate_bias(layer, gate: str, value: float) -> None:
     kind = None
     for name in ("LSTM", "GRU"):
         try:
-            found = _find_layer(layer, name)
+            found = find_keras_layer(layer, name)
         except UsageError:
             continue
         kind, rnn = name, found
@@ -262,13 +261,13 @@ def set_lstm_forget_bias(lstm, value: float) -> None:
     (``unit_forget_bias=True``) starts b_f at 1, so f_t starts near sigma(1) = 0.73; 0 gives
     0.5 and 3 gives 0.95. Use it right after building a model.
     """
-    _find_layer(lstm, "LSTM")
+    find_keras_layer(lstm, "LSTM")
     set_gate_bias(lstm, "f", value)
 
 
 def _recurrent_matrix(obj) -> np.ndarray:
     if hasattr(obj, "get_weights") and not isinstance(obj, np.ndarray):
-        layer = _find_layer(obj, "SimpleRNN")
+        layer = find_keras_layer(obj, "SimpleRNN")
         return np.asarray(layer.get_weights()[1], dtype=np.float64)
     matrix = np.asarray(obj, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -292,7 +291,7 @@ def scale_recurrent_weights(layer, radius: float) -> float:
     """
     if radius <= 0:
         raise UsageError(f"radius must be positive, got {radius}")
-    rnn = _find_layer(layer, "SimpleRNN")
+    rnn = find_keras_layer(layer, "SimpleRNN")
     weights = rnn.get_weights()
     before = spectral_radius(weights[1])
     if before == 0.0:

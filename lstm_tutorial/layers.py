@@ -21,6 +21,7 @@ import keras
 from keras import ops
 
 from .errors import UsageError
+from .gradients import find_keras_layer
 from .reference import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
 
 #: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
@@ -427,16 +428,6 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
     }
 
 
-def _find_keras_layer(obj, kind: str):
-    """``obj`` itself if it is a ``keras.layers.<kind>``, else the first such layer inside it."""
-    if type(obj).__name__ == kind:
-        return obj
-    for layer in getattr(obj, "layers", []):
-        if type(layer).__name__ == kind:
-            return layer
-    raise UsageError(f"no keras.layers.{kind} found in {type(obj).__name__}; pass the {kind} layer itself.")
-
-
 def _check_default_activations(cell, name: str) -> None:
     act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
     rec = getattr(getattr(cell, "recurrent_activation", None), "__name__", "sigmoid")
@@ -473,7 +464,7 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     for inner in getattr(layer, "layers", []):
         if isinstance(inner, GatedLSTM):
             return inner.trace(sequences, mask=mask)
-    lstm = _find_keras_layer(layer, "LSTM")
+    lstm = find_keras_layer(layer, "LSTM")
     _check_default_activations(getattr(lstm, "cell", lstm), "trace_lstm")
     weights = lstm.get_weights()
     if len(weights) not in (2, 3):
@@ -504,7 +495,7 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     """
     from .reference import sigmoid
 
-    gru = _find_keras_layer(layer, "GRU")
+    gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)
     _check_default_activations(cell, "trace_gru")
     weights = gru.get_weights()
