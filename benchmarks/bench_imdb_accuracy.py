@@ -21,6 +21,15 @@ What is measured, in one process:
   line (its inference costs all the models; its train time is the sum of theirs).
   Nothing was chosen on the test set: the ensemble weights are fixed (equal).
 
+* the **blend** of each seed model with a linear model (:func:`lstm_tutorial.baseline.blend`):
+  a linear model fitted on that seed's training part only (the 90 % the seed model
+  trained on), the recurrent model's weight chosen by log loss on that seed's
+  validation split (:func:`lstm_tutorial.baseline.choose_blend_weight`), then scored
+  once on the test set;
+* **paired differences** against the baseline on the same test reviews, with a 95 %
+  bootstrap interval (:func:`lstm_tutorial.seeds.paired_difference_interval`), and how
+  often the two models disagree and who is right then.
+
 Ratios are against the linear baseline of the same run: accuracy as a difference in
 points, time and speed as factors. The neural models train on 90 % of the training
 reviews (10 % is their validation split); the baseline, which needs no early stopping,
@@ -48,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--model", default="bilstm")
     parser.add_argument("--out", default=None, help="with --train: output folder (default: models/<model>)")
+    parser.add_argument("--write", default=None, metavar="JSON",
+                        help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
     from lstm_tutorial import baseline, data, runtime, seeds, text, training
@@ -103,6 +114,49 @@ def main(argv=None) -> int:
         print(f"  {folder}: seed {clf.config.seed}, test accuracy {accuracy:.4f} "
               f"(saved by train: {clf.metrics.get('test_accuracy')}), {n / seconds:.0f} reviews/s", flush=True)
 
+    # ------------------------------------------------------------------ blends, chosen on validation
+    train_tokens, train_token_labels = {}, None
+    for flag in remove:
+        train_tokens[flag], train_token_labels = text.preprocess_imdb("train", remove_stopwords=flag)
+    if not np.array_equal(np.asarray(train_token_labels), np.asarray(train_labels)):
+        raise SystemExit("the token cache and the raw training texts are in different orders; "
+                         "delete data/cache and run again")
+    lin_correct = (lin["probabilities"] >= 0.5) == (y == 1)
+    linear_by_split = {}
+    for row, clf, p in zip(rows, clfs, probs):
+        cfg = clf.config
+        train_idx, val_idx = training.split_indices(len(train_labels), cfg.validation_fraction,
+                                                    cfg.train_limit, cfg.seed)
+        x_val = training.encode_tokens(clf.vocab, [train_tokens[cfg.remove_stopwords][i] for i in val_idx], cfg)
+        p_val = training.predict_proba(clf.model, x_val)
+        y_val = np.asarray(train_labels)[val_idx]
+        key = (tuple(train_idx[:5]), len(train_idx))
+        if key not in linear_by_split:   # seeds with the same split share one linear model
+            part = baseline.fit_linear_baseline([train_texts[i] for i in train_idx],
+                                                np.asarray(train_labels)[train_idx])
+            linear_by_split[key] = (part.predict_proba([train_texts[i] for i in val_idx])[:, 1],
+                                    part.predict_proba(list(test_texts))[:, 1])
+        lin_val, lin_test = linear_by_split[key]
+        chosen = baseline.choose_blend_weight(p_val, lin_val, y_val)
+        p_blend = baseline.blend(p, lin_test, chosen["weight"])
+        correct = (p >= 0.5) == (y == 1)
+        blend_correct = (p_blend >= 0.5) == (y == 1)
+        disagree = (p >= 0.5) != (lin["probabilities"] >= 0.5)
+        row.update({
+            "blend_weight": chosen["weight"],
+            "blend_val_log_loss": chosen["log_loss"],
+            "val_log_loss_recurrent": baseline.log_loss(p_val, y_val),
+            "val_log_loss_linear": baseline.log_loss(lin_val, y_val),
+            "blend_accuracy": float(blend_correct.mean()),
+            "vs_linear": seeds.paired_difference_interval(correct, lin_correct),
+            "blend_vs_linear": seeds.paired_difference_interval(blend_correct, lin_correct),
+            "disagree_share": float(disagree.mean()),
+            "recurrent_right_when_disagreeing": float(correct[disagree].mean()),
+        })
+        print(f"  seed {cfg.seed}: blend weight {chosen['weight']:.2f} (validation log loss "
+              f"{row['val_log_loss_recurrent']:.4f} recurrent, {row['val_log_loss_linear']:.4f} linear, "
+              f"{chosen['log_loss']:.4f} blend), blend test accuracy {row['blend_accuracy']:.4f}", flush=True)
+
     accs = [r["accuracy"] for r in rows]
     summary = seeds.summarise_seeds(accs)
     mean_p = np.mean(probs, axis=0)
@@ -122,6 +176,11 @@ def main(argv=None) -> int:
         (f"{label}, mean of the {len(rows)} seeds' probabilities", f"{ens_acc:.4f}", ens_acc,
          float(np.sum(train_s)), n / ens_infer),
     ]
+    blend_summary = seeds.summarise_seeds([r["blend_accuracy"] for r in rows])
+    table.append((f"{label} + linear, blended (weight chosen on validation, {len(rows)} seeds)",
+                  f"{blend_summary['mean']:.4f} ± {blend_summary['std']:.4f}", blend_summary["mean"],
+                  float(np.mean(train_s)) + lin["train_seconds"],
+                  1.0 / (1.0 / float(np.mean([r["reviews_per_second"] for r in rows])) + 1.0 / lin["reviews_per_second"])))
     low, high = seeds.accuracy_interval(lin["accuracy"], n)
     print()
     print(f"{n:,} test reviews; a single accuracy's 95% interval here is about ±{(high - low) / 2 * 100:.2f} points")
@@ -132,10 +191,25 @@ def main(argv=None) -> int:
               f"{tr / lin['train_seconds']:.1f}x | {rps:.0f} | {rps / lin['reviews_per_second']:.2f}x |")
     print("\nper seed: " + ", ".join(f"seed {r['seed']} {r['accuracy']:.4f} (validation {r['val_accuracy']:.4f}, "
                                       f"best epoch {r['best_epoch']}, train {r['train_seconds']:.0f} s)" for r in rows))
+    print("\npaired with the linear baseline on the same test reviews (95% bootstrap interval, points):")
+    for r in rows:
+        a, b = r["vs_linear"], r["blend_vs_linear"]
+        print(f"  seed {r['seed']}: {label} {100 * a['difference']:+.2f} ({100 * a['low']:+.2f} to {100 * a['high']:+.2f}); "
+              f"blend {100 * b['difference']:+.2f} ({100 * b['low']:+.2f} to {100 * b['high']:+.2f}); "
+              f"the two disagree on {100 * r['disagree_share']:.1f}% of reviews, "
+              f"{label} right on {100 * r['recurrent_right_when_disagreeing']:.1f}% of those")
     result = {"linear": {k: v for k, v in lin.items() if k != "probabilities"}, "seeds": rows,
-              "seed_summary": summary, "ensemble_accuracy": ens_acc, "ensemble_reviews_per_second": n / ens_infer,
+              "seed_summary": summary, "blend_summary": blend_summary, "ensemble_accuracy": ens_acc, "ensemble_reviews_per_second": n / ens_infer,
               "tokenize_seconds": tokenize_s, "test_reviews": n}
+    result["environment"] = {"tensorflow": tf.__version__, "keras": keras.__version__,
+                             "cpu_cores": os.cpu_count(), "gpu": bool(tf.config.list_physical_devices("GPU"))}
     print("\n" + json.dumps(result, default=float))
+    if args.write:
+        from lstm_tutorial.paths import atomic_write
+
+        with atomic_write(Path(args.write), "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(result, default=float, indent=1) + "\n")
+        print(f"wrote {args.write}")
     return 0
 
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["LINEAR_BASELINE_SETTINGS", "fit_linear_baseline", "run_linear_baseline"]
+__all__ = ["LINEAR_BASELINE_SETTINGS", "fit_linear_baseline", "run_linear_baseline",
+           "BLEND_WEIGHTS", "blend", "log_loss", "choose_blend_weight"]
 
 #: Every setting of the baseline, in one place (printed by the benchmark and notebook 03).
 LINEAR_BASELINE_SETTINGS = {
@@ -92,3 +93,57 @@ def run_linear_baseline(train_texts, train_labels, test_texts, test_labels, **ch
         "reviews_per_second": len(y) / max(predict_seconds, 1e-9),
         "probabilities": probabilities,
     }
+
+
+# ---------------------------------------------------------------------------------
+# Blending a recurrent model with the linear baseline
+# ---------------------------------------------------------------------------------
+#
+# The two models make different mistakes: the linear one weighs words and word pairs
+# wherever they stand, the recurrent one reads them in order. Averaging their
+# probabilities can beat both. The weight is a setting like any other, so it is
+# chosen on the validation split (never the test set), by log loss: on 2,500
+# validation reviews accuracy moves in steps of 0.04 points and ties often, while the
+# log loss changes smoothly with the weight.
+
+#: The weights of the recurrent model that :func:`choose_blend_weight` tries.
+BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
+
+
+def _probabilities(p, name: str) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64).reshape(-1)
+    if p.size == 0 or not np.all((p >= 0) & (p <= 1)):
+        raise UsageError(f"{name} must be probabilities between 0 and 1 (one per review)")
+    return p
+
+
+def blend(p_recurrent, p_linear, weight: float) -> np.ndarray:
+    """``weight * p_recurrent + (1 - weight) * p_linear``: the blended probability."""
+    if not 0.0 <= weight <= 1.0:
+        raise UsageError(f"the blend weight is between 0 and 1, not {weight}")
+    a, b = _probabilities(p_recurrent, "p_recurrent"), _probabilities(p_linear, "p_linear")
+    if a.shape != b.shape:
+        raise UsageError(f"both models must score the same reviews ({a.size} and {b.size} probabilities)")
+    return weight * a + (1.0 - weight) * b
+
+
+def log_loss(p, labels, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy of probabilities ``p`` for 0/1 ``labels`` (natural log)."""
+    p = np.clip(_probabilities(p, "p"), eps, 1 - eps)
+    y = np.asarray(labels, dtype=np.float64).reshape(-1)
+    if y.shape != p.shape:
+        raise UsageError(f"need one label per probability ({p.size} probabilities, {y.size} labels)")
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def choose_blend_weight(p_recurrent, p_linear, labels, weights=BLEND_WEIGHTS) -> dict:
+    """The recurrent model's weight in the blend with the lowest log loss on ``labels``.
+
+    Call it with validation-split probabilities and labels. Returns ``{"weight",
+    "log_loss", "weights", "log_losses"}`` (the whole curve, for a plot). A tie goes
+    to the smaller weight, so equal evidence favours the cheaper model.
+    """
+    losses = [log_loss(blend(p_recurrent, p_linear, float(w)), labels) for w in weights]
+    best = int(np.argmin(losses))
+    return {"weight": float(weights[best]), "log_loss": losses[best],
+            "weights": [float(w) for w in weights], "log_losses": losses}

@@ -211,6 +211,24 @@ def accuracy_bars(names, accuracies, references: dict | None = None, title: str 
     return fig
 
 
+
+def blend_weight_curve(chosen: dict, title: str = "validation log loss of the blend"):
+    """Validation log loss against the recurrent model's weight in a blend with the
+    linear model (the dict :func:`lstm_tutorial.baseline.choose_blend_weight` returns),
+    with the chosen weight marked. Weight 0 is the linear model alone, 1 the recurrent."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.plot(chosen["weights"], chosen["log_losses"], marker="o", markersize=3)
+    ax.axvline(chosen["weight"], color="C1", linestyle=":", label=f"chosen: {chosen['weight']:.2f}")
+    ax.set_xlabel("weight of the recurrent model (0 = linear only, 1 = recurrent only)")
+    ax.set_ylabel("log loss")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # --- Notebook 01: gradients ---------------------------------------------------------------
 
 def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):

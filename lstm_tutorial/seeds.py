@@ -26,7 +26,8 @@ import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interval"]
+__all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interval",
+           "paired_difference_interval"]
 
 
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -55,6 +56,34 @@ def format_interval(accuracy: float, n: int, confidence: float = 0.95) -> str:
     """``"95% interval 0.8963-0.9037"`` for an accuracy on ``n`` examples."""
     low, high = accuracy_interval(accuracy, n, confidence)
     return f"{confidence:.0%} interval {low:.4f}-{high:.4f}"
+
+
+def paired_difference_interval(correct_a, correct_b, confidence: float = 0.95,
+                               n_boot: int = 2000, seed: int = 0) -> dict:
+    """Accuracy of model A minus model B on the same reviews, with a bootstrap interval.
+
+    ``correct_a`` and ``correct_b`` say, review by review, whether each model was right.
+    Because both models face the same reviews, the reviews both get right or both get
+    wrong cancel: only the reviews they disagree on move the difference. When they agree
+    on most reviews the interval is narrower than that of a difference between two
+    independent accuracies. Reviews are resampled with replacement ``n_boot`` times.
+    Returns ``{"difference", "low", "high", "std"}``; the difference is "real" at this
+    confidence when the interval excludes zero.
+    """
+    a = np.asarray(correct_a, dtype=np.float64).reshape(-1)
+    b = np.asarray(correct_b, dtype=np.float64).reshape(-1)
+    if a.size == 0 or a.shape != b.shape:
+        raise UsageError(f"need the same non-empty set of reviews for both models ({a.size} and {b.size})")
+    if not 0.0 < confidence < 1.0:
+        raise UsageError(f"confidence is between 0 and 1 (e.g. 0.95), not {confidence}")
+    d = a - b
+    rng = np.random.default_rng(seed)
+    # Resample in chunks: 2,000 x 25,000 indices at once would need 400 MB.
+    means = np.concatenate([d[rng.integers(0, d.size, size=(min(200, n_boot - i), d.size))].mean(axis=1)
+                            for i in range(0, n_boot, 200)])
+    tail = (1 - confidence) / 2
+    return {"difference": float(d.mean()), "low": float(np.quantile(means, tail)),
+            "high": float(np.quantile(means, 1 - tail)), "std": float(means.std(ddof=1))}
 
 
 def summarise_seeds(values: Sequence[float]) -> dict:
