@@ -105,7 +105,8 @@ def main(argv=None) -> int:
         seconds = tokenize_s + time.perf_counter() - t0
         accuracy = float(np.mean((p >= 0.5) == (y == 1)))
         probs.append(p)
-        rows.append({"folder": str(folder), "seed": clf.config.seed, "accuracy": accuracy,
+        # The folder's name, not its full path: the output file is committed.
+        rows.append({"folder": folder.name, "seed": clf.config.seed, "accuracy": accuracy,
                      "saved_accuracy": clf.metrics.get("test_accuracy"),
                      "val_accuracy": clf.metrics.get("best_val_accuracy"),
                      "best_epoch": clf.metrics.get("best_epoch"),
@@ -152,10 +153,35 @@ def main(argv=None) -> int:
             "blend_vs_linear": seeds.paired_difference_interval(blend_correct, lin_correct),
             "disagree_share": float(disagree.mean()),
             "recurrent_right_when_disagreeing": float(correct[disagree].mean()),
+            "_blend_correct": blend_correct,
         })
         print(f"  seed {cfg.seed}: blend weight {chosen['weight']:.2f} (validation log loss "
               f"{row['val_log_loss_recurrent']:.4f} recurrent, {row['val_log_loss_linear']:.4f} linear, "
               f"{chosen['log_loss']:.4f} blend), blend test accuracy {row['blend_accuracy']:.4f}", flush=True)
+
+    # ------------------------------------------------------------------ where each model loses: by review length
+    test_lengths = text.lengths(next(iter(tokens.values())))
+    longest = max(c.config.length for c in clfs)
+    edges = [0, 100, 200, 400, longest, int(test_lengths.max()) + 1]
+    edges = sorted(set(edges))
+    by_length = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (test_lengths > lo) & (test_lengths <= hi) if lo else (test_lengths <= hi)
+        if not inside.any():
+            continue
+        by_length.append({
+            "tokens": f"{lo + 1}-{hi}" if hi <= test_lengths.max() else f"over {lo}",
+            "reviews": int(inside.sum()),
+            "linear": float(lin_correct[inside].mean()),
+            "recurrent": float(np.mean([((p >= 0.5) == (y == 1))[inside].mean() for p in probs])),
+            "blend": float(np.mean([r["_blend_correct"][inside].mean() for r in rows])),
+        })
+    print("\naccuracy by review length (tokens; recurrent and blend: mean over seeds):")
+    for b in by_length:
+        print(f"  {b['tokens']:>10}: {b['reviews']:>6,} reviews, linear {b['linear']:.4f}, "
+              f"recurrent {b['recurrent']:.4f}, blend {b['blend']:.4f}")
+    for r in rows:
+        r.pop("_blend_correct")
 
     accs = [r["accuracy"] for r in rows]
     summary = seeds.summarise_seeds(accs)
@@ -200,7 +226,7 @@ def main(argv=None) -> int:
               f"{label} right on {100 * r['recurrent_right_when_disagreeing']:.1f}% of those")
     result = {"linear": {k: v for k, v in lin.items() if k != "probabilities"}, "seeds": rows,
               "seed_summary": summary, "blend_summary": blend_summary, "ensemble_accuracy": ens_acc, "ensemble_reviews_per_second": n / ens_infer,
-              "tokenize_seconds": tokenize_s, "test_reviews": n}
+              "tokenize_seconds": tokenize_s, "test_reviews": n, "by_length": by_length}
     result["environment"] = {"tensorflow": tf.__version__, "keras": keras.__version__,
                              "cpu_cores": os.cpu_count(), "gpu": bool(tf.config.list_physical_devices("GPU"))}
     print("\n" + json.dumps(result, default=float))

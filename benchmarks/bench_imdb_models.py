@@ -10,14 +10,15 @@ machine; it prints the machine's CPU count beside the figures):
 * preprocessing: reading the raw reviews (``data.load_imdb``, from its cache when warm)
   and cleaning + tokenizing them (``text.preprocess``, never cached here), reviews/s;
 * for each model (``rnn``, ``lstm``, ``gru``, ``bilstm`` with the ``train`` command's
-  settings: 400 tokens, batches of 128 grouped by length, masking) and for the
+  settings from ``training.default_config``: whole reviews up to 1,000 tokens, batches
+  of 128 grouped by length, masking) and for the
   reference recipe: **one epoch** over the training reviews (training throughput =
   reviews / seconds of that epoch, graph tracing included, no validation pass), then
   prediction on the test reviews (inference throughput, batches of 256), and the test
   accuracy after that single epoch;
 * the reference recipe is the Keras example "Bidirectional LSTM on IMDB": 20,000 words,
   200 tokens (padded and truncated at the front, as ``pad_sequences`` does by default),
-  its own 20,000-word vocabulary (ours defaults to 10,000),
+  its own 20,000-word vocabulary (ours defaults to 30,000),
   Embedding(128), two stacked Bidirectional(LSTM(64)), Dense(sigmoid), Adam, batch 32,
   no mask. It uses this package's tokens and vocabulary, so only the model and the
   batching differ.

@@ -98,9 +98,10 @@ def _update_setup_cells(paths) -> int:
 def _add_train_parsers(sub) -> None:
     p = sub.add_parser("train", help="train a classifier on IMDB and save it with its vocabulary")
     p.add_argument("--model", choices=["rnn", "lstm", "gru", "bilstm"], default="bilstm")
-    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (early stopping may stop sooner)")
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs, the length of the cosine schedule "
+                   "(default: 6; early stopping may stop sooner)")
     p.add_argument("--out", default=None, help="output folder (default: models/<model>)")
-    p.add_argument("--length", type=int, default=None, help="tokens kept per review (default: 400)")
+    p.add_argument("--length", type=int, default=None, help="tokens kept per review (default: 1000)")
     p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV (default: 30000)")
     p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
     p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
