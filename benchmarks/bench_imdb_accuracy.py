@@ -61,7 +61,7 @@ def main(argv=None) -> int:
                         help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import baseline, data, runtime, seeds, text, training
+    from lstm_tutorial import baseline, data, grid, runtime, seeds, text, training
 
     runtime.quiet_tensorflow()
     import keras
@@ -131,8 +131,8 @@ def main(argv=None) -> int:
         x_val = training.encode_tokens(clf.vocab, [train_tokens[cfg.remove_stopwords][i] for i in val_idx], cfg)
         p_val = training.predict_proba(clf.model, x_val)
         y_val = np.asarray(train_labels)[val_idx]
-        key = (tuple(train_idx[:5]), len(train_idx))
-        if key not in linear_by_split:   # seeds with the same split share one linear model
+        key = (cfg.seed, cfg.validation_fraction, cfg.train_limit)   # what decides the split
+        if key not in linear_by_split:   # models with the same split share one linear model
             part = baseline.fit_linear_baseline([train_texts[i] for i in train_idx],
                                                 np.asarray(train_labels)[train_idx])
             linear_by_split[key] = (part.predict_proba([train_texts[i] for i in val_idx])[:, 1],
@@ -160,22 +160,23 @@ def main(argv=None) -> int:
               f"{chosen['log_loss']:.4f} blend), blend test accuracy {row['blend_accuracy']:.4f}", flush=True)
 
     # ------------------------------------------------------------------ where each model loses: by review length
+    # notebook 03's length buckets, with the last one split where the models start to cut reviews
     test_lengths = text.lengths(next(iter(tokens.values())))
     longest = max(c.config.length for c in clfs)
-    edges = [0, 100, 200, 400, longest, int(test_lengths.max()) + 1]
-    edges = sorted(set(edges))
-    by_length = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (test_lengths > lo) & (test_lengths <= hi) if lo else (test_lengths <= hi)
-        if not inside.any():
-            continue
-        by_length.append({
-            "tokens": f"{lo + 1}-{hi}" if hi <= test_lengths.max() else f"over {lo}",
-            "reviews": int(inside.sum()),
-            "linear": float(lin_correct[inside].mean()),
-            "recurrent": float(np.mean([((p >= 0.5) == (y == 1))[inside].mean() for p in probs])),
-            "blend": float(np.mean([r["_blend_correct"][inside].mean() for r in rows])),
-        })
+    buckets = [(lo, min(hi, longest)) for lo, hi in grid.LENGTH_BUCKETS if lo < longest] + [(longest, 10**9)]
+
+    def share_right(correct) -> np.ndarray:
+        counts = grid.bucket_counts(test_lengths, correct, buckets)
+        return np.array([c["correct"] / max(c["n"], 1) for c in counts])
+
+    sizes = [c["n"] for c in grid.bucket_counts(test_lengths, lin_correct, buckets)]
+    linear_by_length = share_right(lin_correct)
+    recurrent_by_length = np.mean([share_right((p >= 0.5) == (y == 1)) for p in probs], axis=0)
+    blend_by_length = np.mean([share_right(r["_blend_correct"]) for r in rows], axis=0)
+    by_length = [{"tokens": f"{lo + 1}-{hi}" if hi < 10**9 else f"over {lo}", "reviews": size,
+                  "linear": float(lin_b), "recurrent": float(rec_b), "blend": float(blend_b)}
+                 for (lo, hi), size, lin_b, rec_b, blend_b
+                 in zip(buckets, sizes, linear_by_length, recurrent_by_length, blend_by_length) if size]
     print("\naccuracy by review length (tokens; recurrent and blend: mean over seeds):")
     for b in by_length:
         print(f"  {b['tokens']:>10}: {b['reviews']:>6,} reviews, linear {b['linear']:.4f}, "

@@ -679,11 +679,10 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
     t0 = time.perf_counter()
     p = predict_proba(model, x, batch_size)
     seconds = time.perf_counter() - t0
+    from .baseline import log_loss
+
     y = np.asarray(y).reshape(-1)
-    eps = 1e-7
-    pc = np.clip(p.astype("float64"), eps, 1 - eps)
-    loss = float(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc)))
-    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": loss, "count": int(len(y)),
+    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": log_loss(p, y), "count": int(len(y)),
             "seconds": seconds, "reviews_per_second": len(y) / seconds if seconds else float("nan"),
             "probabilities": p}
 
