@@ -27,7 +27,7 @@ What is measured, in one process:
   validation split (:func:`lstm_tutorial.baseline.choose_blend_weight`), then scored
   once on the test set;
 * **paired differences** against the baseline on the same test reviews, with a 95 %
-  bootstrap interval (:func:`lstm_tutorial.seeds.paired_difference_interval`), and how
+  bootstrap interval (:func:`lstm_tutorial.stats.paired_difference_interval`), and how
   often the two models disagree and who is right then.
 
 Ratios are against the linear baseline of the same run: accuracy as a difference in
@@ -61,7 +61,8 @@ def main(argv=None) -> int:
                         help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import baseline, data, grid, runtime, seeds, text, training
+    from lstm_tutorial import baseline, readout_grid as grid, stats as seeds, text, training
+    from lstm_tutorial.tools import datasets as data, runtime
 
     runtime.quiet_tensorflow()
     import keras

@@ -54,7 +54,8 @@ def main(argv=None) -> int:
     import keras
     import tensorflow as tf
 
-    from lstm_tutorial import data, models, text, training
+    from lstm_tutorial import models, text, training
+    from lstm_tutorial.tools import datasets as data
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU cores: {os.cpu_count()}, "

@@ -12,7 +12,7 @@ It measures, in one run:
 4. fitting the vocabulary (Counter + min_count vs. ``StringLookup.adapt``);
 5. encoding 25,000 reviews (``StringLookup`` on a flat tensor vs. a dict look-up).
 
-The reviews come from ``lstm_tutorial.data.load_imdb``; with ``--imdb-dir`` (an
+The reviews come from ``lstm_tutorial.tools.datasets.load_imdb``; with ``--imdb-dir`` (an
 extracted ``aclImdb/`` folder) they are read directly instead.
 """
 from __future__ import annotations
@@ -63,9 +63,9 @@ def main() -> None:
 
     if args.imdb_dir is not None:
         folder = args.imdb_dir
-        fake = types.ModuleType("lstm_tutorial.data")
+        fake = types.ModuleType("lstm_tutorial.tools.datasets")
         fake.load_imdb = lambda split="train", source=None: read_aclimdb(folder, split)
-        sys.modules["lstm_tutorial.data"] = fake
+        sys.modules["lstm_tutorial.tools.datasets"] = fake
         print(f"reviews: read from {folder}")
     from lstm_tutorial.data import load_imdb
 

@@ -6,7 +6,7 @@
 
 Writes notebooks/data/readout_grid.json (atomically, after every run; an interrupted run
 resumes where it stopped) and prints the table of mean +- std over seeds. Notebook 03
-reads and plots that file. See lstm_tutorial/grid.py for what each run is.
+reads and plots that file. See lstm_tutorial/readout_grid.py for what each run is.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="run only specs whose key starts with this")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import grid, runtime
+    from lstm_tutorial import readout_grid as grid
+    from lstm_tutorial.tools import runtime
 
     runtime.quiet_tensorflow()
     budget = grid.FAST_BUDGET if args.fast else grid.GridBudget()

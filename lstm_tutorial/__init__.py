@@ -12,8 +12,8 @@ and end it with ``lt.report()``, which prints the key figures recorded with
 ``lt.record(...)`` as one JSON object.
 """
 from .models import register_when_keras_loads as _register_when_keras_loads
-from . import check  # lt.check.ex02_1(...): exercise answers checked without revealing them
-from .runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup
+from . import exercises as check  # lt.check.ex02_1(...): exercise answers checked without revealing them
+from .tools.runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup
 
 # Our custom layers register with Keras as soon as Keras is imported, so that
 # keras.models.load_model() reads this package's .keras files after `import lstm_tutorial`.

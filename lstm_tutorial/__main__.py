@@ -1,4 +1,4 @@
-"""``python -m lstm_tutorial``: see :mod:`lstm_tutorial.cli`."""
-from .cli import main
+"""``python -m lstm_tutorial``: see :mod:`lstm_tutorial.tools.cli`."""
+from .tools.cli import main
 
 raise SystemExit(main())

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import paths
+from .tools import paths
 from .errors import CorruptDataError, UsageError
 
 __all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
@@ -161,7 +161,7 @@ def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = Fals
                **changes) -> Path:
     """Where :func:`word_vectors` keeps vectors trained with these settings on this data."""
     from . import text
-    from .data import data_key
+    from .tools.datasets import data_key
 
     settings = {**WORD2VEC_SETTINGS, **changes}
     stop = None

@@ -40,7 +40,8 @@ from typing import Sequence
 
 import numpy as np
 
-from . import paths, runtime
+from .tools import paths
+from .tools import runtime
 from .errors import CorruptDataError, UsageError
 
 #: Marks the end of one review and the start of the next in the training text.
@@ -70,7 +71,7 @@ def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: 
     The reviews of the chosen splits are shuffled (``seed``), cut to ``n_reviews``, and a
     share ``val_fraction`` of them (whole reviews) is held out for validation.
     """
-    from .data import load_imdb
+    from .tools.datasets import load_imdb
 
     if "test" in splits:
         raise UsageError("the language model never reads the test split: its reviews are the classifiers' exam")

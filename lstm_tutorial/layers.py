@@ -22,7 +22,7 @@ from keras import ops
 
 from .errors import UsageError
 from .gradients import find_keras_layer
-from .reference import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
+from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
 
 #: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
 TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
@@ -387,7 +387,7 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
     """
     import tensorflow as tf
 
-    from .reference import lstm_sequence
+    from .numpy_lstm import lstm_sequence
 
     keras.utils.set_random_seed(seed)
     x = tf.constant(np.asarray(x, np.float32))
@@ -451,13 +451,13 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
     itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
     ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
-    its weights in the NumPy LSTM of :mod:`lstm_tutorial.reference` (the equations of
+    its weights in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm` (the equations of
     notebook 02; default activations only).
 
     Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
     ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
     """
-    from .reference import lstm_sequence
+    from .numpy_lstm import lstm_sequence
 
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
@@ -493,7 +493,7 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     how much of a stored value survives it. Returns arrays (batch, time, units) with keys
     ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
     """
-    from .reference import sigmoid
+    from .numpy_lstm import sigmoid
 
     gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)

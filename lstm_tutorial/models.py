@@ -71,7 +71,7 @@ class ModelConfig:
 
 
 def _keras():
-    from .runtime import quiet_tensorflow
+    from .tools.runtime import quiet_tensorflow
 
     quiet_tensorflow()
     import keras

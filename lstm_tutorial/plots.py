@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .paths import output_dir
+from .tools.paths import output_dir
 
 
 def savefig(fig, name: str, dpi: int = 110) -> Path:
@@ -603,7 +603,7 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
 def grid_readout(summary: dict, layers, names: dict, title: str = "test accuracy, mean ± std over seeds"):
     """Grouped bars per layer: last hidden state vs pooling; seeds as dots, std as error bars.
 
-    ``summary`` is :func:`lstm_tutorial.grid.summarise` output; cells are looked up as
+    ``summary`` is :func:`lstm_tutorial.readout_grid.summarise` output; cells are looked up as
     ``grid/<layer>/<readout>/words/stop``.
     """
     import matplotlib.pyplot as plt
@@ -659,7 +659,7 @@ def article_chain(steps, values: dict, reported: dict | None = None,
 
 def accuracy_by_length(buckets: dict, title: str = "accuracy by review length (last hidden state)"):
     """Accuracy per length bucket, one line per model; ``buckets`` maps a model name to
-    :func:`lstm_tutorial.grid.bucket_accuracy` output."""
+    :func:`lstm_tutorial.readout_grid.bucket_accuracy` output."""
     import matplotlib.pyplot as plt
     import numpy as np
 

@@ -40,8 +40,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import paths
-from .paths import atomic_write
+from .tools import paths
+from .tools.paths import atomic_write
 from .errors import CorruptDataError, DataUnavailableError, UsageError
 
 __all__ = [
@@ -463,15 +463,15 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
     """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
 
-    The first call loads the reviews with :func:`lstm_tutorial.data.load_imdb` and runs
+    The first call loads the reviews with :func:`lstm_tutorial.tools.datasets.load_imdb` and runs
     :func:`preprocess`; later calls read the cache. The cache is keyed on everything
     the tokens depend on: the split, which copy of the data (``source`` or the usual
-    look-up; :func:`lstm_tutorial.data.data_key`), the stopword list when stopwords are
+    look-up; :func:`lstm_tutorial.tools.datasets.data_key`), the stopword list when stopwords are
     removed, and the cleaning rules (:data:`TEXT_VERSION`). ``refresh=True`` rebuilds it.
     """
     if split not in {"train", "test", "unsup"}:
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
-    from .data import data_key, load_imdb
+    from .tools.datasets import data_key, load_imdb
 
     stop = english_stopwords() if remove_stopwords else None
     path = _cache_path(split, data_key(source), stop)

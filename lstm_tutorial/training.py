@@ -36,7 +36,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import models, paths, runtime
+from . import models
+from .tools import paths
+from .tools import runtime
 from .errors import CorruptDataError, UsageError
 
 MODEL_FILE = "model.keras"
@@ -297,7 +299,7 @@ def check_right_padded(x: np.ndarray) -> None:
 # ---------------------------------------------------------------------------------
 
 def _make_length_batches_class():
-    from .runtime import quiet_tensorflow
+    from .tools.runtime import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
@@ -712,7 +714,7 @@ def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | 
     """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``.
 
     All or nothing: the three files are written into a temporary folder beside
-    ``out_dir``, which then takes its place (see :func:`lstm_tutorial.paths.atomic_folder`),
+    ``out_dir``, which then takes its place (see :func:`lstm_tutorial.tools.paths.atomic_folder`),
     so an interrupted save never pairs a new model with an old vocabulary. Anything
     else already in ``out_dir`` (such as ``checkpoints/``) is moved into the new folder.
     ``training.json`` records the SHA-256 of the other two files, which

@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course website (built by ``lstm_tutorial/site.py``).
+"""Sphinx configuration of the course website (built by ``lstm_tutorial/tools/site.py``).
 
 Do not run Sphinx on this folder directly: ``bash run.sh site`` (or
 ``python -m lstm_tutorial site``) copies this file, ``_static/`` and the committed
@@ -10,7 +10,7 @@ outputs (nothing is executed), MathJax comes from a PyPI package, and the theme'
 icons and styles ship inside the theme. A test checks the built pages for
 http(s) scripts, styles and fonts.
 """
-from lstm_tutorial import colab
+from lstm_tutorial.tools import colab
 
 project = "LSTM tutorial"
 author = "the lstm-tutorial authors"

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import check, errors, reference as R, text
+from lstm_tutorial import exercises as check, errors, numpy_lstm as R, text
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_ex03_1_and_4_known_answers(capsys):
 
 
 def test_ex03_2_reads_the_committed_grid(tmp_path, monkeypatch):
-    from lstm_tutorial import grid
+    from lstm_tutorial import readout_grid as grid
 
     runs = [{"cell": f"grid/rnn/{r}/words/stop", "seed": s, "test_accuracy": a, "group": "grid", "layer": "rnn",
              "readout": r, "tokens": "words", "remove_stopwords": False}

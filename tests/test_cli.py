@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from lstm_tutorial import cli
+from lstm_tutorial.tools import cli
 
 COMMANDS = ["doctor", "data", "notebooks", "train", "predict", "evaluate", "site"]
 
@@ -55,7 +55,7 @@ def test_doctor_reports_versions_devices_data_and_mode():
 
 
 def test_update_setup_cells_rewrites_and_does_not_run_notebooks(monkeypatch, capsys):
-    from lstm_tutorial import colab, notebooks
+    from lstm_tutorial.tools import colab, runner as notebooks
 
     calls = []
     monkeypatch.setattr(colab, "update", lambda paths, readme=None: calls.append((list(paths), readme)) or [])

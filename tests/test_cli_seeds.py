@@ -10,7 +10,8 @@ import pytest
 pytest.importorskip("keras")
 pytest.importorskip("gensim")
 
-from lstm_tutorial import cli, seeds, training  # noqa: E402
+from lstm_tutorial import stats as seeds, training
+from lstm_tutorial.tools import cli  # noqa: E402
 from test_cli_train import trained  # noqa: E402,F401 - the shared fixture folder
 
 

@@ -7,7 +7,8 @@ import pytest
 
 pytest.importorskip("gensim")
 
-from lstm_tutorial import data, embeddings, text  # noqa: E402
+from lstm_tutorial import embeddings, text
+from lstm_tutorial.tools import datasets as data  # noqa: E402
 from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
 
 GOOD = ["great", "superb", "wonderful"]

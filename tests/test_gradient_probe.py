@@ -13,7 +13,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lstm_tutorial import gradients as G  # noqa: E402
-from lstm_tutorial import reference as R  # noqa: E402
+from lstm_tutorial import numpy_lstm as R  # noqa: E402
 from lstm_tutorial.errors import UsageError  # noqa: E402
 
 BATCH, STEPS, FEATURES, UNITS, CLASSES = 6, 15, 4, 7, 5

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tutorial import grid, training
+from lstm_tutorial import readout_grid as grid, training
 from lstm_tutorial.errors import UsageError
 
 RESULTS = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"

@@ -174,7 +174,7 @@ def test_trace_of_the_trained_layer_matches_the_model():
 
 
 def test_cli_train_lm_and_generate(tmp_path, capsys):
-    from lstm_tutorial import cli
+    from lstm_tutorial.tools import cli
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(_periodic() * 2, encoding="utf-8")
@@ -196,7 +196,7 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
 def test_exercise_checks_of_notebook_04(capsys):
     import math
 
-    from lstm_tutorial import check
+    from lstm_tutorial import exercises as check
 
     assert check.ex04_1(math.log2(60), 60) and not check.ex04_1(60, 60)
     z = np.array(check.EX04_2_LOGITS) / check.EX04_2_TEMPERATURE

@@ -5,7 +5,7 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from lstm_tutorial import reference as R  # noqa: E402
+from lstm_tutorial import numpy_lstm as R  # noqa: E402
 from lstm_tutorial.errors import UsageError  # noqa: E402
 from lstm_tutorial.layers import (  # noqa: E402
     GatedLSTM, GatedLSTMCell, get_params, load_keras_lstm_weights, set_params, split_gates,

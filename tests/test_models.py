@@ -132,7 +132,7 @@ def test_saved_model_reloads_with_identical_predictions(tmp_path):
     "import lstm_tutorial, keras",
     "import keras, lstm_tutorial",
     "import lstm_tutorial, tensorflow, keras",  # TensorFlow looks for keras without importing it
-    "import lstm_tutorial\nfrom lstm_tutorial import runtime\nruntime.import_tensorflow()\nimport keras",  # the CLI's way
+    "import lstm_tutorial\nfrom lstm_tutorial.tools import runtime\nruntime.import_tensorflow()\nimport keras",  # the CLI's way
 ], ids=["package-keras", "keras-package", "package-tensorflow-keras", "package-runtime-keras"])
 def test_a_fresh_process_loads_saved_models_after_importing_the_package_alone(tmp_path, imports):
     """No registration call: `import lstm_tutorial` is enough for load_model, in any order."""

@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from lstm_tutorial import notebooks as runner
+from lstm_tutorial.tools import runner
 
 NOTEBOOKS = runner.find_notebooks()
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lstm_tutorial import paths
+from lstm_tutorial.tools import paths
 
 
 def test_atomic_write_replaces_the_file_only_when_complete(tmp_path):

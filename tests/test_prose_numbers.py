@@ -25,7 +25,7 @@ import re
 import nbformat
 import pytest
 
-from lstm_tutorial import notebooks as runner
+from lstm_tutorial.tools import runner
 
 NOTEBOOKS = runner.find_notebooks()
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import reference as R
+from lstm_tutorial import numpy_lstm as R
 from lstm_tutorial.errors import UsageError
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 import lstm_tutorial as lt
-from lstm_tutorial import runtime
+from lstm_tutorial.tools import runtime
 
 
 @pytest.mark.parametrize("value, fast", [("1", True), ("true", True), ("YES", True), ("0", False), ("", False), ("no", False)])
@@ -99,7 +99,7 @@ def _python(code, tmp_path):
 
 
 def test_hidden_start_up_lines_stay_hidden_when_all_goes_well(tmp_path):
-    code = ("import os\nfrom lstm_tutorial import runtime\n"
+    code = ("import os\nfrom lstm_tutorial.tools import runtime\n"
             "with runtime._stderr_silenced():\n    os.write(2, b'I cuda_dso_loader: noise\\n')\n")
     out = _python(code, tmp_path)
     assert out.returncode == 0 and out.stderr == ""
@@ -107,7 +107,7 @@ def test_hidden_start_up_lines_stay_hidden_when_all_goes_well(tmp_path):
 
 
 def test_hidden_start_up_lines_are_shown_when_the_start_fails(tmp_path):
-    code = ("import os\nfrom lstm_tutorial import runtime\n"
+    code = ("import os\nfrom lstm_tutorial.tools import runtime\n"
             "with runtime._stderr_silenced():\n"
             "    os.write(2, b'F cpu_feature_guard: this build needs AVX\\n')\n"
             "    raise ImportError('tensorflow failed to start')\n")
@@ -119,13 +119,13 @@ def test_hidden_start_up_lines_are_shown_when_the_start_fails(tmp_path):
 
 def test_lines_of_a_process_that_died_while_starting_are_shown_next_time(tmp_path):
     """A C++ abort kills the kernel ("kernel died"); the next start shows what it said."""
-    died = _python("import os\nfrom lstm_tutorial import runtime\n"
+    died = _python("import os\nfrom lstm_tutorial.tools import runtime\n"
                    "with runtime._stderr_silenced():\n"
                    "    os.write(2, b'F cuda: CUDA_ERROR_NO_DEVICE, aborting\\n')\n"
                    "    os.abort()\n", tmp_path)
     assert died.returncode != 0 and "CUDA_ERROR_NO_DEVICE" not in died.stderr  # hidden as it happened
-    nxt = _python("from lstm_tutorial import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
+    nxt = _python("from lstm_tutorial.tools import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
     assert "CUDA_ERROR_NO_DEVICE" in nxt.stderr and "died" in nxt.stderr
     assert "LSTM_TUTORIAL_VERBOSE_TF=1" in nxt.stderr
-    again = _python("from lstm_tutorial import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
+    again = _python("from lstm_tutorial.tools import runtime\nwith runtime._stderr_silenced():\n    pass\n", tmp_path)
     assert again.stderr == ""  # shown once

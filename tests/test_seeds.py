@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_tutorial import seeds
+from lstm_tutorial import stats as seeds
 from lstm_tutorial.errors import UsageError
 
 
@@ -86,7 +86,8 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     pytest.importorskip("gensim")
     from test_training import build_fixture_imdb
 
-    from lstm_tutorial import data, training
+    from lstm_tutorial import training
+    from lstm_tutorial.tools import datasets as data
 
     root = tmp_path / "imdb"
     counts = build_fixture_imdb(root)

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from lstm_tutorial import colab, notebooks
+from lstm_tutorial.tools import colab, runner as notebooks
 from lstm_tutorial.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """The course website: its pieces (unit tests), then the built site in a real browser.
 
-The browser tests build the site once (``lstm_tutorial.site.build`` into runs/site/html),
+The browser tests build the site once (``lstm_tutorial.tools.site.build`` into runs/site/html),
 serve it on 127.0.0.1 and open every page in headless Chromium (Debian's ``chromium``,
 driven through Playwright's Python package; no browser is downloaded). Every request
 that leaves 127.0.0.1 is blocked and recorded, so the site is tested as it would behave
@@ -25,7 +25,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 import nbformat
 import pytest
 
-from lstm_tutorial import colab, site
+from lstm_tutorial.tools import colab, site
 
 pytestmark = pytest.mark.site
 
@@ -101,7 +101,7 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
     remote = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://example.org/x)"
     src = tmp_path / "src"
     src.mkdir()
-    nbformat.write(_nb(f"# 07 · Seven\n\n{remote}\n\nSee [the checks](../lstm_tutorial/check.py#L3)."),
+    nbformat.write(_nb(f"# 07 · Seven\n\n{remote}\n\nSee [the checks](../lstm_tutorial/exercises.py#L3)."),
                    src / "07_seven.ipynb")
     nbformat.write(_nb("# 08 · No badge\n\n![a cell](../docs/cell.png) and ![gone](../docs/missing.png)"),
                    src / "08_nobadge.ipynb")
@@ -115,7 +115,7 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
         assert f"[![Launch in Colab]({site.LOCAL_BADGE})]({site.colab_link(name)})" in text
         assert "colab.research.google.com/assets" not in text
     seven = nbformat.read(out / "07_seven.ipynb", as_version=4).cells[0].source
-    assert f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/lstm_tutorial/check.py#L3)" in seven
+    assert f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/lstm_tutorial/exercises.py#L3)" in seven
     assert nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source.startswith("# 08 · No badge\n\n[![")
     eight = nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source
     assert f"![a cell]({site.REPO_FILES}/docs/cell.png)" in eight and (out / site.REPO_FILES / "docs" / "cell.png").is_file()

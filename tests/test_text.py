@@ -356,7 +356,7 @@ def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
 
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
     fake = types.SimpleNamespace(load_imdb=fake_load_imdb, data_key=lambda source=None: "archive-1")
-    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", fake)
+    monkeypatch.setitem(sys.modules, "lstm_tutorial.tools.datasets", fake)
     first, y = text.preprocess_imdb("test")
     again, y2 = text.preprocess_imdb("test")
     assert first == again == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
@@ -378,7 +378,7 @@ def test_token_cache_is_keyed_on_the_data_and_the_stopword_list(monkeypatch, tmp
     fake = types.SimpleNamespace(load_imdb=lambda split, source=None: (reviews[current["key"]], np.array([1])),
                                  data_key=lambda source=None: current["key"])
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "lstm_tutorial.data", fake)
+    monkeypatch.setitem(sys.modules, "lstm_tutorial.tools.datasets", fake)
     assert text.preprocess_imdb("train")[0] == [["not", "a", "good", "film"]]
     current["key"] = "archive-2"  # the user points LSTM_TUTORIAL_DATA at other data
     assert text.preprocess_imdb("train")[0] == [["a", "very", "different", "review"]]
@@ -401,7 +401,7 @@ def test_import_is_cheap():
 def test_preprocess_imdb_on_the_real_archive(monkeypatch, tmp_path):
     if not (SHARED_IMDB / "aclImdb_v1.tar.gz").is_file() and not os.environ.get("LSTM_TUTORIAL_DATA"):
         pytest.skip("IMDB archive not present in ../shared/datasets")
-    pytest.importorskip("lstm_tutorial.data")
+    pytest.importorskip("lstm_tutorial.tools.datasets")
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", os.environ.get("LSTM_TUTORIAL_DATA", str(SHARED_IMDB)))
     tokens, labels = text.preprocess_imdb("test")
     assert len(tokens) == len(labels) == 25000 and labels.sum() == 12500

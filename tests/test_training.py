@@ -73,7 +73,7 @@ def test_train_help_states_the_defaults_that_train_uses():
     """The defaults that `train --help` prints are the ones default_config() gives."""
     import re
 
-    from lstm_tutorial import cli
+    from lstm_tutorial.tools import cli
 
     train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
     helps = {a.dest: a.help or "" for a in train._actions}

@@ -142,11 +142,12 @@ def _tokens(split: str, tokens: str, remove_stopwords: bool):
         elif tokens in ("article_letters", "article_words"):
             if not remove_stopwords:
                 raise UsageError("the article's set-up always removes stopwords")
-            from . import article, data
+            from . import article
+            from .tools import datasets
 
             raw_key = ("raw", split)
             if raw_key not in _token_cache:
-                _token_cache[raw_key] = data.load_imdb(split)
+                _token_cache[raw_key] = datasets.load_imdb(split)
             texts, labels = _token_cache[raw_key]
             _token_cache[key] = (article.article_tokenize_all(texts, letters=tokens == "article_letters"),
                                  np.asarray(labels))
@@ -178,7 +179,9 @@ def prepare_run_data(spec: RunSpec, budget: GridBudget) -> RunData:
     """Ids for one run: the budget's training reviews split into train/validation, the
     vocabulary fitted on the training part only (the article's rule for its set-up), and
     the fixed test subset."""
-    from . import article, text, training
+    from . import article
+    from . import text
+    from . import training
 
     tokens, labels = _tokens("train", spec.tokens, spec.remove_stopwords)
     train_idx, val_idx = training.split_indices(len(tokens), budget.validation_fraction,
@@ -224,7 +227,8 @@ def run_one(spec: RunSpec, budget: GridBudget, verbose: int = 0) -> dict:
     """Train and score one run; a JSON-ready record."""
     import keras
 
-    from . import models, training
+    from . import models
+    from . import training
 
     t0 = time.perf_counter()
     data = prepare_run_data(spec, budget)
@@ -271,7 +275,7 @@ def load_results(path) -> dict:
 
 
 def _write(path: Path, payload: dict) -> None:
-    from .paths import atomic_write
+    from .tools.paths import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "w", encoding="utf-8") as fh:
@@ -284,7 +288,7 @@ def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: b
     With ``path``, the file is rewritten after each run. A file made with another
     budget is refused rather than mixed.
     """
-    from . import runtime
+    from .tools import runtime
 
     payload = {"format": FORMAT, "format_version": 1, "budget": budget.to_dict(), "runs": [],
                "environment": {}}

@@ -5,7 +5,7 @@ outputs they store (nothing is executed), and with no network access:
 
 1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
    "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
-   release in :mod:`lstm_tutorial.colab`), turns links to files outside ``notebooks/``
+   release in :mod:`lstm_tutorial.tools.colab`), turns links to files outside ``notebooks/``
    into links to that release on GitHub (images from there are copied in), and puts a
    note where an output is an interactive widget;
 2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import colab
-from .errors import UsageError
+from ..errors import UsageError
 from .paths import atomic_write, output_dir, project_root
 
 #: Heading of the article-map section in a notebook (``## Map to the articles``); "Article
@@ -37,7 +37,7 @@ from .paths import atomic_write, output_dir, project_root
 ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
-#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/check.py)``.
+#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/exercises.py)``.
 _PARENT_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
 #: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
 _PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
@@ -283,7 +283,7 @@ def mathjax_dir() -> Path:
 
 def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    from .notebooks import find_notebooks, notebooks_dir, read_run_times
+    from .runner import find_notebooks, notebooks_dir, read_run_times
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

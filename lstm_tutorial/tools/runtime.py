@@ -303,7 +303,7 @@ def say(text: str) -> None:
 
 def run_times(name: str) -> None:
     """Show notebook ``name``'s last recorded full and fast run times (a notebook's top cell)."""
-    from .notebooks import run_times_markdown
+    from .runner import run_times_markdown
 
     say(run_times_markdown(name))
 

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .errors import LstmTutorialError, UsageError
+from ..errors import LstmTutorialError, UsageError
 
 PROG = "python -m lstm_tutorial"
 
@@ -36,7 +36,9 @@ class _Parser(argparse.ArgumentParser):
 
 # --------------------------------------------------------------------------- doctor
 def _cmd_doctor(args) -> int:
-    from . import data, runtime, text
+    from . import datasets
+    from . import runtime
+    from .. import text
 
     env = runtime.environment()
     # The summary without its last two lines (mode and seed): mode is printed last, with advice.
@@ -45,7 +47,7 @@ def _cmd_doctor(args) -> int:
         print("gpu: found; TensorFlow uses it automatically (memory growth enabled)")
     else:
         print("gpu: none found; TensorFlow runs on the CPU")
-    print(f"imdb data: {data.describe_sources()}")
+    print(f"imdb data: {datasets.describe_sources()}")
     print(f"nltk stopwords: {text.describe_stopwords()}")
     print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
     return 0
@@ -53,9 +55,9 @@ def _cmd_doctor(args) -> int:
 
 # --------------------------------------------------------------------------- data
 def _cmd_data(args) -> int:
-    from . import data
+    from . import datasets
 
-    info = data.prepare(source=args.source)
+    info = datasets.prepare(source=args.source)
     print(f"imdb data: {info['location']} ({info['origin']})")
     for split, count in info["counts"].items():
         positives = info.get("positive", {}).get(split)
@@ -68,11 +70,11 @@ def _cmd_data(args) -> int:
 
 # --------------------------------------------------------------------------- notebooks
 def _cmd_notebooks(args) -> int:
-    from . import notebooks
+    from . import runner
 
     if args.update_setup_cells:
-        return _update_setup_cells(notebooks.find_notebooks(args.names))
-    summary = notebooks.run_notebooks(
+        return _update_setup_cells(runner.find_notebooks(args.names))
+    summary = runner.run_notebooks(
         names=args.names,
         fast=args.fast,
         out_dir=args.out,
@@ -83,7 +85,7 @@ def _cmd_notebooks(args) -> int:
 
 
 def _update_setup_cells(paths) -> int:
-    """Rewrite the notebooks' set-up cells and Colab links from lstm_tutorial/colab.py."""
+    """Rewrite the notebooks' set-up cells and Colab links from lstm_tutorial/tools/colab.py."""
     from . import colab
     from .paths import project_root
 
@@ -136,7 +138,7 @@ def _start_tensorflow():
 
 
 def _cmd_train(args) -> int:
-    from . import training
+    from .. import training
 
     _start_tensorflow()
     overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size",
@@ -145,9 +147,9 @@ def _cmd_train(args) -> int:
         overrides["remove_stopwords"] = True
     config = training.default_config(args.model, **overrides)
     if getattr(args, "seeds", None):
-        from . import seeds
+        from .. import stats
 
-        seeds.train_seeds(config, args.seeds, out_dir=args.out)
+        stats.train_seeds(config, args.seeds, out_dir=args.out)
         return 0
     training.train_model(config, out_dir=args.out)
     return 0
@@ -155,7 +157,7 @@ def _cmd_train(args) -> int:
 
 def _read_reviews(args) -> list[tuple[str, str | None]]:
     """(text, problem) pairs from TEXT arguments and/or --file (one review per line)."""
-    from .training import review_problem
+    from ..training import review_problem
 
     items: list[tuple[str, str | None]] = []
     for t in args.texts or []:
@@ -186,13 +188,13 @@ def _snippet(t: str, width: int = 60) -> str:
 
 
 def _saved_model_folder(args) -> Path:
-    from .training import default_model_dir
+    from ..training import default_model_dir
 
     return Path(args.model) if args.model else default_model_dir("bilstm")
 
 
 def _cmd_predict(args) -> int:
-    from .training import Classifier
+    from ..training import Classifier
 
     items = _read_reviews(args)
     _start_tensorflow()
@@ -216,7 +218,9 @@ def _cmd_predict(args) -> int:
 def _cmd_evaluate(args) -> int:
     from dataclasses import replace
 
-    from . import models, runtime, training
+    from .. import models
+    from . import runtime
+    from .. import training
 
     _start_tensorflow()
     folder = _saved_model_folder(args)
@@ -229,7 +233,7 @@ def _cmd_evaluate(args) -> int:
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
     x, y = training.load_test(config, clf.vocab, verbose=True)
     result = training.evaluate(clf.model, x, y)
-    from .seeds import format_interval
+    from ..stats import format_interval
 
     print(f"test accuracy: {result['accuracy']:.4f} ({format_interval(result['accuracy'], result['count'])}) "
           f"on {result['count']:,} reviews "
@@ -273,7 +277,7 @@ def _lm_folder(value) -> Path:
 
 
 def _cmd_train_lm(args) -> int:
-    from . import language_model as lm
+    from .. import language_model as lm
 
     overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
                                                "n_reviews", "seq_len", "batch_size")}
@@ -307,7 +311,7 @@ def _cmd_train_lm(args) -> int:
 
 
 def _cmd_generate(args) -> int:
-    from . import language_model as lm
+    from .. import language_model as lm
 
     if args.length < 0 or args.n < 1:
         raise UsageError("--length must be 0 or more and -n at least 1")
@@ -358,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=None, help="per-notebook limit in seconds")
     p.add_argument("--update-setup-cells", action="store_true",
                    help="do not run: rewrite each notebook's first code cell and the Colab links "
-                        "(notebooks and README) from lstm_tutorial/colab.py")
+                        "(notebooks and README) from lstm_tutorial/tools/colab.py")
     p.set_defaults(func=_cmd_notebooks)
 
     _add_train_parsers(sub)

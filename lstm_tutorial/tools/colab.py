@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__
+from .. import __version__
 
 #: The GitHub repository, as owner/name.
 REPO = "lstm-tutorial/lstm-tutorial"
@@ -46,7 +46,7 @@ PIP_REQUIREMENT = f"lstm-tutorial @ git+{REPO_URL}@{PINNED_REF}"
 #: First line of the set-up cell: how the updater recognises it.
 SETUP_MARKER = "# Setup: the same cell locally, in Colab, Kaggle and Binder"
 
-_SETUP_CELL = '''{marker} (made by lstm_tutorial/colab.py).
+_SETUP_CELL = '''{marker} (made by lstm_tutorial/tools/colab.py).
 FAST = None  # None: follow LSTM_TUTORIAL_FAST (full mode when unset); True: a quick run on small data
 import os, sys
 try:
@@ -123,7 +123,7 @@ def update(notebooks: Iterable[Path], readme: Path | None = None) -> list[Path]:
     """
     import nbformat
 
-    from .errors import UsageError
+    from ..errors import UsageError
     from .paths import atomic_write
 
     changed = []

@@ -12,7 +12,7 @@ Where the data comes from (the first that exists wins):
 1. the ``source`` argument: a folder holding ``aclImdb/`` or ``aclImdb_v1.tar.gz``, the
    ``aclImdb`` folder itself, or the path of the ``.tar.gz`` archive;
 2. the ``LSTM_TUTORIAL_DATA`` environment variable (same forms);
-3. the project's data folder (:func:`lstm_tutorial.paths.data_dir`, normally ``data/``);
+3. the project's data folder (:func:`lstm_tutorial.tools.paths.data_dir`, normally ``data/``);
 4. a download of the official archive from Stanford (about 84 MB), checked against its
    published SHA-256 checksum.
 
@@ -50,7 +50,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from . import paths
-from .errors import CorruptDataError, DataUnavailableError, UsageError
+from ..errors import CorruptDataError, DataUnavailableError, UsageError
 
 # ----------------------------------------------------------------------------- constants
 #: Where the official archive is published.
@@ -145,7 +145,7 @@ def locate_imdb(source=None, download: bool = True) -> Path:
 
     Follows the look-up order of the module docstring. A folder found on disk is
     checked (file counts) and returned as it is; an archive is unpacked safely into
-    :func:`lstm_tutorial.paths.data_dir` (never next to the archive, which may be
+    :func:`lstm_tutorial.tools.paths.data_dir` (never next to the archive, which may be
     read-only). With ``download=False`` a missing copy raises
     :class:`~lstm_tutorial.errors.DataUnavailableError` instead of downloading.
 
@@ -172,7 +172,7 @@ def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=No
     Args:
         url: where to download from (default :data:`IMDB_URL`).
         sha256: expected checksum (default :data:`IMDB_SHA256`).
-        dest_dir: folder to write into (default :func:`lstm_tutorial.paths.data_dir`).
+        dest_dir: folder to write into (default :func:`lstm_tutorial.tools.paths.data_dir`).
         connect_timeout: seconds to wait for the connection (default :data:`CONNECT_TIMEOUT`).
         read_timeout: seconds to wait for each piece of data (default :data:`READ_TIMEOUT`).
         progress: show a progress bar.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import UsageError
+from ..errors import UsageError
 from .paths import atomic_write, output_dir, project_root
 from .runtime import FAST_ENV
 

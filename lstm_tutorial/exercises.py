@@ -160,7 +160,7 @@ def ex01_4(share) -> bool:
 
 def ex02_1(lstm_params, bidirectional_params) -> bool:
     """Parameters of ``LSTM(64)`` on 100-dimensional inputs, and of its ``Bidirectional`` version."""
-    from .reference import parameter_count
+    from .numpy_lstm import parameter_count
 
     one = parameter_count(100, 64)
     ok_one = _number(lstm_params, "lstm_params") == one
@@ -172,7 +172,7 @@ def ex02_1(lstm_params, bidirectional_params) -> bool:
 
 def ex02_2(extra_params, units: int = 16) -> bool:
     """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
-    from .reference import parameter_count
+    from .numpy_lstm import parameter_count
 
     expected = parameter_count(8, units, peephole=True) - parameter_count(8, units)
     return _verdict(_number(extra_params) == expected,
@@ -183,7 +183,7 @@ def ex02_6_setup():
     """The LSTM and input of exercise 02-6: forget bias 2, output gate shut, 20 random steps."""
     import numpy as np
 
-    from .reference import init_params
+    from .numpy_lstm import init_params
 
     params = init_params(3, 4, seed=2)
     params.b["f"][:] = 2.0
@@ -194,7 +194,7 @@ def ex02_6_setup():
 
 def ex02_6(ratio) -> bool:
     """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
-    from .reference import lstm_sequence
+    from .numpy_lstm import lstm_sequence
 
     params, x = ex02_6_setup()
     f = lstm_sequence(x, params)["gates"]["f"][0, :, 0]
@@ -266,12 +266,12 @@ def _grid_file():
 def ex03_2(gain) -> bool:
     """Mean test accuracy of the pooled SimpleRNN minus that of the last-state one, in the
     committed grid file (absolute tolerance 0.0005)."""
-    from .grid import load_results, summarise
+    from .readout_grid import load_results, summarise
 
     s = summarise(load_results(_grid_file())["runs"])
     expected = s["grid/rnn/pool/words/stop"]["mean"] - s["grid/rnn/last/words/stop"]["mean"]
     return _verdict(abs(_number(gain, "gain") - expected) <= 5e-4,
-                    "use grid.summarise on the file's runs and the cells grid/rnn/pool/... and grid/rnn/last/...; "
+                    "use readout_grid.summarise on the file's runs and the cells grid/rnn/pool/... and grid/rnn/last/...; "
                     "pool minus last, as a fraction (not in points).")
 
 
@@ -280,20 +280,23 @@ def ex03_3(accuracy) -> bool:
     trained on the grid's training part (absolute tolerance 0.003)."""
     import numpy as np
 
-    from . import baseline, data, grid, training
+    from . import baseline
+    from .tools import datasets
+    from . import readout_grid
+    from . import training
 
-    budget = grid.GridBudget()
-    texts, labels = data.load_imdb("train")
+    budget = readout_grid.GridBudget()
+    texts, labels = datasets.load_imdb("train")
     train_idx, _ = training.split_indices(len(texts), budget.validation_fraction, budget.train_reviews,
                                           budget.data_seed)
-    test_texts, test_labels = data.load_imdb("test")
-    t_idx = grid.test_indices(budget, len(test_texts))
+    test_texts, test_labels = datasets.load_imdb("test")
+    t_idx = readout_grid.test_indices(budget, len(test_texts))
     result = baseline.run_linear_baseline([texts[i] for i in train_idx], np.asarray(labels)[train_idx],
                                           [test_texts[i] for i in t_idx], np.asarray(test_labels)[t_idx],
                                           ngram_range=(1, 1))
     return _verdict(abs(_number(accuracy) - result["accuracy"]) <= 3e-3,
                     "fit on the grid's training part only (training.split_indices with the GridBudget's "
-                    "settings), score on grid.test_indices, and pass ngram_range=(1, 1).")
+                    "settings), score on readout_grid.test_indices, and pass ngram_range=(1, 1).")
 
 
 def ex03_4(contribution) -> bool:
