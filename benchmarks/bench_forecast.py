@@ -47,7 +47,11 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=30, help="at most this many epochs per model")
     parser.add_argument("--patience", type=int, default=5, help="early stopping on validation MAE")
     parser.add_argument("--write", default=None, metavar="JSON", help="store the figures here")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                        help="do not train: join these files' models (same data, protocol and seeds) into --write")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.write)
 
     import keras
     import tensorflow as tf
@@ -109,24 +113,9 @@ def main(argv=None) -> int:
         models[kind] = {"layers": F.MODEL_KINDS[kind], "runs": runs, "test_mae": summary}
         print(f"  {kind:16s} test MAE {summary['text']}")
 
-    verdict = None
-    recurrent = [k for k in kinds if k in RECURRENT]
-    if recurrent:
-        best_model = min(recurrent, key=lambda k: models[k]["test_mae"]["mean"])
-        ranked = {k: v for k, v in baselines.items()}
-        best_base = min(ranked, key=lambda k: ranked[k]["test_mae"])
-        runs = models[best_model]["runs"]
-        n = len(runs)
-        base = baselines[best_base]
-        # A deterministic baseline gives the same forecast whatever the seed: zero seed spread.
-        result = stats.compare([r["test_mae"] for r in runs], [base["test_mae"]] * n,
-                               a_examples=[r["test_days"] for r in runs], b_examples=[base["test_days"]] * n,
-                               higher_is_better=False)
-        verdict = {"model": best_model, "baseline": best_base, "difference": result.difference,
-                   "low": result.low, "high": result.high, "real": result.real, "model_better": result.a_better,
-                   "percent": 100 * (base["test_mae"] - models[best_model]["test_mae"]["mean"]) / base["test_mae"],
-                   "text": str(result)}
-        print(f"best recurrent {best_model} against best baseline {best_base}: {result} "
+    verdict = best_against_baseline(baselines, models)
+    if verdict:
+        print(f"best recurrent {verdict['model']} against best baseline {verdict['baseline']}: {verdict['text']} "
               f"({verdict['percent']:+.1f} % of the baseline's MAE)")
 
     out = {"data": series.name, "origin": series.origin, "unit": series.unit, "rows": len(series.values),
@@ -144,6 +133,49 @@ def main(argv=None) -> int:
         with atomic_write(args.write, "w") as f:
             json.dump(out, f, indent=1)
         print(f"wrote {args.write}")
+    return 0
+
+
+def best_against_baseline(baselines: dict, models: dict) -> dict | None:
+    """The best recurrent model (lowest mean test MAE) against the best baseline, by stats.compare."""
+    from lstm_tutorial import stats
+
+    recurrent = [k for k in models if k in RECURRENT]
+    if not recurrent:
+        return None
+    best_model = min(recurrent, key=lambda k: models[k]["test_mae"]["mean"])
+    best_base = min(baselines, key=lambda k: baselines[k]["test_mae"])
+    runs, base = models[best_model]["runs"], baselines[best_base]
+    n = len(runs)
+    # A deterministic baseline gives the same forecast whatever the seed: zero seed spread.
+    result = stats.compare([r["test_mae"] for r in runs], [base["test_mae"]] * n,
+                           a_examples=[r["test_days"] for r in runs], b_examples=[base["test_days"]] * n,
+                           higher_is_better=False)
+    return {"model": best_model, "baseline": best_base, "difference": result.difference,
+            "low": result.low, "high": result.high, "real": result.real, "model_better": result.a_better,
+            "percent": 100 * (base["test_mae"] - models[best_model]["test_mae"]["mean"]) / base["test_mae"],
+            "text": str(result)}
+
+
+def merge(files, write) -> int:
+    """Join runs of the same protocol made in separate processes (e.g. one model each, in parallel)."""
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    out = parts[0]
+    for part in parts[1:]:
+        for key in ("data", "protocol", "windows", "seeds", "epochs", "patience"):
+            if part[key] != out[key]:
+                print(f"error: {key} differs between the files ({out[key]} and {part[key]})", file=sys.stderr)
+                return 2
+        out["models"].update(part["models"])
+        out["seconds"] = round(out["seconds"] + part["seconds"], 1)
+    out["verdict"] = best_against_baseline(out["baselines"], out["models"])
+    print(out["verdict"]["text"] if out["verdict"] else "no recurrent model")
+    if write:
+        from lstm_tutorial.tools.paths import atomic_write
+
+        with atomic_write(write, "w") as f:
+            json.dump(out, f, indent=1)
+        print(f"wrote {write}")
     return 0
 
 
