@@ -184,7 +184,7 @@ def test_build_has_every_page_and_no_remote_scripts_styles_or_fonts(built_site):
 def test_landing_page_shows_recorded_run_times_and_article_map_collects_the_maps(built_site):
     from bs4 import BeautifulSoup  # comes with the theme
 
-    from lstm_tutorial.notebooks import read_run_times
+    from lstm_tutorial.tools.runner import read_run_times
 
     def text_of(page):
         soup = BeautifulSoup(built_site.joinpath(page).read_text(encoding="utf-8"), "html.parser")
