@@ -24,9 +24,9 @@ MIN_PYTHON = re.match(r">=\s*(\d+\.\d+)", tomllib.loads((REPO / "pyproject.toml"
                       ["project"]["requires-python"]).group(1)
 
 
-def pinned_requirements() -> dict[str, str]:
+def pinned_requirements(name: str = "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in (REPO / name).read_text().splitlines():
         line = line.split("#")[0].strip()
         if "==" in line:
             name, version = line.split("==")
@@ -49,6 +49,15 @@ def test_every_pinned_requirement_installs_on_the_oldest_python_we_claim():
         assert SpecifierSet(meta["Requires-Python"]).contains(f"{MIN_PYTHON}.0"), (
             f"{name}=={version} needs Python {meta['Requires-Python']}, pyproject says >={MIN_PYTHON}")
     assert checked >= 3  # the check ran on the installed pins (numpy, keras, ...)
+
+
+def test_the_site_requirements_are_the_suites_versions_without_tensorflow_or_jupyterlab():
+    """`bash run.sh site` installs requirements-site.txt only; the test suite builds the site
+    with requirements.txt, so the two must pin the same versions."""
+    site, full = pinned_requirements("requirements-site.txt"), pinned_requirements()
+    assert site and {name: full.get(name) for name in site} == site
+    assert not [name for name in site if re.match(r"tensorflow|keras|jupyterlab|notebook$", name, re.I)]
+    assert {"Sphinx", "myst-nb", "sphinx-book-theme", "sphinx-copybutton"} <= set(site)
 
 
 def test_readme_states_the_same_python_version():

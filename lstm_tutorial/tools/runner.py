@@ -198,9 +198,12 @@ def record_run_time(result: NotebookResult, mode: str, folder: Path | None = Non
         fh.write("\n")
 
 
-def run_times_markdown(name: str, folder: Path | None = None) -> str:
-    """A short Markdown table of the last full and fast run of notebook ``name`` ("01")."""
-    times = read_run_times(folder)
+def run_times_markdown(name: str, folder: Path | None = None, times: dict | None = None) -> str:
+    """A short Markdown table of the last full and fast run of notebook ``name`` ("01").
+
+    The times come from ``notebooks/run_times.json`` (in ``folder``), or from ``times``.
+    """
+    times = read_run_times(folder) if times is None else times
     matches = [stem for stem in times if stem.startswith(name)]
     if not matches:
         return f"_No recorded run of notebook {name} yet: run `python -m lstm_tutorial notebooks {name}`._"
