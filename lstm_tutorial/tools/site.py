@@ -290,8 +290,8 @@ def fold_long_outputs(nb) -> None:
     progress bar's frames end as its last frame). Then, by cell tags that myst-nb and
     course.css understand:
 
-    * a log (:data:`LOG_WRITES` writes or more) with nothing else in the output is folded
-      away (``hide-output``: a "show output" button);
+    * a log (:data:`LOG_WRITES` writes or more, still more than that many lines once merged)
+      with nothing else in the output is folded away (``hide-output``: a "show output" button);
     * a log beside figures or sentences, or any printed block over
       :data:`LONG_OUTPUT_LINES` lines, scrolls in a box of its own (:data:`LOG_TAG`, or
       ``scroll-output`` when the output is printed text only).
@@ -319,9 +319,10 @@ def fold_long_outputs(nb) -> None:
             continue
         lines = max((o.text.count("\n") for o in merged if o.output_type == "stream"), default=0)
         text_only = all(o.output_type == "stream" for o in merged)
-        if writes >= LOG_WRITES and text_only:
+        log = writes >= LOG_WRITES and lines > LOG_WRITES  # a progress bar alone ends as one line
+        if log and text_only:
             tags.append("hide-output")
-        elif (writes >= LOG_WRITES and lines > LOG_WRITES) or lines > LONG_OUTPUT_LINES:
+        elif log or lines > LONG_OUTPUT_LINES:
             tags.append("scroll-output" if text_only else LOG_TAG)
         if not tags:
             del cell.metadata["tags"]
