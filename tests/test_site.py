@@ -33,7 +33,7 @@ import nbformat
 import pytest
 
 from lstm_tutorial.tools import colab, site
-from lstm_tutorial.tools.runner import read_run_times
+from lstm_tutorial.tools.runner import read_run_times, refresh_run_times
 
 pytestmark = pytest.mark.site
 
@@ -183,7 +183,7 @@ def test_report_echo_is_dropped_and_run_times_come_from_run_times_json():
     nb = _nb(times_cell, report)
     assert site.drop_report_echo(nb) == 1 and [o.output_type for o in report.outputs] == ["stream"]
     times = {"07_seven": {"full": {"seconds": 90.0, "device": "CPU", "cpus": 2, "date": "2026-12-01"}}}
-    assert site.refresh_run_times(nb, times) == 1
+    assert refresh_run_times(nb, times) == 1
     shown = times_cell.outputs[0].data["text/markdown"]
     assert "| full | 1.5 min |" in shown and "old" not in shown
     assert site.run_time_cell(times, "07_seven", "full").startswith("1.5 min")  # the landing page agrees

@@ -6,14 +6,22 @@ outputs they store (nothing is executed), and with no network access:
 1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
    "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
    release in :mod:`lstm_tutorial.tools.colab`), turns links to files outside ``notebooks/``
-   into links to that release on GitHub (images from there are copied in), and puts a
-   note where an output is an interactive widget;
+   into links to that release on GitHub (images from there are copied in), puts a
+   note where an output is an interactive widget, merges and folds long printed output
+   (:func:`fold_long_outputs`), drops the echo under ``lt.report()``
+   (:func:`drop_report_echo`) and redraws the run-time table from
+   ``notebooks/run_times.json``; the committed notebooks are never changed;
 2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
-   with their recorded run times from ``notebooks/run_times.json``) and the article map
-   (:func:`article_map_page`: each notebook's *Map to the articles* section);
-3. it copies ``site/`` (``conf.py``, CSS, favicon, the Colab badge) and MathJax 3 from the
-   ``django-static-mathjax`` package into ``_static/mathjax``;
-4. :func:`build` runs Sphinx on it and puts the result in place atomically.
+   with their recorded run times from ``notebooks/run_times.json``), the article map
+   (:func:`article_map_page`: each notebook's *Map to the articles* section) and each
+   page's last-updated date (:func:`page_dates`);
+3. it copies ``site/`` (``conf.py``, CSS, script, favicon, the Colab badge) and MathJax 3
+   from the ``django-static-mathjax`` package into ``_static/mathjax``;
+4. :func:`build` runs Sphinx on it, puts each committed notebook where the download button
+   points, and puts the result in place atomically.
+
+Nothing here imports TensorFlow or Keras: ``bash run.sh site`` runs it in ``.venv-site``,
+which has neither.
 """
 from __future__ import annotations
 
@@ -64,8 +72,6 @@ LONG_OUTPUT_LINES = 25
 #: The cell tag (``tag_log-output`` in course.css) whose printed output scrolls in a box while
 #: the cell's figures and sentences stay in the page.
 LOG_TAG = "log-output"
-#: A notebook's run-time cell, ``lt.run_times("01")``.
-_RUN_TIMES_CALL = re.compile(r"""\blt\.run_times\(\s*["']([\w.-]+)["']\s*\)""")
 
 
 @dataclass
@@ -232,6 +238,8 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
     """
     import nbformat
 
+    from .runner import refresh_run_times
+
     nb = nbformat.read(source, as_version=4)
     url = colab_link(source)
     badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
@@ -341,27 +349,6 @@ def drop_report_echo(nb) -> int:
             kept = [o for o in cell.outputs if o.output_type != "execute_result"]
             count += len(cell.outputs) - len(kept)
             cell.outputs = kept
-    return count
-
-
-def refresh_run_times(nb, times: dict) -> int:
-    """Give a notebook's ``lt.run_times("NN")`` cell the times in run_times.json; returns how many.
-
-    The stored output is the table as it was when the notebook last ran, which is before that
-    run's own time was recorded; the site shows the recorded times, like its landing page.
-    """
-    from .runner import run_times_markdown
-
-    count = 0
-    for cell in nb.cells:
-        match = _RUN_TIMES_CALL.search(cell.source) if cell.cell_type == "code" else None
-        if match:
-            import nbformat
-
-            cell.outputs = [nbformat.v4.new_output("display_data", data={
-                "text/markdown": run_times_markdown(match.group(1), times=times),
-                "text/plain": "<IPython.core.display.Markdown object>"})]
-            count += 1
     return count
 
 
