@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -282,7 +282,8 @@ def run_sweep(
 def summarize(rows: list[dict]) -> list[dict]:
     """Mean and spread of test accuracy per (model, gap), in the order first seen.
 
-    Each summary row: model, gap, n (seeds), mean, std (population, ddof=0), min, max,
+    Each summary row: model, gap, n (seeds), mean, std (sample, ddof=1: the same as
+    :func:`lstm_tutorial.stats.summarise_seeds`), min, max,
     accuracies (per seed), chance, seconds (total training time of the point).
     """
     groups: dict[tuple, list[dict]] = {}
@@ -297,7 +298,7 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "gap": gap,
                 "n": int(acc.size),
                 "mean": float(acc.mean()),
-                "std": float(acc.std()),
+                "std": float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
                 "min": float(acc.min()),
                 "max": float(acc.max()),
                 "accuracies": [float(a) for a in acc],
@@ -346,15 +347,6 @@ def accuracy_table(summary: list[dict]) -> str:
     lines.append(f"Test accuracy, mean ± standard deviation over {n} seeds (min-max in brackets).")
     return "\n".join(lines)
 
-
-def config_dict(config: SweepConfig) -> dict:
-    """The config as a plain dict (for lt.record)."""
-    return asdict(config)
-
-
-def with_changes(config: SweepConfig, **changes) -> SweepConfig:
-    """A copy of ``config`` with some fields changed, e.g. ``with_changes(cfg, max_steps=100)``."""
-    return replace(config, **changes)
 
 
 def clipping_experiment(

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import UsageError
-from .paths import atomic_write, output_dir, project_root
-from .runtime import FAST_ENV
+from .paths import FAST_ENV, atomic_write, output_dir, project_root
 
 
 @dataclass

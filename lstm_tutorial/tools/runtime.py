@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Set this environment variable to 1 for fast mode (small data, for CI and quick checks).
-FAST_ENV = "LSTM_TUTORIAL_FAST"
+from .paths import FAST_ENV  # noqa: F401 - part of this module's interface (runtime.FAST_ENV)
 
 _key_figures: dict[str, Any] = {}
 
