@@ -235,10 +235,11 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
 
     Images from outside notebooks/ (``![...](../path)``) are copied into the site when the
     checkout has them; one that is missing stays as it is, and Sphinx's warning names it.
+    Run times come from ``times`` (else the run_times.json beside the notebook).
     """
     import nbformat
 
-    from .runner import refresh_run_times
+    from .runner import read_run_times, refresh_run_times
 
     nb = nbformat.read(source, as_version=4)
     url = colab_link(source)
@@ -255,7 +256,7 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
     _replace_widgets(nb)
     drop_report_echo(nb)
     fold_long_outputs(nb)
-    refresh_run_times(nb, times if times is not None else {})
+    refresh_run_times(nb, times if times is not None else read_run_times(source.parent))
     if not has_badge:  # every page gets its link: under the title, or as a first cell
         first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
         heading = re.search(r"^#\s+.+$", first.source, re.MULTILINE) if first is not None else None
