@@ -111,6 +111,25 @@ def test_run_sh_works_without_sha256sum(tmp_path):
     assert "usage:" in out.stdout and "installing" not in out.stderr
 
 
+def test_run_sh_site_uses_its_own_environment_and_not_the_full_one(tmp_path):
+    """`bash run.sh site` runs in .venv-site (requirements-site.txt) and never creates .venv,
+    whose TensorFlow and JupyterLab the website does not need."""
+    site_venv, full_venv = tmp_path / "venv-site", tmp_path / "venv"
+    (site_venv / "bin").mkdir(parents=True)
+    wrapper = site_venv / "bin" / "python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    stamp = hashlib.sha256((REPO / "requirements-site.txt").read_bytes())
+    (site_venv / ".requirements.sha256").write_text(stamp.hexdigest() + "\n")  # up to date: no pip
+    env = {**os.environ, "LSTM_TUTORIAL_SITE_VENV": str(site_venv), "LSTM_TUTORIAL_VENV": str(full_venv),
+           "PYTHON": str(_fake_python(tmp_path, "3.9.18"))}  # creating .venv would fail loudly
+    out = subprocess.run(["bash", str(REPO / "run.sh"), "site", "--help"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "usage: python -m lstm_tutorial site" in out.stdout and "installing" not in out.stderr
+    assert not full_venv.exists()
+
+
 # ----------------------------------------------------------------------------- set-up cell, links
 def test_notebooks_and_readme_agree_with_colab_py():
     found = colab.problems(notebooks.find_notebooks(), readme=REPO / "README.md")
