@@ -316,10 +316,10 @@ COLAB_LINK = re.compile(r"^https://colab\.research\.google\.com/github/(?P<owner
                         r"(?P<tag>[^/]+)/notebooks/(?P<file>[^/?#]+\.ipynb)$")
 
 
-def test_colab_links_open_a_notebook_at_a_tag_of_this_repository(built_site):
+def test_colab_links_open_a_notebook_at_a_ref_of_this_repository(built_site):
     """Every Colab link on the site, checked with git (not with the code that made it): the
-    form .../github/<owner>/<repo>/blob/<tag>/notebooks/<file>, the tag is a tag of this
-    repository that holds that notebook, and <owner>/<repo> is the one of the GitHub remote
+    form .../github/<owner>/<repo>/blob/<ref>/notebooks/<file>, the ref is a tag or branch of
+    this repository that holds that notebook, and <owner>/<repo> is the one of the GitHub remote
     ``origin`` (when there is one)."""
     if _git("rev-parse", "--git-dir").returncode != 0:
         pytest.skip("not a git checkout: the release tags cannot be checked")
@@ -342,11 +342,13 @@ def test_colab_links_open_a_notebook_at_a_tag_of_this_repository(built_site):
         tag, file = match["tag"], match["file"]
         if remote and f"{match['owner']}/{match['repo']}".lower() != remote.lower():
             problems.append(f"{match['owner']}/{match['repo']} is not this repository ({remote}): {where}")
-        if _git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}").returncode != 0:
-            problems.append(f"no tag {tag!r} in this repository (create the release tag, `git tag {tag}`, "
-                            f"or change PINNED_REF in lstm_tutorial/tools/colab.py): {where}")
-        elif _git("cat-file", "-e", f"{tag}:notebooks/{file}").returncode != 0:
-            problems.append(f"tag {tag} has no notebooks/{file}: {where}")
+        ref = next((r for r in (f"refs/tags/{tag}", f"refs/heads/{tag}", f"refs/remotes/origin/{tag}")
+                    if _git("rev-parse", "--verify", "--quiet", f"{r}^{{commit}}").returncode == 0), None)
+        if ref is None:
+            problems.append(f"no tag or branch {tag!r} in this repository (push the release tag, or change "
+                            f"PINNED_REF in lstm_tutorial/tools/colab.py): {where}")
+        elif _git("cat-file", "-e", f"{ref}:notebooks/{file}").returncode != 0:
+            problems.append(f"{tag} has no notebooks/{file}: {where}")
     assert not problems, "\n".join(problems[:20])
 
 
