@@ -1,7 +1,7 @@
 """A grid of small IMDB runs: readout x recurrent layer, and the PyTorch article's set-up.
 
 Notebook 03 asks where the article's gap (a plain RNN at 65 %, a BiLSTM at 82.4 %)
-comes from. One budget (:class:`GridBudget`: the same training reviews, sequence
+comes from, at a budget far below the article's (an imitation, not a reproduction). One budget (:class:`GridBudget`: the same training reviews, sequence
 length, sizes and early-stopping rule for every run) and a list of runs
 (:func:`grid_specs`), each a :class:`RunSpec`:
 
