@@ -382,18 +382,21 @@ def prepare(source=None) -> dict:
             "seconds": round(time.perf_counter() - start, 2), "note": note}
 
 
-def describe_sources() -> str:
+def describe_sources(show_path: bool = True) -> str:
     """One line saying where the IMDB data is, or would come from. Never downloads.
 
-    Used by ``python -m lstm_tutorial doctor``.
+    Used by ``python -m lstm_tutorial doctor``. ``show_path=False`` names the file or
+    folder without the folders above it: what a notebook prints, so that its committed
+    output does not carry the path of the machine that ran it.
     """
     try:
         found = _find(None, download=False)
     except DataUnavailableError as exc:
         if os.environ.get(paths.DATA_ENV):  # set, but pointing at nothing usable
             return f"problem: {exc}"
+        into = paths.data_dir() if show_path else "the project's data/ folder"
         return (f"not found locally; the first load downloads {IMDB_URL} (about 84 MB) into "
-                f"{paths.data_dir()} (offline: set {paths.DATA_ENV} to a folder holding "
+                f"{into} (offline: set {paths.DATA_ENV} to a folder holding "
                 f"{ARCHIVE_NAME}, or run `python -m lstm_tutorial data --from PATH`)")
     except Exception as exc:  # a misconfigured source: say so instead of failing doctor
         return f"problem: {exc}"
@@ -401,7 +404,8 @@ def describe_sources() -> str:
     cached = [s for s in SPLITS if _cache_path(s, found.key).is_file()]
     cache_note = (f"cached splits: {', '.join(cached)}" if cached
                   else "not cached yet (the first load takes seconds)")
-    return f"{what} {found.path} (from {found.origin}); {cache_note}"
+    where = found.path if show_path else found.path.name
+    return f"{what} {where} (from {found.origin}); {cache_note}"
 
 
 # ----------------------------------------------------------------------------- look-up

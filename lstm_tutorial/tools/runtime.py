@@ -44,8 +44,14 @@ def pick(full, fast):
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up chatter unless the user asked for it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Silence TensorFlow's C++ log lines unless the user asked for them.
+
+    Level 3 hides its ERROR lines too: on a CPU those are notices such as oneDNN's "falling
+    back to the default Eigen-based implementation" for bool ops, which land in notebook
+    outputs as ``E0000 ...`` lines. A real failure still raises a Python exception with
+    its message. Set ``TF_CPP_MIN_LOG_LEVEL`` yourself to see them.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 #: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
@@ -312,13 +318,25 @@ def key_figures() -> dict[str, Any]:
     return dict(_key_figures)
 
 
-def report() -> dict[str, Any]:
+class KeyFigures(dict):
+    """The figures :func:`report` printed: a plain dict that Jupyter does not show again.
+
+    A notebook's last line ``lt.report()`` would otherwise print the figures, then echo the
+    returned dict as the cell's result: the same figures twice.
+    """
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: report() has just printed these figures."""
+
+
+def report() -> KeyFigures:
     """Print the recorded key figures as one JSON object (the notebook's last cell).
 
     The headless runner finds this line in the executed notebook and copies the figures
-    into its summary.
+    into its summary. The figures are also returned (a dict) for code that wants them;
+    Jupyter does not echo them under the printed line.
     """
-    figures = {"mode": mode(), **_key_figures}
+    figures = KeyFigures(mode=mode(), **_key_figures)
     print(json.dumps(figures, sort_keys=True))
     sys.stdout.flush()
     return figures
