@@ -3,6 +3,10 @@
     python benchmarks/bench_forecast.py --data taylor --write notebooks/data/forecast_taylor.json
     python benchmarks/bench_forecast.py --data jena   --write notebooks/data/forecast_jena.json  # needs the Jena CSV
 
+With ``--data jena`` (the book's protocol: five days of hourly inputs, 24 h ahead, 14 features)
+the windows are held in memory: several GB for the 420,000 rows, and hours of training on a
+CPU. Tried here on a small file of the real layout only (this machine cannot fetch the record).
+
 On one series, with the protocol of :mod:`lstm_tutorial.forecast` (chronological 50/25/25
 split, normalisation fitted on the training rows, windows that never cross a split):
 
