@@ -310,16 +310,26 @@ MODEL_KINDS = {
     "gru32": "GRU(32) -> Dense(1)",
     "stacked_gru": "GRU(32, recurrent_dropout=0.5, return_sequences) -> GRU(32, recurrent_dropout=0.5) "
                    "-> Dropout(0.5) -> Dense(1)",
+    "ridge_gru": "ridge's linear map of the window (fixed) + [last day -> GRU(32) -> Dense(1), starting at 0]",
 }
 
+#: How many of the last steps the correction GRU of ``ridge_gru`` reads (one day of half-hours).
+CORRECTION_STEPS = 48
 
-def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning_rate: float = 3e-3):
+
+def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning_rate: float = 3e-3,
+                linear=None):
     """One of :data:`MODEL_KINDS`, compiled with Adam, MSE loss and MAE metric.
 
     The book uses RMSprop at 1e-3; Adam at 3e-3 reaches the same place in fewer epochs,
     which matters on a CPU.
 
     ``outputs`` > 1 makes a *direct* multi-step model: one output per horizon.
+
+    ``ridge_gru`` needs ``linear = (coef, intercept)``, a fitted ridge regression's weights
+    on the flattened window (see :func:`fit_ridge`): that linear forecast is kept fixed
+    and a GRU reading the last :data:`CORRECTION_STEPS` steps learns what it misses. Its
+    output layer starts at zero, so before training the model *is* the ridge regression.
     """
     import keras
     from keras import layers
@@ -335,6 +345,8 @@ def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning
         x = layers.Dropout(0.5)(layers.LSTM(32, recurrent_dropout=0.25)(inputs))
     elif kind == "gru32":
         x = layers.GRU(32)(inputs)
+    elif kind == "ridge_gru":
+        return _ridge_plus_gru(inputs, steps, outputs, learning_rate, linear)
     else:
         x = layers.GRU(32, recurrent_dropout=0.5, return_sequences=True)(inputs)
         x = layers.Dropout(0.5)(layers.GRU(32, recurrent_dropout=0.5)(x))
@@ -343,21 +355,46 @@ def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning
     return model
 
 
-def fit_model(model, train, val, epochs: int, patience: int = 4, verbose: int = 0) -> dict:
+def _ridge_plus_gru(inputs, steps: int, outputs: int, learning_rate: float, linear):
+    """The ``ridge_gru`` model: a fixed linear forecast plus a recurrent correction."""
+    import keras
+    from keras import layers
+
+    if linear is None:
+        raise UsageError("ridge_gru needs linear=(coef, intercept) from a ridge regression fitted on the training windows")
+    coef, intercept = (np.asarray(w, dtype=np.float32) for w in linear)
+    ridge_part = layers.Dense(outputs, trainable=False, name="ridge")   # fixed: fitted in closed form already
+    base = ridge_part(layers.Flatten()(inputs))
+    # scikit-learn stores one row of coefficients per output: (outputs, inputs), or (inputs,) for one
+    ridge_part.set_weights([coef.reshape(outputs, -1).T, intercept.reshape(outputs)])
+    recent = layers.Cropping1D((steps - min(CORRECTION_STEPS, steps), 0))(inputs)
+    correction = layers.Dense(outputs, kernel_initializer="zeros", name="correction")(layers.GRU(32)(recent))
+    model = keras.Model(inputs, layers.Add()([base, correction]), name="ridge_gru")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
+    return model
+
+
+def fit_model(model, train, val, epochs: int, patience: int = 12, verbose: int = 0,
+              lr_patience: int | None = 5) -> dict:
     """Train with early stopping on validation MAE (the best epoch's weights are kept).
+
+    When validation MAE has not improved for ``lr_patience`` epochs the learning rate is
+    halved (``None``: never), so a long run ends with small, careful steps.
 
     ``train`` and ``val`` are ``(x, y)`` pairs of arrays or ``tf.data`` datasets. Returns
     ``{"epochs", "best_epoch", "seconds", "val_mae"}`` (``val_mae`` in training units).
     """
     import keras
 
-    stop = keras.callbacks.EarlyStopping(monitor="val_mae", patience=patience, restore_best_weights=True)
+    stop = [keras.callbacks.EarlyStopping(monitor="val_mae", patience=patience, restore_best_weights=True)]
+    if lr_patience is not None:
+        stop.append(keras.callbacks.ReduceLROnPlateau(monitor="val_mae", factor=0.5, patience=lr_patience))
     t0 = time.perf_counter()
     if isinstance(train, tuple):
         history = model.fit(train[0], train[1], validation_data=val, epochs=epochs, batch_size=64,
-                            callbacks=[stop], verbose=verbose)
+                            callbacks=stop, verbose=verbose)
     else:
-        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=[stop], verbose=verbose)
+        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=stop, verbose=verbose)
     val_mae = history.history["val_mae"]
     return {"epochs": len(val_mae), "best_epoch": int(np.argmin(val_mae)) + 1,
             "seconds": time.perf_counter() - t0, "val_mae": float(np.min(val_mae))}

@@ -169,9 +169,25 @@ def test_taylor_naive_figures_on_the_last_two_weeks():
 
 
 def test_models_build_and_predict_one_value_per_window():
+    linear = (np.zeros(24), 0.0)   # only ridge_gru reads it
     for kind in F.MODEL_KINDS:
-        model = F.build_model(kind, steps=12, features=2)
+        model = F.build_model(kind, steps=12, features=2, linear=linear)
         assert F.predict(model, np.zeros((3, 12, 2), np.float32)).shape == (3,)
     assert F.predict(F.build_model("lstm16", 12, 1, outputs=4), np.zeros((2, 12, 1), np.float32)).shape == (2, 4)
     with pytest.raises(UsageError):
         F.build_model("transformer", 12, 1)
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_ridge_gru_starts_as_the_ridge_regression_it_was_given(outputs):
+    """Before training, the recurrent correction adds exactly zero to ridge's forecast."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 60, 2)).astype(np.float32)   # longer than the GRU's last-day crop
+    y = rng.normal(size=(40, outputs)) if outputs > 1 else rng.normal(size=40)
+    ridge = Ridge(alpha=1.0).fit(x.reshape(40, -1), y)
+    model = F.build_model("ridge_gru", 60, 2, outputs=outputs, linear=(ridge.coef_, ridge.intercept_))
+    np.testing.assert_allclose(F.predict(model, x), ridge.predict(x.reshape(40, -1)), rtol=1e-4, atol=1e-4)
+    with pytest.raises(UsageError):
+        F.build_model("ridge_gru", 60, 2)
