@@ -28,6 +28,7 @@ the same outputs as running the whole sequence at once.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -51,6 +52,10 @@ PAD, UNKNOWN = 0, 1
 MODEL_FILE = "lm.keras"
 VOCAB_FILE = "chars.json"
 CONFIG_FILE = "lm.json"
+
+#: The language model trained once with ``train-lm`` and shipped with the package
+#: (notebook 04 loads it for its later sections; ``lm.json`` beside it says how it was made).
+SHIPPED_LM = Path(__file__).resolve().parent / "pretrained" / "char_lm"
 
 
 # ---------------------------------------------------------------------------------
@@ -184,8 +189,10 @@ class LMConfig:
     epochs: int = 1
     max_steps_per_epoch: int | None = None  # None: a whole pass over the training text
     learning_rate: float = 3e-3
+    lr_schedule: str = "constant"  # or "cosine": decays to a tenth of learning_rate by the last step
     clipnorm: float = 1.0
     n_reviews: int | None = 8000
+    val_chars: int | None = 200_000  # validation characters read after each epoch (None: all)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -204,12 +211,39 @@ class LMConfig:
         for name in ("n_layers", "units", "seq_len", "batch_size", "epochs", "embedding_dim"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise UsageError(f"unknown lr_schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"learning_rate must be positive, not {self.learning_rate}")
         return self
 
     def build(self, vocab_size: int):
         from .models import build_char_lm
 
         return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
+
+
+#: How the learning rate moves during a run (:meth:`LMConfig.validate`).
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def steps_per_epoch(n_chars: int, config: LMConfig) -> int:
+    """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
+    total = (n_chars // config.batch_size - 1) // config.seq_len
+    return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
+
+
+def learning_rate(config: LMConfig, total_steps: int):
+    """The optimizer's learning rate: a number, or a cosine decay over ``total_steps`` windows.
+
+    A rate that ends low lets the last steps settle into a minimum instead of bouncing
+    around it; the decay stops at a tenth of ``config.learning_rate``.
+    """
+    import keras
+
+    if config.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, max(1, total_steps), alpha=0.1)
+    return config.learning_rate
 
 
 #: Fast mode (LSTM_TUTORIAL_FAST=1) for ``train-lm``: a small model on little text.
@@ -274,7 +308,7 @@ def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -
 
 
 def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
-             verbose: bool = True, vocab: "CharVocab | None" = None) -> dict:
+             verbose: bool = True, vocab: "CharVocab | None" = None, max_minutes: float | None = None) -> dict:
     """Truncated BPTT with carried states, Adam and gradient clipping.
 
     Each epoch reads the training streams from a new random offset (so window borders
@@ -283,13 +317,19 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     epoch stopped (short epochs give a learning curve). With
     ``run_dir``, the model, its optimizer state and the history are saved there after
     every epoch (all or nothing); running the same call again resumes after the last
-    saved epoch. A run directory made with other settings is refused.
-    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k}``.
+    saved epoch. A run directory made with other settings is refused. With ``max_minutes``
+    the run stops after the first epoch that ends past that many minutes (of this call),
+    so a long run can be given a deadline and resumed later.
+    Validation reads the first ``config.val_chars`` characters of ``val_ids``.
+    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
     """
     import keras
 
     say = print if verbose else (lambda *a, **k: None)
-    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
+    if config.val_chars:
+        val_ids = val_ids[:config.val_chars]
+    total_steps = config.epochs * steps_per_epoch(len(train_ids), config)
+    optimizer = keras.optimizers.Adam(learning_rate(config, total_steps), clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
     history: list[dict] = []
     start_epoch = 0
@@ -310,6 +350,7 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
         say(f"resuming from {checkpoint} after epoch {start_epoch}")
     step = _train_step(model, optimizer)
     t0 = time.perf_counter()
+    stopped_early = False
     for epoch in range(start_epoch, config.epochs):
         rng = np.random.default_rng(config.seed + epoch)
         rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
@@ -334,7 +375,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
                 sys.stdout.flush()
         val = bits_per_char(model, val_ids, seq_len=config.seq_len)
         record = {"epoch": epoch + 1, "steps": len(losses), "train_bits_per_char": float(np.mean(losses)) / math.log(2),
-                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch}
+                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch,
+                  "chars_seen": (history[-1]["chars_seen"] if history else 0) + len(losses) * config.batch_size * config.seq_len}
         history.append(record)
         say(f"epoch {epoch + 1}: train {record['train_bits_per_char']:.3f}, validation {val:.3f} bits/char "
             f"({record['seconds']:.0f} s)")
@@ -344,16 +386,43 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
                 if vocab is not None:
                     vocab.save(tmp / VOCAB_FILE)
                 (tmp / CONFIG_FILE).write_text(json.dumps({"fingerprint": fingerprint, "history": history}))
-    return {"history": history, "seconds": time.perf_counter() - t0, "resumed_from_epoch": start_epoch}
+        if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
+            say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
+            stopped_early = True
+            break
+    return {"history": history, "seconds": time.perf_counter() - t0, "resumed_from_epoch": start_epoch,
+            "stopped_early": stopped_early}
 
 
-def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None) -> Path:
-    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing."""
+def file_sha256(path) -> str:
+    """The SHA-256 of a file, read in chunks (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None,
+            recipe: dict | None = None) -> Path:
+    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing.
+
+    The model is saved without its optimizer (a third of the size; nothing needs Adam's
+    moments to use it). ``lm.json`` holds the config, ``metrics``, ``recipe`` (how the
+    model was made: command, data, device, time) and the SHA-256 of ``lm.keras``, which
+    :func:`load_lm` checks.
+    """
+    import keras
+
     folder = Path(folder)
+    plain = keras.models.clone_model(model)
+    plain.set_weights(model.get_weights())
     with paths.atomic_folder(folder) as tmp:
-        model.save(tmp / MODEL_FILE)
+        plain.save(tmp / MODEL_FILE)
         vocab.save(tmp / VOCAB_FILE)
-        (tmp / CONFIG_FILE).write_text(json.dumps({"config": config.to_dict(), "metrics": metrics or {}}, indent=2))
+        payload = {"config": config.to_dict(), "metrics": metrics or {}, "recipe": recipe or {},
+                   "sha256": file_sha256(tmp / MODEL_FILE)}
+        (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if folder.is_dir():
             for entry in folder.iterdir():
                 if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
@@ -361,8 +430,23 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     return folder
 
 
-def load_lm(folder):
-    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command)."""
+def read_lm_info(folder) -> dict:
+    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, sha256)."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no language model in {folder} (missing {CONFIG_FILE})") from None
+    except (OSError, ValueError) as exc:
+        raise CorruptDataError(f"{path} is not readable JSON ({exc})") from exc
+
+
+def load_lm(folder, require_hash: bool = False):
+    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command).
+
+    When ``lm.json`` records a SHA-256 for ``lm.keras`` (or ``require_hash`` is set), the
+    file's hash must match it: a damaged or replaced file is refused before Keras reads it.
+    """
     runtime.quiet_tensorflow()
     import keras
 
@@ -371,13 +455,32 @@ def load_lm(folder):
     if missing:
         raise UsageError(f"no language model in {folder} (missing {', '.join(missing)}); train one with "
                          f"`python -m lstm_tutorial train-lm --out {folder}`")
+    info = read_lm_info(folder)
+    expected = info.get("sha256")
+    if expected is None and require_hash:
+        raise CorruptDataError(f"{folder / CONFIG_FILE} records no sha256 for {MODEL_FILE}, so the model cannot be checked")
+    if expected is not None:
+        actual = file_sha256(folder / MODEL_FILE)
+        if actual != expected:
+            raise CorruptDataError(
+                f"{folder / MODEL_FILE} is damaged or was replaced: its sha256 is {actual[:16]}..., but {CONFIG_FILE} "
+                f"records {expected[:16]}...; restore it (git checkout -- {folder}) or train it again")
     try:
-        config = LMConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text())["config"])
+        config = LMConfig.from_dict(info["config"])
         model = keras.models.load_model(folder / MODEL_FILE, compile=False)
     except (ValueError, KeyError, TypeError, OSError) as exc:
         raise CorruptDataError(f"{folder} holds an unreadable language model ({type(exc).__name__}: {exc}); "
                                "train it again") from exc
     return model, CharVocab.load(folder / VOCAB_FILE), config
+
+
+def load_shipped_lm():
+    """The language model that ships with the package (:data:`SHIPPED_LM`), hash checked.
+
+    Returns ``(model, vocab, config, info)``; ``info`` is its ``lm.json`` (recipe and figures).
+    """
+    model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
+    return model, vocab, config, read_lm_info(SHIPPED_LM)
 
 
 # ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
@@ -256,3 +256,88 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
     assert len(fig.axes[0].lines) >= 1
     fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
     assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
+
+
+def _tiny_saved_lm(folder):
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=1, n_reviews=None)
+    model = config.build(vocab.size)
+    model.compile(optimizer="adam")  # save_lm must drop the optimizer
+    L.save_lm(folder, model, vocab, config, {"val_bits_per_char": 1.0}, {"command": "test"})
+    return model
+
+
+def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
+    model = _tiny_saved_lm(tmp_path / "lm")
+    info = L.read_lm_info(tmp_path / "lm")
+    assert info["sha256"] == L.file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
+    loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
+    assert getattr(loaded, "optimizer", None) is None and config.units == 8
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_weights()))
+    # one byte changed: refused before Keras reads it, with a message that says what to do
+    path = tmp_path / "lm" / "lm.keras"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptDataError, match="damaged or was replaced.*restore it"):
+        L.load_lm(tmp_path / "lm")
+    # a model folder without a recorded hash loads, unless the hash is required
+    info.pop("sha256")
+    (tmp_path / "lm" / "lm.json").write_text(json.dumps(info))
+    with pytest.raises(CorruptDataError, match="no sha256"):
+        L.load_lm(tmp_path / "lm", require_hash=True)
+
+
+def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
+    info = L.read_lm_info(L.SHIPPED_LM)
+    assert L.file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["sha256"]
+    recipe = info["recipe"]
+    assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]
+    assert recipe["chars_seen"] > 0 and recipe["wall_seconds"] > 0
+    assert info["metrics"]["val_bits_per_char"] == info["metrics"]["history"][-1]["val_bits_per_char"]
+    assert "/work/" not in json.dumps(info)  # no path of the machine that trained it
+    model, vocab, config, _ = L.load_shipped_lm()
+    assert model.count_params() == models.char_lm_params(vocab.size, config.kind, config.embedding_dim,
+                                                         config.units, config.n_layers)
+
+
+@pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 1)])
+def test_parameter_count_formula_and_matching_widths(kind, n_layers):
+    model = models.build_char_lm(40, kind, 6, 10, n_layers)
+    assert models.char_lm_params(40, kind, 6, 10, n_layers) == model.count_params()
+    target = models.char_lm_params(73, "lstm", 32, 256)
+    units = models.units_for_params(target, 73, "rnn")
+    near = [abs(models.char_lm_params(73, "rnn", 32, u) - target) for u in (units - 1, units, units + 1)]
+    assert near[1] == min(near) and near[1] < 0.01 * target
+    with pytest.raises(UsageError):
+        models.units_for_params(0, 73, "rnn")
+
+
+def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
+    import keras
+
+    config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=3, max_steps_per_epoch=5,
+                        learning_rate=1e-2, lr_schedule="cosine", n_reviews=None)
+    schedule = L.learning_rate(config, L.steps_per_epoch(2000, config) * config.epochs)
+    assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(15)) == pytest.approx(1e-3)
+    with pytest.raises(UsageError, match="lr_schedule"):
+        L.LMConfig(lr_schedule="linear").validate()
+    keras.utils.set_random_seed(0)
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    ids = vocab.encode(_periodic())
+    result = L.train_lm(config.build(vocab.size), ids[:2000], ids[2000:], config, verbose=False, max_minutes=0)
+    assert result["stopped_early"] and len(result["history"]) == 1  # the limit is checked between epochs
+    assert result["history"][0]["chars_seen"] == 5 * 4 * 20
+
+
+def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeypatch):
+    from lstm_tutorial.tools import datasets
+
+    reviews = [f"review number {i} " * 3 for i in range(400)]
+    monkeypatch.setattr(datasets, "load_imdb", lambda split: (reviews if split == "train" else [], None))
+    small_train, small_val = L.load_corpus(100, seed=0, splits=("train",))
+    big_train, big_val = L.load_corpus(400, seed=0, splits=("train",))
+    small_val_reviews = set(small_val.split(L.SEPARATOR)) - {""}
+    assert small_val_reviews <= set(big_val.split(L.SEPARATOR))
+    assert not small_val_reviews & set(big_train.split(L.SEPARATOR))
