@@ -61,7 +61,7 @@ def main(argv=None) -> int:
                         help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import baseline, readout_grid as grid, stats as seeds, text, training
+    from lstm_tutorial import baseline, readout_grid as grid, stats, text, training
     from lstm_tutorial.tools import datasets as data, runtime
 
     runtime.quiet_tensorflow()
@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     folders = [Path(f) for f in args.folders]
     if args.train:
         config = training.default_config(args.model, fast=False)
-        result = seeds.train_seeds(config, args.seeds, out_dir=args.out)
+        result = stats.train_seeds(config, args.seeds, out_dir=args.out)
         folders = [Path(r["out_dir"]) for r in result["runs"]]
     if not folders:
         parser.error("give saved model folders (one per seed) or --train")
@@ -150,8 +150,8 @@ def main(argv=None) -> int:
             "val_log_loss_recurrent": baseline.log_loss(p_val, y_val),
             "val_log_loss_linear": baseline.log_loss(lin_val, y_val),
             "blend_accuracy": float(blend_correct.mean()),
-            "vs_linear": seeds.paired_difference_interval(correct, lin_correct),
-            "blend_vs_linear": seeds.paired_difference_interval(blend_correct, lin_correct),
+            "vs_linear": stats.paired_difference_interval(correct, lin_correct),
+            "blend_vs_linear": stats.paired_difference_interval(blend_correct, lin_correct),
             "disagree_share": float(disagree.mean()),
             "recurrent_right_when_disagreeing": float(correct[disagree].mean()),
             "_blend_correct": blend_correct,
@@ -186,7 +186,7 @@ def main(argv=None) -> int:
         r.pop("_blend_correct")
 
     accs = [r["accuracy"] for r in rows]
-    summary = seeds.summarise_seeds(accs)
+    summary = stats.summarise_seeds(accs)
     mean_p = np.mean(probs, axis=0)
     ens_acc = float(np.mean((mean_p >= 0.5) == (y == 1)))
     train_s = [r["train_seconds"] or float("nan") for r in rows]
@@ -204,12 +204,12 @@ def main(argv=None) -> int:
         (f"{label}, mean of the {len(rows)} seeds' probabilities", f"{ens_acc:.4f}", ens_acc,
          float(np.sum(train_s)), n / ens_infer),
     ]
-    blend_summary = seeds.summarise_seeds([r["blend_accuracy"] for r in rows])
+    blend_summary = stats.summarise_seeds([r["blend_accuracy"] for r in rows])
     table.append((f"{label} + linear, blended (weight chosen on validation, {len(rows)} seeds)",
                   f"{blend_summary['mean']:.4f} ± {blend_summary['std']:.4f}", blend_summary["mean"],
                   float(np.mean(train_s)) + lin["train_seconds"],
                   1.0 / (1.0 / float(np.mean([r["reviews_per_second"] for r in rows])) + 1.0 / lin["reviews_per_second"])))
-    low, high = seeds.accuracy_interval(lin["accuracy"], n)
+    low, high = stats.accuracy_interval(lin["accuracy"], n)
     print()
     print(f"{n:,} test reviews; a single accuracy's 95% interval here is about ±{(high - low) / 2 * 100:.2f} points")
     print("| model | test accuracy | vs linear (points) | train s | vs linear | inference reviews/s | vs linear |")

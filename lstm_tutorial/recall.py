@@ -282,7 +282,8 @@ def run_sweep(
 def summarize(rows: list[dict]) -> list[dict]:
     """Mean and spread of test accuracy per (model, gap), in the order first seen.
 
-    Each summary row: model, gap, n (seeds), mean, std (population, ddof=0), min, max,
+    Each summary row: model, gap, n (seeds), mean, std (sample, ddof=1: the same as
+    :func:`lstm_tutorial.stats.summarise_seeds`), min, max,
     accuracies (per seed), chance, seconds (total training time of the point).
     """
     groups: dict[tuple, list[dict]] = {}
@@ -297,7 +298,7 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "gap": gap,
                 "n": int(acc.size),
                 "mean": float(acc.mean()),
-                "std": float(acc.std()),
+                "std": float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
                 "min": float(acc.min()),
                 "max": float(acc.max()),
                 "accuracies": [float(a) for a in acc],

@@ -1,4 +1,7 @@
-"""How much of an accuracy is the model and how much is luck: intervals and seeds.
+"""How much of a result is the model and how much is luck: the course's statistics.
+
+This module is the one place that decides whether two models really differ
+(:func:`compare`); every "better", "worse" or "within noise" in the notebooks comes from it.
 
 Two kinds of noise hide in one test accuracy:
 
@@ -11,6 +14,10 @@ Two kinds of noise hide in one test accuracy:
   and the standard deviation across them.
 
 A difference between two models smaller than these spreads is within noise.
+:func:`compare` adds the two up: the seed spread of each model (sample standard deviation,
+n - 1 in the denominator) and, when the per-example scores are given, the test-sample noise
+of the difference by a paired bootstrap over the same test examples. The difference is
+*real* when its 95 % interval excludes zero.
 
     result = train_seeds(default_config("bilstm"), seeds=[0, 1, 2], out_dir="models/bilstm")
     print(result["summary"]["text"])        # e.g. "0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"
@@ -18,7 +25,7 @@ A difference between two models smaller than these spreads is within noise.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -27,7 +34,7 @@ import numpy as np
 from .errors import UsageError
 
 __all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interval",
-           "paired_difference_interval"]
+           "paired_difference_interval", "compare", "Comparison"]
 
 
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -103,6 +110,90 @@ def summarise_seeds(values: Sequence[float]) -> dict:
             if arr.size > 1 else f"{mean:.4f} (1 seed)")
     return {"mean": mean, "std": std, "min": float(arr.min()), "max": float(arr.max()),
             "n": int(arr.size), "text": text}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict of :func:`compare` on "A minus B" (in the metric's own units)."""
+
+    difference: float      # mean over A's seeds minus mean over B's seeds
+    low: float             # the interval of the difference (95 % unless asked otherwise)
+    high: float
+    seed_se: float         # standard error of the difference from the seeds' spread
+    sample_se: float       # ... from the test sample (paired bootstrap); 0 when not measured
+    n_seeds: tuple         # (seeds of A, seeds of B)
+    higher_is_better: bool
+    sample_measured: bool  # whether per-example scores were given
+
+    @property
+    def real(self) -> bool:
+        """True when the interval excludes zero (and both sides have two seeds or more)."""
+        return bool(min(self.n_seeds) >= 2 and (self.low > 0 or self.high < 0))
+
+    @property
+    def a_better(self) -> bool:
+        return self.real and ((self.difference > 0) == self.higher_is_better)
+
+    def verdict(self, better: str = "better", worse: str = "worse", same: str = "within noise") -> str:
+        """One word for a sentence: ``better``/``worse`` (A against B) or ``within noise``."""
+        if not self.real:
+            return same
+        return better if self.a_better else worse
+
+    def __str__(self) -> str:
+        noise = "seeds + test sample" if self.sample_measured else "seeds only"
+        return (f"{self.difference:+.4f} (95% interval {self.low:+.4f} to {self.high:+.4f}, "
+                f"{noise}, {self.n_seeds[0]} vs {self.n_seeds[1]} seeds): {self.verdict()}")
+
+
+def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=None, b_examples=None,
+            higher_is_better: bool = True, confidence: float = 0.95, n_boot: int = 2000,
+            seed: int = 0) -> Comparison:
+    """Whether model A really differs from model B: the one rule of this course.
+
+    ``a_seeds``/``b_seeds`` are each model's score per training seed (an accuracy, an MAE,
+    bits per character...). Optional ``a_examples``/``b_examples`` are the per-example
+    scores on the *same* test examples (1/0 for right/wrong, or each example's error), one
+    row per seed (shape ``(seeds, examples)``) or one row for all.
+
+    The standard error of the difference adds two independent kinds of noise:
+
+    * the seeds: ``sqrt(s_a**2 / n_a + s_b**2 / n_b)`` with sample standard deviations
+      (another seed gives another model);
+    * the test sample: the standard deviation of the paired bootstrap of the seed-averaged
+      per-example difference (another test set gives another score). Without per-example
+      scores this part is not measured and the verdict says "seeds only".
+
+    The interval is ``difference +- t * se`` with Student's t on ``n_a + n_b - 2`` degrees of
+    freedom (with 3 seeds each, t = 2.78 at 95 %): few seeds make a wide interval, as they
+    should. A side with one seed has no spread, so nothing can be called real.
+    """
+    a = np.asarray([float(v) for v in a_seeds], dtype=np.float64)
+    b = np.asarray([float(v) for v in b_seeds], dtype=np.float64)
+    if a.size == 0 or b.size == 0:
+        raise UsageError("compare() needs at least one score per model")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise UsageError(f"every per-seed score must be a number, got {list(a)} and {list(b)}")
+    if not 0.0 < confidence < 1.0:
+        raise UsageError(f"confidence is between 0 and 1 (e.g. 0.95), not {confidence}")
+    var_a = a.var(ddof=1) if a.size > 1 else 0.0
+    var_b = b.var(ddof=1) if b.size > 1 else 0.0
+    seed_se = math.sqrt(var_a / a.size + var_b / b.size)
+    sample_se, measured = 0.0, False
+    if (a_examples is None) != (b_examples is None):
+        raise UsageError("give the per-example scores of both models, or of neither")
+    if a_examples is not None:
+        ea = np.atleast_2d(np.asarray(a_examples, dtype=np.float64)).mean(axis=0)
+        eb = np.atleast_2d(np.asarray(b_examples, dtype=np.float64)).mean(axis=0)
+        sample_se = paired_difference_interval(ea, eb, confidence, n_boot, seed)["std"]
+        measured = True
+    from scipy.stats import t as student_t
+
+    dof = max(a.size + b.size - 2, 1)
+    half = float(student_t.ppf(0.5 + confidence / 2, dof)) * math.sqrt(seed_se ** 2 + sample_se ** 2)
+    diff = float(a.mean() - b.mean())
+    return Comparison(diff, diff - half, diff + half, float(seed_se), float(sample_se),
+                      (int(a.size), int(b.size)), bool(higher_is_better), measured)
 
 
 def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:

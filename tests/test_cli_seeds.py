@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("keras")
 pytest.importorskip("gensim")
 
-from lstm_tutorial import stats as seeds, training
+from lstm_tutorial import stats, training
 from lstm_tutorial.tools import cli  # noqa: E402
 from test_cli_train import trained  # noqa: E402,F401 - the shared fixture folder
 
@@ -58,14 +58,14 @@ def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, c
     assert m, printed
     accuracy, low, high, n = float(m[1]), float(m[2]), float(m[3]), int(m[4].replace(",", ""))
     assert low <= accuracy <= high
-    assert (low, high) == pytest.approx(seeds.accuracy_interval(accuracy, n), abs=5e-5)
+    assert (low, high) == pytest.approx(stats.accuracy_interval(accuracy, n), abs=5e-5)
     saved = json.loads((out / "training.json").read_text())["metrics"]["test_accuracy"]
     assert accuracy == pytest.approx(saved, abs=5e-5)
 
 
 def test_seeds_option_hands_every_seed_to_train_seeds(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(seeds, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
+    monkeypatch.setattr(stats, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
     assert cli.main(["train", "--model", "gru", "--seeds", "0", "1", "2", "--epochs", "2",
                      "--out", str(tmp_path / "m")]) == 0
     (config, given, out_dir), = calls

@@ -1,5 +1,6 @@
-"""seeds.py: the Wilson interval against known answers, the seed summary, and
-train_seeds on a tiny aclImdb-shaped fixture (best model chosen on validation only)."""
+"""stats.py: the Wilson interval against known answers, the seed summary, the one rule for
+"a real difference" (compare) against closed forms and simulation, and train_seeds on a tiny
+aclImdb-shaped fixture (best model chosen on validation only)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_tutorial import stats as seeds
+from lstm_tutorial import stats
 from lstm_tutorial.errors import UsageError
 
 
@@ -20,37 +21,37 @@ from lstm_tutorial.errors import UsageError
     (0.8, 50, 0.6696, 0.8876),    # 40 of 50
 ])
 def test_wilson_interval_matches_known_answers(accuracy, n, low, high):
-    got = seeds.accuracy_interval(accuracy, n)
+    got = stats.accuracy_interval(accuracy, n)
     assert got == pytest.approx((low, high), abs=1e-4)
 
 
 def test_interval_on_the_imdb_test_set_is_about_four_tenths_of_a_point():
-    low, high = seeds.accuracy_interval(0.90, 25_000)
+    low, high = stats.accuracy_interval(0.90, 25_000)
     assert low < 0.90 < high
     # normal approximation: 1.96 * sqrt(0.9 * 0.1 / 25000) = 0.00372
     assert (high - low) / 2 == pytest.approx(1.96 * math.sqrt(0.09 / 25_000), rel=0.01)
     # a wider confidence gives a wider interval; more reviews a narrower one
-    low99, high99 = seeds.accuracy_interval(0.90, 25_000, confidence=0.99)
+    low99, high99 = stats.accuracy_interval(0.90, 25_000, confidence=0.99)
     assert low99 < low and high99 > high
-    low_small, high_small = seeds.accuracy_interval(0.90, 2_500)
+    low_small, high_small = stats.accuracy_interval(0.90, 2_500)
     assert high_small - low_small > 3 * (high - low)
 
 
 def test_format_interval_prints_both_ends():
-    text = seeds.format_interval(0.5, 100)
+    text = stats.format_interval(0.5, 100)
     assert text == "95% interval 0.4038-0.5962"
 
 
 @pytest.mark.parametrize("args", [(0.5, 0), (1.5, 10), (-0.1, 10), (0.5, 10, 1.0)])
 def test_interval_rejects_nonsense(args):
     with pytest.raises(UsageError):
-        seeds.accuracy_interval(*args)
+        stats.accuracy_interval(*args)
 
 
 # ----------------------------------------------------------------------------- summary
 def test_summarise_seeds_gives_mean_and_sample_std():
     values = [0.9004, 0.9031, 0.8996]
-    s = seeds.summarise_seeds(values)
+    s = stats.summarise_seeds(values)
     assert s["mean"] == pytest.approx(np.mean(values))
     assert s["std"] == pytest.approx(np.std(values, ddof=1))  # n - 1: three seeds are a sample
     assert s["std"] == pytest.approx(0.001834, abs=1e-6)
@@ -59,15 +60,15 @@ def test_summarise_seeds_gives_mean_and_sample_std():
 
 
 def test_summarise_one_seed_has_no_spread_and_says_so():
-    s = seeds.summarise_seeds([0.88])
+    s = stats.summarise_seeds([0.88])
     assert s["std"] == 0.0 and s["text"] == "0.8800 (1 seed)"
 
 
 def test_summarise_rejects_empty_and_nan():
     with pytest.raises(UsageError):
-        seeds.summarise_seeds([])
+        stats.summarise_seeds([])
     with pytest.raises(UsageError):
-        seeds.summarise_seeds([0.9, float("nan")])
+        stats.summarise_seeds([0.9, float("nan")])
 
 
 def test_train_seeds_refuses_repeated_or_no_seeds():
@@ -75,9 +76,9 @@ def test_train_seeds_refuses_repeated_or_no_seeds():
 
     config = training.default_config("lstm", fast=True)
     with pytest.raises(UsageError, match="each seed once"):
-        seeds.train_seeds(config, [1, 1], verbose=False)
+        stats.train_seeds(config, [1, 1], verbose=False)
     with pytest.raises(UsageError, match="at least one seed"):
-        seeds.train_seeds(config, [], verbose=False)
+        stats.train_seeds(config, [], verbose=False)
 
 
 # ----------------------------------------------------------------------------- train_seeds
@@ -96,7 +97,7 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
     config = training.default_config("lstm", fast=True, epochs=1)
     out = tmp_path / "models" / "lstm"
-    result = seeds.train_seeds(config, [3, 5], out_dir=out)
+    result = stats.train_seeds(config, [3, 5], out_dir=out)
     printed = capsys.readouterr().out
 
     runs = result["runs"]
@@ -130,14 +131,14 @@ def test_paired_difference_interval_matches_the_closed_form_standard_error():
     b[flip] = ~b[flip]
     d = a.astype(float) - b.astype(float)
     se = d.std(ddof=1) / np.sqrt(n)
-    out = seeds.paired_difference_interval(a, b, n_boot=2000, seed=1)
+    out = stats.paired_difference_interval(a, b, n_boot=2000, seed=1)
     assert out["difference"] == pytest.approx(d.mean())
     assert out["std"] == pytest.approx(se, rel=0.1)
     assert out["low"] < out["difference"] < out["high"]
     assert out["high"] - out["low"] == pytest.approx(2 * 1.96 * se, rel=0.15)
     # narrower than the difference of two independent accuracies (sqrt(2) times one
     # accuracy's interval, about +-0.53 points here): agreeing reviews cancel
-    low, high = seeds.accuracy_interval(a.mean(), n)
+    low, high = stats.accuracy_interval(a.mean(), n)
     assert out["high"] - out["low"] < 0.8 * np.sqrt(2) * (high - low)
 
 
@@ -145,8 +146,78 @@ def test_paired_difference_interval_excludes_zero_only_for_a_real_difference():
     rng = np.random.default_rng(2)
     a = rng.uniform(size=5000) < 0.9
     better = a | (rng.uniform(size=5000) < 0.3)      # right wherever a is, and more
-    assert seeds.paired_difference_interval(better, a)["low"] > 0
-    same = seeds.paired_difference_interval(a, a)
+    assert stats.paired_difference_interval(better, a)["low"] > 0
+    same = stats.paired_difference_interval(a, a)
     assert same["low"] == same["high"] == 0.0
     with pytest.raises(UsageError):
-        seeds.paired_difference_interval([1, 0], [1])
+        stats.paired_difference_interval([1, 0], [1])
+
+
+# ------------------------------------------------------------------ the one rule: compare()
+def test_compare_without_examples_is_the_t_interval_of_two_seed_means():
+    """Closed form: difference +- t(0.975, n_a + n_b - 2) * sqrt(s_a^2/n_a + s_b^2/n_b)."""
+    a, b = [0.90, 0.91, 0.905], [0.87, 0.88, 0.875]
+    c = stats.compare(a, b)
+    se = np.sqrt(np.var(a, ddof=1) / 3 + np.var(b, ddof=1) / 3)
+    t_975_4 = 2.7764451051977987  # Student's t, 4 degrees of freedom, from tables
+    assert c.difference == pytest.approx(np.mean(a) - np.mean(b))
+    assert c.high - c.difference == pytest.approx(t_975_4 * se, rel=1e-9)
+    assert c.seed_se == pytest.approx(se) and c.sample_se == 0.0 and not c.sample_measured
+    assert c.real and c.verdict() == "better" and "seeds only" in str(c)
+    assert stats.compare(b, a).verdict() == "worse"
+
+
+def test_compare_says_within_noise_when_the_spread_covers_the_gap_or_a_side_has_one_seed():
+    assert stats.compare([0.90, 0.93, 0.87], [0.89, 0.92, 0.86]).verdict() == "within noise"
+    one_seed = stats.compare([0.99], [0.50, 0.51, 0.49])
+    assert not one_seed.real and one_seed.verdict() == "within noise"
+
+
+def test_compare_lower_is_better_for_errors():
+    c = stats.compare([2.0, 2.1, 2.05], [2.6, 2.5, 2.55], higher_is_better=False)
+    assert c.difference < 0 and c.real and c.verdict() == "better"
+
+
+def test_compare_sample_noise_matches_the_closed_form_of_a_paired_difference():
+    """The bootstrap's standard error of a mean paired difference is std(d)/sqrt(n)."""
+    rng = np.random.default_rng(3)
+    a = (rng.random(4000) < 0.85).astype(float)
+    b = np.where(rng.random(4000) < 0.9, a, 1 - a)  # agrees with A on 90 % of examples
+    c = stats.compare([a.mean()], [b.mean()], a_examples=a, b_examples=b, n_boot=2000)
+    d = a - b
+    assert c.sample_se == pytest.approx(d.std(ddof=1) / np.sqrt(d.size), rel=0.1)
+
+
+def test_compare_is_calibrated_on_simulated_seeds_and_test_samples():
+    """Two models of the same true accuracy: 'real' in about 5 % of repeats, not more;
+    a true gap of 3 points with this noise: found almost always."""
+    rng = np.random.default_rng(0)
+
+    def runs(p_true, n_seeds=3, n=600):
+        # each seed: a model whose true accuracy moves by training noise, scored on one
+        # shared test set (the same examples for both models, as in the notebooks)
+        p = p_true + rng.normal(0, 0.01, n_seeds)
+        u = shared_u
+        correct = (u[None, :] < p[:, None]).astype(float)
+        return correct.mean(axis=1), correct
+
+    false, found = 0, 0
+    for _ in range(150):
+        shared_u = rng.random(600)
+        a_acc, a_ex = runs(0.80)
+        shared_u = rng.random(600)  # the two models err on different examples
+        b_acc, b_ex = runs(0.80)
+        false += stats.compare(a_acc, b_acc, a_examples=a_ex, b_examples=b_ex, n_boot=200).real
+        c_acc, c_ex = runs(0.86)
+        found += stats.compare(c_acc, b_acc, a_examples=c_ex, b_examples=b_ex, n_boot=200).real
+    assert false / 150 <= 0.08
+    assert found / 150 >= 0.8
+
+
+def test_compare_refuses_bad_input():
+    with pytest.raises(UsageError):
+        stats.compare([], [0.5])
+    with pytest.raises(UsageError):
+        stats.compare([0.5, float("nan")], [0.5])
+    with pytest.raises(UsageError):
+        stats.compare([0.5], [0.5], a_examples=[1, 0])
