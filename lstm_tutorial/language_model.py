@@ -548,6 +548,29 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
     return [vocab.decode(row) for row in out]
 
 
+def word_list(text: str, min_count: int = 3) -> set[str]:
+    """The words (runs of letters a-z) that occur at least ``min_count`` times in ``text``.
+
+    A word seen once or twice in movie reviews is often a typo; requiring a few
+    occurrences keeps the list to words people actually write.
+    """
+    counts = Counter(re.findall(r"[a-z]+", text))
+    return {w for w, c in counts.items() if c >= min_count}
+
+
+def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
+    """``(share, n)``: the share of the ``n`` words (runs of letters) in ``texts`` that are in ``words``.
+
+    The last run of letters of each text is left out: the sample may stop in the middle of it.
+    """
+    found = []
+    for text in texts:
+        found += re.findall(r"[a-z]+", text.lower())[:-1]
+    if not found:
+        return float("nan"), 0
+    return float(np.mean([w in words for w in found])), len(found)
+
+
 def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
     """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
 
@@ -565,6 +588,29 @@ def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) 
     targets = ids[0, 1:]
     steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
     return float(-logp[steps, targets[steps]].sum() / math.log(2))
+
+
+def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """:func:`continuation_bits` for many ``(context, continuation)`` pairs, in batches of equal length."""
+    from .text import clean
+
+    encoded = []
+    for context, continuation in pairs:
+        ctx, cont = vocab.encode(SEPARATOR + clean(context)), vocab.encode(continuation.lower())
+        encoded.append((np.concatenate([ctx, cont]), len(ctx)))
+    out = [0.0] * len(pairs)
+    by_length: dict[int, list[int]] = {}
+    for i, (ids, _) in enumerate(encoded):
+        by_length.setdefault(len(ids), []).append(i)
+    for rows in by_length.values():
+        ids = np.stack([encoded[i][0] for i in rows])
+        logits = np.asarray(model([ids[:, :-1], *zero_states(model, len(rows))], training=False)[0]).astype(np.float64)
+        logits -= logits.max(axis=2, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=2, keepdims=True))
+        for j, i in enumerate(rows):
+            steps = np.arange(encoded[i][1] - 1, ids.shape[1] - 1)
+            out[i] = float(-logp[j, steps, ids[j, steps + 1]].sum() / math.log(2))
+    return out
 
 
 # ---------------------------------------------------------------------------------
@@ -736,6 +782,42 @@ def corruption_effect(model, windows_ids: np.ndarray, distances: Sequence[int], 
     return out
 
 
+def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000, seed: int = 0,
+                  batch: int = 500, per_position: bool = False) -> dict:
+    """Bits per character when the model may read only the last ``k`` characters, for each k.
+
+    ``n`` positions of ``ids`` are drawn at random (the same ones for every k); at each, the
+    model starts from zero states, reads the ``k`` characters before the position and
+    predicts the character there. The curve falls as long as more context helps the model:
+    where it flattens, characters further back no longer change what it predicts, on
+    average. Compare its end with :func:`bits_per_char`, which reads all the text before.
+    With ``per_position`` each value is the array of the ``n`` positions' bits (for paired
+    comparisons) instead of their mean.
+    """
+    ids = np.asarray(ids, np.int32)
+    longest = max(contexts)
+    if min(contexts) < 1 or len(ids) <= longest:
+        raise UsageError(f"contexts must be at least 1 and shorter than the text ({len(ids)} characters)")
+    targets = np.random.default_rng(seed).integers(longest, len(ids), size=n)
+
+    def last_logits(x, states):  # eager: every k is another shape, which a tf.function would retrace for
+        return model([x, *states], training=False)[0][:, -1]
+
+    out = {}
+    for k in contexts:
+        bits = []
+        for s in range(0, n, batch):
+            t = targets[s:s + batch]
+            x = np.stack([ids[i - k:i] for i in t])
+            logits = np.asarray(last_logits(x, zero_states(model, len(t)))).astype(np.float64)
+            logits -= logits.max(axis=1, keepdims=True)
+            logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            bits.append(-logp[np.arange(len(t)), ids[t]] / math.log(2))
+        bits = np.concatenate(bits)
+        out[int(k)] = bits if per_position else float(bits.mean())
+    return out
+
+
 def sample_windows(ids: np.ndarray, n: int, length: int, seed: int = 0) -> np.ndarray:
     """``n`` random windows of ``length`` consecutive ids."""
     ids = np.asarray(ids)
@@ -766,10 +848,11 @@ def copy_lm_weights(lm, classifier) -> None:
         classifier.get_layer(name).set_weights(lm.get_layer(name).get_weights())
 
 
-def lm_features(lm, ids: np.ndarray, batch: int = 512) -> np.ndarray:
+def lm_features(lm, ids: np.ndarray, batch: int = 256) -> np.ndarray:
     """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped).
 
     ``ids`` are right-padded character ids ``(n, T)``; the result is ``(n, 2 * units)``.
+    Reviews are read in batches of similar length (sorted), so little time goes into padding.
     """
     import tensorflow as tf
 
@@ -783,5 +866,15 @@ def lm_features(lm, ids: np.ndarray, batch: int = 512) -> np.ndarray:
         mean = tf.reduce_sum(seq * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0)
         return tf.concat([mean, h_last], axis=1)
 
+    from .tools.runtime import _stderr_silenced
+
     ids = np.asarray(ids, np.int32)
-    return np.concatenate([np.asarray(run(ids[s:s + batch])) for s in range(0, len(ids), batch)])
+    lengths = (ids != PAD).sum(axis=1)
+    order = np.argsort(lengths, kind="stable")
+    out = np.zeros((len(ids), 2 * layer.units), np.float32)
+    with _stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean masks on some CPUs
+        for s in range(0, len(ids), batch):
+            rows = order[s:s + batch]
+            width = max(1, int(lengths[rows].max()))
+            out[rows] = np.asarray(run(ids[rows, :width]))
+    return out

@@ -341,3 +341,37 @@ def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeyp
     small_val_reviews = set(small_val.split(L.SEPARATOR)) - {""}
     assert small_val_reviews <= set(big_val.split(L.SEPARATOR))
     assert not small_val_reviews & set(big_train.split(L.SEPARATOR))
+
+
+def test_notebook_04_plain_keras_model_agrees_with_the_package_builder():
+    """The cell that builds the language model in plain Keras makes what models.build_char_lm makes."""
+    import keras
+    import nbformat
+
+    from lstm_tutorial.tools import runner
+
+    nb = nbformat.read(runner.find_notebooks(["04"])[0], as_version=4)
+    cells = [c for c in nb.cells if c.get("metadata", {}).get("lstm_tutorial", {}).get("plain_keras") == "char_lm"]
+    assert len(cells) == 1, "notebook 04 builds its model in plain Keras in exactly one marked cell"
+    assert "models." not in cells[0].source and "keras.layers.LSTM" in cells[0].source
+    vocab = L.CharVocab(list("abcdefghij"))
+    space = {"keras": keras, "vocab": vocab, "SHORT_UNITS": 12,
+             "lm_config": L.LMConfig(embedding_dim=5), "print": lambda *a, **k: None}
+    source = cells[0].source.replace("plain_lm.summary()", "")
+    exec(source, space)
+    plain = space["plain_lm"]
+    built = models.build_char_lm(vocab.size, "lstm", 5, 12)
+
+    def shape(model):
+        return [(type(layer).__name__, layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers]
+
+    assert shape(plain) == shape(built) and plain.count_params() == built.count_params()
+    assert [tuple(t.shape) for t in plain.outputs] == [tuple(t.shape) for t in built.outputs]
+
+
+def test_continuation_bits_in_batches_equal_one_at_a_time():
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    model = models.build_char_lm(vocab.size, "lstm", 4, 8)
+    pairs = [("the cat", " sat."), ("the cat sat", ". the"), ("a cat", " sat."), ("the", " cat sat")]
+    many = L.continuation_bits_many(model, vocab, pairs)
+    assert many == pytest.approx([L.continuation_bits(model, vocab, c, t) for c, t in pairs], rel=1e-5)
