@@ -182,7 +182,10 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
     args = ["train-lm", "--text", str(corpus), "--out", str(out), "--units", "16", "--batch-size", "8",
             "--seq-len", "20", "--epochs", "1"]
     assert cli.main(args) == 0
-    assert (out / "lm.keras").is_file() and json.loads((out / "lm.json").read_text())["config"]["units"] == 16
+    info = json.loads((out / "lm.json").read_text())
+    assert (out / "lm.keras").is_file() and info["config"]["units"] == 16
+    assert info["sha256"] == L.file_sha256(out / "lm.keras")
+    assert info["recipe"]["command"] == "python -m lstm_tutorial " + " ".join(args) and info["recipe"]["chars_seen"] > 0
     assert (out / "checkpoints" / "checkpoint" / "lm.keras").is_file()
     assert cli.main(args[:-1] + ["2"]) == 0  # resumes after epoch 1
     assert "resuming" in capsys.readouterr().out

@@ -338,8 +338,9 @@ def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_ea
 
     from .. import __version__
 
-    command = "python -m lstm_tutorial train-lm " + " ".join(
-        a if a.startswith("-") or " " not in a else repr(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else ""
+    import shlex
+
+    command = "python -m lstm_tutorial " + " ".join(shlex.quote(a) for a in getattr(args, "argv", ["train-lm"]))
     gpus = tf.config.list_physical_devices("GPU")
     return {
         "command": command.strip(),
@@ -420,7 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # the command as typed, for the records saved beside a trained model
     try:
         return int(args.func(args) or 0)
     except LstmTutorialError as exc:
