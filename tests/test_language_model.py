@@ -378,3 +378,12 @@ def test_continuation_bits_in_batches_equal_one_at_a_time():
     pairs = [("the cat", " sat."), ("the cat sat", ". the"), ("a cat", " sat."), ("the", " cat sat")]
     many = L.continuation_bits_many(model, vocab, pairs)
     assert many == pytest.approx([L.continuation_bits(model, vocab, c, t) for c, t in pairs], rel=1e-5)
+
+
+def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys):
+    from lstm_tutorial.tools import cli, paths
+
+    monkeypatch.setattr(paths, "output_dir", lambda name: tmp_path / name)  # no models/char_lm here
+    assert cli.main(["generate", "--prompt", "this movie", "--length", "20", "--temperature", "0"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("this movie") and len(line) == len("this movie") + 20

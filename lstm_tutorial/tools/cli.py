@@ -270,7 +270,8 @@ def _add_language_model_parsers(sub) -> None:
     p.set_defaults(func=_cmd_train_lm)
 
     p = sub.add_parser("generate", help="continue a prompt with a trained character language model")
-    p.add_argument("--model", default=None, help="folder saved by train-lm (default: models/char_lm)")
+    p.add_argument("--model", default=None,
+                   help="folder saved by train-lm (default: models/char_lm, else the shipped model)")
     p.add_argument("--prompt", default="", help="text to continue (lower-cased like the training text)")
     p.add_argument("--temperature", type=float, default=0.7, help="0 = greedy; <1 safer, >1 wilder (default: 0.7)")
     p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely characters")
@@ -364,7 +365,10 @@ def _cmd_generate(args) -> int:
     if args.length < 0 or args.n < 1:
         raise UsageError("--length must be 0 or more and -n at least 1")
     _start_tensorflow()
-    model, vocab, _ = lm.load_lm(_lm_folder(args.model))
+    folder = _lm_folder(args.model)
+    if args.model is None and not (folder / lm.MODEL_FILE).is_file():
+        folder = lm.SHIPPED_LM  # nothing trained here yet: the model that ships with the package
+    model, vocab, _ = lm.load_lm(folder, require_hash=folder == lm.SHIPPED_LM)
     for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
         print(args.prompt + text)
     return 0
