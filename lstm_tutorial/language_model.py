@@ -227,13 +227,13 @@ class LMConfig:
 LR_SCHEDULES = ("constant", "cosine")
 
 
-def steps_per_epoch(n_chars: int, config: LMConfig) -> int:
+def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
     """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
     total = (n_chars // config.batch_size - 1) // config.seq_len
     return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
 
 
-def learning_rate(config: LMConfig, total_steps: int):
+def lm_learning_rate(config: LMConfig, total_steps: int):
     """The optimizer's learning rate: a number, or a cosine decay over ``total_steps`` windows.
 
     A rate that ends low lets the last steps settle into a minimum instead of bouncing
@@ -328,8 +328,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     say = print if verbose else (lambda *a, **k: None)
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
-    total_steps = config.epochs * steps_per_epoch(len(train_ids), config)
-    optimizer = keras.optimizers.Adam(learning_rate(config, total_steps), clipnorm=config.clipnorm)
+    total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
+    optimizer = keras.optimizers.Adam(lm_learning_rate(config, total_steps), clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
     history: list[dict] = []
     start_epoch = 0

@@ -322,7 +322,7 @@ def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
 
     config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=3, max_steps_per_epoch=5,
                         learning_rate=1e-2, lr_schedule="cosine", n_reviews=None)
-    schedule = L.learning_rate(config, L.steps_per_epoch(2000, config) * config.epochs)
+    schedule = L.lm_learning_rate(config, L.windows_per_epoch(2000, config) * config.epochs)
     assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(15)) == pytest.approx(1e-3)
     with pytest.raises(UsageError, match="lr_schedule"):
         L.LMConfig(lr_schedule="linear").validate()
