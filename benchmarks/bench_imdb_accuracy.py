@@ -233,7 +233,7 @@ def main(argv=None) -> int:
                              "cpu_cores": os.cpu_count(), "gpu": bool(tf.config.list_physical_devices("GPU"))}
     print("\n" + json.dumps(result, default=float))
     if args.write:
-        from lstm_tutorial.paths import atomic_write
+        from lstm_tutorial.tools.paths import atomic_write
 
         with atomic_write(Path(args.write), "w", encoding="utf-8") as handle:
             handle.write(json.dumps(result, default=float, indent=1) + "\n")

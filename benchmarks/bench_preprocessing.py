@@ -67,7 +67,7 @@ def main() -> None:
         fake.load_imdb = lambda split="train", source=None: read_aclimdb(folder, split)
         sys.modules["lstm_tutorial.tools.datasets"] = fake
         print(f"reviews: read from {folder}")
-    from lstm_tutorial.data import load_imdb
+    from lstm_tutorial.tools.datasets import load_imdb
 
     (train_texts, _), t_train = timed(load_imdb, "train")
     (test_texts, _), t_test = timed(load_imdb, "test")

@@ -294,25 +294,6 @@ def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
                   metrics=["accuracy"], jit_compile=jit_compile)
 
 
-def build_rnn(config: ModelConfig | None = None, **overrides):
-    """SimpleRNN classifier: h_t = tanh(W x_t + U h_{t-1} + b), pooled over time."""
-    return build_classifier("rnn", config, **overrides)
-
-
-def build_lstm(config: ModelConfig | None = None, **overrides):
-    """LSTM classifier (one direction), pooled over time."""
-    return build_classifier("lstm", config, **overrides)
-
-
-def build_gru(config: ModelConfig | None = None, **overrides):
-    """GRU classifier (one direction), pooled over time."""
-    return build_classifier("gru", config, **overrides)
-
-
-def build_bilstm(config: ModelConfig | None = None, **overrides):
-    """Bidirectional LSTM classifier: forward and backward h_t concatenated, pooled over time."""
-    return build_classifier("bilstm", config, **overrides)
-
 
 def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
     """The well-known Keras example, as a yardstick for speed and accuracy.

@@ -191,26 +191,6 @@ def confusion_heatmap(counts, labels=("negative", "positive"), title: str = ""):
     return fig
 
 
-def accuracy_bars(names, accuracies, references: dict | None = None, title: str = "test accuracy"):
-    """Horizontal bars of accuracy per model, with dotted reference lines (name -> value)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(names) + 1.5))
-    bars = ax.barh(list(names), list(accuracies), color="C0")
-    for bar, acc in zip(bars, accuracies):
-        ax.text(bar.get_width() + 0.005, bar.get_y() + bar.get_height() / 2, f"{acc:.3f}", va="center")
-    for i, (name, value) in enumerate((references or {}).items()):
-        ax.axvline(value, color=f"C{i + 1}", linestyle=":", label=f"{name}: {value:.3f}")
-    ax.set_xlim(0.5, 1.0)
-    ax.invert_yaxis()
-    ax.set_xlabel("accuracy")
-    ax.set_title(title)
-    if references:
-        ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 
 def blend_weight_curve(chosen: dict, title: str = "validation log loss of the blend"):
     """Validation log loss against the recurrent model's weight in a blend with the

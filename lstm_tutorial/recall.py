@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -347,15 +347,6 @@ def accuracy_table(summary: list[dict]) -> str:
     lines.append(f"Test accuracy, mean ± standard deviation over {n} seeds (min-max in brackets).")
     return "\n".join(lines)
 
-
-def config_dict(config: SweepConfig) -> dict:
-    """The config as a plain dict (for lt.record)."""
-    return asdict(config)
-
-
-def with_changes(config: SweepConfig, **changes) -> SweepConfig:
-    """A copy of ``config`` with some fields changed, e.g. ``with_changes(cfg, max_steps=100)``."""
-    return replace(config, **changes)
 
 
 def clipping_experiment(

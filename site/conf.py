@@ -10,13 +10,19 @@ outputs (nothing is executed), MathJax comes from a PyPI package, and the theme'
 icons and styles ship inside the theme. A test checks the built pages for
 http(s) scripts, styles and fonts.
 """
+import json
+from pathlib import Path
+
 from lstm_tutorial.tools import colab
 
 project = "LSTM tutorial"
 author = "the lstm-tutorial authors"
 copyright = "the lstm-tutorial authors, MIT licence"
 
-extensions = ["myst_nb"]
+# sphinx-copybutton: a copy button on every code cell (not on printed output).
+extensions = ["myst_nb", "sphinx_copybutton"]
+copybutton_selector = "div.cell_input div.highlight pre, div.highlight-bash div.highlight pre, div.highlight-python div.highlight pre"
+copybutton_exclude = ".linenos, .gp, .go"
 
 # Render what the committed notebooks store; never execute them (the notebooks take
 # minutes to tens of minutes and need the IMDB data; the site needs neither).
@@ -25,6 +31,9 @@ nb_execution_mode = "off"
 nb_render_markdown_format = "myst"
 # Notebooks mark stderr output (TensorFlow start-up notes) in a normal way, not as errors.
 nb_output_stderr = "show"
+# A cell's printed lines in one block, not a box per print() (site.py also merges them and
+# folds long logs away when it stages the notebooks).
+nb_merge_streams = True
 # No widget manager JavaScript (it would come from a CDN); site.py puts a note where a
 # notebook stored an interactive widget.
 nb_ipywidgets_js = {}
@@ -38,9 +47,15 @@ html_theme = "sphinx_book_theme"
 html_title = "LSTM tutorial"
 html_static_path = ["_static"]
 html_css_files = ["course.css"]
+# The menu and contents buttons, and figures that open at full size (see the file).
+html_js_files = ["course.js"]
 html_favicon = "_static/favicon.svg"
-html_last_updated_fmt = None
-# The download button offers each page's source (the .ipynb with its outputs) from _sources/.
+# "Last updated on" in every page's footer: the date of the last commit of the page's
+# notebook, which site.py writes to _page_dates.json (today's date for a page it has none for).
+html_last_updated_fmt = "%Y-%m-%d"
+PAGE_DATES = Path(__file__).with_name("_page_dates.json")
+# The download button offers each notebook page's .ipynb from _sources/: site.py puts the
+# committed notebook there, as it is in the repository (its own Colab badge and links).
 html_copy_source = True
 
 # MathJax 3 from the django-static-mathjax package, copied to _static/mathjax by site.py.
@@ -57,10 +72,20 @@ html_theme_options = {
     "repository_branch": colab.PINNED_REF,
     "path_to_docs": "notebooks",
     "launch_buttons": {"colab_url": "https://colab.research.google.com"},
-    "use_repository_button": False,
+    "use_repository_button": True,
     "use_download_button": True,
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "show_toc_level": 2,
     "navigation_with_keys": False,
 }
+
+
+def _page_date(app, pagename, templatename, context, doctree):
+    dates = json.loads(PAGE_DATES.read_text(encoding="utf-8")) if PAGE_DATES.is_file() else {}
+    if pagename in dates:
+        context["last_updated"] = dates[pagename]
+
+
+def setup(app):
+    app.connect("html-page-context", _page_date)

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,27 @@ def test_record_and_report_print_one_json_object(capsys, monkeypatch):
     line = capsys.readouterr().out.strip()
     assert "\n" not in line
     assert json.loads(line) == printed == {"mode": "fast", "accuracy": 0.5, "counts": [1, 2], "table": {"a": 3}}
+
+
+@pytest.mark.slow
+def test_report_as_a_notebooks_last_line_shows_the_figures_once(tmp_path, monkeypatch):
+    """In a real kernel, a last line ``lt.report()`` gives one output, the printed JSON (before,
+    the returned dict was echoed under it); a last line returning a plain dict does echo."""
+    import os
+
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import lstm_tutorial as lt\nlt.record(acc=0.5)\nlt.report()"),
+                nbformat.v4.new_code_cell("dict(lt.key_figures())")]
+    root = str(Path(__file__).resolve().parents[1])  # this checkout's package, in the kernel too
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    nbclient.NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    report, plain = nb.cells[0].outputs, nb.cells[1].outputs
+    assert [o.output_type for o in report] == ["stream"], report
+    assert json.loads(report[0].text) == {"acc": 0.5, "mode": lt.mode()}
+    assert [o.output_type for o in plain] == ["execute_result"]  # what the echo looked like
 
 
 def test_record_rejects_values_that_are_not_json(monkeypatch):

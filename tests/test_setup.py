@@ -24,9 +24,9 @@ MIN_PYTHON = re.match(r">=\s*(\d+\.\d+)", tomllib.loads((REPO / "pyproject.toml"
                       ["project"]["requires-python"]).group(1)
 
 
-def pinned_requirements() -> dict[str, str]:
+def pinned_requirements(name: str = "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in (REPO / name).read_text().splitlines():
         line = line.split("#")[0].strip()
         if "==" in line:
             name, version = line.split("==")
@@ -49,6 +49,15 @@ def test_every_pinned_requirement_installs_on_the_oldest_python_we_claim():
         assert SpecifierSet(meta["Requires-Python"]).contains(f"{MIN_PYTHON}.0"), (
             f"{name}=={version} needs Python {meta['Requires-Python']}, pyproject says >={MIN_PYTHON}")
     assert checked >= 3  # the check ran on the installed pins (numpy, keras, ...)
+
+
+def test_the_site_requirements_are_the_suites_versions_without_tensorflow_or_jupyterlab():
+    """`bash run.sh site` installs requirements-site.txt only; the test suite builds the site
+    with requirements.txt, so the two must pin the same versions."""
+    site, full = pinned_requirements("requirements-site.txt"), pinned_requirements()
+    assert site and {name: full.get(name) for name in site} == site
+    assert not [name for name in site if re.match(r"tensorflow|keras|jupyterlab|notebook$", name, re.I)]
+    assert {"Sphinx", "myst-nb", "sphinx-book-theme", "sphinx-copybutton"} <= set(site)
 
 
 def test_readme_states_the_same_python_version():
@@ -100,6 +109,25 @@ def test_run_sh_works_without_sha256sum(tmp_path):
                          text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "usage:" in out.stdout and "installing" not in out.stderr
+
+
+def test_run_sh_site_uses_its_own_environment_and_not_the_full_one(tmp_path):
+    """`bash run.sh site` runs in .venv-site (requirements-site.txt) and never creates .venv,
+    whose TensorFlow and JupyterLab the website does not need."""
+    site_venv, full_venv = tmp_path / "venv-site", tmp_path / "venv"
+    (site_venv / "bin").mkdir(parents=True)
+    wrapper = site_venv / "bin" / "python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    stamp = hashlib.sha256((REPO / "requirements-site.txt").read_bytes())
+    (site_venv / ".requirements.sha256").write_text(stamp.hexdigest() + "\n")  # up to date: no pip
+    env = {**os.environ, "LSTM_TUTORIAL_SITE_VENV": str(site_venv), "LSTM_TUTORIAL_VENV": str(full_venv),
+           "PYTHON": str(_fake_python(tmp_path, "3.9.18"))}  # creating .venv would fail loudly
+    out = subprocess.run(["bash", str(REPO / "run.sh"), "site", "--help"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "usage: python -m lstm_tutorial site" in out.stdout and "installing" not in out.stderr
+    assert not full_venv.exists()
 
 
 # ----------------------------------------------------------------------------- set-up cell, links

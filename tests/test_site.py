@@ -1,10 +1,17 @@
 """The course website: its pieces (unit tests), then the built site in a real browser.
 
-The browser tests build the site once (``lstm_tutorial.tools.site.build`` into runs/site/html),
-serve it on 127.0.0.1 and open every page in headless Chromium (Debian's ``chromium``,
-driven through Playwright's Python package; no browser is downloaded). Every request
-that leaves 127.0.0.1 is blocked and recorded, so the site is tested as it would behave
-offline. Screenshots go to runs/site/screenshots/.
+The browser tests build the site once (``python -m lstm_tutorial site`` into runs/site/html,
+in a child process that cannot import TensorFlow or Keras), serve it on 127.0.0.1 and open
+every page in headless Chromium (Debian's ``chromium``, driven through Playwright's Python
+package; no browser is downloaded). Every request that leaves 127.0.0.1 is blocked and
+recorded, so the site is tested as it would behave offline.
+
+A reader's view is checked at 1280 px (a lecture hall's projector) and 390 px (a phone) by
+``tests/site_reader_checks.js`` and by clicking the menu and contents buttons; the same
+checks are shown to fail on pages broken on purpose (a hidden article, an element wider
+than a phone, a menu without its script, a shrunken figure). Screenshots of the landing page
+and notebooks 01 and 03 at both widths go to runs/site/screenshots/ (the committed ones are
+in site/screenshots/).
 """
 from __future__ import annotations
 
@@ -20,19 +27,25 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urljoin, urlparse
+from urllib.parse import unquote, urldefrag, urlparse
 
 import nbformat
 import pytest
 
 from lstm_tutorial.tools import colab, site
+from lstm_tutorial.tools.runner import read_run_times, refresh_run_times
 
 pytestmark = pytest.mark.site
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "runs" / "site" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+#: The widths a reader sees the site at: a lecture hall's projector and a phone.
+WIDTHS = {"1280": (1280, 800), "390": (390, 844)}
+#: A figure narrower than this must open at full size when clicked.
+MIN_FIGURE_PX = 480
+READER_CHECKS = (Path(__file__).with_name("site_reader_checks.js")).read_text(encoding="utf-8")
 
 # --------------------------------------------------------------------------- unit tests
 def _nb(*cells):
@@ -68,21 +81,13 @@ def test_article_map_page_collects_every_notebook_and_says_where_one_is_missing(
     assert "see [section 5](03_c.ipynb#5-backward)" in linked  # an in-notebook anchor still works from here
 
 
-def test_colab_link_comes_from_the_repository_and_release_in_colab_py(monkeypatch):
-    url = site.colab_link("notebooks/02_lstm_gates_custom_layer.ipynb")
-    assert url == (f"https://colab.research.google.com/github/{colab.REPO}/blob/{colab.PINNED_REF}"
-                   "/notebooks/02_lstm_gates_custom_layer.ipynb")
-    monkeypatch.setattr(colab, "REPO", "someone/fork")
-    monkeypatch.setattr(colab, "PINNED_REF", "v9.9.9")
-    assert site.colab_link("x/03_y.ipynb") == \
-        "https://colab.research.google.com/github/someone/fork/blob/v9.9.9/notebooks/03_y.ipynb"
-
-
 def test_run_time_table_shows_recorded_minutes_and_says_not_recorded():
     times = {"01_a": {"full": {"seconds": 750.0, "device": "GPU", "cpus": 16, "date": "2026-11-30"},
                       "fast": {"seconds": 30.0, "device": "CPU", "cpus": 2, "date": "2026-11-30"}}}
     nbs = [site.Notebook(Path("01_a.ipynb"), "01 · A | pipe", None), site.Notebook(Path("02_b.ipynb"), "02 · B", None)]
-    rows = site.run_time_table(nbs, times).splitlines()
+    table = site.run_time_table(nbs, times)
+    assert table.startswith("```{table}\n:class: course-notebooks\n") and table.endswith("\n```")
+    rows = [line for line in table.splitlines() if line.startswith("|")]
     assert len(rows) == 4
     assert "| 12.5 min (GPU, 16 cores) | 0.5 min (CPU, 2 cores) |" in rows[2]
     assert "[01 · A \\| pipe](01_a.ipynb)" in rows[2] and site.colab_link("01_a.ipynb") in rows[2]
@@ -138,6 +143,69 @@ def test_stored_widgets_become_a_note_and_load_no_javascript(tmp_path):
     assert "widgets" not in staged.metadata
 
 
+
+def _stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def _code(*outputs, source="x = 1", tags=None):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = list(outputs)
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def test_long_outputs_are_merged_and_logs_folded_away():
+    progress = _code(*[_stream(f"\rreading: {i * 10:3d}%") for i in range(11)], _stream("\nloaded 25,000 reviews\n"))
+    log_and_prose = _code(*[_stream(f"epoch {i}: loss 0.{i}\n") for i in range(20)],
+                          nbformat.v4.new_output("display_data", data={"text/markdown": "The LSTM learnt."}))
+    listing = _code(_stream("".join(f"line {i}\n" for i in range(40))))
+    short = _code(_stream("a\n"), _stream("b\n"), _stream("warning\n", name="stderr"))
+    tagged = _code(*[_stream(f"{i}\n") for i in range(30)], tags=["remove-output"])
+    log = _code(*[_stream(f"epoch {i}: loss 0.{i}\n") for i in range(12)])
+    nb = _nb(progress, log_and_prose, listing, short, tagged, log)
+    site.fold_long_outputs(nb)
+    assert [o.text for o in progress.outputs] == ["reading: 100%\nloaded 25,000 reviews\n"]  # the last frame
+    assert "tags" not in progress.metadata  # two lines once merged: shown as they are
+    assert log.metadata["tags"] == ["hide-output"]  # a log and nothing else: folded away
+    assert len(log_and_prose.outputs) == 2 and log_and_prose.metadata["tags"] == [site.LOG_TAG]
+    assert listing.metadata["tags"] == ["scroll-output"]  # long, printed at once: scrolls in its box
+    assert [o.text for o in short.outputs] == ["a\nb\n", "warning\n"] and "tags" not in short.metadata
+    assert tagged.metadata["tags"] == ["remove-output"] and len(tagged.outputs) == 1
+
+
+def test_report_echo_is_dropped_and_run_times_come_from_run_times_json():
+    report = _code(_stream('{"acc": 0.5}\n'), nbformat.v4.new_output("execute_result", data={"text/plain": "{'acc': 0.5}"},
+                                                                    execution_count=3), source="lt.report()")
+    times_cell = _code(nbformat.v4.new_output("display_data", data={"text/markdown": "| full | 1.0 min | old |"}),
+                       source='lt.run_times("07")')
+    nb = _nb(times_cell, report)
+    assert site.drop_report_echo(nb) == 1 and [o.output_type for o in report.outputs] == ["stream"]
+    times = {"07_seven": {"full": {"seconds": 90.0, "device": "CPU", "cpus": 2, "date": "2026-12-01"}}}
+    assert refresh_run_times(nb, times) == 1
+    shown = times_cell.outputs[0].data["text/markdown"]
+    assert "| full | 1.5 min |" in shown and "old" not in shown
+    assert site.run_time_cell(times, "07_seven", "full").startswith("1.5 min")  # the landing page agrees
+
+
+def test_page_dates_come_from_git_or_the_file(tmp_path):
+    committed = REPO / "notebooks" / NOTEBOOKS[0].name
+    logged = subprocess.run(["git", "log", "-1", "--format=%cs", "--", committed.name], cwd=committed.parent,
+                            capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run(["git", "status", "--porcelain", "--", committed.name], cwd=committed.parent,
+                             capture_output=True, text=True).stdout.strip()
+    if logged and not changed:
+        assert site.last_changed(committed) == logged
+    loose = tmp_path / "09_new.ipynb"
+    loose.write_text("{}")
+    os.utime(loose, (0, 86400 * 365))  # 1971-01-01, not a git file
+    assert site.last_changed(loose) == time.strftime("%Y-%m-%d", time.localtime(86400 * 365))
+    dates = site.page_dates([site.Notebook(loose, "09", None, source=loose),
+                             site.Notebook(committed, "00", None, source=committed)])
+    assert dates["index"] == dates["article_map"] == max(dates["09_new"], dates[committed.stem])
+
+
 # --------------------------------------------------------------------------- the built site
 #: Sphinx warnings that do not break a page (a heading level skipped inside a notebook).
 HARMLESS_WARNINGS = re.compile(r"\[myst\.header\]")
@@ -145,12 +213,23 @@ _BUILD_LOG: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def built_site() -> Path:
-    """The site built once from the committed notebooks, into runs/site/html."""
+def built_site(tmp_path_factory) -> Path:
+    """The site built once from the committed notebooks into runs/site/html, the way
+    ``bash run.sh site`` builds it, by a Python that cannot import TensorFlow or Keras."""
+    blocked = tmp_path_factory.mktemp("no-tensorflow")
+    for module in ("tensorflow", "keras"):
+        (blocked / module).mkdir()
+        (blocked / module / "__init__.py").write_text(
+            f"raise ImportError('the site builder imported {module}; it must need neither TensorFlow nor Keras')\n")
+    out = REPO / "runs" / "site" / "html"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocked), str(REPO)])}
     start = time.perf_counter()
-    index = site.build(log=_BUILD_LOG.append)
+    proc = subprocess.run([sys.executable, "-m", "lstm_tutorial", "site", "--out", str(out)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    _BUILD_LOG.extend((proc.stdout + proc.stderr).splitlines())
     print(f"site built in {time.perf_counter() - start:.1f} s")
-    return index.parent
+    return out
 
 
 def test_sphinx_builds_without_warnings(built_site):
@@ -161,9 +240,8 @@ def test_sphinx_builds_without_warnings(built_site):
 
 
 def test_build_has_every_page_and_no_remote_scripts_styles_or_fonts(built_site):
-    notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
     pages = {p.stem for p in built_site.glob("*.html")}
-    assert {"index", "article_map", *notebooks} <= pages
+    assert {"index", "article_map", *(p.stem for p in NOTEBOOKS)} <= pages
     remote = []
     asset_tag = re.compile(r"<(script|link|img|iframe|source)\b[^>]*>", re.IGNORECASE)
     for page in built_site.rglob("*.html"):
@@ -181,24 +259,28 @@ def test_build_has_every_page_and_no_remote_scripts_styles_or_fonts(built_site):
     assert (built_site / "_static" / "mathjax" / "tex-chtml.js").is_file()
 
 
-def test_landing_page_shows_recorded_run_times_and_article_map_collects_the_maps(built_site):
+def _article_text(built_site: Path, page: str) -> str:
     from bs4 import BeautifulSoup  # comes with the theme
 
-    from lstm_tutorial.notebooks import read_run_times
+    soup = BeautifulSoup(built_site.joinpath(page).read_text(encoding="utf-8"), "html.parser")
+    article = soup.find("article") or soup
+    return " ".join(article.get_text(" ").split())
 
-    def text_of(page):
-        soup = BeautifulSoup(built_site.joinpath(page).read_text(encoding="utf-8"), "html.parser")
-        article = soup.find("article") or soup
-        return " ".join(article.get_text(" ").split())
 
-    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
-    index, article_map = text_of("index.html"), text_of("article_map.html")
+def test_landing_page_and_notebooks_show_the_same_run_times_and_article_map_collects_the_maps(built_site):
+    index, article_map = _article_text(built_site, "index.html"), _article_text(built_site, "article_map.html")
     times = read_run_times(REPO / "notebooks")
-    for path in notebooks:
+    for path in NOTEBOOKS:
+        page = _article_text(built_site, f"{path.stem}.html")
         for mode in ("full", "fast"):
             run = times.get(path.stem, {}).get(mode)
-            assert (f"{run['seconds'] / 60:.1f} min" if run else "not recorded") in index, (path.stem, mode)
-    for path in notebooks:
+            if run is None:
+                assert "not recorded" in index, (path.stem, mode)
+                continue
+            minutes = f"{run['seconds'] / 60:.1f} min"
+            assert minutes in index, (path.stem, mode, minutes)
+            assert f"{mode} {minutes}" in page, f"{path.stem}.html does not show its {mode} run time {minutes}"
+    for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert site.notebook_title(nb, path.stem).replace("`", "") in article_map
         body = site.article_map(nb)
@@ -208,6 +290,69 @@ def test_landing_page_shows_recorded_run_times_and_article_map_collects_the_maps
             assert words and all(word in article_map for word in words), (path.name, words)
 
 
+def test_the_download_is_the_committed_notebook(built_site):
+    """The page's download button offers the .ipynb as committed: its Colab badge is Colab's
+    image, not the site's _static/ copy that is missing outside the site."""
+    for path in NOTEBOOKS:
+        offered = built_site / "_sources" / path.name
+        assert offered.read_bytes() == path.read_bytes(), offered
+        assert "_static/" not in offered.read_text(encoding="utf-8")
+        assert f'href="_sources/{path.name}"' in (built_site / f"{path.stem}.html").read_text(encoding="utf-8")
+
+
+def test_copy_buttons_repository_link_and_last_updated_date(built_site):
+    html = (built_site / f"{NOTEBOOKS[0].stem}.html").read_text(encoding="utf-8")
+    assert "copybutton.js" in html and (built_site / "_static" / "copybutton.js").is_file()
+    assert re.search(r'href="https://github\.com/[^"/]+/[^"/]+"', html), "no link to the repository"
+    assert re.search(r'href="https://github\.com/[^"]+/blob/[^"]+/notebooks/' + re.escape(NOTEBOOKS[0].name), html)
+    assert re.search(r"Last updated on \d{4}-\d{2}-\d{2}", html)
+
+
+def _git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+
+
+COLAB_LINK = re.compile(r"^https://colab\.research\.google\.com/github/(?P<owner>[^/]+)/(?P<repo>[^/]+)/blob/"
+                        r"(?P<tag>[^/]+)/notebooks/(?P<file>[^/?#]+\.ipynb)$")
+
+
+def test_colab_links_open_a_notebook_at_a_ref_of_this_repository(built_site):
+    """Every Colab link on the site, checked with git (not with the code that made it): the
+    form .../github/<owner>/<repo>/blob/<ref>/notebooks/<file>, the ref is a tag or branch of
+    this repository that holds that notebook, and <owner>/<repo> is the one of the GitHub remote
+    ``origin`` (when there is one)."""
+    if _git("rev-parse", "--git-dir").returncode != 0:
+        pytest.skip("not a git checkout: the release tags cannot be checked")
+    on_github = re.search(r"github\.com[:/]([^/]+/[^/]+?)(\.git)?/?$", _git("remote", "get-url", "origin").stdout.strip())
+    remote = on_github.group(1) if on_github else None  # a clone of a local folder (CI) says nothing
+    links: dict[str, set[str]] = {}
+    for page in sorted(built_site.glob("*.html")):
+        for href in re.findall(r'href="(https://colab\.research\.google\.com/[^"]*)"', page.read_text(encoding="utf-8")):
+            links.setdefault(href.replace("&amp;", "&"), set()).add(page.name)
+    for path in NOTEBOOKS:  # every notebook page has one, for its own notebook
+        page_links = [h for h, pages in links.items() if f"{path.stem}.html" in pages]
+        assert any(h.endswith(f"/notebooks/{path.name}") for h in page_links), f"{path.stem}.html has no Colab link"
+    problems = []
+    for href, pages in sorted(links.items()):
+        where = f"{href} (on {', '.join(sorted(pages))})"
+        match = COLAB_LINK.match(href)
+        if not match:
+            problems.append(f"not of the form .../github/<owner>/<repo>/blob/<tag>/notebooks/<file>: {where}")
+            continue
+        tag, file = match["tag"], match["file"]
+        if remote and f"{match['owner']}/{match['repo']}".lower() != remote.lower():
+            problems.append(f"{match['owner']}/{match['repo']} is not this repository ({remote}): {where}")
+        ref = next((r for r in (f"refs/tags/{tag}", f"refs/heads/{tag}", f"refs/remotes/origin/{tag}")
+                    if _git("rev-parse", "--verify", "--quiet", f"{r}^{{commit}}").returncode == 0), None)
+        if ref is None:
+            problems.append(f"no tag or branch {tag!r} in this repository (push the release tag, or change "
+                            f"PINNED_REF in lstm_tutorial/tools/colab.py): {where}")
+        elif _git("cat-file", "-e", f"{ref}:notebooks/{file}").returncode != 0:
+            problems.append(f"{tag} has no notebooks/{file}: {where}")
+    assert not problems, "\n".join(problems[:20])
+
+
+# --------------------------------------------------------------------------- the browser
 def _find_chromium() -> tuple[str | None, str]:
     """Debian's Chromium, installed with apt-get when absent; (path, "") or (None, why not)."""
     found = shutil.which("chromium") or (CHROMIUM if os.access(CHROMIUM, os.X_OK) else None)
@@ -228,25 +373,6 @@ def _find_chromium() -> tuple[str | None, str]:
             tail = " ".join((proc.stdout + proc.stderr).strip().splitlines()[-2:])
             return None, f"could not install Chromium: `{' '.join(cmd)}` failed: {tail}"
     return (CHROMIUM, "") if os.access(CHROMIUM, os.X_OK) else (None, "apt-get installed chromium, but not at /usr/bin/chromium")
-
-
-def test_chromium_is_installed_with_apt_get_when_missing_and_the_reason_is_given(monkeypatch):
-    calls = []
-
-    def fake_run(cmd, **kwargs):
-        calls.append(cmd[:2])
-        failed = cmd[1] == "install"
-        return subprocess.CompletedProcess(cmd, 100 if failed else 0, "", "E: Unable to locate package chromium\n")
-
-    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
-    monkeypatch.setattr(os, "access", lambda path, mode: False)
-    monkeypatch.setattr(os, "geteuid", lambda: 0)
-    monkeypatch.setattr(subprocess, "run", fake_run)
-    path, why = _find_chromium()
-    assert path is None and calls == [["apt-get", "update"], ["apt-get", "install"]]
-    assert "could not install Chromium" in why and "Unable to locate package chromium" in why
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert _find_chromium() == (None, "Chromium is not installed and installing it needs root (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +413,40 @@ def server(built_site):
     httpd.server_close()
 
 
+def _open(context, server: str, name: str, visit: "Visit | None" = None, block: str | None = None):
+    """Open page ``name`` of the site, blocking every request that leaves it (and ``block``,
+    a file of the site, to break the page on purpose); wait for MathJax and the figures."""
+    page = context.new_page()
+
+    def route(r):
+        url = r.request.url
+        if block and urlparse(url).path.endswith(block):
+            r.abort()
+        elif url.startswith(server) or url.startswith("data:"):
+            r.continue_()
+        else:
+            if visit is not None:
+                visit.outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    if visit is not None:
+        page.on("console", lambda m: m.type == "error" and visit.console_errors.append(f"{m.text} ({m.location.get('url')})"))
+        page.on("pageerror", lambda e: visit.console_errors.append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: r.url.startswith(server) and visit.failed.append(f"{r.url}: {r.failure}"))
+        page.on("response", lambda r: r.status >= 400 and visit.failed.append(f"{r.url}: HTTP {r.status}"))
+    page.goto(server + name, wait_until="load")
+    if page.evaluate("() => !!document.querySelector('span.math, div.math')"):
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+        page.evaluate("() => MathJax.startup.promise.then(() => true)")
+    page.evaluate("""async () => {  // lazy images load once scrolled to
+        for (const img of document.images) { img.loading = 'eager'; }
+        await Promise.all([...document.images].map(img => img.complete ? null :
+            new Promise(done => { img.onload = img.onerror = done; })));
+    }""")
+    return page
+
+
 @dataclass
 class Visit:
     """What one page did in the browser."""
@@ -321,49 +481,18 @@ _PAGE_FACTS = """() => {
 
 @pytest.fixture(scope="module")
 def visits(browser, server, built_site) -> dict[str, Visit]:
-    """Every top-level page, loaded once; screenshots of the landing page and notebook 02."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """Every top-level page, loaded once at 1280 px."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     results: dict[str, Visit] = {}
     start = time.perf_counter()
     for html in sorted(built_site.glob("*.html")):
         visit = results[html.name] = Visit()
-        page = context.new_page()
-
-        def route(r, visit=visit):
-            if r.request.url.startswith(server) or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                visit.outside.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on("console", lambda m, v=visit: m.type == "error" and v.console_errors.append(f"{m.text} ({m.location.get('url')})"))
-        page.on("pageerror", lambda e, v=visit: v.console_errors.append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r, v=visit: r.url.startswith(server) and v.failed.append(f"{r.url}: {r.failure}"))
-        page.on("response", lambda r, v=visit: r.status >= 400 and v.failed.append(f"{r.url}: HTTP {r.status}"))
-        page.goto(server + html.name, wait_until="load")
-        if page.evaluate("() => !!document.querySelector('span.math, div.math')"):
-            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
-            page.evaluate("() => MathJax.startup.promise.then(() => true)")
-        page.evaluate("""async () => {  // lazy images load once scrolled to
-            for (const img of document.images) { img.loading = 'eager'; }
-            await Promise.all([...document.images].map(img => img.complete ? null :
-                new Promise(done => { img.onload = img.onerror = done; })));
-        }""")
+        page = _open(context, server, html.name, visit)
         facts = page.evaluate(_PAGE_FACTS)
         visit.images, visit.math, visit.links = facts["images"], facts["math"], facts["links"]
-        if html.name == "index.html":
-            page.screenshot(path=str(SCREENSHOTS / "landing.png"))
-        if html.name.startswith("02_"):
-            page.evaluate("""() => {  // the equations section, just under the header bar
-                const h = [...document.querySelectorAll('h2')].find(e => /^\\s*1\\./.test(e.textContent));
-                if (h) { window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 70); }
-            }""")
-            page.screenshot(path=str(SCREENSHOTS / "nb02.png"))
         page.close()
     context.close()
-    print(f"{len(results)} pages visited in {time.perf_counter() - start:.1f} s; screenshots in {SCREENSHOTS}")
+    print(f"{len(results)} pages visited in {time.perf_counter() - start:.1f} s")
     return results
 
 
@@ -431,15 +560,6 @@ def test_every_internal_link_resolves(visits, server, built_site):
     assert not broken, "\n".join(broken[:30])
 
 
-def test_every_notebook_page_has_its_launch_in_colab_link(visits):
-    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
-    assert notebooks
-    for path in notebooks:
-        links = visits[f"{path.stem}.html"].links
-        assert site.colab_link(path) in links, f"{path.stem}.html has no link to {site.colab_link(path)}"
-        assert site.colab_link(path) in visits["index.html"].links
-
-
 def test_search_works_offline(browser, server):
     page = browser.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
@@ -450,8 +570,161 @@ def test_search_works_offline(browser, server):
     assert any(hit.startswith("02_") for hit in hits), hits
 
 
-def test_screenshots_are_saved(visits):
-    for name in ("landing.png", "nb02.png"):
-        shot = SCREENSHOTS / name
-        assert shot.is_file() and shot.stat().st_size > 10_000, shot
-        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+# --------------------------------------------------------------------------- a reader at 1280 and 390 px
+_IN_VIEW = """const inView = (a) => { const r = a.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth &&
+           a.checkVisibility({visibilityProperty: true, opacityProperty: true}); };"""
+#: The pages that the site's navigation links to and a reader can see now (file names).
+_NAV_LINKS = "() => { " + _IN_VIEW + """
+  return [...document.querySelectorAll('#pst-primary-sidebar a[href], #pst-primary-sidebar-modal a[href]')]
+      .filter(inView).map(a => new URL(a.href).pathname.split('/').pop()); }"""
+#: How many links to sections of this page (its table of contents) a reader can see now.
+_TOC_LINKS = "() => { " + _IN_VIEW + """
+  return [...document.querySelectorAll('#pst-secondary-sidebar a[href^="#"], #pst-secondary-sidebar-modal a[href^="#"]')]
+      .filter(inView).length; }"""
+
+
+def _visible_button(page, selector: str):
+    return next((b for b in page.query_selector_all(selector) if b.is_visible()), None)
+
+
+def _menu_problems(page, wanted: set[str]) -> list[str]:
+    """Clicking the menu button opens navigation that links to every notebook. Where the
+    navigation is open already (a wide window), the click must fold it away and a second
+    click bring it back."""
+    button = _visible_button(page, ".primary-toggle")
+    if button is None:
+        return ["menu: no menu button a reader can see"]
+    before = set(page.evaluate(_NAV_LINKS))
+    button.click()
+    page.wait_for_timeout(300)
+    after = set(page.evaluate(_NAV_LINKS))
+    problems = []
+    if wanted <= before:
+        if after == before:
+            problems.append("menu: clicking the menu button changed nothing")
+        button.click()
+        page.wait_for_timeout(300)
+        after = set(page.evaluate(_NAV_LINKS))
+    if not wanted <= after:
+        problems.append(f"menu: after a click the navigation has no visible link to {sorted(wanted - after)}")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(100)
+    return problems
+
+
+def _contents_problems(page) -> list[str]:
+    """The page's table of contents is in view, or the contents button shows it."""
+    if page.evaluate(_TOC_LINKS):
+        return []
+    button = _visible_button(page, ".secondary-toggle")
+    if button is None:
+        has_toc = page.evaluate("() => !!document.querySelector('#pst-secondary-sidebar a[href^=\"#\"]')")
+        return ["contents: the page has a table of contents, but it is hidden and no button shows it"] if has_toc else []
+    button.click()
+    page.wait_for_timeout(300)
+    shown = page.evaluate(_TOC_LINKS)
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(100)
+    return [] if shown else ["contents: clicking the contents button shows no table of contents"]
+
+
+def _reader_problems(page) -> list[str]:
+    wanted = {f"{path.stem}.html" for path in NOTEBOOKS}
+    return page.evaluate(READER_CHECKS, MIN_FIGURE_PX) + _menu_problems(page, wanted) + _contents_problems(page)
+
+
+def _reader_context(browser, width: str):
+    w, h = WIDTHS[width]
+    return browser.new_context(viewport={"width": w, "height": h}, service_workers="block")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_reader_can_read_and_navigate_every_page(browser, server, built_site, width):
+    """At each width, on the landing page, the article map and every notebook: the text is
+    visible, nothing sticks out of the window or is cut off, figures are readable, and the
+    menu and contents buttons work (see tests/site_reader_checks.js)."""
+    context = _reader_context(browser, width)
+    problems = {}
+    for name in ["index.html", "article_map.html", *(f"{path.stem}.html" for path in NOTEBOOKS)]:
+        page = _open(context, server, name)
+        found = _reader_problems(page)
+        if found:
+            problems[name] = found
+        page.close()
+    context.close()
+    assert not problems, json.dumps(problems, indent=1)[:4000]
+
+
+_UNWRAP_FIGURES = "() => document.querySelectorAll('a.figure-full-size').forEach(a => a.replaceWith(...a.childNodes))"
+#: Pages broken on purpose: (width, how, what the checks must then report). A "style" is CSS
+#: added to the page, a "script" runs in it, a "block" is a file of the site not served.
+MUTATIONS = {
+    "hidden-article-1280": ("1280", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
+    "hidden-article-390": ("390", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
+    "phone-overflow-390": ("390", {"script": "() => document.querySelector('article.bd-article section p')"
+                                             ".insertAdjacentHTML('afterend', '<div style=\"width: 600px\">a box wider "
+                                             "than a phone</div>')"}, "overflow:"),
+    "menu-without-its-script-390": ("390", {"block": "_static/course.js"}, "menu:"),
+    "menu-without-its-script-1280": ("1280", {"block": "_static/course.js"}, "menu:"),
+    "shrunken-figure-390": ("390", {"style": ".cell_output img{min-width:0 !important;width:200px !important}",
+                                    "script": _UNWRAP_FIGURES}, "figure:"),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_the_reader_checks_fail_on_a_broken_page(browser, server, built_site, mutation):
+    """Each mutation breaks notebook 01's page one way; the checks pass on the page as built
+    and report that kind of problem on the broken one."""
+    width, change, expected = MUTATIONS[mutation]
+    name = next(f"{path.stem}.html" for path in NOTEBOOKS if path.name.startswith("01_"))
+    context = _reader_context(browser, width)
+    page = _open(context, server, name)
+    clean = [p for p in _reader_problems(page) if p.startswith(expected)]
+    page.close()
+    page = _open(context, server, name, block=change.get("block"))
+    if "style" in change:
+        page.add_style_tag(content=change["style"])
+    if "script" in change:
+        page.evaluate(change["script"])
+    broken = _reader_problems(page)
+    page.close()
+    context.close()
+    assert clean == [], clean
+    assert any(p.startswith(expected) for p in broken), f"the checks missed the {mutation} mutation: {broken}"
+
+
+#: Screenshot name -> page. Notebook pages are shot from their first figure's code cell.
+SHOTS = {"landing": "index.html", "nb01": "01_", "nb03": "03_"}
+
+
+def test_screenshots_of_the_landing_page_and_notebooks_01_and_03_at_both_widths(browser, server, built_site):
+    """Saved to runs/site/screenshots/ (the committed copies are in site/screenshots/), with
+    notebook 01's menu opened on a phone."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for width in WIDTHS:
+        context = _reader_context(browser, width)
+        for shot, prefix in SHOTS.items():
+            name = prefix if prefix.endswith(".html") else next(f"{p.stem}.html" for p in NOTEBOOKS if p.name.startswith(prefix))
+            page = _open(context, server, name)
+            page.evaluate("""() => {  // the code cell of the first figure, under the header bar
+                const img = document.querySelector('.cell_output img');
+                const cell = img && img.closest('.cell');
+                if (cell && !location.pathname.endsWith('index.html')) {
+                    window.scrollTo(0, cell.getBoundingClientRect().top + window.scrollY - 70);
+                }
+            }""")
+            page.wait_for_timeout(200)
+            saved.append(SCREENSHOTS / f"{shot}_{width}.png")
+            page.screenshot(path=str(saved[-1]))
+            if shot == "nb01" and width == "390":
+                page.evaluate("() => window.scrollTo(0, 0)")
+                _visible_button(page, ".primary-toggle").click()
+                page.wait_for_timeout(400)
+                saved.append(SCREENSHOTS / "nb01_390_menu.png")
+                page.screenshot(path=str(saved[-1]))
+            page.close()
+        context.close()
+    for shot in saved:
+        assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot

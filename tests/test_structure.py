@@ -53,3 +53,79 @@ def test_gate_traces_live_in_layers():
         names = set(top_level_names(path))
         assert not {n for n in names if n.endswith("_gates") or n.startswith("trace")}, \
             f"{path.stem} defines a gate trace: its home is layers.py"
+
+
+# ------------------------------------------------------------------- the two parts
+#: What the course part (lstm_tutorial/*.py) may use from the tools part: where files go,
+#: the IMDB data, and the notebook runtime (fast mode, the TensorFlow set-up). The runner,
+#: the site, the Colab cell and the command line are never imported by course code.
+COURSE_MAY_IMPORT = {"lstm_tutorial.tools.paths", "lstm_tutorial.tools.datasets", "lstm_tutorial.tools.runtime"}
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, at the top or inside a function."""
+    def name_of(p: Path) -> str:
+        parts = list(p.relative_to(package.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(p): p for p in package.rglob("*.py")}
+    graph = {}
+    for mod, path in modules.items():
+        here = mod.split(".") if path.name == "__init__.py" else mod.split(".")[:-1]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    deps.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+        graph[mod] = {d for d in deps if d in modules and d != mod}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                found.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path)
+        path.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+    return found
+
+
+def test_no_module_imports_itself_in_a_circle():
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_circle(tmp_path):
+    pkg = tmp_path / "lstm_tutorial"
+    (pkg / "tools").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "tools" / "__init__.py").write_text("")
+    (pkg / "tools" / "runtime.py").write_text("def f():\n    from .runner import g\n")
+    (pkg / "tools" / "runner.py").write_text("from .runtime import f\n")
+    assert cycles(import_graph(pkg)) == [["lstm_tutorial.tools.runner", "lstm_tutorial.tools.runtime",
+                                          "lstm_tutorial.tools.runner"]]
+
+
+def test_course_code_uses_only_the_tools_it_needs():
+    graph = import_graph()
+    course = {m for m in graph if not m.startswith("lstm_tutorial.tools") and m != "lstm_tutorial.__main__"}
+    wrong = {m: sorted(d for d in graph[m] if d.startswith("lstm_tutorial.tools") and d not in COURSE_MAY_IMPORT)
+             for m in course}
+    assert {m: d for m, d in wrong.items() if d} == {}
+    tools_in_course = [p.name for p in PACKAGE.glob("*.py")
+                       if p.stem in {"cli", "site", "colab", "runner", "notebooks", "data", "paths", "runtime"}]
+    assert tools_in_course == []

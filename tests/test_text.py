@@ -345,48 +345,61 @@ def test_token_cache_round_trip_is_atomic(tmp_path):
         text._load_token_cache(path)
 
 
+def _imdb_copy(root: Path, reviews: dict) -> dict:
+    """An aclImdb/ folder laid out like the real one; returns its counts per folder.
+
+    ``reviews`` maps ``"test/pos"``-style folder names to review texts."""
+    counts = {}
+    for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
+        where = root / "aclImdb" / folder
+        where.mkdir(parents=True)
+        texts = reviews.get(folder, ["Filler review."])
+        rating = {"pos": 8, "neg": 2, "unsup": 0}[folder.split("/")[1]]
+        for i, t in enumerate(texts):
+            (where / f"{i}_{rating}.txt").write_text(t, encoding="utf-8")
+        counts[folder] = len(texts)
+    return counts
+
+
 def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
-    import types
+    from lstm_tutorial.tools import datasets
 
-    calls = []
-
-    def fake_load_imdb(split="train", source=None):
-        calls.append(split)
-        return [f"A {split} review, not bad!", "Good<br />film"], np.array([1, 0])
-
-    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
-    fake = types.SimpleNamespace(load_imdb=fake_load_imdb, data_key=lambda source=None: "archive-1")
-    monkeypatch.setitem(sys.modules, "lstm_tutorial.tools.datasets", fake)
+    counts = _imdb_copy(tmp_path / "imdb", {"test/pos": ["A test review, not bad!"], "test/neg": ["Good<br />film"]})
+    monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "imdb"))
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
+    reads = []
+    real_load = datasets.load_imdb
+    monkeypatch.setattr(datasets, "load_imdb", lambda split="train", source=None: (reads.append(split), real_load(split, source))[1])
     first, y = text.preprocess_imdb("test")
     again, y2 = text.preprocess_imdb("test")
-    assert first == again == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
-    assert y.tolist() == y2.tolist() == [1, 0] and calls == ["test"]
-    cached = list((tmp_path / "cache").glob("tokens-test-*.npz"))
+    assert sorted(first) == sorted(again) == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
+    assert sorted(y.tolist()) == [0, 1] and y.tolist() == y2.tolist() and reads == ["test"]  # the second came from the cache
+    cached = list((tmp_path / "home" / "cache").glob("tokens-test-*.npz"))
     assert len(cached) == 1 and text.TEXT_VERSION in cached[0].name
     text.preprocess_imdb("test", refresh=True)
-    assert calls == ["test", "test"]
+    assert reads == ["test", "test"]
     with pytest.raises(errors.UsageError):
         text.preprocess_imdb("validation")
 
 
 def test_token_cache_is_keyed_on_the_data_and_the_stopword_list(monkeypatch, tmp_path):
     """Another copy of the data, or another stopword list, must not be served old tokens."""
-    import types
+    from lstm_tutorial.tools import datasets
 
-    reviews = {"archive-1": ["Not a good film"], "archive-2": ["A very different review"]}
-    current = {"key": "archive-1"}
-    fake = types.SimpleNamespace(load_imdb=lambda split, source=None: (reviews[current["key"]], np.array([1])),
-                                 data_key=lambda source=None: current["key"])
-    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "lstm_tutorial.tools.datasets", fake)
-    assert text.preprocess_imdb("train")[0] == [["not", "a", "good", "film"]]
-    current["key"] = "archive-2"  # the user points LSTM_TUTORIAL_DATA at other data
-    assert text.preprocess_imdb("train")[0] == [["a", "very", "different", "review"]]
-    current["key"] = "archive-1"
+    counts = _imdb_copy(tmp_path / "one", {"train/pos": ["Not a good film"]})
+    _imdb_copy(tmp_path / "two", {"train/pos": ["A very different review"]})
+    monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "one"))
+    assert ["not", "a", "good", "film"] in text.preprocess_imdb("train")[0]
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "two"))  # the user points at other data
+    assert ["a", "very", "different", "review"] in text.preprocess_imdb("train")[0]
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "one"))
     monkeypatch.setattr(text, "english_stopwords", lambda keep_negations=False, raw=False: frozenset({"a"}))
-    assert text.preprocess_imdb("train", remove_stopwords=True)[0] == [["not", "good", "film"]]
+    assert ["not", "good", "film"] in text.preprocess_imdb("train", remove_stopwords=True)[0]
     monkeypatch.setattr(text, "english_stopwords", lambda keep_negations=False, raw=False: frozenset({"a", "not"}))
-    assert text.preprocess_imdb("train", remove_stopwords=True)[0] == [["good", "film"]]
+    assert ["good", "film"] in text.preprocess_imdb("train", remove_stopwords=True)[0]
 
 
 def test_import_is_cheap():

@@ -8,9 +8,11 @@ cell), run::
     python -m lstm_tutorial notebooks --update-setup-cells
 
 which rewrites the cells' source (not their outputs) and the links; a test checks that
-the notebooks and README agree with this module. A release bumps the package version
-and pushes the matching tag (``git tag v0.1.0 && git push origin v0.1.0``): the cells
-install that tag and the links open it, so without the tag both fail.
+the notebooks and README agree with this module, and the site's test checks with git that
+the ref exists in the repository and holds every linked notebook. The notebooks and the
+package follow the ``main`` branch together: a notebook opened in Colab installs the
+package of the same branch it came from. To pin a release instead, push its tag
+(``git tag v0.2.0 && git push origin v0.2.0``) and set :data:`PINNED_REF` to it.
 
 The set-up cell
 ---------------
@@ -32,14 +34,13 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from .. import __version__
-
 #: The GitHub repository, as owner/name.
 REPO = "lstm-tutorial/lstm-tutorial"
 REPO_URL = f"https://github.com/{REPO}"
-#: The git tag (or commit) the set-up cell installs and the Colab links open. A tag per
-#: release, named after the package version, so the notebook and the package match.
-PINNED_REF = f"v{__version__}"
+#: The git ref (branch or release tag) the set-up cell installs and the Colab links open.
+#: The branch, not a tag: this project's tags do not travel with its submissions (the
+#: v0.1.0 tag of an earlier release was lost that way, breaking every Colab link).
+PINNED_REF = "main"
 #: What the set-up cell gives to pip.
 PIP_REQUIREMENT = f"lstm-tutorial @ git+{REPO_URL}@{PINNED_REF}"
 

@@ -4,7 +4,7 @@ The Large Movie Review Dataset has 25,000 training and 25,000 test reviews, each
 half positive and half negative, plus 50,000 unlabelled reviews. Most notebooks need just
 one line::
 
-    from lstm_tutorial.data import load_imdb
+    from lstm_tutorial.tools.datasets import load_imdb
     texts, labels = load_imdb("train")      # 25,000 strings, labels 1 = positive, 0 = negative
 
 Where the data comes from (the first that exists wins):

@@ -15,6 +15,10 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # lstm_tutorial/, one level a
 
 #: Environment variable: a directory holding ``aclImdb/`` or ``aclImdb_v1.tar.gz``.
 DATA_ENV = "LSTM_TUTORIAL_DATA"
+#: Environment variable: 1 for fast mode (small data, for CI and quick checks). It lives here,
+#: with the other variables, so that the runner and the runtime both read it without
+#: importing each other.
+FAST_ENV = "LSTM_TUTORIAL_FAST"
 #: Environment variable: where downloads and caches are written (default: the project's data/).
 HOME_ENV = "LSTM_TUTORIAL_HOME"
 

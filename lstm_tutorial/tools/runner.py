@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import UsageError
-from .paths import atomic_write, output_dir, project_root
-from .runtime import FAST_ENV
+from .paths import FAST_ENV, atomic_write, output_dir, project_root
 
 
 @dataclass
@@ -198,9 +198,12 @@ def record_run_time(result: NotebookResult, mode: str, folder: Path | None = Non
         fh.write("\n")
 
 
-def run_times_markdown(name: str, folder: Path | None = None) -> str:
-    """A short Markdown table of the last full and fast run of notebook ``name`` ("01")."""
-    times = read_run_times(folder)
+def run_times_markdown(name: str, folder: Path | None = None, times: dict | None = None) -> str:
+    """A short Markdown table of the last full and fast run of notebook ``name`` ("01").
+
+    The times come from ``notebooks/run_times.json`` (in ``folder``), or from ``times``.
+    """
+    times = read_run_times(folder) if times is None else times
     matches = [stem for stem in times if stem.startswith(name)]
     if not matches:
         return f"_No recorded run of notebook {name} yet: run `python -m lstm_tutorial notebooks {name}`._"
@@ -212,6 +215,30 @@ def run_times_markdown(name: str, folder: Path | None = None) -> str:
             minutes = run["seconds"] / 60
             rows.append(f"| {mode} | {minutes:.1f} min | {run['device']}, {run['cpus']} CPU cores ({run['date']}) |")
     return "\n".join(rows)
+
+
+#: A notebook's run-time cell, ``lt.run_times("01")``.
+_RUN_TIMES_CALL = re.compile(r"""\blt\.run_times\(\s*["']([\w.-]+)["']\s*\)""")
+
+
+def refresh_run_times(nb, times: dict) -> int:
+    """Give a notebook's ``lt.run_times("NN")`` cell the times in run_times.json; returns how many.
+
+    A notebook's stored table is from before its own run was timed: the runner calls this when
+    it writes a notebook back, and the site when it stages one, so that the notebook, the
+    site's notebook page and its landing page show the same times.
+    """
+    count = 0
+    for cell in nb.cells:
+        match = _RUN_TIMES_CALL.search(cell.source) if cell.cell_type == "code" else None
+        if match:
+            import nbformat
+
+            cell.outputs = [nbformat.v4.new_output("display_data", data={
+                "text/markdown": run_times_markdown(match.group(1), times=times),
+                "text/plain": "<IPython.core.display.Markdown object>"})]
+            count += 1
+    return count
 
 
 def summary_markdown(summary: RunSummary) -> str:
@@ -256,7 +283,9 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
         if record_times:
             record_run_time(result, mode, path.parent)
         if write_back and result.status == "ok":
-            _write_atomically(__import__("nbformat").read(result.output_path, as_version=4), path)
+            executed = __import__("nbformat").read(result.output_path, as_version=4)
+            refresh_run_times(executed, read_run_times(path.parent))  # with this run's time
+            _write_atomically(executed, path)
             log(f"  outputs written back to {path}")
     summary = RunSummary(mode, results)
     out.mkdir(parents=True, exist_ok=True)

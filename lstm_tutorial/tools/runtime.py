@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Set this environment variable to 1 for fast mode (small data, for CI and quick checks).
-FAST_ENV = "LSTM_TUTORIAL_FAST"
+from .paths import FAST_ENV  # noqa: F401 - part of this module's interface (runtime.FAST_ENV)
 
 _key_figures: dict[str, Any] = {}
 
@@ -313,13 +312,25 @@ def key_figures() -> dict[str, Any]:
     return dict(_key_figures)
 
 
-def report() -> dict[str, Any]:
+class KeyFigures(dict):
+    """The figures :func:`report` printed: a plain dict that Jupyter does not show again.
+
+    A notebook's last line ``lt.report()`` would otherwise print the figures, then echo the
+    returned dict as the cell's result: the same figures twice.
+    """
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: report() has just printed these figures."""
+
+
+def report() -> KeyFigures:
     """Print the recorded key figures as one JSON object (the notebook's last cell).
 
     The headless runner finds this line in the executed notebook and copies the figures
-    into its summary.
+    into its summary. The figures are also returned (a dict) for code that wants them;
+    Jupyter does not echo them under the printed line.
     """
-    figures = {"mode": mode(), **_key_figures}
+    figures = KeyFigures(mode=mode(), **_key_figures)
     print(json.dumps(figures, sort_keys=True))
     sys.stdout.flush()
     return figures

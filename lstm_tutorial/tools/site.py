@@ -6,24 +6,34 @@ outputs they store (nothing is executed), and with no network access:
 1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
    "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
    release in :mod:`lstm_tutorial.tools.colab`), turns links to files outside ``notebooks/``
-   into links to that release on GitHub (images from there are copied in), and puts a
-   note where an output is an interactive widget;
+   into links to that release on GitHub (images from there are copied in), puts a
+   note where an output is an interactive widget, merges and folds long printed output
+   (:func:`fold_long_outputs`), drops the echo under ``lt.report()``
+   (:func:`drop_report_echo`) and redraws the run-time table from
+   ``notebooks/run_times.json``; the committed notebooks are never changed;
 2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
-   with their recorded run times from ``notebooks/run_times.json``) and the article map
-   (:func:`article_map_page`: each notebook's *Map to the articles* section);
-3. it copies ``site/`` (``conf.py``, CSS, favicon, the Colab badge) and MathJax 3 from the
-   ``django-static-mathjax`` package into ``_static/mathjax``;
-4. :func:`build` runs Sphinx on it and puts the result in place atomically.
+   with their recorded run times from ``notebooks/run_times.json``), the article map
+   (:func:`article_map_page`: each notebook's *Map to the articles* section) and each
+   page's last-updated date (:func:`page_dates`);
+3. it copies ``site/`` (``conf.py``, CSS, script, favicon, the Colab badge) and MathJax 3
+   from the ``django-static-mathjax`` package into ``_static/mathjax``;
+4. :func:`build` runs Sphinx on it, puts each committed notebook where the download button
+   points, and puts the result in place atomically.
+
+Nothing here imports TensorFlow or Keras: ``bash run.sh site`` runs it in ``.venv-site``,
+which has neither.
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -52,6 +62,16 @@ LOCAL_BADGE = "_static/colab-badge.svg"
 #: The parts of MathJax's es5 build the site needs (the TeX-to-HTML bundle, its fonts, and
 #: what it loads on demand: TeX extensions, the context menu, accessibility).
 MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y")
+#: Each page's "last updated" date, read by site/conf.py.
+PAGE_DATES_FILE = "_page_dates.json"
+#: Printed output that arrived in at least this many separate writes is a log (a training
+#: loop, a sweep, a progress bar): folded away on the site, or kept in a scrolling box.
+LOG_WRITES = 8
+#: Printed output longer than this many lines scrolls in a box of its own.
+LONG_OUTPUT_LINES = 25
+#: The cell tag (``tag_log-output`` in course.css) whose printed output scrolls in a box while
+#: the cell's figures and sentences stay in the page.
+LOG_TAG = "log-output"
 
 
 @dataclass
@@ -61,6 +81,8 @@ class Notebook:
     path: Path
     title: str
     article_map: str | None
+    #: The committed notebook it was staged from (what the page's download button offers).
+    source: Path | None = None
 
     @property
     def stem(self) -> str:
@@ -128,13 +150,17 @@ def run_time_cell(times: dict, stem: str, mode: str) -> str:
 
 
 def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
-    """The landing page's table: each notebook, its full and fast run times, its Colab link."""
-    rows = ["| # | notebook | full run | fast run | Colab |", "| --- | --- | ---: | ---: | --- |"]
+    """The landing page's table: each notebook, its full and fast run times, its Colab link.
+
+    A MyST ``table`` directive, so that the table carries the class ``course-notebooks``
+    (course.css lays its rows out as cards on a phone, labelling the columns in this order).
+    """
+    rows = ["| notebook | full run | fast run | Colab |", "| --- | ---: | ---: | --- |"]
     for nb in notebooks:
-        rows.append(f"| {nb.number} | [{_cell_text(nb.title)}]({nb.path.name}) "
+        rows.append(f"| [{_cell_text(nb.title)}]({nb.path.name}) "
                     f"| {run_time_cell(times, nb.stem, 'full')} | {run_time_cell(times, nb.stem, 'fast')} "
                     f"| [launch in Colab]({colab_link(nb.path)}) |")
-    return "\n".join(rows)
+    return "```{table}\n:class: course-notebooks\n\n" + "\n".join(rows) + "\n```"
 
 
 def _cell_text(text: str) -> str:
@@ -204,17 +230,21 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
     return "\n".join(parts)
 
 
-def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
+def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> Notebook:
     """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub.
 
     Images from outside notebooks/ (``![...](../path)``) are copied into the site when the
     checkout has them; one that is missing stays as it is, and Sphinx's warning names it.
+    Run times come from ``times`` (else the run_times.json beside the notebook).
     """
     import nbformat
 
+    from .runner import read_run_times, refresh_run_times
+
     nb = nbformat.read(source, as_version=4)
     url = colab_link(source)
-    badge = f"[![Launch in Colab]({LOCAL_BADGE})]({url})"
+    badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
+             f"[the notebook on GitHub]({colab.REPO_URL}/blob/{colab.PINNED_REF}/notebooks/{source.name})")
     has_badge = False
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -224,6 +254,9 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
         cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
         cell.source = _PARENT_LINK.sub(_github_link, cell.source)
     _replace_widgets(nb)
+    drop_report_echo(nb)
+    fold_long_outputs(nb)
+    refresh_run_times(nb, times if times is not None else read_run_times(source.parent))
     if not has_badge:  # every page gets its link: under the title, or as a first cell
         first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
         heading = re.search(r"^#\s+.+$", first.source, re.MULTILINE) if first is not None else None
@@ -234,7 +267,7 @@ def stage_notebook(source: Path, dest_dir: Path) -> Notebook:
     with atomic_write(dest_dir / source.name, "w", encoding="utf-8") as fh:
         nbformat.write(nb, fh)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
-                    article_map=article_map(nb))
+                    article_map=article_map(nb), source=source)
 
 
 def _github_link(match) -> str:
@@ -254,6 +287,72 @@ def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
     return f"![{match.group(1)}]({target.relative_to(dest_dir).as_posix()})"
 
 
+def terminal_text(text: str) -> str:
+    """What a terminal shows for ``text``: a carriage return rewinds its line (progress bars)."""
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def fold_long_outputs(nb) -> None:
+    """Merge each cell's printed output into one block and fold away what is long.
+
+    Consecutive writes to the same stream become one block (what a terminal shows: a
+    progress bar's frames end as its last frame). Then, by cell tags that myst-nb and
+    course.css understand:
+
+    * a log (:data:`LOG_WRITES` writes or more, still more than that many lines once merged)
+      with nothing else in the output is folded away (``hide-output``: a "show output" button);
+    * a log beside figures or sentences, or any printed block over
+      :data:`LONG_OUTPUT_LINES` lines, scrolls in a box of its own (:data:`LOG_TAG`, or
+      ``scroll-output`` when the output is printed text only).
+
+    A cell that already has one of these tags is left as it is.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not cell.get("outputs"):
+            continue
+        writes = sum(output.output_type == "stream" for output in cell.outputs)
+        merged = []
+        for output in cell.outputs:
+            previous = merged[-1] if merged else None
+            if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
+                    and previous.name == output.name):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = terminal_text(output.text)
+        cell.outputs = merged
+        tags = cell.metadata.setdefault("tags", [])
+        if set(tags) & {"hide-output", "remove-output", "scroll-output", LOG_TAG}:
+            continue
+        lines = max((o.text.count("\n") for o in merged if o.output_type == "stream"), default=0)
+        text_only = all(o.output_type == "stream" for o in merged)
+        log = writes >= LOG_WRITES and lines > LOG_WRITES  # a progress bar alone ends as one line
+        if log and text_only:
+            tags.append("hide-output")
+        elif log or lines > LONG_OUTPUT_LINES:
+            tags.append("scroll-output" if text_only else LOG_TAG)
+        if not tags:
+            del cell.metadata["tags"]
+
+
+def drop_report_echo(nb) -> int:
+    """Drop the echo under a last line ``lt.report()`` that a notebook stored; returns how many.
+
+    Notebooks run before ``report()`` stopped echoing (tools/runtime.py) stored its figures
+    twice: printed, then as the cell's result. The printed line is the one to keep.
+    """
+    count = 0
+    for cell in nb.cells:
+        lines = [line.strip() for line in cell.source.splitlines() if line.strip()] if cell.cell_type == "code" else []
+        if lines and lines[-1] == "lt.report()":
+            kept = [o for o in cell.outputs if o.output_type != "execute_result"]
+            count += len(cell.outputs) - len(kept)
+            cell.outputs = kept
+    return count
+
+
 def _replace_widgets(nb) -> int:
     """Put a note where a stored output is an interactive widget; returns how many.
 
@@ -271,6 +370,35 @@ def _replace_widgets(nb) -> int:
     return count
 
 
+def last_changed(path: Path) -> str:
+    """``YYYY-MM-DD`` of the last commit that changed ``path``; its modification date when git
+    cannot tell (no git, not committed yet, or changed since its last commit)."""
+    path = Path(path)
+    try:
+        changed = subprocess.run(["git", "status", "--porcelain", "--", path.name], cwd=path.parent,
+                                 capture_output=True, text=True, timeout=30)
+        logged = subprocess.run(["git", "log", "-1", "--format=%cs", "--", path.name], cwd=path.parent,
+                                capture_output=True, text=True, timeout=30)
+        if changed.returncode == 0 and not changed.stdout.strip() and logged.stdout.strip():
+            return logged.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return time.strftime("%Y-%m-%d", time.localtime(path.stat().st_mtime))
+
+
+def page_dates(notebooks: Sequence[Notebook], run_times_file: Path | None = None) -> dict[str, str]:
+    """Each page's "last updated" date: a notebook's :func:`last_changed`; the landing page
+    and the article map, which are made from all of them, the latest of those (and of
+    run_times.json, whose times the landing page shows)."""
+    dates = {nb.stem: last_changed(nb.source or nb.path) for nb in notebooks}
+    inputs = list(dates.values())
+    if run_times_file is not None and Path(run_times_file).is_file():
+        inputs.append(last_changed(run_times_file))
+    if inputs:
+        dates["index"] = dates["article_map"] = max(inputs)
+    return dates
+
+
 def mathjax_dir() -> Path:
     """MathJax 3's es5 build, as the django-static-mathjax package installs it."""
     spec = importlib.util.find_spec("mathjax")
@@ -283,7 +411,7 @@ def mathjax_dir() -> Path:
 
 def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    from .runner import find_notebooks, notebooks_dir, read_run_times
+    from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -302,14 +430,27 @@ def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict |
         else:
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, out)
-    staged = [stage_notebook(path, dest) for path in sources]
-    for name, text in (("index.md", landing_page(staged, times)), ("article_map.md", article_map_page(staged))):
+    staged = [stage_notebook(path, dest, times) for path in sources]
+    dates = page_dates(staged, notebooks_dir() / RUN_TIMES_FILE)
+    for name, text in (("index.md", landing_page(staged, times)), ("article_map.md", article_map_page(staged)),
+                       (PAGE_DATES_FILE, json.dumps(dates, indent=1, sort_keys=True))):
         with atomic_write(dest / name, "w", encoding="utf-8") as fh:
             fh.write(text)
     return staged
 
 
 # --------------------------------------------------------------------------- build
+def offer_committed_notebooks(staged: Sequence[Notebook], html: Path) -> None:
+    """Put each committed notebook, as it is, where the page's download button points.
+
+    Sphinx would offer the staged copy, whose badge image is in the site's ``_static/`` and
+    is missing once the file is downloaded; the committed one has the badge from Colab.
+    """
+    for nb in staged:
+        target = Path(html) / "_sources" / nb.path.name
+        if nb.source is not None and target.is_file():
+            shutil.copy2(nb.source, target)
+
 def default_out_dir() -> Path:
     return output_dir("runs") / "site" / "html"
 
@@ -343,5 +484,6 @@ def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, 
                 raise UsageError(f"Sphinx could not build the site (exit status {proc.returncode}):\n{tail}")
             for line in warnings:
                 log(f"site: {line}")
+            offer_committed_notebooks(staged, html)
     log(f"site: {out_dir / 'index.html'}")
     return out_dir / "index.html"

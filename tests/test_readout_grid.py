@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tutorial import readout_grid as grid, training
+from lstm_tutorial import readout_grid, training
 from lstm_tutorial.errors import UsageError
 
 RESULTS = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"
@@ -27,15 +27,15 @@ def test_split_indices_are_disjoint_seeded_and_cut_to_the_limit():
 
 
 def test_specs_cover_readout_by_layer_and_the_article_chain_for_every_seed():
-    specs = grid.grid_specs((0, 1, 2))
+    specs = readout_grid.grid_specs((0, 1, 2))
     assert len({s.key for s in specs}) == len(specs)
     cells = {s.cell for s in specs}
-    for layer in grid.LAYERS:
+    for layer in readout_grid.LAYERS:
         for readout in ("last", "pool"):
-            assert grid.cell_name("grid", layer, readout) in cells
+            assert readout_grid.cell_name("grid", layer, readout) in cells
     for layer in ("rnn", "bilstm"):
-        assert grid.cell_name("article", layer, "last", "article_letters", True) in cells
-        assert grid.cell_name("article_words", layer, "last", "article_words", True) in cells
+        assert readout_grid.cell_name("article", layer, "last", "article_letters", True) in cells
+        assert readout_grid.cell_name("article_words", layer, "last", "article_words", True) in cells
     per_cell = {}
     for s in specs:
         per_cell.setdefault(s.cell, set()).add(s.seed)
@@ -43,38 +43,38 @@ def test_specs_cover_readout_by_layer_and_the_article_chain_for_every_seed():
 
 
 def test_bucket_counts_and_summaries():
-    b = grid.bucket_counts([50, 150, 150, 500], [True, False, True, True])
+    b = readout_grid.bucket_counts([50, 150, 150, 500], [True, False, True, True])
     assert [x["n"] for x in b] == [1, 2, 0, 1] and [x["correct"] for x in b] == [1, 1, 0, 1]
     runs = [{"cell": "c", "seed": s, "test_accuracy": a, "group": "grid", "layer": "lstm", "readout": "last",
              "tokens": "words", "remove_stopwords": False, "length_buckets": b} for s, a in enumerate([0.7, 0.8, 0.9])]
-    s = grid.summarise(runs)["c"]
+    s = readout_grid.summarise(runs)["c"]
     assert s["mean"] == pytest.approx(0.8) and s["std"] == pytest.approx(0.1) and s["seeds"] == [0, 1, 2]
-    assert grid.differs({"mean": 0.8, "std": 0.01}, {"mean": 0.7, "std": 0.02})
-    assert not grid.differs({"mean": 0.8, "std": 0.1}, {"mean": 0.75, "std": 0.02})
-    acc = grid.bucket_accuracy(runs)
+    assert readout_grid.differs({"mean": 0.8, "std": 0.01}, {"mean": 0.7, "std": 0.02})
+    assert not readout_grid.differs({"mean": 0.8, "std": 0.1}, {"mean": 0.75, "std": 0.02})
+    acc = readout_grid.bucket_accuracy(runs)
     assert acc[1]["mean"] == pytest.approx(0.5) and acc[1]["n"] == 2
 
 
 def test_run_grid_refuses_a_file_made_with_another_budget(tmp_path):
     path = tmp_path / "g.json"
-    grid._write(path, {"format": grid.FORMAT, "budget": grid.GridBudget().to_dict(), "runs": []})
+    readout_grid._write(path, {"format": readout_grid.FORMAT, "budget": readout_grid.GridBudget().to_dict(), "runs": []})
     with pytest.raises(UsageError, match="another budget"):
-        grid.run_grid([], replace(grid.GridBudget(), units=7), path=path, verbose=False)
+        readout_grid.run_grid([], replace(readout_grid.GridBudget(), units=7), path=path, verbose=False)
     path.write_text("{not json")
     with pytest.raises(UsageError, match="not valid JSON"):
-        grid.load_results(path)
+        readout_grid.load_results(path)
 
 
 @pytest.mark.skipif(not RESULTS.is_file(), reason="notebooks/data/readout_grid.json not generated yet")
 def test_committed_grid_results_are_complete_and_consistent():
-    payload = grid.load_results(RESULTS)
-    budget = grid.GridBudget.from_dict(payload["budget"])
-    assert budget == grid.GridBudget(), "the file was made with other settings than the code's GridBudget"
+    payload = readout_grid.load_results(RESULTS)
+    budget = readout_grid.GridBudget.from_dict(payload["budget"])
+    assert budget == readout_grid.GridBudget(), "the file was made with other settings than the code's GridBudget"
     assert len(budget.seeds) >= 3 and budget.patience >= 2
     runs = payload["runs"]
     keys = [r["key"] for r in runs]
     assert len(keys) == len(set(keys))
-    assert set(keys) == {s.key for s in grid.grid_specs(budget.seeds)}
+    assert set(keys) == {s.key for s in readout_grid.grid_specs(budget.seeds)}
     for r in runs:
         assert 0.0 <= r["test_accuracy"] <= 1.0 and 0.0 <= r["best_val_accuracy"] <= 1.0
         assert r["n_test"] == budget.test_reviews
@@ -90,4 +90,4 @@ def test_committed_grid_results_are_complete_and_consistent():
         assert r["length"] == expected_length
         if r["tokens"] == "article_letters":
             assert r["vocab_size"] <= 28  # 26 letters, padding, unknown
-    json.dumps(grid.summarise(runs))  # summaries are JSON-ready
+    json.dumps(readout_grid.summarise(runs))  # summaries are JSON-ready

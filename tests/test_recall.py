@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import recall as tasks
+from lstm_tutorial import recall
 from lstm_tutorial.errors import UsageError
 
 
 def test_recall_task_shapes_dtypes_and_layout():
-    x, y = tasks.recall_task(40, gap=9, n_symbols=4, seed=0)
+    x, y = recall.recall_task(40, gap=9, n_symbols=4, seed=0)
     assert x.shape == (40, 10, 5) and x.dtype == np.float32
     assert y.shape == (40,) and y.dtype == np.int64
     np.testing.assert_array_equal(x.sum(axis=2), np.broadcast_to(1 + (np.arange(10) == 0), (40, 10)))  # one-hot (+ flag)
@@ -17,7 +17,7 @@ def test_recall_task_shapes_dtypes_and_layout():
 
 
 def test_recall_task_labels_are_balanced_and_distractors_uninformative():
-    x, y = tasks.recall_task(4003, gap=50, n_symbols=4, seed=1)
+    x, y = recall.recall_task(4003, gap=50, n_symbols=4, seed=1)
     counts = np.bincount(y, minlength=4)
     assert counts.max() - counts.min() <= 1
     # distractors are uniform over the same alphabet, whatever the label
@@ -28,15 +28,15 @@ def test_recall_task_labels_are_balanced_and_distractors_uninformative():
 
 
 def test_recall_task_is_reproducible_and_seed_dependent():
-    a = tasks.recall_task(8, 5, seed=3)
-    b = tasks.recall_task(8, 5, seed=3)
-    c = tasks.recall_task(8, 5, seed=4)
+    a = recall.recall_task(8, 5, seed=3)
+    b = recall.recall_task(8, 5, seed=3)
+    c = recall.recall_task(8, 5, seed=4)
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[0], c[0])
 
 
 def test_separate_distractors_use_their_own_features():
-    x, y = tasks.recall_task(16, gap=6, n_symbols=3, seed=0, distractors="separate")
+    x, y = recall.recall_task(16, gap=6, n_symbols=3, seed=0, distractors="separate")
     assert x.shape == (16, 7, 6)
     np.testing.assert_array_equal(x[:, 0, :3].argmax(axis=1), y)
     np.testing.assert_array_equal(x[:, 1:, :3], 0.0)
@@ -45,74 +45,78 @@ def test_separate_distractors_use_their_own_features():
 
 def test_recall_task_rejects_bad_arguments():
     with pytest.raises(UsageError):
-        tasks.recall_task(0, 5)
+        recall.recall_task(0, 5)
     with pytest.raises(UsageError):
-        tasks.recall_task(5, 5, n_symbols=1)
+        recall.recall_task(5, 5, n_symbols=1)
     with pytest.raises(UsageError, match="distractors"):
-        tasks.recall_task(5, 5, distractors="gaussian")
-    assert tasks.chance_accuracy(4) == 0.25
-    assert tasks.chance_accuracy() == 0.125
+        recall.recall_task(5, 5, distractors="gaussian")
+    assert recall.chance_accuracy(4) == 0.25
+    assert recall.chance_accuracy() == 0.125
 
 
 def test_build_recall_model_sets_lstm_biases():
     pytest.importorskip("keras")
-    model = tasks.build_recall_model("LSTM", n_features=5, n_classes=4, units=3)
+    model = recall.build_recall_model("LSTM", n_features=5, n_classes=4, units=3)
     bias = model.get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(bias[:3], -3.0)  # input gate
     np.testing.assert_allclose(bias[3:6], 5.0)  # forget gate
     np.testing.assert_allclose(bias[6:], 0.0)
     with pytest.raises(UsageError, match="forget_bias is not defined for GRU"):
-        tasks.build_recall_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
+        recall.build_recall_model("GRU", 5, 4, specs={"GRU": {"layer": "GRU", "forget_bias": 2.0}})
     with pytest.raises(UsageError, match="unknown key"):
-        tasks.build_recall_model("x", 5, 4, specs={"x": {"layer": "LSTM", "forgot_bias": 2.0}})
-    gru_bias = tasks.build_recall_model("GRU (b_z=3)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+        recall.build_recall_model("x", 5, 4, specs={"x": {"layer": "LSTM", "forgot_bias": 2.0}})
+    gru_bias = recall.build_recall_model("GRU (b_z=3)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(gru_bias[0, :3], 3.0)   # update gate z, input bias row
     np.testing.assert_allclose(gru_bias[1, :3], 0.0)   # recurrent bias row: total b_z is 3
     np.testing.assert_allclose(gru_bias[:, 3:], 0.0)
-    default = tasks.build_recall_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
+    default = recall.build_recall_model("LSTM (Keras default)", 5, 4, units=3).get_layer("rnn").get_weights()[2]
     np.testing.assert_allclose(default[3:6], 1.0)
     with pytest.raises(UsageError, match="unknown model"):
-        tasks.build_recall_model("Transformer", 5, 4)
+        recall.build_recall_model("Transformer", 5, 4)
 
 
 def test_sweep_config_is_not_the_classifier_config():
     from lstm_tutorial import training
 
-    assert not hasattr(tasks, "TrainConfig") and tasks.SweepConfig is not training.TrainConfig
+    assert not hasattr(recall, "TrainConfig") and recall.SweepConfig is not training.TrainConfig
     with pytest.raises(UsageError):
-        tasks.SweepConfig(max_steps=0)
+        recall.SweepConfig(max_steps=0)
 
 
 def test_tiny_sweep_and_summary():
     pytest.importorskip("keras")
-    cfg = tasks.SweepConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
+    cfg = recall.SweepConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
                             jit_compile=False)
-    rows = tasks.run_sweep(models=("SimpleRNN", "LSTM"), gaps=(3,), seeds=(0, 1), config=cfg,
+    rows = recall.run_sweep(models=("SimpleRNN", "LSTM"), gaps=(3,), seeds=(0, 1), config=cfg,
                            verbose=False, keep_models=True)
     assert len(rows) == 4
-    gru = tasks.train_one("GRU (b_z=3)", 3, 0, cfg)   # a name with "=" and brackets still trains
-    assert 0.0 <= gru["accuracy"] <= 1.0
+    gru = recall.train_one("GRU (b_z=3)", 3, 0, cfg)   # a name with "=" and brackets still trains
+    assert gru["model"] == "GRU (b_z=3)" and gru["steps"] == 4
     for row in rows:
-        assert 0.0 <= row["accuracy"] <= 1.0 and row["chance"] == 0.125
+        assert row["chance"] == 0.125
+        # the reported accuracy is the kept model's on the seed's own test set
+        x_test, y_test = recall.recall_task(cfg.n_test, 3, cfg.n_symbols, seed=20_000 + row["seed"])
+        guessed = np.argmax(row["keras_model"].predict(x_test, verbose=0), axis=-1)
+        assert row["accuracy"] == pytest.approx(float(np.mean(guessed == y_test)), abs=1e-6)
         assert row["steps"] in (2, 4) and row["history"][-1][0] == row["steps"]
         assert row["keras_model"].output_shape == (None, 8)
-    summary = tasks.summarize(rows)
+    summary = recall.summarize(rows)
     assert [(s["model"], s["gap"], s["n"]) for s in summary] == [("SimpleRNN", 3, 2), ("LSTM", 3, 2)]
     s = summary[0]
     assert s["mean"] == pytest.approx(np.mean(s["accuracies"]))
     assert s["min"] <= s["mean"] <= s["max"]
-    table = tasks.accuracy_table(summary)
+    table = recall.accuracy_table(summary)
     assert "| SimpleRNN |" in table and "T = 3" in table
 
 
 def test_run_sweep_rejects_unknown_model_before_training():
     with pytest.raises(UsageError, match="unknown model"):
-        tasks.run_sweep(models=("LSTM", "nope"), gaps=(3,), seeds=(0,))
+        recall.run_sweep(models=("LSTM", "nope"), gaps=(3,), seeds=(0,))
 
 
 def test_clipping_experiment_diverges_without_clipping_only():
     pytest.importorskip("keras")
-    out = tasks.clipping_experiment(radius=1.1, gap=50, steps=4, n=512)
+    out = recall.clipping_experiment(radius=1.1, gap=50, steps=4, n=512)
     plain, per_var, whole = (out["losses"][k] for k in ("no clipping", "clipnorm=1", "global_clipnorm=1"))
     assert len(plain) == len(per_var) == len(whole) == 4
     assert plain[0] == pytest.approx(per_var[0]) == pytest.approx(whole[0])  # same start, same first batch
@@ -124,11 +128,11 @@ def test_clipping_experiment_diverges_without_clipping_only():
 
 def test_separated_needs_non_overlapping_seeds():
     def point(accs):
-        return tasks.summarize([{"model": "m", "gap": 1, "accuracy": a, "chance": 0.125, "seconds": 0.0}
+        return recall.summarize([{"model": "m", "gap": 1, "accuracy": a, "chance": 0.125, "seconds": 0.0}
                                 for a in accs])[0]
 
-    assert tasks.separated(point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2]))
-    assert not tasks.separated(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6]))   # ranges overlap
-    assert not tasks.separated(point([0.9]), point([0.1]))                           # one seed: no spread
+    assert recall.separated(point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2]))
+    assert not recall.separated(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6]))   # ranges overlap
+    assert not recall.separated(point([0.9]), point([0.1]))                           # one seed: no spread
     with pytest.raises(UsageError):
-        tasks.separated({"mean": 1.0}, point([0.1, 0.2]))
+        recall.separated({"mean": 1.0}, point([0.1, 0.2]))
