@@ -387,3 +387,15 @@ def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys)
     assert cli.main(["generate", "--prompt", "this movie", "--length", "20", "--temperature", "0"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("this movie") and len(line) == len("this movie") + 20
+
+
+def test_lm_features_of_padded_reviews_equal_each_review_read_alone():
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    lm = models.build_char_lm(vocab.size, "lstm", 4, 6)
+    texts = ["the cat sat.", "a cat", "the cat sat. the cat sat."]
+    ids = L.encode_reviews(vocab, texts, 40)
+    feats = L.lm_features(lm, ids, batch=2)
+    for i, text in enumerate(texts):
+        alone = vocab.encode(text)[None, :]
+        seq = np.asarray(lm.get_layer("rnn_1")(lm.get_layer("embedding")(alone))[0])[0]
+        assert feats[i] == pytest.approx(np.concatenate([seq.mean(axis=0), seq[-1]]), abs=1e-5)
