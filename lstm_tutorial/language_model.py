@@ -862,8 +862,8 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
 
     emb, layer = lm.get_layer("embedding"), lm.get_layer("rnn_1")
 
-    @tf.function(reduce_retracing=True)
-    def run(x, lengths):
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32)])
+    def run(x, lengths):  # one trace for every batch width
         seq = layer(emb(x))[0]
         m = tf.sequence_mask(lengths, tf.shape(x)[1], dtype=seq.dtype)[..., None]
         mean = tf.reduce_sum(seq * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0)
