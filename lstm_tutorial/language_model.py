@@ -415,8 +415,7 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     import keras
 
     folder = Path(folder)
-    plain = keras.models.clone_model(model)
-    plain.set_weights(model.get_weights())
+    plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
     with paths.atomic_folder(folder) as tmp:
         plain.save(tmp / MODEL_FILE)
         vocab.save(tmp / VOCAB_FILE)
