@@ -16,7 +16,7 @@ import math
 
 __all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
            "ex02_1", "ex02_2", "ex02_6", "ex03_1", "ex03_2", "ex03_3", "ex03_4",
-           "ex04_1", "ex04_2", "ex04_3"]
+           "ex04_1", "ex04_2", "ex04_3", "ex05_1", "ex05_2", "ex05_3"]
 
 #: The sentence of exercise 00-1.
 EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
@@ -310,3 +310,42 @@ def ex03_4(contribution) -> bool:
     return _verdict(abs(value - expected) <= 1e-3 * abs(expected),
                     "P with every word minus P without 'not'; a word that pushes towards negative has a "
                     "negative contribution.")
+
+
+# --- notebook 05 ------------------------------------------------------------------------
+
+def _taylor_prepared():
+    from . import forecast as F
+
+    return F.prepare(F.load_taylor(), F.TAYLOR)
+
+
+def ex05_1(n_windows) -> bool:
+    """How many training windows does the taylor protocol (``forecast.TAYLOR``) give?"""
+    from . import forecast as F
+
+    train_end, _ = F.split_bounds(4_032, F.TAYLOR)
+    expected = train_end - F.TAYLOR.delay
+    return _verdict(_number(n_windows) == expected,
+                    "a window needs delay + 1 rows (inputs and target) and must end inside the training rows: "
+                    "count the first rows that leave room for that.")
+
+
+def ex05_2(mae) -> bool:
+    """Persistence MAE (MW) on taylor's *validation* windows (±0.5 MW)."""
+    from . import forecast as F
+
+    p = _taylor_prepared()
+    expected = F.mae(F.persistence(p.series, p.starts["val"], F.TAYLOR), p.y["val"])
+    return _verdict(abs(_number(mae, "mae") - expected) <= 0.5,
+                    "use the validation windows (P.starts['val']) and their targets (P.y['val']), in MW.")
+
+
+def ex05_3(ratio) -> bool:
+    """Test MAE of the one-day seasonal naive divided by that of the one-week one (±0.01)."""
+    from . import forecast as F
+
+    p = _taylor_prepared()
+    day, week = (F.mae(F.seasonal_naive(p.series, p.starts["test"], F.TAYLOR, rows), p.y["test"]) for rows in (48, 336))
+    return _verdict(abs(_number(ratio, "ratio") - day / week) <= 0.01,
+                    "a day is 48 half-hour rows, a week 336; divide the one-day MAE by the one-week MAE.")

@@ -27,6 +27,9 @@ The other probes:
   :mod:`lstm_tutorial.layers`: ``trace_lstm`` and ``trace_gru``.)
 * :func:`spectral_radius` and :func:`scale_recurrent_weights` read and set the size of a
   recurrent matrix U, the number that decides whether products of Jacobians shrink or grow;
+* :func:`lstm_gradient_paths` splits an LSTM's loss gradient, step by step going back, into
+  the part the forget gate carries along the cell state (the "belt") and the part that
+  returns through h_{t-1} and the gates that read it;
 * :func:`linear_rnn` builds the one RNN whose gradients have a closed form
   (h_t = a h_{t-1} + x_t, so d h_T / d x_t = a^(T-1-t) I), used by the tests and the notebook.
 
@@ -47,6 +50,7 @@ __all__ = [
     "spectral_radius",
     "scale_recurrent_weights",
     "linear_rnn",
+    "lstm_gradient_paths",
 ]
 
 
@@ -322,3 +326,79 @@ def linear_rnn(a: float, features: int = 1, steps: int | None = None):
     )
     model = keras.Sequential([keras.Input((steps, features)), layer], name=f"linear_rnn_a{a:g}")
     return model
+
+
+def lstm_gradient_paths(model, inputs, labels) -> dict:
+    """Where an LSTM classifier's loss gradient goes on its way back, step by step.
+
+    ``model`` is a Keras model whose ``LSTM`` layer returns its last state and whose last
+    layer is a softmax ``Dense`` (the recall models of notebook 01); ``labels`` are the
+    true classes. The LSTM is rerun in NumPy from its weights (float64,
+    :mod:`lstm_tutorial.numpy_lstm`) and the summed cross-entropy is backpropagated by
+    hand. Going from step t back to t - 1, the gradient reaching the cell state is
+
+        dL/dc_{t-1} = f_t * dL/dc_t                      the belt: the forget gate alone
+                    + o_{t-1} tanh'(c_{t-1}) * dL/dh_{t-1}  back through h_{t-1}
+
+    and dL/dh_{t-1} = sum over k of da_k U_k^T: step t's gates and candidate read h_{t-1}
+    through their recurrent weights U_k. With the input gate half open, the candidate's
+    term (da_g = dL/dc_t * i_t * tanh'(a_g)) is the large one.
+
+    Returns a dict of arrays over the steps:
+
+    * ``x``: || dL/dx_t || per step, the quantity :func:`gradient_norms` measures (the
+      two agree; the tests check it);
+    * ``cell``: || dL/dc_t || per step;
+    * ``belt_gain`` and ``total_gain`` (T - 1 values, for t = 1 .. T-1): || f_t * dL/dc_t ||
+      and || dL/dc_{t-1} || over || dL/dc_t ||; their product over the steps is how much of
+      the cell's gradient the belt alone, and everything together, carry back;
+    * ``through_h``: per gate k in f, i, g, o, || o_{t-1} tanh'(c_{t-1}) * (da_k U_k^T) ||
+      over || dL/dc_t ||, the size of each gate's path back through h_{t-1}.
+    """
+    from .numpy_lstm import GATES, lstm_step, lstm_step_backward, split_keras_lstm_weights
+
+    lstm = find_keras_layer(model, "LSTM")
+    if getattr(lstm, "return_sequences", False) or not getattr(lstm, "use_bias", True):
+        raise UsageError("lstm_gradient_paths needs an LSTM that returns its last state and has biases")
+    head = model.layers[-1]
+    if type(head).__name__ != "Dense" or getattr(head.activation, "__name__", "") != "softmax":
+        raise UsageError("lstm_gradient_paths needs a model that ends in Dense(..., activation='softmax')")
+    x = np.asarray(inputs, dtype=np.float64)
+    y = np.asarray(labels).reshape(-1)
+    if x.ndim != 3 or y.shape[0] != x.shape[0]:
+        raise UsageError(f"inputs must be (batch, time, features) with one label each; got {x.shape} and {y.shape}")
+    params = split_keras_lstm_weights(*[np.asarray(w, np.float64) for w in lstm.get_weights()])
+    w_head, b_head = (np.asarray(w, np.float64) for w in head.get_weights())
+    batch, steps, _ = x.shape
+    h = c = np.zeros((batch, params.units))
+    tape = []
+    for t in range(steps):                                   # forward, keeping every step
+        h_new, c_new, gates = lstm_step(x[:, t], h, c, params)
+        tape.append((h, c, c_new, gates))
+        h, c = h_new, c_new
+    logits = h @ w_head + b_head
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(batch), y] -= 1.0                            # d(cross-entropy)/d(logits)
+    dh, dc = p @ w_head.T, np.zeros((batch, params.units))
+    out = {"x": np.zeros(steps), "cell": np.zeros(steps), "belt_gain": np.zeros(steps - 1),
+           "total_gain": np.zeros(steps - 1), "through_h": {k: np.zeros(steps - 1) for k in GATES}}
+    for t in range(steps - 1, -1, -1):                       # backward, one step at a time
+        h_prev, c_prev, c_t, gates = tape[t]
+        step = lstm_step_backward(dh, dc, x[:, t], h_prev, c_prev, c_t, gates, params)
+        out["x"][t] = np.linalg.norm(step["x"])
+        out["cell"][t] = size = np.linalg.norm(step["c"])
+        if t == 0:
+            break
+        # h_{t-1} = o_{t-1} tanh(c_{t-1}): what a gradient at h_{t-1} adds to dL/dc_{t-1}.
+        into_cell = tape[t - 1][3]["o"] * (1.0 - np.tanh(c_prev) ** 2)
+        f, i, g, o = (gates[k] for k in GATES)
+        dct, tanh_c = step["c"], np.tanh(c_t)
+        da = {"f": dct * c_prev * f * (1 - f), "i": dct * g * i * (1 - i), "g": dct * i * (1 - g ** 2),
+              "o": (dh * tanh_c) * o * (1 - o)}
+        for k in GATES:
+            out["through_h"][k][t - 1] = np.linalg.norm((da[k] @ params.U[k].T) * into_cell) / size
+        out["belt_gain"][t - 1] = np.linalg.norm(step["c_prev"]) / size
+        out["total_gain"][t - 1] = np.linalg.norm(step["c_prev"] + step["h_prev"] * into_cell) / size
+        dh, dc = step["h_prev"], step["c_prev"]
+    return out

@@ -338,6 +338,25 @@ def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, u
     return vocab_size * d + recurrent[kind] + head + 1
 
 
+def layer_summary(model) -> list[tuple]:
+    """``(layer type, output shape, parameters)`` per layer, in order: what two builds of
+    the same architecture must share (layer names and random weights may differ).
+
+    A ``Bidirectional`` layer is listed with the layer it wraps, e.g.
+    ``("Bidirectional(LSTM)", (None, 128), 84480)``; the input layer is left out.
+    """
+    rows = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if kind == "Bidirectional":
+            kind = f"Bidirectional({type(layer.forward_layer).__name__})"
+        shape = layer.output.shape if hasattr(layer, "output") else None
+        rows.append((kind, tuple(shape) if shape is not None else None, int(layer.count_params())))
+    return rows
+
+
 def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
     """For each LSTM/GRU in ``model``: (layer name, eligible, why).
 

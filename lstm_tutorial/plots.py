@@ -675,3 +675,69 @@ def token_contributions(rows, title: str = ""):
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- Notebook 05: forecasting ------------------------------------------------------------
+
+def forecast_week(times, truth, forecasts: dict, unit: str, title: str = ""):
+    """The truth and each named forecast over the same stretch of time (e.g. a test week)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.plot(times, truth, color="black", linewidth=1.6, label="truth")
+    for (name, values), style in zip(forecasts.items(), ("-", "--", ":", "-.")):
+        ax.plot(times, values, linestyle=style, linewidth=1.1, label=name)
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=9)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def lag_correlation(curves: dict, step: str = "step", title: str = "when does the forecast move?"):
+    """Correlation of the forecast's changes with the truth's changes k steps earlier."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for name, by_lag in curves.items():
+        lags = sorted(by_lag)
+        ax.plot(lags, [by_lag[k] for k in lags], "o-", label=name)
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel(f"k: forecast compared with the truth k {step}s earlier")
+    ax.set_ylabel("correlation of changes")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
+    """MAE of each forecasting method against the horizon (hours ahead)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for (name, maes), marker in zip(curves.items(), "os^dvx"):
+        ax.plot(hours, maes, marker=marker, markersize=3, label=name)
+    ax.set_xlabel("hours ahead")
+    ax.set_ylabel(f"MAE ({unit})")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def model_comparison(rows: dict, unit: str, title: str = "test MAE (mean ± std over seeds)"):
+    """Horizontal bars: ``{name: (mean, std)}``, lowest error at the top."""
+    import matplotlib.pyplot as plt
+
+    names = sorted(rows, key=lambda n: rows[n][0])
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(names) + 1.2))
+    ax.barh(range(len(names)), [rows[n][0] for n in names], xerr=[rows[n][1] for n in names],
+            color="#4c72b0", alpha=0.8, capsize=3)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"MAE ({unit})")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

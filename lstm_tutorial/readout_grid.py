@@ -1,7 +1,7 @@
 """A grid of small IMDB runs: readout x recurrent layer, and the PyTorch article's set-up.
 
 Notebook 03 asks where the article's gap (a plain RNN at 65 %, a BiLSTM at 82.4 %)
-comes from. One budget (:class:`GridBudget`: the same training reviews, sequence
+comes from, at a budget far below the article's (an imitation, not a reproduction). One budget (:class:`GridBudget`: the same training reviews, sequence
 length, sizes and early-stopping rule for every run) and a list of runs
 (:func:`grid_specs`), each a :class:`RunSpec`:
 
@@ -345,21 +345,27 @@ def cell_name(group: str, layer: str, readout: str, tokens: str = "words", remov
     return RunSpec(group, layer, readout, tokens, remove_stopwords).cell
 
 
-def differs(a: dict, b: dict) -> bool:
-    """True when two cells' means differ by more than the larger of their standard deviations
-    (the rule the notebook's sentences follow before claiming a difference)."""
-    return abs(a["mean"] - b["mean"]) > max(a["std"], b["std"])
-
-
 def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
-    """Accuracy per length bucket pooled over ``runs`` (e.g. one cell's seeds), with per-seed spread."""
+    """Accuracy per length bucket pooled over ``runs`` (e.g. one cell's seeds), with per-seed spread.
+
+    Each bucket: ``lo``, ``hi``, ``n`` (reviews), ``mean`` and ``std`` over seeds, ``values``
+    (per seed) and ``examples`` (per seed, one 1 per review right and one 0 per review wrong),
+    ready for ``stats.compare(a["values"], b["values"], a_examples=a["examples"],
+    b_examples=b["examples"], paired=False)``: two buckets hold different reviews.
+    """
     if not runs:
         return []
     out = []
     for j, b in enumerate(runs[0]["length_buckets"]):
         per_seed = [r["length_buckets"][j]["correct"] / r["length_buckets"][j]["n"]
                     for r in runs if r["length_buckets"][j]["n"]]
+        # The file keeps counts, not which reviews were right: one row of 1s and 0s per seed
+        # with that count is what stats.compare(..., paired=False) needs for the sampling noise.
+        examples = [np.r_[np.ones(r["length_buckets"][j]["correct"]),
+                          np.zeros(r["length_buckets"][j]["n"] - r["length_buckets"][j]["correct"])]
+                    for r in runs if r["length_buckets"][j]["n"]]
         out.append({"lo": b["lo"], "hi": b["hi"], "n": b["n"],
                     "mean": float(np.mean(per_seed)) if per_seed else float("nan"),
-                    "std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0})
+                    "std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
+                    "values": [float(v) for v in per_seed], "examples": examples})
     return out

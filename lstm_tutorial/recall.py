@@ -43,7 +43,7 @@ __all__ = [
     "run_sweep",
     "summarize",
     "accuracy_table",
-    "separated",
+    "compare_points",
     "clipping_experiment",
 ]
 
@@ -100,7 +100,8 @@ def chance_accuracy(n_symbols: int = 8) -> float:
 #: other keys are optional initial gate biases (see :func:`lstm_tutorial.gradients.set_gate_bias`):
 #: ``forget_bias`` / ``input_bias`` for an LSTM, ``update_bias`` for a GRU. ``"LSTM"`` starts
 #: its forget gates at sigma(5) = 0.993 and its input gates at sigma(-3) = 0.05 (remember by
-#: default, write rarely); ``"LSTM (Keras default)"`` keeps Keras' b_f = 1, b_i = 0.
+#: default, write rarely); ``"LSTM (b_f=5)"`` raises the forget bias alone (input gates half
+#: open, as in Keras); ``"LSTM (Keras default)"`` keeps Keras' b_f = 1, b_i = 0.
 #: ``"GRU (b_z=3)"`` starts the GRU's update gate, the share of the old state it keeps, at
 #: sigma(3) = 0.95 instead of Keras' 0.5: a start comparable to an LSTM with a high b_f.
 #: Add your own entries.
@@ -109,6 +110,7 @@ MODEL_SPECS: dict[str, dict] = {
     "GRU": {"layer": "GRU"},
     "GRU (b_z=3)": {"layer": "GRU", "update_bias": 3.0},
     "LSTM": {"layer": "LSTM", "forget_bias": 5.0, "input_bias": -3.0},
+    "LSTM (b_f=5)": {"layer": "LSTM", "forget_bias": 5.0},
     "LSTM (Keras default)": {"layer": "LSTM"},
 }
 
@@ -201,8 +203,9 @@ def train_one(
     ``eval_every`` steps the model is checked on a validation set and training stops once
     it reaches ``target_accuracy``. The reported ``accuracy`` is on a separate test set.
 
-    Returns a dict: model, gap, seed, accuracy, chance, steps, seconds, history (list of
-    ``[step, validation accuracy]``) and, if ``keep_model``, the trained Keras model.
+    Returns a dict: model, gap, seed, accuracy, correct (right or wrong per test sequence),
+    chance, steps, seconds, history (list of ``[step, validation accuracy]``) and, if
+    ``keep_model``, the trained Keras model.
     """
     import keras
 
@@ -230,12 +233,15 @@ def train_one(
         history.append([steps, val_acc])
         if val_acc >= cfg.target_accuracy:
             break
-    test_acc = float(model.evaluate(x_test, y_test, batch_size=500, verbose=0)[1])
+    # Right or wrong per test sequence: the same sequences for every model at this gap and
+    # seed, so stats.compare can pair them (compare_points).
+    correct = np.argmax(model.predict(x_test, batch_size=500, verbose=0), axis=-1) == y_test
     row = {
         "model": name,
         "gap": int(gap),
         "seed": int(seed),
-        "accuracy": test_acc,
+        "accuracy": float(correct.mean()),
+        "correct": correct,
         "chance": chance_accuracy(cfg.n_symbols),
         "steps": steps,
         "seconds": time.perf_counter() - start,
@@ -284,7 +290,8 @@ def summarize(rows: list[dict]) -> list[dict]:
 
     Each summary row: model, gap, n (seeds), mean, std (sample, ddof=1: the same as
     :func:`lstm_tutorial.stats.summarise_seeds`), min, max,
-    accuracies (per seed), chance, seconds (total training time of the point).
+    accuracies and seeds (per seed), correct (per seed, right or wrong per test sequence;
+    None for rows without it), chance, seconds (total training time of the point).
     """
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
@@ -302,6 +309,8 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "min": float(acc.min()),
                 "max": float(acc.max()),
                 "accuracies": [float(a) for a in acc],
+                "seeds": [int(r["seed"]) for r in group],
+                "correct": [r["correct"] for r in group] if all("correct" in r for r in group) else None,
                 "chance": float(group[0]["chance"]),
                 "seconds": float(sum(r["seconds"] for r in group)),
             }
@@ -309,20 +318,26 @@ def summarize(rows: list[dict]) -> list[dict]:
     return out
 
 
-def separated(a: dict, b: dict) -> bool:
-    """Whether two summary points (from :func:`summarize`) differ by more than their noise.
+def compare_points(a: dict, b: dict):
+    """:func:`lstm_tutorial.stats.compare` of two summary points (from :func:`summarize`).
 
-    True only if the seeds' ranges do not overlap *and* the means differ by more than the
-    two standard deviations added. With a few seeds this is a deliberately strict test: a
-    sentence may then say one model is better; otherwise it says "within noise".
+    Each point is one model at one gap, over seeds. The test sequences of a seed are the
+    same for every model at that gap, so when both points carry their per-sequence results
+    for the same seeds, the test-sample noise is measured by a paired bootstrap over those
+    sequences; otherwise the verdict rests on the seeds alone. Returns the
+    :class:`lstm_tutorial.stats.Comparison` of A minus B.
     """
+    from .stats import compare
+
     for s in (a, b):
-        if not {"mean", "std", "min", "max", "n"} <= set(s):
-            raise UsageError("separated() compares two rows of tasks.summarize(...)")
-    if a["n"] < 2 or b["n"] < 2:
-        return False  # one seed has no spread to compare with
-    apart = a["min"] > b["max"] or b["min"] > a["max"]
-    return bool(apart and abs(a["mean"] - b["mean"]) > a["std"] + b["std"])
+        if not {"accuracies", "n"} <= set(s):
+            raise UsageError("compare_points() compares two rows of recall.summarize(...)")
+    paired = (a.get("correct") is not None and b.get("correct") is not None
+              and a.get("seeds") == b.get("seeds"))
+    if not paired:
+        return compare(a["accuracies"], b["accuracies"])
+    return compare(a["accuracies"], b["accuracies"], a_examples=np.asarray(a["correct"], np.float64),
+                   b_examples=np.asarray(b["correct"], np.float64))
 
 
 def accuracy_table(summary: list[dict]) -> str:

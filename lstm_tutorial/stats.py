@@ -146,9 +146,20 @@ class Comparison:
                 f"{noise}, {self.n_seeds[0]} vs {self.n_seeds[1]} seeds): {self.verdict()}")
 
 
+def _bootstrap_se(scores: np.ndarray, n_boot: int, seed: int) -> float:
+    """Standard deviation of the mean of ``scores`` over ``n_boot`` resamples with replacement."""
+    if scores.size == 0:
+        raise UsageError("need at least one example per model")
+    rng = np.random.default_rng(seed)
+    means = np.concatenate([scores[rng.integers(0, scores.size, size=(min(200, n_boot - i), scores.size))].mean(axis=1)
+                            for i in range(0, n_boot, 200)])
+    return float(means.std(ddof=1))
+
+
 def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=None, b_examples=None,
-            higher_is_better: bool = True, confidence: float = 0.95, n_boot: int = 2000,
-            seed: int = 0) -> Comparison:
+            paired: bool = True, sample_se: float | None = None, higher_is_better: bool = True,
+            confidence: float = 0.95,
+            n_boot: int = 2000, seed: int = 0) -> Comparison:
     """Whether model A really differs from model B: the one rule of this course.
 
     ``a_seeds``/``b_seeds`` are each model's score per training seed (an accuracy, an MAE,
@@ -162,7 +173,12 @@ def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=No
       (another seed gives another model);
     * the test sample: the standard deviation of the paired bootstrap of the seed-averaged
       per-example difference (another test set gives another score). Without per-example
-      scores this part is not measured and the verdict says "seeds only".
+      scores this part is not measured and the verdict says "seeds only". When the two
+      models were scored on *different* examples (two length buckets, say), pass
+      ``paired=False``: nothing can be paired and the two means are bootstrapped apart,
+      ``sqrt(se_a**2 + se_b**2)``. ``sample_se`` gives this part directly when it was
+      measured elsewhere (a benchmark file that kept the bootstrap's standard deviation,
+      not the examples).
 
     The interval is ``difference +- t * se`` with Student's t on ``n_a + n_b - 2`` degrees of
     freedom (with 3 seeds each, t = 2.78 at 95 %): few seeds make a wide interval, as they
@@ -179,14 +195,24 @@ def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=No
     var_a = a.var(ddof=1) if a.size > 1 else 0.0
     var_b = b.var(ddof=1) if b.size > 1 else 0.0
     seed_se = math.sqrt(var_a / a.size + var_b / b.size)
-    sample_se, measured = 0.0, False
+    measured = False
     if (a_examples is None) != (b_examples is None):
         raise UsageError("give the per-example scores of both models, or of neither")
+    if a_examples is not None and sample_se is not None:
+        raise UsageError("give the per-example scores or sample_se, not both")
     if a_examples is not None:
         ea = np.atleast_2d(np.asarray(a_examples, dtype=np.float64)).mean(axis=0)
         eb = np.atleast_2d(np.asarray(b_examples, dtype=np.float64)).mean(axis=0)
-        sample_se = paired_difference_interval(ea, eb, confidence, n_boot, seed)["std"]
+        if paired:
+            sample_se = paired_difference_interval(ea, eb, confidence, n_boot, seed)["std"]
+        else:   # different examples: nothing to pair, each mean has its own sampling noise
+            sample_se = math.hypot(_bootstrap_se(ea, n_boot, seed), _bootstrap_se(eb, n_boot, seed + 1))
         measured = True
+    elif sample_se is not None:
+        if not (math.isfinite(sample_se) and sample_se >= 0):
+            raise UsageError(f"sample_se is a standard error (0 or more), not {sample_se}")
+        measured = True
+    sample_se = 0.0 if sample_se is None else float(sample_se)
     from scipy.stats import t as student_t
 
     dof = max(a.size + b.size - 2, 1)

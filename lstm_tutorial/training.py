@@ -95,6 +95,7 @@ class TrainConfig:
     truncating: str = "pre"
     remove_stopwords: bool = False
     # network
+    readout: str = "pool"  # "pool" (max and mean of h_t over time) or "last" (the final state); see models
     embedding_dim: int = 100
     word_vectors: str = "word2vec"
     pretrain_limit: int | None = None
@@ -129,6 +130,8 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         if self.model not in models.ARCHITECTURES:
             raise UsageError(f"unknown model {self.model!r}; choose one of {', '.join(models.ARCHITECTURES)}")
+        if self.readout not in models.READOUTS:
+            raise UsageError(f"readout must be one of {', '.join(models.READOUTS)}, not {self.readout!r}")
         if self.epochs < 1:
             raise UsageError(f"epochs must be at least 1, not {self.epochs}")
         if self.length < 1:
@@ -436,7 +439,8 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     the training and unlabelled reviews, then cached: :func:`lstm_tutorial.embeddings.word_vectors`),
     and compiles it with :func:`learning_rate`'s schedule.
     """
-    model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False)
+    model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
+                                    readout=config.readout)
     if config.word_vectors == "word2vec":
         from . import embeddings
 

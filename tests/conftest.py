@@ -30,3 +30,27 @@ def imdb_archive() -> Path:
     if path is None:
         pytest.skip("the IMDB archive is not available offline here (../shared/datasets)")
     return path
+
+
+def write_jena_csv(path: Path, rows: int = 8_000, seed: int = 0) -> Path:
+    """A made-up weather record with the real Jena file's layout: quoted header, the
+    ``dd.mm.yyyy HH:MM:SS`` time stamp every 10 minutes from 01.01.2009 00:10, 14 numbers."""
+    import numpy as np
+
+    from lstm_tutorial.tools.datasets import JENA_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    day = 2 * np.pi * t / 144
+    temp = 5 + 6 * np.sin(day - 2) + np.cumsum(rng.normal(0, 0.05, rows))
+    other = rng.normal(0, 1, (rows, 13)).round(2) + 100
+    start = np.datetime64("2009-01-01T00:10")
+    lines = [",".join(f'"{c}"' for c in JENA_COLUMNS)]
+    for i in range(rows):
+        stamp = str(start + np.timedelta64(10 * i, "m"))  # 2009-01-01T00:10
+        date = f"{stamp[8:10]}.{stamp[5:7]}.{stamp[0:4]} {stamp[11:16]}:00"
+        values = [other[i, 0], round(float(temp[i]), 2), *other[i, 1:]]
+        lines.append(date + "," + ",".join(f"{v:.2f}" for v in values))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path

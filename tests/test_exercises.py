@@ -129,3 +129,16 @@ def test_ex03_2_reads_the_committed_grid(tmp_path, monkeypatch):
     grid._write(path, {"format": grid.FORMAT, "budget": {}, "runs": runs})
     monkeypatch.setattr(check, "_grid_file", lambda: path)
     assert check.ex03_2(0.15) and not check.ex03_2(0.1)
+
+
+def test_ex05(capsys):
+    pytest.importorskip("pmdarima")
+    from lstm_tutorial import forecast as F
+
+    p = F.prepare(F.load_taylor(), F.TAYLOR)
+    assert check.ex05_1(len(p.starts["train"])) and not check.ex05_1(len(p.starts["train"]) + 1)
+    val = F.mae(F.persistence(p.series, p.starts["val"], F.TAYLOR), p.y["val"])
+    assert check.ex05_2(val + 0.3) and not check.ex05_2(val + 2)
+    day, week = (F.mae(F.seasonal_naive(p.series, p.starts["test"], F.TAYLOR, r), p.y["test"]) for r in (48, 336))
+    assert check.ex05_3(day / week) and not check.ex05_3(week / day)
+    assert f"{val:.1f}" not in capsys.readouterr().out

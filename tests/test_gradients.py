@@ -94,3 +94,43 @@ def test_spectral_radius_and_rescaling():
     assert G.spectral_radius(model) == pytest.approx(1.7, rel=1e-5)
     with pytest.raises(UsageError):
         G.spectral_radius(np.zeros((2, 3)))
+
+
+def _recall_lstm(forget_bias, input_bias=0.0, seed=0, units=8, gap=30):
+    from lstm_tutorial import recall
+
+    spec = {"layer": "LSTM", "forget_bias": forget_bias, "input_bias": input_bias}
+    x, y = recall.recall_task(32, gap=gap, seed=seed)
+    keras.utils.set_random_seed(seed)
+    return recall.build_recall_model("m", x.shape[-1], 8, units, specs={"m": spec}), x, y
+
+
+@pytest.mark.parametrize("forget_bias, input_bias", [(1.0, 0.0), (5.0, 0.0), (5.0, -3.0)])
+def test_lstm_gradient_paths_agree_with_the_probe(forget_bias, input_bias):
+    """The NumPy backward pass gives the probe's per-step norms; the gains multiply up."""
+    model, x, y = _recall_lstm(forget_bias, input_bias)
+    paths = G.lstm_gradient_paths(model, x, y)
+    np.testing.assert_allclose(paths["x"], G.gradient_norms(model, x, y), rtol=1e-3)
+    steps = x.shape[1]
+    assert paths["total_gain"].shape == paths["belt_gain"].shape == (steps - 1,)
+    # || dL/dc_0 || / || dL/dc_{T-1} || is the product of the per-step gains.
+    assert np.prod(paths["total_gain"]) == pytest.approx(paths["cell"][0] / paths["cell"][-1], rel=1e-6)
+    # The belt alone is the forget gate: its gain lies between the smallest and largest f.
+    f_start = 1 / (1 + np.exp(-forget_bias))
+    assert np.median(paths["belt_gain"]) == pytest.approx(f_start, abs=0.1)
+
+
+def test_lstm_gradient_paths_the_write_path_shrinks_with_the_input_gate():
+    open_gate = G.lstm_gradient_paths(*_recall_lstm(5.0, 0.0))
+    closed = G.lstm_gradient_paths(*_recall_lstm(5.0, -3.0))
+    assert np.median(closed["through_h"]["g"]) < 0.5 * np.median(open_gate["through_h"]["g"])
+
+
+def test_lstm_gradient_paths_rejects_other_models():
+    with pytest.raises(UsageError, match="LSTM"):
+        G.lstm_gradient_paths(keras.Sequential([keras.Input((4, 2)), keras.layers.GRU(3),
+                                                keras.layers.Dense(2, activation="softmax")]),
+                              np.zeros((1, 4, 2)), [0])
+    model, x, y = _recall_lstm(1.0)
+    with pytest.raises(UsageError, match="labels|features"):
+        G.lstm_gradient_paths(model, x[0], y)

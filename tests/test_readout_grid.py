@@ -49,10 +49,25 @@ def test_bucket_counts_and_summaries():
              "tokens": "words", "remove_stopwords": False, "length_buckets": b} for s, a in enumerate([0.7, 0.8, 0.9])]
     s = readout_grid.summarise(runs)["c"]
     assert s["mean"] == pytest.approx(0.8) and s["std"] == pytest.approx(0.1) and s["seeds"] == [0, 1, 2]
-    assert readout_grid.differs({"mean": 0.8, "std": 0.01}, {"mean": 0.7, "std": 0.02})
-    assert not readout_grid.differs({"mean": 0.8, "std": 0.1}, {"mean": 0.75, "std": 0.02})
     acc = readout_grid.bucket_accuracy(runs)
     assert acc[1]["mean"] == pytest.approx(0.5) and acc[1]["n"] == 2
+    assert acc[1]["values"] == [0.5, 0.5, 0.5] and [list(e) for e in acc[1]["examples"]] == [[1.0, 0.0]] * 3
+    assert 2 not in [j for j, x in enumerate(acc) if x["examples"]]      # an empty bucket has no rows
+
+
+def test_bucket_comparison_goes_through_the_one_rule():
+    """Two buckets of a few hundred reviews: a 5-point gap is within their sampling noise."""
+    from lstm_tutorial import stats
+
+    def run(seed, short_right, long_right):
+        return {"cell": "c", "seed": seed, "length_buckets": [
+            {"lo": 0, "hi": 100, "n": 200, "correct": short_right}, {"lo": 400, "hi": 10**9, "n": 360, "correct": long_right}]}
+
+    short, long_ = readout_grid.bucket_accuracy([run(0, 164, 277), run(1, 165, 277), run(2, 163, 276)])
+    c = stats.compare(short["values"], long_["values"], a_examples=short["examples"], b_examples=long_["examples"],
+                      paired=False)
+    assert c.difference == pytest.approx(0.82 - 0.769, abs=0.003)
+    assert c.sample_measured and not c.real and c.high - c.low > 0.1
 
 
 def test_run_grid_refuses_a_file_made_with_another_budget(tmp_path):

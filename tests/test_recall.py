@@ -105,6 +105,8 @@ def test_tiny_sweep_and_summary():
     s = summary[0]
     assert s["mean"] == pytest.approx(np.mean(s["accuracies"]))
     assert s["min"] <= s["mean"] <= s["max"]
+    assert s["seeds"] == [0, 1] and len(s["correct"]) == 2 and s["correct"][0].shape == (32,)
+    assert s["accuracies"][0] == pytest.approx(s["correct"][0].mean())
     table = recall.accuracy_table(summary)
     assert "| SimpleRNN |" in table and "T = 3" in table
 
@@ -126,13 +128,29 @@ def test_clipping_experiment_diverges_without_clipping_only():
     assert out["norms"][0] > out["norms"][-1]  # radius > 1: earlier steps get larger gradients
 
 
-def test_separated_needs_non_overlapping_seeds():
-    def point(accs):
-        return recall.summarize([{"model": "m", "gap": 1, "accuracy": a, "chance": 0.125, "seconds": 0.0}
-                                for a in accs])[0]
+def test_compare_points_uses_the_one_rule_and_pairs_the_test_sequences():
+    from lstm_tutorial import stats
 
-    assert recall.separated(point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2]))
-    assert not recall.separated(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6]))   # ranges overlap
-    assert not recall.separated(point([0.9]), point([0.1]))                           # one seed: no spread
+    rng = np.random.default_rng(0)
+
+    def point(accs, n_test=400, with_examples=True):
+        rows = []
+        for seed, a in enumerate(accs):
+            correct = rng.random(n_test) < a
+            rows.append({"model": "m", "gap": 1, "seed": seed, "accuracy": float(correct.mean()), "chance": 0.125,
+                         "seconds": 0.0, **({"correct": correct} if with_examples else {})})
+        return recall.summarize(rows)[0]
+
+    good, bad = point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2])
+    c = recall.compare_points(good, bad)
+    assert c.real and c.a_better and c.sample_measured
+    assert c.difference == pytest.approx(good["mean"] - bad["mean"])
+    same = stats.compare(good["accuracies"], bad["accuracies"], a_examples=np.asarray(good["correct"], float),
+                         b_examples=np.asarray(bad["correct"], float))
+    assert (c.low, c.high) == pytest.approx((same.low, same.high))
+    assert not recall.compare_points(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6])).real   # seeds disagree
+    assert not recall.compare_points(point([0.9]), point([0.1])).real                         # one seed: no spread
+    unpaired = recall.compare_points(point([0.99, 1.0, 0.98], with_examples=False), bad)
+    assert not unpaired.sample_measured and unpaired.real                                     # seeds only
     with pytest.raises(UsageError):
-        recall.separated({"mean": 1.0}, point([0.1, 0.2]))
+        recall.compare_points({"mean": 1.0}, bad)

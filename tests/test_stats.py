@@ -221,3 +221,27 @@ def test_compare_refuses_bad_input():
         stats.compare([0.5, float("nan")], [0.5])
     with pytest.raises(UsageError):
         stats.compare([0.5], [0.5], a_examples=[1, 0])
+
+
+def test_compare_unpaired_examples_adds_both_sampling_errors():
+    """Two buckets of different reviews: each mean's binomial error, added in quadrature."""
+    a = np.r_[np.ones(150), np.zeros(50)]       # 0.75 on 200 reviews
+    b = np.r_[np.ones(280), np.zeros(120)]      # 0.70 on 400 reviews
+    c = stats.compare([0.75, 0.75, 0.75], [0.70, 0.70, 0.70], a_examples=a, b_examples=b, paired=False)
+    expected = np.sqrt(0.75 * 0.25 / 200 + 0.7 * 0.3 / 400)
+    assert c.sample_measured and c.seed_se == pytest.approx(0.0, abs=1e-12)
+    assert c.sample_se == pytest.approx(expected, rel=0.1)
+    assert not c.real                           # 5 points on a few hundred reviews: within noise
+    with pytest.raises(UsageError):
+        stats.compare([0.75, 0.75], [0.7, 0.7], a_examples=a, b_examples=b)   # paired needs the same examples
+
+
+def test_compare_takes_a_sample_error_measured_elsewhere():
+    plain = stats.compare([0.90, 0.91, 0.92], [0.88, 0.88, 0.88])
+    with_se = stats.compare([0.90, 0.91, 0.92], [0.88, 0.88, 0.88], sample_se=0.01)
+    assert with_se.sample_measured and with_se.sample_se == 0.01
+    assert (with_se.high - with_se.low) > (plain.high - plain.low)
+    with pytest.raises(UsageError):
+        stats.compare([0.9, 0.9], [0.8, 0.8], sample_se=-1.0)
+    with pytest.raises(UsageError):
+        stats.compare([0.9, 0.9], [0.8, 0.8], a_examples=[1, 0], b_examples=[1, 1], sample_se=0.01)

@@ -11,6 +11,7 @@ evaluate    accuracy of a saved model on the official test set
 train-lm    train a character language model on IMDB reviews (notebook 04)
 generate    continue a prompt with a trained character language model
 site        build the course website from the committed notebooks (runs/site/html)
+solutions   write the instructor copies of the notebooks (notebooks/solutions/), or check them
 
 Problems the user can fix (missing data, bad input) are printed as one line starting
 with ``error:`` and the exit status is non-zero; there is no traceback for them.
@@ -389,6 +390,36 @@ def _add_site_parser(sub) -> None:
     p.set_defaults(func=_cmd_site)
 
 
+# --------------------------------------------------------------------------- solutions
+def _cmd_solutions(args) -> int:
+    from . import runner, solutions
+
+    folder = runner.notebooks_dir()
+    for name in args.extract or []:
+        for student in runner.find_notebooks([name], folder):
+            moved = solutions.extract(student)
+            print(f"{student.name}: moved {moved} solution(s) to solutions/{student.name[:2]}.md")
+    if args.check:
+        problems = solutions.check(folder)
+        for line in problems:
+            print(line)
+        print("instructor copies up to date, no solution in a student notebook" if not problems else
+              f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    for path in solutions.write_instructor_copies(folder):
+        print(f"wrote {path.relative_to(folder.parent)}")
+    return 0
+
+
+def _add_solutions_parser(sub) -> None:
+    p = sub.add_parser("solutions", help="write the instructor copies with the exercises' solutions")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if a copy is stale or a student notebook carries a solution")
+    p.add_argument("--extract", nargs="+", metavar="NAME",
+                   help="first move the <details> solution blocks of these notebooks into notebooks/solutions/NN.md")
+    p.set_defaults(func=_cmd_solutions)
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="lstm-tutorial: run the course notebooks, manage the IMDB data, train and use classifiers.",
@@ -420,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parsers(sub)
     _add_language_model_parsers(sub)
     _add_site_parser(sub)
+    _add_solutions_parser(sub)
     return parser
 
 

@@ -188,22 +188,37 @@ def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=No
     """
     url = url or IMDB_URL
     sha256 = (sha256 or IMDB_SHA256).lower()
+    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
+    return _download(url, dest_dir / ARCHIVE_NAME, sha256, ways=_ways_to_provide(),
+                     connect_timeout=connect_timeout, read_timeout=read_timeout, progress=progress,
+                     advice="Run again, or provide a copy yourself (`python -m lstm_tutorial data --from PATH`)")
+
+
+def _download(url: str, target: Path, sha256: str | None, *, ways: str, advice: str,
+              connect_timeout: float | None = None, read_timeout: float | None = None,
+              progress: bool = True) -> Path:
+    """Download ``url`` to ``target`` atomically, checking its length and SHA-256.
+
+    The bytes go to a hidden temporary file beside ``target``; only a complete file whose
+    checksum is ``sha256`` (when one is given) is renamed to ``target``. Anything else is
+    deleted and raised: :class:`DataUnavailableError` (no connection, a stall, an HTTP
+    error; ``ways`` says how to provide the file by hand) or :class:`CorruptDataError`
+    (truncated, wrong checksum; ``advice`` says what to do).
+    """
     connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
-    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
+    dest_dir = target.parent
     _make_dir(dest_dir)
     _remove_stale_temporaries(dest_dir)
-    target = dest_dir / ARCHIVE_NAME
 
     request = urllib.request.Request(url, headers={"User-Agent": "lstm-tutorial"})
     try:
         response = urllib.request.urlopen(request, timeout=connect_timeout)
     except (urllib.error.URLError, OSError) as exc:  # refused, no DNS, timeout, HTTP error
         reason = getattr(exc, "reason", exc)
-        raise DataUnavailableError(
-            f"cannot download the IMDB data from {url} ({reason}). {_ways_to_provide()}") from exc
+        raise DataUnavailableError(f"cannot download {target.name} from {url} ({reason}). {ways}") from exc
 
-    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{ARCHIVE_NAME}.", suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{target.name}.", suffix=".part")
     tmp = Path(tmp_name)
     received = 0
     try:
@@ -212,7 +227,7 @@ def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=No
             announced = response.headers.get("Content-Length")
             total = int(announced) if announced and announced.isdigit() else None
             digest = hashlib.sha256()
-            bar = _progress_bar(total, f"downloading {ARCHIVE_NAME}", enabled=progress)
+            bar = _progress_bar(total, f"downloading {target.name}", enabled=progress)
             try:
                 while True:
                     try:
@@ -222,7 +237,7 @@ def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=No
                     except (OSError, socket.timeout, http.client.HTTPException) as exc:
                         raise DataUnavailableError(
                             f"the download from {url} broke off after {received:,} bytes ({exc}); "
-                            f"nothing was kept, run again. {_ways_to_provide()}") from exc
+                            f"nothing was kept, run again. {ways}") from exc
                     if not chunk:
                         break
                     out.write(chunk)
@@ -236,11 +251,10 @@ def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=No
                 f"the download of {url} is truncated: {received:,} of {total:,} bytes arrived; "
                 f"the partial file {target} was deleted, run again")
         actual = digest.hexdigest()
-        if actual != sha256:
+        if sha256 is not None and actual != sha256.lower():
             raise CorruptDataError(
-                f"the download of {url} for {target} has SHA-256 {actual}, expected {sha256}; "
-                "the file was deleted. Run again, or provide a copy yourself "
-                "(`python -m lstm_tutorial data --from PATH`)")
+                f"the download of {url} for {target} has SHA-256 {actual}, expected {sha256.lower()}; "
+                f"the file was deleted. {advice}")
         _publish(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -368,18 +382,21 @@ def prepare(source=None) -> dict:
             "seconds": round(time.perf_counter() - start, 2), "note": note}
 
 
-def describe_sources() -> str:
+def describe_sources(show_path: bool = True) -> str:
     """One line saying where the IMDB data is, or would come from. Never downloads.
 
-    Used by ``python -m lstm_tutorial doctor``.
+    Used by ``python -m lstm_tutorial doctor``. ``show_path=False`` names the file or
+    folder without the folders above it: what a notebook prints, so that its committed
+    output does not carry the path of the machine that ran it.
     """
     try:
         found = _find(None, download=False)
     except DataUnavailableError as exc:
         if os.environ.get(paths.DATA_ENV):  # set, but pointing at nothing usable
             return f"problem: {exc}"
+        into = paths.data_dir() if show_path else "the project's data/ folder"
         return (f"not found locally; the first load downloads {IMDB_URL} (about 84 MB) into "
-                f"{paths.data_dir()} (offline: set {paths.DATA_ENV} to a folder holding "
+                f"{into} (offline: set {paths.DATA_ENV} to a folder holding "
                 f"{ARCHIVE_NAME}, or run `python -m lstm_tutorial data --from PATH`)")
     except Exception as exc:  # a misconfigured source: say so instead of failing doctor
         return f"problem: {exc}"
@@ -387,7 +404,8 @@ def describe_sources() -> str:
     cached = [s for s in SPLITS if _cache_path(s, found.key).is_file()]
     cache_note = (f"cached splits: {', '.join(cached)}" if cached
                   else "not cached yet (the first load takes seconds)")
-    return f"{what} {found.path} (from {found.origin}); {cache_note}"
+    where = found.path if show_path else found.path.name
+    return f"{what} {where} (from {found.origin}); {cache_note}"
 
 
 # ----------------------------------------------------------------------------- look-up
@@ -695,7 +713,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def _remove_stale_temporaries(folder: Path) -> None:
     """Delete leftovers of runs that were killed mid-way (hidden, older than 6 hours)."""
     now = time.time()
-    for pattern in (f".{ARCHIVE_NAME}.*.part", f".{FOLDER_NAME}-extract-*", f".{FOLDER_NAME}-old-*"):
+    for pattern in (".*.part", f".{FOLDER_NAME}-extract-*", f".{FOLDER_NAME}-old-*"):
         for path in folder.glob(pattern):
             try:
                 if now - path.stat().st_mtime > _STALE_SECONDS:
@@ -738,3 +756,176 @@ class _progress_reader:
     def __exit__(self, *exc):
         self._bar.close()
         return False
+
+
+# ----------------------------------------------------------------------------- Jena climate
+# The weather record of the Max Planck Institute for Biogeochemistry in Jena, 2009-2016,
+# as prepared for Deep Learning with Python (F. Chollet): one row every 10 minutes, a
+# time stamp and 14 measurements (air pressure, temperature, humidity, wind, ...).
+# Notebook 05 forecasts its temperature. Look-up order, as for IMDB: the ``source``
+# argument, then LSTM_TUTORIAL_DATA, then the data folder, then a download.
+
+#: Where the zipped CSV is published: the book's address first, then TensorFlow's mirror.
+JENA_URLS = ("https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip",
+             "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip")
+#: SHA-256 of the zip. Not pinned yet: the machines this course is built on reach no web
+#: server, so nobody could compute it here. While it is None a download is checked by its
+#: length, the zip's own CRC and the CSV's layout (header and row count); once set, by
+#: its checksum as well.
+JENA_SHA256: str | None = None
+JENA_CSV = "jena_climate_2009_2016.csv"
+JENA_ZIP = JENA_CSV + ".zip"
+#: The header of the real file, in order (the first column is the time stamp).
+JENA_COLUMNS = ("Date Time", "p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)",
+                "VPmax (mbar)", "VPact (mbar)", "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)",
+                "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)", "wd (deg)")
+#: Fewer rows than this means a truncated copy (the real file has about 420,000).
+JENA_MIN_ROWS = 400_000
+_JENA_CACHE_VERSION = 1
+
+
+def load_jena(source=None, download: bool = True) -> dict:
+    """The Jena climate record as arrays: ``{"times", "columns", "values", "origin"}``.
+
+    ``times`` is a ``datetime64[s]`` array (one per row), ``columns`` the 14 measurement
+    names (:data:`JENA_COLUMNS` without the time stamp), ``values`` a ``float32`` array of
+    shape ``(rows, 14)`` in file order, and ``origin`` says where the data came from.
+
+    Args:
+        source: a ``jena_climate_2009_2016.csv`` or ``.csv.zip`` file, or a folder holding
+            one; ``None`` follows the look-up order (``LSTM_TUTORIAL_DATA``, the data
+            folder, then a download).
+        download: ``False`` never touches the network; a missing copy then raises.
+
+    Raises:
+        DataUnavailableError: no copy found and no download possible; the message lists
+            the ways to provide the file.
+        CorruptDataError: a copy exists but is not the Jena record (header, row count,
+            a broken zip).
+    """
+    path, origin = locate_jena(source, download=download)
+    key = _archive_fingerprint(path)
+    cache = paths.cache_dir() / f"jena-{key}-v{_JENA_CACHE_VERSION}.npz"
+    try:
+        with np.load(cache, allow_pickle=False) as npz:
+            return {"times": npz["times"], "columns": JENA_COLUMNS[1:], "values": npz["values"],
+                    "origin": origin}
+    except Exception:  # no cache or an unreadable one: parse the CSV again
+        pass
+    times, values = _parse_jena(path)
+    try:
+        with paths.atomic_write(cache) as f:
+            np.savez(f, times=times, values=values)
+    except OSError as exc:
+        warnings.warn(f"could not write the Jena cache {cache} ({exc}); loads stay slow", stacklevel=2)
+    return {"times": times, "columns": JENA_COLUMNS[1:], "values": values, "origin": origin}
+
+
+def locate_jena(source=None, download: bool = True) -> tuple[Path, str]:
+    """Return ``(path, origin)`` of a Jena CSV or zip, downloading it if allowed and needed."""
+    if source is not None:
+        found = _jena_in(Path(source).expanduser())
+        if found is None:
+            raise DataUnavailableError(f"source={str(source)!r} holds neither {JENA_CSV} nor {JENA_ZIP}")
+        return found, "source argument"
+    env = os.environ.get(paths.DATA_ENV)
+    # LSTM_TUTORIAL_DATA often names a folder that holds only IMDB: then look further.
+    for place, origin in ((Path(env).expanduser() if env else None, f"${paths.DATA_ENV}"),
+                          (paths.data_dir(), "data folder")):
+        found = _jena_in(place) if place is not None else None
+        if found is not None:
+            return found, origin
+    if not download:
+        raise DataUnavailableError(f"the Jena climate record is not available locally. {_jena_ways()}")
+    errors = []
+    for url in JENA_URLS:
+        try:
+            return download_jena(url), f"download from {url}"
+        except DataUnavailableError as exc:
+            errors.append(str(exc).split(". Provide")[0])
+    raise DataUnavailableError(f"cannot download the Jena climate record ({'; '.join(errors)}). {_jena_ways()}")
+
+
+def download_jena(url: str | None = None, sha256: str | None = None, dest_dir=None, *,
+                  connect_timeout: float | None = None, read_timeout: float | None = None,
+                  progress: bool = True) -> Path:
+    """Download the zipped Jena CSV into ``dest_dir`` (default: the data folder), verified.
+
+    Atomic like :func:`download_imdb`: the bytes go to a temporary file, and only a
+    complete download that passes the checks is renamed to ``jena_climate_2009_2016.csv.zip``.
+    The checks: the announced length, the SHA-256 (``sha256``, default :data:`JENA_SHA256`,
+    when known), and the content: a readable zip whose CSV has the Jena header and at least
+    :data:`JENA_MIN_ROWS` rows. A file failing any of them is deleted.
+    """
+    url = url or JENA_URLS[0]
+    sha256 = sha256 or JENA_SHA256
+    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
+    target = dest_dir / JENA_ZIP
+    staged = dest_dir / f".{JENA_ZIP}.checking"
+    _download(url, staged, sha256, ways=_jena_ways(), connect_timeout=connect_timeout,
+              read_timeout=read_timeout, progress=progress,
+              advice=f"Run again, or download {JENA_ZIP} yourself and put it into {dest_dir}")
+    try:
+        _parse_jena(staged)  # raises CorruptDataError for anything but the Jena record
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    return target
+
+
+def _jena_in(place: Path) -> Path | None:
+    """The Jena CSV or zip at ``place`` (a file, or a folder holding one), or None."""
+    if place.is_file():
+        return place.resolve()
+    if place.is_dir():
+        for name in (JENA_CSV, JENA_ZIP):
+            if (place / name).is_file():
+                return (place / name).resolve()
+    return None
+
+
+def _jena_ways() -> str:
+    return (f"Provide it in one of these ways: download {JENA_ZIP} from {JENA_URLS[0]} and put it "
+            f"into {paths.data_dir()}, or set {paths.DATA_ENV} to the folder holding it, or pass "
+            f"source=PATH to load_jena()")
+
+
+def _read_jena_text(path: Path) -> str:
+    import zipfile
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if PurePosixPath(n).name == JENA_CSV]
+                if not names:
+                    raise CorruptDataError(f"{path} holds no {JENA_CSV} (it has {zf.namelist()[:5]})")
+                return zf.read(names[0]).decode("utf-8")  # checks the member's CRC
+        return path.read_text(encoding="utf-8")
+    except CorruptDataError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise CorruptDataError(f"{path} cannot be read as the Jena CSV ({type(exc).__name__}: {exc}); "
+                               "delete it and run again") from exc
+
+
+def _parse_jena(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Check the layout and return ``(times, values)``; CorruptDataError if it is not Jena's."""
+    lines = _read_jena_text(path).splitlines()
+    header = tuple(h.strip().strip('"') for h in lines[0].split(",")) if lines else ()
+    if header != JENA_COLUMNS:
+        raise CorruptDataError(f"{path} does not have the Jena climate header: expected "
+                               f"{', '.join(JENA_COLUMNS)}; found {', '.join(header) or 'nothing'}")
+    rows = [line.split(",") for line in lines[1:] if line.strip()]
+    if len(rows) < JENA_MIN_ROWS:
+        raise CorruptDataError(f"{path} has {len(rows):,} rows; the Jena record has over "
+                               f"{JENA_MIN_ROWS:,}, so this copy is truncated. Delete it and run again")
+    try:
+        values = np.array([r[1:] for r in rows], dtype=np.float32)
+        # "01.01.2009 00:10:00" -> "2009-01-01T00:10:00"
+        times = np.array([f"{r[0][6:10]}-{r[0][3:5]}-{r[0][0:2]}T{r[0][11:19]}" for r in rows],
+                         dtype="datetime64[s]")
+    except ValueError as exc:
+        raise CorruptDataError(f"{path} has a row that is not a time stamp and 14 numbers ({exc})") from exc
+    if values.shape[1] != len(JENA_COLUMNS) - 1:
+        raise CorruptDataError(f"{path}: rows have {values.shape[1] + 1} fields, expected {len(JENA_COLUMNS)}")
+    return times, values

@@ -44,8 +44,14 @@ def pick(full, fast):
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up chatter unless the user asked for it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Silence TensorFlow's C++ log lines unless the user asked for them.
+
+    Level 3 hides its ERROR lines too: on a CPU those are notices such as oneDNN's "falling
+    back to the default Eigen-based implementation" for bool ops, which land in notebook
+    outputs as ``E0000 ...`` lines. A real failure still raises a Python exception with
+    its message. Set ``TF_CPP_MIN_LOG_LEVEL`` yourself to see them.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 #: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
