@@ -28,6 +28,7 @@ the same outputs as running the whole sequence at once.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -51,6 +52,10 @@ PAD, UNKNOWN = 0, 1
 MODEL_FILE = "lm.keras"
 VOCAB_FILE = "chars.json"
 CONFIG_FILE = "lm.json"
+
+#: The language model trained once with ``train-lm`` and shipped with the package
+#: (notebook 04 loads it for its later sections; ``lm.json`` beside it says how it was made).
+SHIPPED_LM = Path(__file__).resolve().parent / "pretrained" / "char_lm"
 
 
 # ---------------------------------------------------------------------------------
@@ -184,8 +189,10 @@ class LMConfig:
     epochs: int = 1
     max_steps_per_epoch: int | None = None  # None: a whole pass over the training text
     learning_rate: float = 3e-3
+    lr_schedule: str = "constant"  # or "cosine": decays to a tenth of learning_rate by the last step
     clipnorm: float = 1.0
     n_reviews: int | None = 8000
+    val_chars: int | None = 200_000  # validation characters read after each epoch (None: all)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -204,12 +211,39 @@ class LMConfig:
         for name in ("n_layers", "units", "seq_len", "batch_size", "epochs", "embedding_dim"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise UsageError(f"unknown lr_schedule {self.lr_schedule!r}; choose one of {', '.join(LR_SCHEDULES)}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"learning_rate must be positive, not {self.learning_rate}")
         return self
 
     def build(self, vocab_size: int):
         from .models import build_char_lm
 
         return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
+
+
+#: How the learning rate moves during a run (:meth:`LMConfig.validate`).
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
+    """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
+    total = (n_chars // config.batch_size - 1) // config.seq_len
+    return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
+
+
+def lm_learning_rate(config: LMConfig, total_steps: int):
+    """The optimizer's learning rate: a number, or a cosine decay over ``total_steps`` windows.
+
+    A rate that ends low lets the last steps settle into a minimum instead of bouncing
+    around it; the decay stops at a tenth of ``config.learning_rate``.
+    """
+    import keras
+
+    if config.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, max(1, total_steps), alpha=0.1)
+    return config.learning_rate
 
 
 #: Fast mode (LSTM_TUTORIAL_FAST=1) for ``train-lm``: a small model on little text.
@@ -274,7 +308,7 @@ def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -
 
 
 def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
-             verbose: bool = True, vocab: "CharVocab | None" = None) -> dict:
+             verbose: bool = True, vocab: "CharVocab | None" = None, max_minutes: float | None = None) -> dict:
     """Truncated BPTT with carried states, Adam and gradient clipping.
 
     Each epoch reads the training streams from a new random offset (so window borders
@@ -283,13 +317,19 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     epoch stopped (short epochs give a learning curve). With
     ``run_dir``, the model, its optimizer state and the history are saved there after
     every epoch (all or nothing); running the same call again resumes after the last
-    saved epoch. A run directory made with other settings is refused.
-    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k}``.
+    saved epoch. A run directory made with other settings is refused. With ``max_minutes``
+    the run stops after the first epoch that ends past that many minutes (of this call),
+    so a long run can be given a deadline and resumed later.
+    Validation reads the first ``config.val_chars`` characters of ``val_ids``.
+    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
     """
     import keras
 
     say = print if verbose else (lambda *a, **k: None)
-    optimizer = keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm)
+    if config.val_chars:
+        val_ids = val_ids[:config.val_chars]
+    total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
+    optimizer = keras.optimizers.Adam(lm_learning_rate(config, total_steps), clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
     history: list[dict] = []
     start_epoch = 0
@@ -310,6 +350,7 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
         say(f"resuming from {checkpoint} after epoch {start_epoch}")
     step = _train_step(model, optimizer)
     t0 = time.perf_counter()
+    stopped_early = False
     for epoch in range(start_epoch, config.epochs):
         rng = np.random.default_rng(config.seed + epoch)
         rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
@@ -334,7 +375,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
                 sys.stdout.flush()
         val = bits_per_char(model, val_ids, seq_len=config.seq_len)
         record = {"epoch": epoch + 1, "steps": len(losses), "train_bits_per_char": float(np.mean(losses)) / math.log(2),
-                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch}
+                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch,
+                  "chars_seen": (history[-1]["chars_seen"] if history else 0) + len(losses) * config.batch_size * config.seq_len}
         history.append(record)
         say(f"epoch {epoch + 1}: train {record['train_bits_per_char']:.3f}, validation {val:.3f} bits/char "
             f"({record['seconds']:.0f} s)")
@@ -344,16 +386,42 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
                 if vocab is not None:
                     vocab.save(tmp / VOCAB_FILE)
                 (tmp / CONFIG_FILE).write_text(json.dumps({"fingerprint": fingerprint, "history": history}))
-    return {"history": history, "seconds": time.perf_counter() - t0, "resumed_from_epoch": start_epoch}
+        if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
+            say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
+            stopped_early = True
+            break
+    return {"history": history, "seconds": time.perf_counter() - t0, "resumed_from_epoch": start_epoch,
+            "stopped_early": stopped_early}
 
 
-def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None) -> Path:
-    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing."""
+def file_sha256(path) -> str:
+    """The SHA-256 of a file, read in chunks (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None,
+            recipe: dict | None = None) -> Path:
+    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing.
+
+    The model is saved without its optimizer (a third of the size; nothing needs Adam's
+    moments to use it). ``lm.json`` holds the config, ``metrics``, ``recipe`` (how the
+    model was made: command, data, device, time) and the SHA-256 of ``lm.keras``, which
+    :func:`load_lm` checks.
+    """
+    import keras
+
     folder = Path(folder)
+    plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
     with paths.atomic_folder(folder) as tmp:
-        model.save(tmp / MODEL_FILE)
+        plain.save(tmp / MODEL_FILE)
         vocab.save(tmp / VOCAB_FILE)
-        (tmp / CONFIG_FILE).write_text(json.dumps({"config": config.to_dict(), "metrics": metrics or {}}, indent=2))
+        payload = {"config": config.to_dict(), "metrics": metrics or {}, "recipe": recipe or {},
+                   "sha256": file_sha256(tmp / MODEL_FILE)}
+        (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if folder.is_dir():
             for entry in folder.iterdir():
                 if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
@@ -361,8 +429,23 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     return folder
 
 
-def load_lm(folder):
-    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command)."""
+def read_lm_info(folder) -> dict:
+    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, sha256)."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no language model in {folder} (missing {CONFIG_FILE})") from None
+    except (OSError, ValueError) as exc:
+        raise CorruptDataError(f"{path} is not readable JSON ({exc})") from exc
+
+
+def load_lm(folder, require_hash: bool = False):
+    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command).
+
+    When ``lm.json`` records a SHA-256 for ``lm.keras`` (or ``require_hash`` is set), the
+    file's hash must match it: a damaged or replaced file is refused before Keras reads it.
+    """
     runtime.quiet_tensorflow()
     import keras
 
@@ -371,13 +454,32 @@ def load_lm(folder):
     if missing:
         raise UsageError(f"no language model in {folder} (missing {', '.join(missing)}); train one with "
                          f"`python -m lstm_tutorial train-lm --out {folder}`")
+    info = read_lm_info(folder)
+    expected = info.get("sha256")
+    if expected is None and require_hash:
+        raise CorruptDataError(f"{folder / CONFIG_FILE} records no sha256 for {MODEL_FILE}, so the model cannot be checked")
+    if expected is not None:
+        actual = file_sha256(folder / MODEL_FILE)
+        if actual != expected:
+            raise CorruptDataError(
+                f"{folder / MODEL_FILE} is damaged or was replaced: its sha256 is {actual[:16]}..., but {CONFIG_FILE} "
+                f"records {expected[:16]}...; restore it (git checkout -- {folder}) or train it again")
     try:
-        config = LMConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text())["config"])
+        config = LMConfig.from_dict(info["config"])
         model = keras.models.load_model(folder / MODEL_FILE, compile=False)
     except (ValueError, KeyError, TypeError, OSError) as exc:
         raise CorruptDataError(f"{folder} holds an unreadable language model ({type(exc).__name__}: {exc}); "
                                "train it again") from exc
     return model, CharVocab.load(folder / VOCAB_FILE), config
+
+
+def load_shipped_lm():
+    """The language model that ships with the package (:data:`SHIPPED_LM`), hash checked.
+
+    Returns ``(model, vocab, config, info)``; ``info`` is its ``lm.json`` (recipe and figures).
+    """
+    model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
+    return model, vocab, config, read_lm_info(SHIPPED_LM)
 
 
 # ---------------------------------------------------------------------------------
@@ -445,6 +547,29 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
     return [vocab.decode(row) for row in out]
 
 
+def word_list(text: str, min_count: int = 3) -> set[str]:
+    """The words (runs of letters a-z) that occur at least ``min_count`` times in ``text``.
+
+    A word seen once or twice in movie reviews is often a typo; requiring a few
+    occurrences keeps the list to words people actually write.
+    """
+    counts = Counter(re.findall(r"[a-z]+", text))
+    return {w for w, c in counts.items() if c >= min_count}
+
+
+def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
+    """``(share, n)``: the share of the ``n`` words (runs of letters) in ``texts`` that are in ``words``.
+
+    The last run of letters of each text is left out: the sample may stop in the middle of it.
+    """
+    found = []
+    for text in texts:
+        found += re.findall(r"[a-z]+", text.lower())[:-1]
+    if not found:
+        return float("nan"), 0
+    return float(np.mean([w in words for w in found])), len(found)
+
+
 def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
     """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
 
@@ -462,6 +587,29 @@ def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) 
     targets = ids[0, 1:]
     steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
     return float(-logp[steps, targets[steps]].sum() / math.log(2))
+
+
+def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """:func:`continuation_bits` for many ``(context, continuation)`` pairs, in batches of equal length."""
+    from .text import clean
+
+    encoded = []
+    for context, continuation in pairs:
+        ctx, cont = vocab.encode(SEPARATOR + clean(context)), vocab.encode(continuation.lower())
+        encoded.append((np.concatenate([ctx, cont]), len(ctx)))
+    out = [0.0] * len(pairs)
+    by_length: dict[int, list[int]] = {}
+    for i, (ids, _) in enumerate(encoded):
+        by_length.setdefault(len(ids), []).append(i)
+    for rows in by_length.values():
+        ids = np.stack([encoded[i][0] for i in rows])
+        logits = np.asarray(model([ids[:, :-1], *zero_states(model, len(rows))], training=False)[0]).astype(np.float64)
+        logits -= logits.max(axis=2, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=2, keepdims=True))
+        for j, i in enumerate(rows):
+            steps = np.arange(encoded[i][1] - 1, ids.shape[1] - 1)
+            out[i] = float(-logp[j, steps, ids[j, steps + 1]].sum() / math.log(2))
+    return out
 
 
 # ---------------------------------------------------------------------------------
@@ -633,6 +781,42 @@ def corruption_effect(model, windows_ids: np.ndarray, distances: Sequence[int], 
     return out
 
 
+def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000, seed: int = 0,
+                  batch: int = 500, per_position: bool = False) -> dict:
+    """Bits per character when the model may read only the last ``k`` characters, for each k.
+
+    ``n`` positions of ``ids`` are drawn at random (the same ones for every k); at each, the
+    model starts from zero states, reads the ``k`` characters before the position and
+    predicts the character there. The curve falls as long as more context helps the model:
+    where it flattens, characters further back no longer change what it predicts, on
+    average. Compare its end with :func:`bits_per_char`, which reads all the text before.
+    With ``per_position`` each value is the array of the ``n`` positions' bits (for paired
+    comparisons) instead of their mean.
+    """
+    ids = np.asarray(ids, np.int32)
+    longest = max(contexts)
+    if min(contexts) < 1 or len(ids) <= longest:
+        raise UsageError(f"contexts must be at least 1 and shorter than the text ({len(ids)} characters)")
+    targets = np.random.default_rng(seed).integers(longest, len(ids), size=n)
+
+    def last_logits(x, states):  # eager: every k is another shape, which a tf.function would retrace for
+        return model([x, *states], training=False)[0][:, -1]
+
+    out = {}
+    for k in contexts:
+        bits = []
+        for s in range(0, n, batch):
+            t = targets[s:s + batch]
+            x = np.stack([ids[i - k:i] for i in t])
+            logits = np.asarray(last_logits(x, zero_states(model, len(t)))).astype(np.float64)
+            logits -= logits.max(axis=1, keepdims=True)
+            logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            bits.append(-logp[np.arange(len(t)), ids[t]] / math.log(2))
+        bits = np.concatenate(bits)
+        out[int(k)] = bits if per_position else float(bits.mean())
+    return out
+
+
 def sample_windows(ids: np.ndarray, n: int, length: int, seed: int = 0) -> np.ndarray:
     """``n`` random windows of ``length`` consecutive ids."""
     ids = np.asarray(ids)
@@ -663,22 +847,37 @@ def copy_lm_weights(lm, classifier) -> None:
         classifier.get_layer(name).set_weights(lm.get_layer(name).get_weights())
 
 
-def lm_features(lm, ids: np.ndarray, batch: int = 512) -> np.ndarray:
+def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
     """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped).
 
     ``ids`` are right-padded character ids ``(n, T)``; the result is ``(n, 2 * units)``.
+    The layer reads the padded rows without a mask: it reads left to right, so the padding
+    after a review cannot change its states, and the mean and the last state are taken over
+    each review's own characters. (A mask would give the same numbers, several times more
+    slowly on a CPU.) Reviews are read in batches of similar length (sorted), so little
+    time goes into padding.
     """
     import tensorflow as tf
 
     emb, layer = lm.get_layer("embedding"), lm.get_layer("rnn_1")
 
-    @tf.function(reduce_retracing=True)
-    def run(x):
-        mask = tf.not_equal(x, PAD)
-        seq, h_last, *_ = layer(emb(x), mask=mask)
-        m = tf.cast(mask, seq.dtype)[..., None]
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32)])
+    def run(x, lengths):  # one trace for every batch width
+        seq = layer(emb(x))[0]
+        m = tf.sequence_mask(lengths, tf.shape(x)[1], dtype=seq.dtype)[..., None]
         mean = tf.reduce_sum(seq * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0)
-        return tf.concat([mean, h_last], axis=1)
+        last = tf.gather(seq, tf.maximum(lengths - 1, 0), batch_dims=1)
+        return tf.concat([mean, last], axis=1)
+
+    from .tools.runtime import _stderr_silenced
 
     ids = np.asarray(ids, np.int32)
-    return np.concatenate([np.asarray(run(ids[s:s + batch])) for s in range(0, len(ids), batch)])
+    lengths = (ids != PAD).sum(axis=1).astype(np.int32)
+    order = np.argsort(lengths, kind="stable")
+    out = np.zeros((len(ids), 2 * layer.units), np.float32)
+    with _stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean ops on some CPUs
+        for s in range(0, len(ids), batch):
+            rows = order[s:s + batch]
+            width = max(1, int(lengths[rows].max()))
+            out[rows] = np.asarray(run(ids[rows, :width], lengths[rows]))
+    return out

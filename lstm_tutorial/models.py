@@ -455,6 +455,41 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
 
 
+def char_lm_params(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                   n_layers: int = 1) -> int:
+    """The parameter count of :func:`build_char_lm`, computed without building it.
+
+    Embedding ``vocab * emb``; per recurrent layer ``gates * (units * (inputs + units) + units)``
+    with 4 gates for an LSTM and 1 for a SimpleRNN; the output layer ``units * vocab + vocab``.
+    """
+    if kind not in LM_KINDS:
+        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
+    gates = 4 if kind == "lstm" else 1
+    total, inputs = vocab_size * embedding_dim, embedding_dim
+    for _ in range(n_layers):
+        total += gates * (units * (inputs + units) + units)
+        inputs = units
+    return total + units * vocab_size + vocab_size
+
+
+def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int = 32, n_layers: int = 1) -> int:
+    """The width at which a ``kind`` language model has the parameter count closest to ``target``.
+
+    Used to compare an LSTM with a SimpleRNN of the *same size*: a SimpleRNN of the same
+    width has about a quarter of the LSTM's recurrent weights, so it must be wider.
+    """
+    if target < 1:
+        raise UsageError(f"target must be a positive parameter count, not {target}")
+    units, best = 1, None
+    while True:
+        n = char_lm_params(vocab_size, kind, embedding_dim, units, n_layers)
+        if best is None or abs(n - target) < abs(best[1] - target):
+            best = (units, n)
+        if n > target:
+            return best[0]
+        units += 1
+
+
 def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                           learning_rate: float = 1e-3):
     """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).

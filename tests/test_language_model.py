@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
@@ -182,7 +182,10 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
     args = ["train-lm", "--text", str(corpus), "--out", str(out), "--units", "16", "--batch-size", "8",
             "--seq-len", "20", "--epochs", "1"]
     assert cli.main(args) == 0
-    assert (out / "lm.keras").is_file() and json.loads((out / "lm.json").read_text())["config"]["units"] == 16
+    info = json.loads((out / "lm.json").read_text())
+    assert (out / "lm.keras").is_file() and info["config"]["units"] == 16
+    assert info["sha256"] == L.file_sha256(out / "lm.keras")
+    assert info["recipe"]["command"] == "python -m lstm_tutorial " + " ".join(args) and info["recipe"]["chars_seen"] > 0
     assert (out / "checkpoints" / "checkpoint" / "lm.keras").is_file()
     assert cli.main(args[:-1] + ["2"]) == 0  # resumes after epoch 1
     assert "resuming" in capsys.readouterr().out
@@ -256,3 +259,152 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
     assert len(fig.axes[0].lines) >= 1
     fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
     assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
+
+
+def _tiny_saved_lm(folder):
+    text = _periodic()
+    vocab = L.CharVocab.fit(text, min_count=1)
+    config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=1, n_reviews=None)
+    model = config.build(vocab.size)
+    model.compile(optimizer="adam")  # save_lm must drop the optimizer
+    model.optimizer.build(model.trainable_variables)
+    L.save_lm(folder, model, vocab, config, {"val_bits_per_char": 1.0}, {"command": "test"})
+    return model
+
+
+def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
+    model = _tiny_saved_lm(tmp_path / "lm")
+    info = L.read_lm_info(tmp_path / "lm")
+    assert info["sha256"] == L.file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
+    loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
+    assert config.units == 8
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(tmp_path / "lm" / "lm.keras") as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+        assert "optimizer" not in weights or not len(weights["optimizer"].get("vars", {}))  # saved without Adam's state
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_weights()))
+    # one byte changed: refused before Keras reads it, with a message that says what to do
+    path = tmp_path / "lm" / "lm.keras"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptDataError, match="damaged or was replaced.*restore it"):
+        L.load_lm(tmp_path / "lm")
+    # a model folder without a recorded hash loads, unless the hash is required
+    info.pop("sha256")
+    (tmp_path / "lm" / "lm.json").write_text(json.dumps(info))
+    with pytest.raises(CorruptDataError, match="no sha256"):
+        L.load_lm(tmp_path / "lm", require_hash=True)
+
+
+def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
+    info = L.read_lm_info(L.SHIPPED_LM)
+    assert L.file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["sha256"]
+    recipe = info["recipe"]
+    assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]
+    assert recipe["chars_seen"] > 0 and recipe["wall_seconds"] > 0
+    assert info["metrics"]["val_bits_per_char"] == info["metrics"]["history"][-1]["val_bits_per_char"]
+    assert "/work/" not in json.dumps(info)  # no path of the machine that trained it
+    model, vocab, config, _ = L.load_shipped_lm()
+    assert model.count_params() == models.char_lm_params(vocab.size, config.kind, config.embedding_dim,
+                                                         config.units, config.n_layers)
+
+
+@pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 1)])
+def test_parameter_count_formula_and_matching_widths(kind, n_layers):
+    model = models.build_char_lm(40, kind, 6, 10, n_layers)
+    assert models.char_lm_params(40, kind, 6, 10, n_layers) == model.count_params()
+    target = models.char_lm_params(73, "lstm", 32, 256)
+    units = models.units_for_params(target, 73, "rnn")
+    near = [abs(models.char_lm_params(73, "rnn", 32, u) - target) for u in (units - 1, units, units + 1)]
+    assert near[1] == min(near) and near[1] < 0.01 * target
+    with pytest.raises(UsageError):
+        models.units_for_params(0, 73, "rnn")
+
+
+def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
+    import keras
+
+    config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=3, max_steps_per_epoch=5,
+                        learning_rate=1e-2, lr_schedule="cosine", n_reviews=None)
+    schedule = L.lm_learning_rate(config, L.windows_per_epoch(2000, config) * config.epochs)
+    assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(15)) == pytest.approx(1e-3)
+    with pytest.raises(UsageError, match="lr_schedule"):
+        L.LMConfig(lr_schedule="linear").validate()
+    keras.utils.set_random_seed(0)
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    ids = vocab.encode(_periodic())
+    result = L.train_lm(config.build(vocab.size), ids[:2000], ids[2000:], config, verbose=False, max_minutes=0)
+    assert result["stopped_early"] and len(result["history"]) == 1  # the limit is checked between epochs
+    assert result["history"][0]["chars_seen"] == 5 * 4 * 20
+
+
+def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeypatch):
+    from lstm_tutorial.tools import datasets
+
+    reviews = [f"review number {i} " * 3 for i in range(400)]
+    monkeypatch.setattr(datasets, "load_imdb", lambda split: (reviews if split == "train" else [], None))
+    small_train, small_val = L.load_corpus(100, seed=0, splits=("train",))
+    big_train, big_val = L.load_corpus(400, seed=0, splits=("train",))
+    small_val_reviews = set(small_val.split(L.SEPARATOR)) - {""}
+    assert small_val_reviews <= set(big_val.split(L.SEPARATOR))
+    assert not small_val_reviews & set(big_train.split(L.SEPARATOR))
+
+
+def test_notebook_04_plain_keras_model_agrees_with_the_package_builder():
+    """The cell that builds the language model in plain Keras makes what models.build_char_lm makes."""
+    import keras
+    import nbformat
+
+    from lstm_tutorial.tools import runner
+
+    nb = nbformat.read(runner.find_notebooks(["04"])[0], as_version=4)
+    cells = [c for c in nb.cells if c.get("metadata", {}).get("lstm_tutorial", {}).get("plain_keras") == "char_lm"]
+    assert len(cells) == 1, "notebook 04 builds its model in plain Keras in exactly one marked cell"
+    assert "models." not in cells[0].source and "keras.layers.LSTM" in cells[0].source
+    vocab = L.CharVocab(list("abcdefghij"))
+    space = {"keras": keras, "vocab": vocab, "SHORT_UNITS": 12,
+             "lm_config": L.LMConfig(embedding_dim=5), "print": lambda *a, **k: None}
+    source = cells[0].source.replace("plain_lm.summary()", "")
+    exec(source, space)
+    plain = space["plain_lm"]
+    built = models.build_char_lm(vocab.size, "lstm", 5, 12)
+
+    def shape(model):
+        return [(type(layer).__name__, layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers]
+
+    assert shape(plain) == shape(built) and plain.count_params() == built.count_params()
+    assert [tuple(t.shape) for t in plain.outputs] == [tuple(t.shape) for t in built.outputs]
+
+
+def test_continuation_bits_in_batches_equal_one_at_a_time():
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    model = models.build_char_lm(vocab.size, "lstm", 4, 8)
+    pairs = [("the cat", " sat."), ("the cat sat", ". the"), ("a cat", " sat."), ("the", " cat sat")]
+    many = L.continuation_bits_many(model, vocab, pairs)
+    assert many == pytest.approx([L.continuation_bits(model, vocab, c, t) for c, t in pairs], rel=1e-5)
+
+
+def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys):
+    from lstm_tutorial.tools import cli, paths
+
+    monkeypatch.setattr(paths, "output_dir", lambda name: tmp_path / name)  # no models/char_lm here
+    assert cli.main(["generate", "--prompt", "this movie", "--length", "20", "--temperature", "0"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("this movie") and len(line) == len("this movie") + 20
+
+
+def test_lm_features_of_padded_reviews_equal_each_review_read_alone():
+    vocab = L.CharVocab.fit(_periodic(), min_count=1)
+    lm = models.build_char_lm(vocab.size, "lstm", 4, 6)
+    texts = ["the cat sat.", "a cat", "the cat sat. the cat sat."]
+    ids = L.encode_reviews(vocab, texts, 40)
+    feats = L.lm_features(lm, ids, batch=2)
+    for i, text in enumerate(texts):
+        alone = vocab.encode(text)[None, :]
+        seq = np.asarray(lm.get_layer("rnn_1")(lm.get_layer("embedding")(alone))[0])[0]
+        assert feats[i] == pytest.approx(np.concatenate([seq.mean(axis=0), seq[-1]]), abs=1e-5)

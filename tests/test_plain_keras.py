@@ -55,3 +55,21 @@ def test_notebook_03_plain_keras_bilstm_is_the_package_model(readout):
     other = "pool" if readout == "last" else "last"
     assert models.layer_summary(ns["by_hand"]) != models.layer_summary(
         models.build_classifier("bilstm", config.model_config(40), readout=other, compile=False))
+
+
+def test_notebook_02_plain_keras_lstm_is_the_package_model():
+    """The cell's Sequential model and build_simple_classifier around the same layer type agree."""
+    from lstm_tutorial.layers import GatedLSTM, copy_builtin_model
+
+    x_test = np.random.default_rng(0).integers(1, 40, size=(64, 12)).astype("int32")
+    ns = {"keras": keras, "np": np, "lt": SimpleNamespace(record=lambda **_: None),
+          "vocab": SimpleNamespace(size=40), "EMBED": 8, "UNITS": 4, "MAXLEN": 12, "LEARNING_RATE": 1e-3,
+          "CONTROL_SEEDS": [], "x_test": x_test, "GatedLSTM": GatedLSTM, "copy_builtin_model": copy_builtin_model,
+          "build_simple_classifier": models.build_simple_classifier}
+    exec(plain_keras_cell("02"), ns)
+    packaged = models.build_simple_classifier(keras.layers.LSTM(4), 40, 8, 12)
+    assert models.layer_summary(ns["builtin_model"]) == models.layer_summary(packaged)
+    assert models.layer_summary(ns["gated_model"])[1][1:] == models.layer_summary(packaged)[1][1:]
+    assert ns["init_pred_diff"] < 1e-5  # the gated model started from the plain model's weights
+    assert models.layer_summary(ns["builtin_model"]) != models.layer_summary(
+        models.build_simple_classifier(keras.layers.GRU(4), 40, 8, 12))

@@ -19,6 +19,7 @@ with ``error:`` and the exit status is non-zero; there is no traceback for them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -256,12 +257,22 @@ def _add_language_model_parsers(sub) -> None:
                    help="IMDB reviews read (train + unsup, shuffled; default: 8000)")
     p.add_argument("--seq-len", type=int, default=None, help="characters per window of truncated BPTT (default: 100)")
     p.add_argument("--batch-size", type=int, default=None, help="parallel text streams (default: 64)")
+    p.add_argument("--embedding-dim", type=int, default=None, help="size of each character's vector (default: 32)")
+    p.add_argument("--lr", type=float, default=None, dest="learning_rate", help="Adam's learning rate (default: 3e-3)")
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"], default=None,
+                   help="cosine: decay to a tenth of --lr by the last step (default: constant)")
+    p.add_argument("--val-chars", type=int, default=None,
+                   help="validation characters read after each epoch (default: 200,000)")
+    p.add_argument("--seed", type=int, default=None, help="shuffles the reviews and the initial weights (default: 0)")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="stop after the epoch that ends past this many minutes; run the same command again to resume")
     p.add_argument("--text", default=None, metavar="FILE",
                    help="train on this UTF-8 text file instead of IMDB (the last 5%% validates)")
     p.set_defaults(func=_cmd_train_lm)
 
     p = sub.add_parser("generate", help="continue a prompt with a trained character language model")
-    p.add_argument("--model", default=None, help="folder saved by train-lm (default: models/char_lm)")
+    p.add_argument("--model", default=None,
+                   help="folder saved by train-lm (default: models/char_lm, else the shipped model)")
     p.add_argument("--prompt", default="", help="text to continue (lower-cased like the training text)")
     p.add_argument("--temperature", type=float, default=0.7, help="0 = greedy; <1 safer, >1 wilder (default: 0.7)")
     p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely characters")
@@ -281,10 +292,14 @@ def _cmd_train_lm(args) -> int:
     from .. import language_model as lm
 
     overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
-                                               "n_reviews", "seq_len", "batch_size")}
+                                               "n_reviews", "seq_len", "batch_size", "embedding_dim",
+                                               "learning_rate", "lr_schedule", "val_chars", "seed")}
     config = lm.default_lm_config(**overrides)
     out = _lm_folder(args.out)
     _start_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
     if args.text:
         path = Path(args.text)
         if not path.is_file():
@@ -303,12 +318,46 @@ def _cmd_train_lm(args) -> int:
     model = config.build(vocab.size)
     print(f"  {len(train_text):,} training and {len(val_text):,} validation characters, {vocab.size} ids, "
           f"{model.count_params():,} parameters; checkpoints in {out / 'checkpoints'}")
-    result = lm.train_lm(model, vocab.encode(train_text), vocab.encode(val_text), config,
-                         run_dir=out / "checkpoints", vocab=vocab)
-    final = result["history"][-1]["val_bits_per_char"] if result["history"] else float("nan")
-    lm.save_lm(out, model, vocab, config, {"history": result["history"]})
-    print(f"saved {out}: validation {final:.3f} bits/char")
+    train_ids, val_ids = vocab.encode(train_text), vocab.encode(val_text)
+    result = lm.train_lm(model, train_ids, val_ids, config, run_dir=out / "checkpoints", vocab=vocab,
+                         max_minutes=args.max_minutes)
+    history = result["history"]
+    final = history[-1]["val_bits_per_char"] if history else float("nan")
+    recipe = _lm_recipe(args, config, len(train_ids), len(val_ids), history, result["stopped_early"])
+    lm.save_lm(out, model, vocab, config, {"val_bits_per_char": final, "history": history}, recipe)
+    print(f"saved {out}: validation {final:.3f} bits/char after {recipe['chars_seen']:,} characters"
+          + (" (stopped early: run the same command again to continue)" if result["stopped_early"] else ""))
     return 0
+
+
+def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_early: bool) -> dict:
+    """How a language model was made, saved beside it: the command, data, device, time."""
+    import datetime
+    import platform
+
+    import keras
+    import tensorflow as tf
+
+    from .. import __version__
+
+    import shlex
+
+    command = "python -m lstm_tutorial " + " ".join(shlex.quote(a) for a in getattr(args, "argv", ["train-lm"]))
+    gpus = tf.config.list_physical_devices("GPU")
+    return {
+        "command": command.strip(),
+        "data": "text" if args.text else f"IMDB train + unsup reviews, shuffled with seed {config.seed}, "
+                                         f"{config.n_reviews or 'all'} reviews, 5 % of them held out for validation",
+        "training_chars": n_train, "validation_chars": n_val,
+        "chars_seen": int(history[-1]["chars_seen"]) if history else 0,
+        "epochs_done": len(history), "stopped_early": stopped_early,
+        "seed": config.seed,
+        "device": f"GPU ({len(gpus)})" if gpus else f"CPU ({os.cpu_count()} cores)",
+        "wall_seconds": round(sum(h["seconds"] for h in history), 1),
+        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": {"lstm_tutorial": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+                     "python": platform.python_version()},
+    }
 
 
 def _cmd_generate(args) -> int:
@@ -317,7 +366,10 @@ def _cmd_generate(args) -> int:
     if args.length < 0 or args.n < 1:
         raise UsageError("--length must be 0 or more and -n at least 1")
     _start_tensorflow()
-    model, vocab, _ = lm.load_lm(_lm_folder(args.model))
+    folder = _lm_folder(args.model)
+    if args.model is None and not (folder / lm.MODEL_FILE).is_file():
+        folder = lm.SHIPPED_LM  # nothing trained here yet: the model that ships with the package
+    model, vocab, _ = lm.load_lm(folder, require_hash=folder == lm.SHIPPED_LM)
     for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
         print(args.prompt + text)
     return 0
@@ -405,7 +457,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # the command as typed, for the records saved beside a trained model
     try:
         return int(args.func(args) or 0)
     except LstmTutorialError as exc:
