@@ -32,15 +32,14 @@ interrupted run keeps the models it finished. On a CPU the figures are the same 
 run (the seeds fix everything), so the committed file was made in two processes side by
 side and joined, which gives what the single command gives::
 
-    python benchmarks/bench_forecast.py --models ridge_gru dense lstm16 --write a.json
+    python benchmarks/bench_forecast.py --models ridge_gru dense --write a.json
     python benchmarks/bench_forecast.py --models gru32 --write b.json
-    python benchmarks/bench_forecast.py --merge a.json b.json --write notebooks/data/forecast_taylor.json
+    python benchmarks/bench_forecast.py --models lstm16 --write c.json
+    python benchmarks/bench_forecast.py --merge a.json b.json c.json --write notebooks/data/forecast_taylor.json
 
-The committed file holds ridge_gru, dense and gru32 only: the first process was stopped
-during lstm16 for lack of time (a.json, written after each model, kept the two before it).
-On 2 CPU cores shared with other jobs, three seeds took about 1.5 minutes for ridge_gru,
-1 minute for dense and 16 minutes for gru32 (80-125 epochs a seed, 2-5 s an epoch);
-lstm16 should take about as long as gru32.
+Three seeds took, on 2 CPU cores: about 1.5 minutes for ridge_gru and 1 minute for dense;
+16 minutes for gru32 (82-125 epochs a seed, 2-5 s an epoch, the cores shared with other
+jobs) and 5 minutes for lstm16 (48-121 epochs, on quieter cores).
 """
 from __future__ import annotations
 
