@@ -10,8 +10,8 @@ A notebook lists such figures in its metadata, figure name -> ``file:path.in.fil
 
     {"lstm_tutorial": {"figures_from_data": {"full_linear": "imdb_accuracy.json:linear.accuracy"}}}
 
-Notebook 03's grid figures are computed from the grid's runs (mean and sample std per
-cell), so they are checked by recomputing them with ``readout_grid.summarise``.
+Notebook 03's grid figures and notebook 05's three-seed table are computed from the runs in
+their files (mean and sample std per cell or model), so they are checked by recomputing them.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from lstm_tutorial import readout_grid
@@ -89,3 +90,17 @@ def test_notebook_03_grid_figures_are_the_grid_files_runs():
                 assert same_at_shown_precision(figures[name], cell[stat]), (name, figures[name], cell[stat])
                 checked += 1
     assert checked == 16 and figures["grid_runs"] == len(runs)
+
+
+def test_notebook_05_benchmark_figures_are_the_files():
+    """Notebook 05's three-seed table comes from notebooks/data/forecast_taylor.json."""
+    nb = nbformat.read(runner.find_notebooks(["05"])[0], as_version=4)
+    figures = runner.key_figures_from(nb)
+    bench = json.loads((DATA / "forecast_taylor.json").read_text())
+    for name, shown in figures["bench_baseline_test_mae"].items():
+        assert same_at_shown_precision(shown, bench["baselines"][name]["test_mae"]), name
+    assert set(figures["bench_model_test_mae"]) == set(bench["models"])
+    for name, (mean, std) in figures["bench_model_test_mae"].items():
+        maes = np.array([run["test_mae"] for run in bench["models"][name]["runs"]])
+        assert len(maes) == 3, name
+        assert same_at_shown_precision(mean, maes.mean()) and same_at_shown_precision(std, maes.std(ddof=1)), name
