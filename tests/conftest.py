@@ -32,6 +32,29 @@ def imdb_archive() -> Path:
     return path
 
 
+#: The rating in a review file's name (``<id>_<rating>.txt``) for each folder's label.
+_RATING = {"pos": 8, "neg": 2, "unsup": 0}
+
+
+def write_aclimdb(root: Path, reviews: dict) -> dict:
+    """An ``aclImdb/`` folder laid out like the real one, holding the given review texts.
+
+    ``reviews`` maps folder names (``"train/pos"``, ``"test/neg"``, ``"train/unsup"``...) to
+    lists of texts; a folder not named gets one filler review, so the layout is complete.
+    Returns the number of reviews per folder, to stand in for ``datasets.EXPECTED_COUNTS``.
+    """
+    counts = {}
+    for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
+        where = Path(root) / "aclImdb" / folder
+        where.mkdir(parents=True)
+        texts = reviews.get(folder, ["Filler review."])
+        rating = _RATING[folder.split("/")[1]]
+        for i, text in enumerate(texts):
+            (where / f"{i}_{rating}.txt").write_text(text, encoding="utf-8")
+        counts[folder] = len(texts)
+    return counts
+
+
 def write_jena_csv(path: Path, rows: int = 8_000, seed: int = 0) -> Path:
     """A made-up weather record with the real Jena file's layout: quoted header, the
     ``dd.mm.yyyy HH:MM:SS`` time stamp every 10 minutes from 01.01.2009 00:10, 14 numbers."""

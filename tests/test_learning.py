@@ -20,6 +20,7 @@ pytest.importorskip("keras")
 
 from lstm_tutorial import recall, training  # noqa: E402
 from lstm_tutorial.tools import datasets  # noqa: E402
+from conftest import write_aclimdb  # noqa: E402
 from test_training import synthetic_reviews  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -27,17 +28,8 @@ pytestmark = pytest.mark.slow
 PER_FOLDER = 300  # reviews per label and split: 600 to train on, 600 to test on
 
 
-def _write_split(root, split: str, texts, labels) -> dict:
-    """Write reviews into aclImdb/<split>/<pos|neg>/ as the real archive lays them out."""
-    counts = {}
-    for sub, label in (("pos", 1), ("neg", 0)):
-        folder = root / "aclImdb" / split / sub
-        folder.mkdir(parents=True)
-        chosen = [t for t, y in zip(texts, labels) if y == label]
-        for i, t in enumerate(chosen):
-            (folder / f"{i}_{8 if label else 2}.txt").write_text(t, encoding="utf-8")
-        counts[f"{split}/{sub}"] = len(chosen)
-    return counts
+def _by_folder(split: str, texts, labels) -> dict:
+    return {f"{split}/{sub}": [t for t, y in zip(texts, labels) if y == label] for sub, label in (("pos", 1), ("neg", 0))}
 
 
 def _imdb_folder(root, shuffle_train_labels: bool) -> dict:
@@ -47,13 +39,9 @@ def _imdb_folder(root, shuffle_train_labels: bool) -> dict:
         # say which folder a review is in.
         train_labels = np.random.default_rng(5).permutation(train_labels)
     test_texts, test_labels = synthetic_reviews(2 * PER_FOLDER, seed=12)
-    counts = _write_split(root, "train", train_texts, train_labels)
-    counts.update(_write_split(root, "test", test_texts, test_labels))
-    unsup = root / "aclImdb" / "train" / "unsup"
-    unsup.mkdir()
-    (unsup / "0_0.txt").write_text("an unlabelled review", encoding="utf-8")
-    counts["train/unsup"] = 1
-    return counts
+    return write_aclimdb(root, {**_by_folder("train", train_texts, train_labels),
+                                **_by_folder("test", test_texts, test_labels),
+                                "train/unsup": ["an unlabelled review"]})
 
 
 def _train_and_test(tmp_path, monkeypatch, model: str, shuffle_train_labels: bool = False) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import write_aclimdb
 from lstm_tutorial import errors, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,26 +346,10 @@ def test_token_cache_round_trip_is_atomic(tmp_path):
         text._load_token_cache(path)
 
 
-def _imdb_copy(root: Path, reviews: dict) -> dict:
-    """An aclImdb/ folder laid out like the real one; returns its counts per folder.
-
-    ``reviews`` maps ``"test/pos"``-style folder names to review texts."""
-    counts = {}
-    for folder in ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg"):
-        where = root / "aclImdb" / folder
-        where.mkdir(parents=True)
-        texts = reviews.get(folder, ["Filler review."])
-        rating = {"pos": 8, "neg": 2, "unsup": 0}[folder.split("/")[1]]
-        for i, t in enumerate(texts):
-            (where / f"{i}_{rating}.txt").write_text(t, encoding="utf-8")
-        counts[folder] = len(texts)
-    return counts
-
-
 def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
     from lstm_tutorial.tools import datasets
 
-    counts = _imdb_copy(tmp_path / "imdb", {"test/pos": ["A test review, not bad!"], "test/neg": ["Good<br />film"]})
+    counts = write_aclimdb(tmp_path / "imdb", {"test/pos": ["A test review, not bad!"], "test/neg": ["Good<br />film"]})
     monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "imdb"))
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
@@ -387,8 +372,8 @@ def test_token_cache_is_keyed_on_the_data_and_the_stopword_list(monkeypatch, tmp
     """Another copy of the data, or another stopword list, must not be served old tokens."""
     from lstm_tutorial.tools import datasets
 
-    counts = _imdb_copy(tmp_path / "one", {"train/pos": ["Not a good film"]})
-    _imdb_copy(tmp_path / "two", {"train/pos": ["A very different review"]})
+    counts = write_aclimdb(tmp_path / "one", {"train/pos": ["Not a good film"]})
+    write_aclimdb(tmp_path / "two", {"train/pos": ["A very different review"]})
     monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "one"))

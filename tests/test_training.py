@@ -11,6 +11,7 @@ keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models, text, training  # noqa: E402
 from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
+from conftest import write_aclimdb  # noqa: E402
 
 POS = "great wonderful moving superb loved brilliant".split()
 NEG = "awful boring dull terrible hated waste".split()
@@ -32,27 +33,14 @@ def synthetic_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
 
 
 def build_fixture_imdb(root: Path, per_folder: int = 24) -> dict:
-    """A tiny folder shaped like the real aclImdb/ (same names and rating rule).
-
-    Returns the counts per folder, to stand in for data.EXPECTED_COUNTS in tests.
-    """
-    counts = {}
+    """A tiny folder shaped like the real aclImdb/ (same names and rating rule) of synthetic
+    reviews. Returns the counts per folder, to stand in for data.EXPECTED_COUNTS in tests."""
+    reviews = {"train/unsup": ["an unlabelled review"] * 2}
     for split, seed in (("train", 1), ("test", 2)):
         texts, labels = synthetic_reviews(2 * per_folder, seed)
         for sub, label in (("pos", 1), ("neg", 0)):
-            folder = root / "aclImdb" / split / sub
-            folder.mkdir(parents=True)
-            chosen = [t for t, y in zip(texts, labels) if y == label]
-            for i, t in enumerate(chosen):
-                rating = 8 if label else 2
-                (folder / f"{i}_{rating}.txt").write_text(t + "<br /><br />The end.", encoding="utf-8")
-            counts[f"{split}/{sub}"] = len(chosen)
-    unsup = root / "aclImdb" / "train" / "unsup"
-    unsup.mkdir()
-    for i in range(2):
-        (unsup / f"{i}_0.txt").write_text("an unlabelled review", encoding="utf-8")
-    counts["train/unsup"] = 2
-    return counts
+            reviews[f"{split}/{sub}"] = [t + "<br /><br />The end." for t, y in zip(texts, labels) if y == label]
+    return write_aclimdb(root, reviews)
 
 
 def tiny_data(n: int = 64, length: int = 24) -> tuple[training.PreparedData, training.TrainConfig]:
