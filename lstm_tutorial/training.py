@@ -440,8 +440,7 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     train = length_batches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
     val = length_batches(data.x_val, data.y_val, max(config.batch_size, 256))
     history = model.fit(train, validation_data=val, epochs=config.epochs, shuffle=False,  # tf.data shuffles
-                        callbacks=own + list(callbacks),
-                        verbose=verbose)
+                        callbacks=own + list(callbacks), verbose=verbose)
     return _fit_result(model, history, config, timer.seconds, best)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
+from lstm_tutorial.saving import file_sha256
 from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
@@ -184,7 +185,7 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
     assert cli.main(args) == 0
     info = json.loads((out / "lm.json").read_text())
     assert (out / "lm.keras").is_file() and info["config"]["units"] == 16
-    assert info["sha256"] == L.file_sha256(out / "lm.keras")
+    assert info["files"]["lm.keras"] == file_sha256(out / "lm.keras")
     assert info["recipe"]["command"] == "python -m lstm_tutorial " + " ".join(args) and info["recipe"]["chars_seen"] > 0
     assert (out / "checkpoints" / "checkpoint" / "lm.keras").is_file()
     assert cli.main(args[:-1] + ["2"]) == 0  # resumes after epoch 1
@@ -275,7 +276,7 @@ def _tiny_saved_lm(folder):
 def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
     model = _tiny_saved_lm(tmp_path / "lm")
     info = L.read_lm_info(tmp_path / "lm")
-    assert info["sha256"] == L.file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
+    assert info["files"]["lm.keras"] == file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
     loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
     assert config.units == 8
     import io
@@ -295,7 +296,7 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
     with pytest.raises(CorruptDataError, match="damaged or was replaced.*restore it"):
         L.load_lm(tmp_path / "lm")
     # a model folder without a recorded hash loads, unless the hash is required
-    info.pop("sha256")
+    info.pop("files")
     (tmp_path / "lm" / "lm.json").write_text(json.dumps(info))
     with pytest.raises(CorruptDataError, match="no sha256"):
         L.load_lm(tmp_path / "lm", require_hash=True)
@@ -303,7 +304,7 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
 
 def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
     info = L.read_lm_info(L.SHIPPED_LM)
-    assert L.file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["sha256"]
+    assert file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["files"][L.MODEL_FILE]
     recipe = info["recipe"]
     assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]
     assert recipe["chars_seen"] > 0 and recipe["wall_seconds"] > 0
