@@ -525,27 +525,13 @@ def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
     return float(np.mean([w in words for w in found])), len(found)
 
 
-def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
-    """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
-
-    The context is cleaned like the training text (so it loses trailing spaces) and
-    starts a new review; the continuation is only lower-cased, so write its leading space.
-    """
-    from .text import clean
-
-    ctx = vocab.encode(SEPARATOR + clean(context))
-    cont = vocab.encode(continuation.lower())
-    ids = np.concatenate([ctx, cont])[None, :]
-    logits = np.asarray(model([ids[:, :-1], *zero_states(model, 1)], training=False)[0])[0].astype(np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    targets = ids[0, 1:]
-    steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
-    return float(-logp[steps, targets[steps]].sum() / math.log(2))
-
-
 def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """:func:`continuation_bits` for many ``(context, continuation)`` pairs, in batches of equal length."""
+    """Bits the model needs to write each ``continuation`` after its ``context`` (lower is more expected).
+
+    Each context is cleaned like the training text (so it loses trailing spaces) and starts
+    a new review; the continuation is only lower-cased, so write its leading space. Pairs
+    of equal total length are read in one batch.
+    """
     from .text import clean
 
     encoded = []
@@ -676,66 +662,6 @@ def find_units(states_search: np.ndarray, features_search: dict, states_check: n
 # How far back does a prediction depend on its input?
 # ---------------------------------------------------------------------------------
 
-def _forward_from_embeddings(model, emb, states):
-    """The model above its embedding layer, applied to embeddings (for gradients)."""
-    names = [l.name for l in model.layers if l.name.startswith("rnn_")]
-    per_layer = len(states) // len(names)
-    x = emb
-    for n, name in enumerate(names):
-        x, *_ = model.get_layer(name)(x, initial_state=states[n * per_layer:(n + 1) * per_layer])
-    return model.get_layer("logits")(x)
-
-
-def gradient_by_distance(model, windows_ids: np.ndarray) -> np.ndarray:
-    """Mean norm of d(loss at the last step) / d(input embedding k steps earlier), for k = 0..T-2.
-
-    ``windows_ids`` is ``(n, T)``; the loss is the cross-entropy of predicting the last
-    character from the ones before it, starting from zero states. Entry k of the result
-    belongs to the input k steps before the last input.
-    """
-    import tensorflow as tf
-
-    ids = np.asarray(windows_ids, np.int32)
-    x, y = ids[:, :-1], ids[:, -1]
-    emb = tf.Variable(model.get_layer("embedding")(x))
-    states = [tf.constant(s) for s in zero_states(model, len(ids))]
-    with tf.GradientTape() as tape:
-        logits = _forward_from_embeddings(model, emb, states)[:, -1]
-        loss = tf.reduce_sum(tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-    g = tape.gradient(loss, emb).numpy()
-    return np.linalg.norm(g, axis=-1).mean(axis=0)[::-1]
-
-
-def corruption_effect(model, windows_ids: np.ndarray, distances: Sequence[int], vocab_size: int,
-                      seed: int = 0) -> dict[int, float]:
-    """Mean |change| of the last step's loss when the input k steps back is replaced by a random character.
-
-    A model that no longer uses an input that far back gives (close to) 0.
-    """
-    ids = np.asarray(windows_ids, np.int32)
-    x, y = ids[:, :-1], ids[:, -1]
-    rng = np.random.default_rng(seed)
-    states = zero_states(model, len(ids))
-
-    def last_loss(xx):
-        logits = np.asarray(model([xx, *states], training=False)[0])[:, -1].astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return -logp[np.arange(len(y)), y]
-
-    base = last_loss(x)
-    out = {}
-    for k in distances:
-        if not 0 <= k < x.shape[1]:
-            raise UsageError(f"distance {k} does not fit windows of {x.shape[1]} inputs")
-        xc = x.copy()
-        col = x.shape[1] - 1 - k
-        new = rng.integers(2, vocab_size - 1, size=len(x))
-        xc[:, col] = np.where(new >= x[:, col], new + 1, new)  # always a different character
-        out[int(k)] = float(np.abs(last_loss(xc) - base).mean())
-    return out
-
-
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000, seed: int = 0,
                   batch: int = 500, per_position: bool = False) -> dict:
     """Bits per character when the model may read only the last ``k`` characters, for each k.
@@ -770,15 +696,6 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000
         bits = np.concatenate(bits)
         out[int(k)] = bits if per_position else float(bits.mean())
     return out
-
-
-def sample_windows(ids: np.ndarray, n: int, length: int, seed: int = 0) -> np.ndarray:
-    """``n`` random windows of ``length`` consecutive ids."""
-    ids = np.asarray(ids)
-    if len(ids) <= length:
-        raise UsageError(f"need more than {length} characters, got {len(ids)}")
-    starts = np.random.default_rng(seed).integers(0, len(ids) - length, size=n)
-    return np.stack([ids[s:s + length] for s in starts])
 
 
 # ---------------------------------------------------------------------------------
