@@ -27,7 +27,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -356,30 +356,18 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     return model
 
 
-def _epoch_timer():
+def _epoch_timer(seconds: list):
+    """A callback that appends each epoch's seconds (training plus the validation pass) to
+    ``seconds`` and to the epoch's logs; listed before Keras' own History callback, the
+    value lands in ``history.history["epoch_seconds"]``."""
     import keras
 
-    class EpochTimer(keras.callbacks.Callback):
-        """Adds ``epoch_seconds`` (training plus the validation pass) to each epoch's logs.
+    def end(epoch, logs):
+        seconds.append(time.perf_counter() - seconds.pop())  # the start time was kept in its place
+        logs["epoch_seconds"] = seconds[-1]
 
-        Listed before Keras' own History callback, so the value lands in
-        ``history.history["epoch_seconds"]``.
-        """
-
-        def __init__(self):
-            super().__init__()
-            self.seconds: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            dt = time.perf_counter() - self._t0
-            self.seconds.append(dt)
-            if logs is not None:
-                logs["epoch_seconds"] = dt
-
-    return EpochTimer()
+    return keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seconds.append(time.perf_counter()),
+                                          on_epoch_end=end)
 
 
 @dataclass
@@ -398,11 +386,7 @@ class FitResult:
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
 
     def to_dict(self) -> dict:
-        return {"history": self.history, "epoch_seconds": self.epoch_seconds,
-                "epochs_run": self.epochs_run, "best_epoch": self.best_epoch,
-                "best_val_accuracy": self.best_val_accuracy,
-                "resumed_from_epoch": self.resumed_from_epoch,
-                "seconds_per_epoch": self.seconds_per_epoch}
+        return {**asdict(self), "seconds_per_epoch": self.seconds_per_epoch}
 
 
 def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: int | str = "auto",
@@ -426,8 +410,8 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
 
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    timer = _epoch_timer()
-    own = [timer, keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
+    seconds: list[float] = []
+    own = [_epoch_timer(seconds), keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
                                                 restore_best_weights=True, verbose=1 if verbose else 0)]
     best = None
     if run_dir is not None:
@@ -441,7 +425,7 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     val = length_batches(data.x_val, data.y_val, max(config.batch_size, 256))
     history = model.fit(train, validation_data=val, epochs=config.epochs, shuffle=False,  # tf.data shuffles
                         callbacks=own + list(callbacks), verbose=verbose)
-    return _fit_result(model, history, config, timer.seconds, best)
+    return _fit_result(model, history, config, seconds, best)
 
 
 def _fit_result(model, history, config: TrainConfig, seconds: list, best) -> FitResult:
