@@ -251,26 +251,20 @@ def default_lm_config(fast: bool | None = None, **overrides) -> LMConfig:
 
 
 def _train_step(model, optimizer):
+    """One compiled TBPTT step: ``(loss, new states)`` from a window and the carried states."""
+    import keras
     import tensorflow as tf
-
-    loss_fn = _xent
 
     @tf.function(reduce_retracing=True)
     def step(x, y, states):
         with tf.GradientTape() as tape:
             logits, *new_states = model([x, *states], training=True)
-            loss = loss_fn(y, logits)
+            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss, new_states
 
     return step
-
-
-def _xent(y, logits):
-    import keras
-
-    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
 
 
 def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -> float:
