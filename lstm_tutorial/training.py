@@ -95,24 +95,19 @@ class TrainConfig(DictConfig):
                                   learning_rate=self.learning_rate)
 
     def validate(self) -> "TrainConfig":
-        if self.model not in models.ARCHITECTURES:
-            raise UsageError(f"unknown model {self.model!r}; choose one of {', '.join(models.ARCHITECTURES)}")
-        if self.readout not in models.READOUTS:
-            raise UsageError(f"readout must be one of {', '.join(models.READOUTS)}, not {self.readout!r}")
-        if self.epochs < 1:
-            raise UsageError(f"epochs must be at least 1, not {self.epochs}")
-        if self.length < 1:
-            raise UsageError(f"length must be at least 1 token, not {self.length}")
-        if self.batch_size < 1:
-            raise UsageError(f"batch size must be at least 1, not {self.batch_size}")
+        """This config, or a :class:`UsageError` naming the first setting out of range."""
+        choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
+                   "word_vectors": WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise UsageError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
+        for name in ("epochs", "length", "batch_size"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
             raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
         if not self.learning_rate > 0:
             raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
-        if self.word_vectors not in WORD_VECTOR_CHOICES:
-            raise UsageError(f"word_vectors must be one of {', '.join(WORD_VECTOR_CHOICES)}, not {self.word_vectors!r}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise UsageError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
         if not 0 < self.validation_fraction < 1:
             raise UsageError(f"validation_fraction must be between 0 and 1, not {self.validation_fraction}")
         return self
@@ -506,18 +501,7 @@ def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     if len(x) == 0:
         return np.zeros(0, dtype="float32")
     batches = length_batches(x, np.arange(len(x)), batch_size)  # each row carries its index
-    # Each call may retrace Keras's predict step (a new dataset, other batch widths);
-    # TensorFlow then warns about "expensive retracing" in a wall of text. A retrace
-    # costs about a second here, so the warning is noise for this use: hide it.
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        p = np.asarray(model.predict(batches, verbose=0)).reshape(-1)  # predict ignores the index
-    finally:
-        logger.setLevel(level)
+    p = np.asarray(model.predict(batches, verbose=0)).reshape(-1)  # predict ignores the index
     out = np.empty(len(x), dtype="float32")
     out[np.concatenate([np.asarray(i) for _, i in batches])] = p  # the fixed order, read again
     return out
