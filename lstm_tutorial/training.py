@@ -406,8 +406,9 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     seconds: list[float] = []
-    own = [_epoch_timer(seconds), keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
-                                                restore_best_weights=True, verbose=1 if verbose else 0)]
+    stop = keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
+                                         restore_best_weights=True, verbose=1 if verbose else 0)
+    own = [_epoch_timer(seconds), stop]
     best = None
     if run_dir is not None:
         backup = Path(run_dir) / "backup"
@@ -462,7 +463,10 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
 
     path = run_dir / "run.json"
     run_dir.mkdir(parents=True, exist_ok=True)
-    record = json.loads(path.read_text()) if resuming and path.is_file() else {}
+    try:
+        record = json.loads(path.read_text()) if resuming else {}
+    except (OSError, ValueError):  # missing or unreadable: cannot be matched
+        record = {}
     if resuming and record.get("fingerprint") != fingerprint:
         why = ("was made with other settings or another vocabulary" if record.get("fingerprint")
                else "cannot be matched to these settings (no run.json beside it)")
