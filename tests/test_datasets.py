@@ -366,7 +366,7 @@ def test_a_different_archive_replaces_an_unpacked_copy(tmp_path, home):
 def test_a_foreign_folder_in_data_dir_is_never_replaced(tmp_path, home):
     make_tree(home, tag="MINE")
     archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz", tag="TAR")
-    with pytest.raises(CorruptDataError, match="not unpacked by lstm_tutorial"):
+    with pytest.raises(CorruptDataError, match="not written by lstm_tutorial"):
         data.locate_imdb(source=archive)
     assert (home / "aclImdb" / "test" / "pos" / "10_8.txt").read_text().startswith("MINE")
 

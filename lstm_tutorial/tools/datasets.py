@@ -1,28 +1,19 @@
 """The IMDB movie-review data set (Maas et al., 2011): find it, fetch it, check it, load it.
 
-25,000 training and 25,000 test reviews, half positive and half negative each, plus 50,000
-unlabelled ones. Most notebooks need one line::
+25,000 training and 25,000 test reviews (half positive each) plus 50,000 unlabelled ones::
 
     from lstm_tutorial.tools.datasets import load_imdb
     texts, labels = load_imdb("train")      # 25,000 strings, labels 1 = positive, 0 = negative
 
-Where the data comes from (the first that exists wins):
-
-1. the ``source`` argument: a folder holding ``aclImdb/`` or ``aclImdb_v1.tar.gz``, the
-   ``aclImdb`` folder itself, or the path of the archive;
-2. the ``LSTM_TUTORIAL_DATA`` environment variable (same forms);
-3. the project's data folder (:func:`lstm_tutorial.tools.paths.data_dir`, normally ``data/``);
-4. a download of the official archive (about 84 MB) with ``keras.utils.get_file``,
-   checked against its published SHA-256.
-
-A copy you provide need not be the official file byte for byte, so it is checked by its
-structure instead: 12,500 reviews in each of train/pos, train/neg, test/pos and test/neg,
-50,000 in train/unsup, file names ``<id>_<rating>.txt`` with ratings 7-10 for positive
-and 1-4 for negative reviews; members that could write outside the folder are refused.
-
-The first load reads the reviews straight out of the archive and caches each split under
-``data/cache/``; later loads take a fraction of a second. :func:`locate_imdb` unpacks
-the archive when you want the files on disk.
+Where the data comes from (the first that exists wins): the ``source`` argument, then the
+``LSTM_TUTORIAL_DATA`` environment variable (either: a folder holding ``aclImdb/`` or
+``aclImdb_v1.tar.gz``, that folder itself, or the archive), then the project's data folder
+(:func:`lstm_tutorial.tools.paths.data_dir`), then a download with ``keras.utils.get_file``
+checked against the archive's published SHA-256. A copy you provide is checked by its
+structure instead (the review counts per folder, ``<id>_<rating>.txt`` names with ratings
+that fit the label); members that could write outside the folder are refused. The first
+load reads the reviews straight out of the archive and caches each split under
+``data/cache/``; later loads take a fraction of a second.
 """
 from __future__ import annotations
 
@@ -39,70 +30,48 @@ import urllib.error
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 import numpy as np
 
 from . import paths
 from ..errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
 
-# ----------------------------------------------------------------------------- constants
-#: Where the official archive is published.
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 #: SHA-256 of the official archive (84,125,825 bytes).
 IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
-#: File name of the archive and of the folder inside it.
 ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 FOLDER_NAME = "aclImdb"
 #: Seconds a download may wait to connect or for the next piece of data.
 TIMEOUT = 30.0
-
 #: Reviews per folder in the real data set. A local copy must match these counts.
-EXPECTED_COUNTS = {
-    "train/pos": 12_500,
-    "train/neg": 12_500,
-    "train/unsup": 50_000,
-    "test/pos": 12_500,
-    "test/neg": 12_500,
-}
+EXPECTED_COUNTS = {"train/pos": 12_500, "train/neg": 12_500, "train/unsup": 50_000,
+                   "test/pos": 12_500, "test/neg": 12_500}
 #: Which folders make up each split, and the label their reviews get.
-SPLITS = {
-    "train": (("train/neg", 0), ("train/pos", 1)),
-    "test": (("test/neg", 0), ("test/pos", 1)),
-    "unsup": (("train/unsup", -1),),
-}
+SPLITS = {"train": (("train/neg", 0), ("train/pos", 1)),
+          "test": (("test/neg", 0), ("test/pos", 1)),
+          "unsup": (("train/unsup", -1),)}
 #: Star ratings allowed in file names per folder kind (the data set's own rule).
 _RATINGS = {"pos": range(7, 11), "neg": range(1, 5), "unsup": range(0, 1)}
 _FILE_RE = re.compile(r"^(\d+)_(\d+)\.txt$")
 _REVIEW_RE = re.compile(r"^(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
 #: Other files of the data set worth unpacking (the *.feat bag-of-words files are skipped).
 _EXTRA_FILES = re.compile(r"^(README|imdb\.vocab|(train|test)/urls_(pos|neg|unsup)\.txt)$")
-
-_MARKER = ".lstm_tutorial.json"          # written into folders this module unpacked or copied
-_CACHE_VERSION = 1                       # bump when the cache format changes
+_MARKER = ".lstm_tutorial.json"  # written into folders this module unpacked or copied
+_CACHE_VERSION = 1               # bump when the cache format changes
 
 
 # ----------------------------------------------------------------------------- public API
 def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]:
-    """Return ``(texts, labels)`` of one split of the IMDB data set.
+    """Return ``(texts, labels)`` of one split: ``"train"``, ``"test"`` or ``"unsup"``.
 
-    Args:
-        split: ``"train"`` or ``"test"`` (25,000 labelled reviews each, half positive),
-            or ``"unsup"`` (50,000 unlabelled reviews, every label is -1).
-        source: where to look first (see the module docstring); ``None`` uses the usual
-            look-up order and downloads the archive if no local copy exists.
-
-    Returns:
-        ``texts``, the review strings exactly as in the files (with HTML line breaks such
-        as ``<br />``), and ``labels``, an ``int64`` array: 1 = positive, 0 = negative,
-        -1 = unlabelled. Negative reviews come first, then positive, each sorted by review
-        id: *not* shuffled, so shuffle before taking a subset.
-
-    Raises:
-        DataUnavailableError: no local copy and no download possible (the message lists
-            the ways to provide the data).
-        CorruptDataError: a copy exists but is truncated, incomplete or unsafe.
+    ``texts`` are the reviews exactly as in the files (with HTML breaks such as ``<br />``);
+    ``labels`` an ``int64`` array, 1 = positive, 0 = negative, -1 = unlabelled. Negative
+    reviews come first, then positive, each sorted by id: shuffle before taking a subset.
+    ``source`` is where to look first (see the module docstring). Raises
+    DataUnavailableError (no copy, no download; the message says how to provide one) or
+    CorruptDataError (a truncated, incomplete or unsafe copy).
     """
     if split not in SPLITS:
         raise UsageError(f"unknown IMDB split {split!r}: use one of {', '.join(map(repr, SPLITS))}")
@@ -119,38 +88,39 @@ def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]
 
 
 def data_key(source=None) -> str:
-    """A short id of the copy of the data that ``load_imdb(split, source)`` reads.
-
-    It changes when the content does (an archive's fingerprint, or a folder's path and
-    times), so caches of derived data (the token lists of :mod:`lstm_tutorial.text`) are
-    keyed on it and never outlive their data.
-    """
+    """A short id of the copy ``load_imdb(split, source)`` reads; it changes with the content,
+    so caches of derived data (the token lists of :mod:`lstm_tutorial.text`) are keyed on it."""
     return _find(source, download=True).key
 
 
 def locate_imdb(source=None, download: bool = True) -> Path:
-    """Return the unpacked ``aclImdb`` folder, unpacking or downloading it if needed.
+    """Return an unpacked ``aclImdb`` folder, unpacking (or downloading) the archive if needed.
 
-    A folder found on disk is counted and returned as it is; an archive is unpacked
-    safely into the data folder (never next to the archive, which may be read-only).
-    With ``download=False`` a missing copy raises DataUnavailableError instead. Only
-    needed to look at the files themselves: :func:`load_imdb` reads the archive directly.
+    An archive is unpacked into the data folder (never next to it: that may be read-only),
+    each member checked first, in a temporary folder that becomes ``aclImdb`` only once
+    the counts are right. A folder of that name this module did not write is never
+    replaced. Only needed to look at the files: :func:`load_imdb` reads the archive directly.
     """
     found = _find(source, download=download)
     if found.kind == "folder":
         _verify_folder(found.path)
         return found.path
-    return extract_archive(found.path)
+    fingerprint = _archive_fingerprint(found.path)
+    target = paths.data_dir() / FOLDER_NAME
+    if (_read_marker(target) or {}).get("archive_fingerprint") == fingerprint:
+        return target  # already unpacked from this archive
+    return _write_folder(target, lambda tmp: {
+        "archive": str(found.path), "archive_fingerprint": fingerprint,
+        "counts": _scan_archive(found.path, extract_to=tmp)[0]})
 
 
 def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=None, *,
                   timeout: float | None = None) -> Path:
     """Download the archive into ``dest_dir`` (default: the data folder), hash-checked.
 
-    Defaults: :data:`IMDB_URL`, :data:`IMDB_SHA256`, :data:`TIMEOUT` seconds. Returns the
-    path of the verified archive. Raises DataUnavailableError when the server cannot be
-    reached or the transfer stalls, CorruptDataError when the file arrives short or with
-    the wrong checksum; either way nothing is kept.
+    Defaults: :data:`IMDB_URL`, :data:`IMDB_SHA256`, :data:`TIMEOUT`. Raises
+    DataUnavailableError (no connection, a stall) or CorruptDataError (short, wrong
+    checksum); either way nothing is kept.
     """
     return _fetch(url or IMDB_URL, ARCHIVE_NAME, sha256 or IMDB_SHA256, dest_dir, timeout=timeout,
                   ways=_ways_to_provide(),
@@ -169,6 +139,9 @@ def _fetch(url: str, name: str, sha256: str | None, dest_dir=None, *, ways: str,
 
     dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
     _make_dir(dest_dir)
+    for old in dest_dir.glob(".download-*"):  # left by a download that was killed
+        if time.time() - old.stat().st_mtime > 6 * 3600:
+            shutil.rmtree(old, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(dir=dest_dir, prefix=".download-"))
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(TIMEOUT if timeout is None else timeout)  # get_file has no timeout
@@ -198,83 +171,43 @@ def _fetch(url: str, name: str, sha256: str | None, dest_dir=None, *, ways: str,
     return dest_dir / name
 
 
-def extract_archive(archive, dest_dir=None) -> Path:
-    """Unpack ``archive`` safely into ``dest_dir/aclImdb`` and return that folder.
-
-    Every member is checked before it is written (absolute paths, ``..``, links out of
-    the folder and device files are refused), the files go to a temporary folder, the
-    counts are verified, and only then does it become ``aclImdb``. If that folder was
-    already unpacked from the same archive, nothing is done; a folder of that name this
-    module did not create is never replaced.
-    """
-    archive = Path(archive)
-    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
-    target = dest_dir / FOLDER_NAME
-    fingerprint = _archive_fingerprint(archive)
-    marker = _read_marker(target)
-    if marker is not None and marker.get("archive_fingerprint") == fingerprint:
-        return target
-    if target.exists() and marker is None:
-        raise CorruptDataError(
-            f"cannot unpack {archive} into {target}: that folder exists and was not unpacked by "
-            f"lstm_tutorial. Use it directly (source={str(target)!r}), or move it away and run again")
-    _make_dir(dest_dir)
-    with paths.atomic_folder(target) as tmp:
-        counts, _ = _scan_archive(archive, extract_to=tmp)
-        _write_marker(tmp, {"archive": str(archive.resolve()), "archive_fingerprint": fingerprint,
-                            "counts": counts})
-    return target
-
-
 def import_archive(path) -> Path:
-    """Copy a local IMDB archive or ``aclImdb`` folder into the data folder, verified.
+    """Copy a local archive or ``aclImdb`` folder into the data folder, checked first.
 
-    This is what ``python -m lstm_tutorial data --from PATH`` does, so that later runs
-    find the data without ``source=`` or ``LSTM_TUTORIAL_DATA``. An archive is checked
-    (which also fills the cache) and copied as ``data/aclImdb_v1.tar.gz``; a folder is
-    counted and copied as ``data/aclImdb``. Copies are written under a temporary name and
-    renamed when complete. Returns the new path.
+    Behind ``python -m lstm_tutorial data --from PATH``: later runs then find the data with
+    no ``source=`` or ``LSTM_TUTORIAL_DATA``. The copy is written under a temporary name
+    and renamed when complete (an old copy goes only once the new one is in place).
     """
     found = _resolve_place(Path(path).expanduser(), origin=f"--from {path}", strict=True)
-    dest_dir = paths.data_dir()
-    _make_dir(dest_dir)
-    if found.kind == "archive":
-        if _read_cache("train", found.key) is None:
-            _cache_archive(found)  # checks the archive before anything is copied
-        target = dest_dir / ARCHIVE_NAME
-        if not (target.exists() and os.path.samefile(target, found.path)):
-            with open(found.path, "rb") as src, paths.atomic_write(target) as out:
-                shutil.copyfileobj(src, out)
-        return target
-    counts = _verify_folder(found.path)
-    target = dest_dir / FOLDER_NAME
+    target = paths.data_dir() / (ARCHIVE_NAME if found.kind == "archive" else FOLDER_NAME)
+    _make_dir(target.parent)
     if target.exists() and os.path.samefile(target, found.path):
         return target
-    if target.exists() and _read_marker(target) is None:
-        raise CorruptDataError(f"{target} already exists and was not created by lstm_tutorial; "
-                               "move it away and run again")
-    with paths.atomic_folder(target) as tmp:  # the old copy goes only once the new one is in place
+    if found.kind == "archive":
+        if _read_cache("train", found.key) is None:
+            _cache_archive(found)  # checks the archive (and fills the cache) before copying
+        with open(found.path, "rb") as src, paths.atomic_write(target) as out:
+            shutil.copyfileobj(src, out)
+        return target
+    counts = _verify_folder(found.path)
+
+    def copy(tmp: Path) -> dict:
         shutil.copytree(found.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(_MARKER))
-        _write_marker(tmp, {"copied_from": str(found.path), "counts": counts})
-    return target
+        return {"copied_from": str(found.path), "counts": counts}
+    return _write_folder(target, copy)
 
 
 def prepare(source=None) -> dict:
     """Make the data ready and report on it (behind ``python -m lstm_tutorial data``).
 
-    With ``source`` the local copy is first imported into the data folder
-    (:func:`import_archive`); without it the usual look-up order applies, downloading if
-    needed. All three splits are loaded once, so the cache is warm afterwards.
-
-    Returns a dict with ``location`` (where the data now lives), ``origin`` (how it was
-    found), ``counts`` (reviews per split), ``positive`` (positive reviews per labelled
-    split), ``cache`` (the cache folder), ``seconds`` (time taken) and ``note``.
+    With ``source`` the copy is first imported (:func:`import_archive`); all three splits
+    are then loaded once, so the cache is warm. Returns ``location``, ``origin``,
+    ``counts`` and ``positive`` (reviews per split), ``cache``, ``seconds`` and ``note``.
     """
     start = time.perf_counter()
     note = None
     if source is not None:
-        imported = import_archive(source)
-        found = _resolve_place(imported, origin=f"imported from {source}", strict=True)
+        found = _resolve_place(import_archive(source), origin=f"imported from {source}", strict=True)
         if os.environ.get(paths.DATA_ENV):
             note = (f"${paths.DATA_ENV} is set and comes first in the look-up order; "
                     "unset it to use the imported copy")
@@ -294,9 +227,8 @@ def prepare(source=None) -> dict:
 def describe_sources(show_path: bool = True) -> str:
     """One line saying where the IMDB data is, or would come from. Never downloads.
 
-    Used by ``python -m lstm_tutorial doctor``. ``show_path=False`` names the file or
-    folder without the folders above it: what a notebook prints, so that its committed
-    output does not carry the path of the machine that ran it.
+    Used by ``python -m lstm_tutorial doctor``; ``show_path=False`` names the file without
+    the folders above it, so a notebook's committed output carries no machine's path.
     """
     try:
         found = _find(None, download=False)
@@ -309,21 +241,18 @@ def describe_sources(show_path: bool = True) -> str:
                 f"{ARCHIVE_NAME}, or run `python -m lstm_tutorial data --from PATH`)")
     except Exception as exc:  # a misconfigured source: say so instead of failing doctor
         return f"problem: {exc}"
-    what = "archive" if found.kind == "archive" else "folder"
     cached = [s for s in SPLITS if _cache_path(s, found.key).is_file()]
     cache_note = (f"cached splits: {', '.join(cached)}" if cached
                   else "not cached yet (the first load takes seconds)")
-    where = found.path if show_path else found.path.name
-    return f"{what} {where} (from {found.origin}); {cache_note}"
+    return f"{found.kind} {found.path if show_path else found.path.name} (from {found.origin}); {cache_note}"
 
 
 # ----------------------------------------------------------------------------- look-up
-@dataclass
-class _Found:
-    kind: str            # "folder" or "archive"
+class _Found(NamedTuple):
+    kind: str    # "folder" or "archive"
     path: Path
-    origin: str          # how it was found, for messages
-    key: str             # identifies the content, for the cache
+    origin: str  # how it was found, for messages
+    key: str     # identifies the content, for the cache
 
 
 def _find(source, download: bool) -> _Found:
@@ -355,13 +284,9 @@ def _resolve_place(place: Path, origin: str, strict: bool):
             return _Found("archive", candidate.resolve(), origin, _archive_fingerprint(candidate))
     if not strict:
         return None
-    if place.is_file():
-        problem = "which is not a tar.gz archive"
-    elif not place.exists():
-        problem = "which does not exist"
-    else:
-        problem = f"which holds neither {FOLDER_NAME}/ nor {ARCHIVE_NAME}"
-    raise DataUnavailableError(f"{origin} points to {place}, {problem}. Give a folder holding "
+    problem = ("is not a tar.gz archive" if place.is_file() else "does not exist" if not place.exists()
+               else f"holds neither {FOLDER_NAME}/ nor {ARCHIVE_NAME}")
+    raise DataUnavailableError(f"{origin} points to {place}, which {problem}. Give a folder holding "
                                f"{FOLDER_NAME}/ or {ARCHIVE_NAME}, the {FOLDER_NAME} folder itself, or the archive")
 
 
@@ -382,13 +307,14 @@ def _ways_to_provide() -> str:
 def _check_member(member: tarfile.TarInfo, archive: Path) -> str:
     """Refuse members that could write outside the target folder; return the clean name.
 
-    The rules are the standard library's ``"data"`` filter (no ``..`` or links leading out,
-    no device files), plus absolute names, which that filter would quietly make relative.
+    The standard library's ``"data"`` filter refuses ``..``, links leading out and device
+    files, but would quietly make an absolute name relative: that one is refused here.
     """
     try:
         if member.name.startswith(("/", "\\")):
             raise tarfile.AbsolutePathError(member)
-        return str(PurePosixPath(tarfile.data_filter(member, os.path.abspath(os.sep + "aclImdb-check")).name))
+        # the filter only compares paths, so the folder it checks against need not exist
+        return str(PurePosixPath(tarfile.data_filter(member, "/aclImdb-check").name))
     except tarfile.FilterError as exc:
         raise CorruptDataError(f"{archive} is unsafe: {exc}; refused") from exc
 
@@ -396,9 +322,8 @@ def _check_member(member: tarfile.TarInfo, archive: Path) -> str:
 def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: bool = False) -> tuple[dict, dict]:
     """Read the archive once: check every member, count reviews, optionally unpack or collect.
 
-    Returns the counts per folder and (with ``collect``) the review texts per folder as
-    ``{folder: [(id, text), ...]}``. Unpacked members lose the ``aclImdb/`` prefix.
-    Raises CorruptDataError for anything wrong.
+    Returns the counts per folder and (with ``collect``) the reviews per folder as
+    ``{folder: [(id, text), ...]}``; unpacked members lose the ``aclImdb/`` prefix.
     """
     counts = {folder: 0 for folder in EXPECTED_COUNTS}
     texts: dict[str, list] = {folder: [] for folder in EXPECTED_COUNTS}
@@ -414,7 +339,7 @@ def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: boo
                     folder, rating = f"{match.group(1)}/{match.group(2)}", int(match.group(4))
                     if folder not in counts or rating not in _RATINGS[match.group(2)]:
                         raise CorruptDataError(f"{archive} does not look like the IMDB archive: "
-                                               f"{inner} has rating {rating} in {folder}; {advice}")
+                                               f"{inner} (rating {rating}) in {folder}; {advice}")
                     if member.size == 0:
                         raise CorruptDataError(f"{archive} has an empty review {inner}; {advice}")
                     counts[folder] += 1
@@ -428,9 +353,8 @@ def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: boo
     except CorruptDataError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
-        raise CorruptDataError(
-            f"{archive} is truncated or not a valid tar.gz archive ({type(exc).__name__}: {exc}); "
-            f"{advice}") from exc
+        raise CorruptDataError(f"{archive} is truncated or not a valid tar.gz archive "
+                               f"({type(exc).__name__}: {exc}); {advice}") from exc
     _check_counts(counts, archive, advice)
     return counts, texts
 
@@ -445,10 +369,10 @@ def _check_counts(counts: dict, where, advice: str) -> None:
 
 def _cache_archive(found: _Found) -> dict:
     """Read all splits straight from the archive and cache each; ``{split: (texts, labels)}``."""
-    _, texts = _scan_archive(found.path, collect=True)
-    splits = {split: _assemble(split, texts) for split in SPLITS}
-    for split, (split_texts, labels) in splits.items():
-        _write_cache(split, found.key, split_texts, labels)
+    by_folder = _scan_archive(found.path, collect=True)[1]
+    splits = {split: _assemble(split, by_folder) for split in SPLITS}
+    for split, (texts, labels) in splits.items():
+        _write_cache(split, found.key, texts, labels)
     return splits
 
 
@@ -485,10 +409,9 @@ def _verify_folder(folder: Path) -> dict:
 
 
 def _read_folder_split(folder: Path, split: str) -> tuple[list[str], np.ndarray]:
-    by_folder = {}
-    for name, _ in SPLITS[split]:
-        by_folder[name] = [(int(match.group(1)), Path(entry.path).read_text(encoding="utf-8", errors="replace"))
-                           for entry in os.scandir(folder / name) if (match := _FILE_RE.match(entry.name))]
+    by_folder = {name: [(int(match.group(1)), Path(entry.path).read_text(encoding="utf-8", errors="replace"))
+                        for entry in os.scandir(folder / name) if (match := _FILE_RE.match(entry.name))]
+                 for name, _ in SPLITS[split]}
     return _assemble(split, by_folder)
 
 
@@ -510,8 +433,24 @@ def _read_marker(folder: Path) -> dict | None:
         return None
 
 
-def _write_marker(folder: Path, content: dict) -> None:
-    (folder / _MARKER).write_text(json.dumps(content, indent=1))
+def _write_folder(target: Path, fill) -> Path:
+    """Build ``target`` in a temporary folder (``fill(tmp)`` writes it and returns the marker's
+    content) and swap it in when complete. A folder this module did not write is never replaced."""
+    if target.exists() and _read_marker(target) is None:
+        raise CorruptDataError(f"{target} exists and was not written by lstm_tutorial: use it directly "
+                               f"(source={str(target)!r}), or move it away and run again")
+    _make_dir(target.parent)
+    with paths.atomic_folder(target) as tmp:
+        (tmp / _MARKER).write_text(json.dumps(fill(tmp), indent=1))
+    return target
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataUnavailableError(
+            f"cannot create {path} ({exc}); set {paths.HOME_ENV} to a writable folder") from exc
 
 
 # ----------------------------------------------------------------------------- cache
@@ -559,16 +498,6 @@ def _save_npz(path: Path, **arrays) -> None:
         warnings.warn(f"could not write the cache {path} ({exc}); loads stay slow", stacklevel=3)
 
 
-# ----------------------------------------------------------------------------- helpers
-def _make_dir(path: Path) -> None:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataUnavailableError(
-            f"cannot create {path} ({exc}); set {paths.HOME_ENV} to a writable folder") from exc
-
-
-
 # ----------------------------------------------------------------------------- Jena climate
 # The weather record of the Max Planck Institute for Biogeochemistry in Jena, 2009-2016,
 # as prepared for Deep Learning with Python (F. Chollet): one row every 10 minutes, a
@@ -597,21 +526,12 @@ _JENA_CACHE_VERSION = 1
 def load_jena(source=None, download: bool = True) -> dict:
     """The Jena climate record as arrays: ``{"times", "columns", "values", "origin"}``.
 
-    ``times`` is a ``datetime64[s]`` array (one per row), ``columns`` the 14 measurement
-    names (:data:`JENA_COLUMNS` without the time stamp), ``values`` a ``float32`` array of
-    shape ``(rows, 14)`` in file order, and ``origin`` says where the data came from.
-
-    Args:
-        source: a ``jena_climate_2009_2016.csv`` or ``.csv.zip`` file, or a folder holding
-            one; ``None`` follows the look-up order (``LSTM_TUTORIAL_DATA``, the data
-            folder, then a download).
-        download: ``False`` never touches the network; a missing copy then raises.
-
-    Raises:
-        DataUnavailableError: no copy found and no download possible; the message lists
-            the ways to provide the file.
-        CorruptDataError: a copy exists but is not the Jena record (header, row count,
-            a broken zip).
+    ``times`` is ``datetime64[s]`` (one per row), ``columns`` the 14 measurement names,
+    ``values`` a ``float32`` array ``(rows, 14)`` in file order, ``origin`` where it came
+    from. ``source``: the ``.csv`` or ``.csv.zip`` file or a folder holding one; with
+    ``download=False`` a missing copy raises instead of downloading. Raises
+    DataUnavailableError (no copy; the message says how to provide one) or
+    CorruptDataError (not the Jena record: header, row count, a broken zip).
     """
     path, origin = locate_jena(source, download=download)
     cache = paths.cache_dir() / f"jena-{_archive_fingerprint(path)}-v{_JENA_CACHE_VERSION}.npz"
@@ -649,12 +569,8 @@ def locate_jena(source=None, download: bool = True) -> tuple[Path, str]:
 
 def download_jena(url: str | None = None, sha256: str | None = None, dest_dir=None, *,
                   timeout: float | None = None) -> Path:
-    """Download the zipped Jena CSV into ``dest_dir`` (default: the data folder), verified.
-
-    Atomic like :func:`download_imdb`; checked by the SHA-256 (``sha256``, default
-    :data:`JENA_SHA256`, when known) and the content: a readable zip whose CSV has the
-    Jena header and at least :data:`JENA_MIN_ROWS` rows. A file failing a check is deleted.
-    """
+    """Download the zipped Jena CSV into ``dest_dir`` (default: the data folder), atomically
+    like :func:`download_imdb`, checked by its SHA-256 (when known) and its content."""
     dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
     return _fetch(url or JENA_URLS[0], JENA_ZIP, sha256 or JENA_SHA256, dest_dir, check=_parse_jena,
                   timeout=timeout, ways=_jena_ways(),
