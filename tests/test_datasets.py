@@ -215,6 +215,8 @@ def test_first_load_downloads_when_nothing_is_local(server, home, monkeypatch):
     assert texts[0].startswith("WEB") and len(labels) == 5
     assert (home / "aclImdb_v1.tar.gz").is_file()
     assert "aclImdb_v1.tar.gz" in data.describe_sources()
+    monkeypatch.setattr(data, "download_imdb", lambda *a, **k: pytest.fail("must not download again"))
+    assert data.load_imdb("test")[0][0].startswith("WEB")  # the downloaded copy is reused
 
 
 def test_wrong_checksum_is_refused_and_deleted(server, home):

@@ -448,9 +448,11 @@ def _write_folder(target: Path, fill) -> Path:
 def _make_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
+        if not os.access(path, os.W_OK):
+            raise PermissionError("not writable")
     except OSError as exc:
         raise DataUnavailableError(
-            f"cannot create {path} ({exc}); set {paths.HOME_ENV} to a writable folder") from exc
+            f"cannot write into {path} ({exc}); set {paths.HOME_ENV} to a writable folder") from exc
 
 
 # ----------------------------------------------------------------------------- cache
