@@ -594,9 +594,6 @@ class Classifier:
             how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
         return cls(model, vocab, config, info.get("metrics", {}))
 
-    def save(self, folder) -> Path:
-        return save_classifier(folder, self.model, self.vocab, self.config, self.metrics)
-
     # -- text -> ids --------------------------------------------------------------
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         from . import text
