@@ -117,7 +117,4 @@ def article_vocabulary(token_lists: Iterable[Sequence[str]], min_freq: int = 2, 
     if max_vocab < 3:
         raise UsageError(f"max_vocab must be at least 3 (padding, unknown and one token), not {max_vocab}")
     counts = Counter(t for tokens in token_lists for t in tokens)
-    common = [w for w, c in counts.items() if c >= min_freq][: max_vocab - 2]
-    vocab = Vocabulary(common, max_tokens=max_vocab, min_count=min_freq)
-    vocab.counts = {w: counts[w] for w in common}
-    return vocab
+    return Vocabulary([w for w, c in counts.items() if c >= min_freq][: max_vocab - 2])
