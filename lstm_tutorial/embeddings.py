@@ -72,17 +72,6 @@ class WordVectors:
     def index(self) -> dict:
         return {w: i for i, w in enumerate(self.words)}
 
-    def most_similar(self, word: str, k: int = 5) -> list[tuple[str, float]]:
-        """The ``k`` words whose vectors are closest in angle to ``word``'s (cosine)."""
-        idx = self.index()
-        if word not in idx:
-            raise UsageError(f"{word!r} has no vector (seen too rarely in the reviews?)")
-        unit = self.vectors / np.maximum(np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-12)
-        sims = unit @ unit[idx[word]]
-        sims[idx[word]] = -np.inf
-        top = np.argsort(-sims)[:k]
-        return [(self.words[i], float(sims[i])) for i in top]
-
     # -- persistence ------------------------------------------------------------
     def save(self, path) -> Path:
         """One ``.npz`` file, written atomically (readers never see half a file)."""
