@@ -100,7 +100,7 @@ def tokenize(text: str) -> list[str]:
     Only the Treebank family of tokenizers and this rule split "don't" into "do" + "n't",
     which keeps negations visible to the model and to the stopword list. The output
     matches Treebank's on words and contractions; it differs in splitting "7/10" into
-    "7", "/", "10" (useful for ratings) and in quotes, and it is ~10x faster
+    "7", "/", "10" (useful for ratings) and in quotes, and it is several times faster
     (``benchmarks/bench_preprocessing.py`` measures NLTK's tokenizers beside it).
     """
     if not isinstance(text, str):
@@ -253,8 +253,8 @@ TEXT_VERSION = "1-" + hashlib.sha1(
 def preprocess(texts: Sequence[str], remove_stopwords: bool = False) -> list[list[str]]:
     """Clean and tokenize every text (and drop stopwords if asked): a list of token lists.
 
-    One process: worker processes were slower (they pay for start-up and for pickling
-    the token lists back; 5,000 reviews on 2 cores: 0.8 s in one process, 2.1 s in two).
+    One process: worker processes measured slower, as their start-up and the pickling
+    of the token lists back cost more than they save.
     """
     if isinstance(texts, str):
         raise UsageError("preprocess() needs a list of texts, not one str; use tokenize(clean(text))")
