@@ -87,10 +87,14 @@ def key_figures_from(nb) -> dict[str, Any]:
     return {}
 
 
+def notebook_text(nb) -> str:
+    """The file text ``nbformat.write`` gives ``nb`` (it ends with a newline)."""
+    return nbformat.writes(nb).rstrip("\n") + "\n"
+
+
 def save_notebook(nb, path: Path) -> None:
-    """Write ``nb`` to ``path`` atomically (as ``nbformat.write`` does, newline at the end)."""
     with atomic_write(path, "w", encoding="utf-8") as fh:
-        nbformat.write(nb, fh)
+        fh.write(notebook_text(nb))
 
 
 def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print) -> NotebookResult:
