@@ -14,6 +14,12 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import nbformat
+
+from ..errors import UsageError
+from .paths import atomic_write
+from .runner import notebook_text
+
 #: The GitHub repository, as owner/name.
 REPO = "lstm-tutorial/lstm-tutorial"
 REPO_URL = f"https://github.com/{REPO}"
@@ -73,8 +79,6 @@ def _first_code_cell(nb):
 
 def problems(notebooks: Iterable[Path], readme: Path | None = None) -> list[str]:
     """Where the notebooks or README disagree with this module (empty: all agree)."""
-    import nbformat
-
     found = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
@@ -95,12 +99,6 @@ def update(notebooks: Iterable[Path], readme: Path | None = None) -> list[Path]:
 
     A notebook whose first code cell does not call ``lt.setup()`` is refused, not overwritten.
     """
-    import nbformat
-
-    from ..errors import UsageError
-    from .paths import atomic_write
-    from .runner import notebook_text
-
     updates = {}
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)

@@ -42,7 +42,6 @@ class NotebookResult:
 class RunSummary:
     mode: str
     results: list[NotebookResult]
-    summary_path: str = ""
 
     @property
     def ok(self) -> bool:
@@ -222,9 +221,5 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
             log(f"  outputs written back to {path}")
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(summary_markdown(summary))
-    (out / "summary.json").write_text(json.dumps(
-        [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1), "figures": r.figures,
-          "error": r.error} for r in summary.results], indent=2))
-    summary.summary_path = str(out / "summary.md")
-    log(f"summary: {summary.summary_path}")
+    log(f"summary: {out / 'summary.md'}")
     return summary

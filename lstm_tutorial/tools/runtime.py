@@ -103,22 +103,19 @@ def _report_hidden_output_of_dead_processes() -> None:
         return
     for log in Path(tempfile.gettempdir()).glob(f"{_HIDDEN_LOG_PREFIX}*.log"):
         pid = log.stem[len(_HIDDEN_LOG_PREFIX):]
-        if not pid.isdigit() or int(pid) == os.getpid() or _process_alive(int(pid)):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except OSError:  # e.g. another user's process: it exists
             continue
         hidden = _read_and_delete(log)
         if hidden.strip():
             print(f"An earlier Python process (pid {pid}) died while TensorFlow was starting. What it "
                   f"wrote then ({_SHOW_HOW}):\n{hidden.rstrip()}", file=sys.stderr)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. another user's process: it exists
-        return True
-    return True
 
 
 def import_tensorflow():
@@ -230,7 +227,7 @@ def say(text: str) -> None:
 
 def run_times(name: str) -> None:
     """Show notebook ``name``'s last recorded full and fast run times (a notebook's top cell)."""
-    from .runner import run_times_markdown
+    from .runner import run_times_markdown  # here: runner imports nbformat, which `import lstm_tutorial` need not
 
     say(run_times_markdown(name))
 

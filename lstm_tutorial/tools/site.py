@@ -23,12 +23,15 @@ from itertools import groupby
 from pathlib import Path
 from typing import Sequence
 
+import nbformat
+
 from . import colab
 from ..errors import UsageError
-from .paths import output_dir, project_root
+from .paths import atomic_folder, output_dir, project_root
+from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times, refresh_run_times, save_notebook
 
 #: Heading of a notebook's article-map section (``## Map to the articles`` or ``## Article map``).
-ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
+ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
 #: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/exercises.py)``.
@@ -86,16 +89,10 @@ def notebook_title(nb, fallback: str) -> str:
 def article_map(nb) -> str | None:
     """The body of the *Map to the articles* section (up to the next heading of its level), or None."""
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        match = ARTICLE_MAP_HEADING.search(cell.source)
-        if not match:
-            continue
-        level = len(match.group(0)) - len(match.group(0).lstrip("#"))
-        rest = cell.source[match.end():]
-        following = re.search(rf"^#{{1,{level}}}\s", rest, re.MULTILINE)
-        body = rest[:following.start()] if following else rest
-        return body.strip() or None
+        match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            rest = cell.source[match.end():]
+            return re.split(rf"^#{{1,{len(match.group(1))}}}\s", rest, maxsplit=1, flags=re.MULTILINE)[0].strip() or None
     return None
 
 
@@ -188,10 +185,6 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
 def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> Notebook:
     """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub,
     images from outside notebooks/ copied in, widgets noted, logs folded, run times from ``times``."""
-    import nbformat
-
-    from .runner import read_run_times, refresh_run_times, save_notebook
-
     nb = nbformat.read(source, as_version=4)
     url = colab_link(source)
     badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
@@ -346,8 +339,6 @@ def _copy_static(dest: Path) -> None:
 
 def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times
-
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     sources = list(notebooks) if notebooks is not None else find_notebooks()
@@ -370,8 +361,6 @@ def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, 
     Sphinx runs in a child process on a staging folder; the result replaces ``out_dir`` only
     when the build succeeded. Warnings are shown; a failure raises with Sphinx's last lines.
     """
-    from .paths import atomic_folder
-
     out_dir = Path(out_dir) if out_dir is not None else output_dir("runs") / "site" / "html"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-site-") as tmp:
