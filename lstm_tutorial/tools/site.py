@@ -72,6 +72,15 @@ class Notebook:
         return self.path.stem
 
 
+def _site_dir() -> Path:
+    """``site/`` in the checkout: conf.py, the landing page, CSS, script, favicon, badge."""
+    root = project_root()
+    if root is None or not (root / "site" / "conf.py").is_file():
+        raise UsageError("building the site needs a checkout of lstm-tutorial with its site/ folder; "
+                         "clone the repository and run `bash run.sh site` there")
+    return root / "site"
+
+
 #: The "launch in Colab" address of a notebook, at the ref pinned in colab.py.
 colab_link = colab.colab_url
 
@@ -121,50 +130,13 @@ def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
 
 
 def landing_page(notebooks: Sequence[Notebook], times: dict) -> str:
-    """The site's index page (MyST Markdown)."""
+    """The site's index page: ``site/landing_page.md`` with the notebooks and run times filled in."""
     dates = sorted({run["date"] for entry in times.values() for run in entry.values() if "date" in run})
     span = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else "".join(dates)
     recorded = f"Run times are the last recorded runs ({span}), " if dates else "No run times are recorded yet; "
-    toc = "\n".join(nb.path.name for nb in notebooks)
-    return f"""# Long Short-Term Memory networks, measured
-
-A notebook-first course on LSTM networks with Keras 3 and TensorFlow. Each notebook makes a
-claim about recurrent networks and then measures it on the machine that runs it: why a
-plain RNN forgets, the LSTM built gate by gate and shown equal to `keras.layers.LSTM`, its
-backward pass written by hand, and a Bidirectional LSTM that reads raw IMDB movie reviews
-beside an RNN baseline.
-
-These pages show the notebooks exactly as they were last run (their stored outputs and
-figures). To run one yourself, open it in Colab with its link, or clone
-[the repository]({colab.REPO_URL}) and run `bash run.sh notebooks`.
-
-## The notebooks
-
-{run_time_table(notebooks, times)}
-
-{recorded}recorded by `python -m lstm_tutorial notebooks` in `notebooks/run_times.json`.
-*Full* is the real experiment, whose outputs these pages show; *fast* is a quick run on
-small data (`FAST = True` in a notebook's first cell, or `LSTM_TUTORIAL_FAST=1`).
-
-## Reading alongside the articles
-
-The course is read alongside five articles on LSTMs. The [map to the articles](article_map.md)
-collects, for every notebook, which cell shows, measures or corrects each section of them.
-
-```{{toctree}}
-:hidden:
-:caption: Notebooks
-
-{toc}
-```
-
-```{{toctree}}
-:hidden:
-:caption: Reference
-
-article_map
-```
-"""
+    return (_site_dir() / "landing_page.md").read_text(encoding="utf-8").format(
+        repo_url=colab.REPO_URL, table=run_time_table(notebooks, times), recorded=recorded,
+        toc="\n".join(nb.path.name for nb in notebooks))
 
 
 def article_map_page(notebooks: Sequence[Notebook]) -> str:
@@ -318,12 +290,9 @@ def page_dates(notebooks: Sequence[Notebook], run_times_file: Path | None = None
 
 def _copy_static(dest: Path) -> None:
     """Copy ``site/`` (conf.py, CSS, script, favicon, badge) and MathJax into the staging folder."""
-    root, spec = project_root(), importlib.util.find_spec("mathjax")
-    if root is None or not (root / "site" / "conf.py").is_file():
-        raise UsageError("building the site needs a checkout of lstm-tutorial with its site/ folder; "
-                         "clone the repository and run `bash run.sh site` there")
-    shutil.copy2(root / "site" / "conf.py", dest / "conf.py")
-    shutil.copytree(root / "site" / "_static", dest / "_static", dirs_exist_ok=True)
+    site, spec = _site_dir(), importlib.util.find_spec("mathjax")
+    shutil.copy2(site / "conf.py", dest / "conf.py")
+    shutil.copytree(site / "_static", dest / "_static", dirs_exist_ok=True)
     mathjax = Path(spec.origin).parent / "static" / "mathjax" / "es5" if spec and spec.origin else None
     if mathjax is None or not (mathjax / "tex-chtml.js").is_file():  # MathJax 3 from django-static-mathjax
         raise UsageError("MathJax is missing: the site serves it locally from the django-static-mathjax "
