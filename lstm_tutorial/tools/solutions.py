@@ -159,24 +159,22 @@ def extract(student: Path) -> int:
     target = solutions_dir(student.parent) / f"{_number(student)}.md"
     solutions = parse_solutions(target.read_text(encoding="utf-8")) if target.is_file() else {}
     moved = 0
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or not SOLUTION_BLOCK.search(cell.source):
-            continue
+
+    def move(block: re.Match) -> str:
+        owner = [n for n, mark, _ in spans if mark.start() < block.start()]
+        if not owner:
+            raise UsageError(f"{student.name}: a solution block comes before any '**N. ' exercise")
+        if owner[-1] in solutions:
+            raise UsageError(f"{student.name}: exercise {owner[-1]} already has a solution in {target.name}")
+        solutions[owner[-1]] = block.group(1).strip("\n")
+        return ""
+
+    for cell in (c for c in nb.cells if c.cell_type == "markdown"):
         spans = _spans(EXERCISE, cell.source)
-        pieces, last = [], 0
-        for m in SOLUTION_BLOCK.finditer(cell.source):
-            owner = [n for n, mark, _ in spans if mark.start() < m.start()]
-            if not owner:
-                raise UsageError(f"{student.name}: a solution block comes before any '**N. ' exercise")
-            if owner[-1] in solutions:
-                raise UsageError(f"{student.name}: exercise {owner[-1]} already has a solution in {target.name}")
-            solutions[owner[-1]] = m.group(1).strip("\n")
-            pieces.append(cell.source[last:m.start()])
-            last = m.end()
-            moved += 1
-        pieces.append(cell.source[last:])
-        text = "".join(pieces)
-        cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+        text, count = SOLUTION_BLOCK.subn(move, cell.source)
+        if count:
+            cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+            moved += count
     if moved:
         with atomic_write(target, "w", encoding="utf-8") as fh:
             fh.write("\n\n".join(f"## Exercise {n}\n\n{body.strip()}" for n, body in sorted(solutions.items())) + "\n")
