@@ -35,7 +35,7 @@ ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article ma
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
 #: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/exercises.py)``.
-_PARENT_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+_PARENT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\.\./([^)\s]+)\)")  # not an image: one still here is missing
 #: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
 _PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
 #: Where such images are copied in the staged source.
@@ -168,7 +168,7 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
         cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
         has_badge = has_badge or count > 0
         cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
-        cell.source = _PARENT_LINK.sub(_github_link, cell.source)
+        cell.source = _PARENT_LINK.sub(rf"[\1]({colab.REPO_URL}/blob/{colab.PINNED_REF}/\2)", cell.source)
     _replace_widgets(nb)
     drop_report_echo(nb)
     fold_long_outputs(nb)
@@ -183,13 +183,6 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
     save_notebook(nb, dest_dir / source.name)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
                     article_map=article_map(nb), source=source)
-
-
-def _github_link(match) -> str:
-    """A link to a file outside notebooks/, pointed at the pinned release on GitHub (not an image)."""
-    if match.group(1):  # an image this checkout does not have: left for Sphinx to report
-        return match.group(0)
-    return f"[{match.group(2)}]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{match.group(3)}{match.group(4) or ''})"
 
 
 def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
