@@ -186,7 +186,8 @@ def refresh_run_times(nb, times: dict) -> int:
 
 def summary_markdown(summary: RunSummary) -> str:
     """The one-page summary: a table of notebooks, then each notebook's key figures."""
-    lines = [f"# Notebook run ({summary.mode} mode)", "", "| notebook | status | run time (s) |", "| --- | --- | ---: |"]
+    lines = [f"# Notebook run ({summary.mode} mode)", "", "| notebook | status | run time (s) |",
+             "| --- | --- | ---: |"]
     lines += [f"| {r.name} | {r.status} | {r.seconds:.1f} |" for r in summary.results]
     for r in summary.results:
         lines += ["", f"## {r.name}", ""] + ([f"**{r.status}**: {r.error}", ""] if r.error else [])

@@ -147,8 +147,9 @@ class Environment:
     def summary(self) -> str:
         device = (f"{self.device}; TensorFlow places layers on it automatically" if self.gpus
                   else "CPU (no GPU found; everything runs, only slower)")
-        return "\n".join([f"python: {self.python}", f"tensorflow: {self.tensorflow}, keras: {self.keras} "
-                          f"(backend: {self.backend})", f"device: {device}", f"mode: {self.mode}", f"seed: {self.seed}"])
+        return "\n".join([f"python: {self.python}",
+                          f"tensorflow: {self.tensorflow}, keras: {self.keras} (backend: {self.backend})",
+                          f"device: {device}", f"mode: {self.mode}", f"seed: {self.seed}"])
 
 
 def enable_gpu_memory_growth() -> list[str]:

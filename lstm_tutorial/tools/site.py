@@ -100,8 +100,8 @@ def article_map(nb) -> str | None:
     for cell in nb.cells:
         match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
         if match:
-            rest = cell.source[match.end():]
-            return re.split(rf"^#{{1,{len(match.group(1))}}}\s", rest, maxsplit=1, flags=re.MULTILINE)[0].strip() or None
+            following = rf"^#{{1,{len(match.group(1))}}}\s"  # a heading of the same or a higher level
+            return re.split(following, cell.source[match.end():], maxsplit=1, flags=re.MULTILINE)[0].strip() or None
     return None
 
 
