@@ -67,10 +67,6 @@ class Notebook:
     article_map: str | None
     source: Path | None = None  # the committed notebook (what the download button offers)
 
-    @property
-    def stem(self) -> str:
-        return self.path.stem
-
 
 def _site_dir() -> Path:
     """``site/`` in the checkout: conf.py, the landing page, CSS, script, favicon, badge."""
@@ -124,8 +120,8 @@ def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
     rows = ["| notebook | full run | fast run | Colab |", "| --- | ---: | ---: | --- |"]
     for nb in notebooks:
         title = nb.title.replace("|", r"\|")
-        rows.append(f"| [{title}]({nb.path.name}) | {run_time_cell(times, nb.stem, 'full')} "
-                    f"| {run_time_cell(times, nb.stem, 'fast')} | [launch in Colab]({colab_link(nb.path)}) |")
+        rows.append(f"| [{title}]({nb.path.name}) | {run_time_cell(times, nb.path.stem, 'full')} "
+                    f"| {run_time_cell(times, nb.path.stem, 'fast')} | [launch in Colab]({colab_link(nb.path)}) |")
     return "```{table}\n:class: course-notebooks\n\n" + "\n".join(rows) + "\n```"
 
 
@@ -272,10 +268,8 @@ def last_changed(path: Path) -> str:
 def page_dates(notebooks: Sequence[Notebook], run_times_file: Path | None = None) -> dict[str, str]:
     """Each page's "last updated" date: a notebook's :func:`last_changed`; the landing page and
     the article map, made from all of them, the latest of those and of run_times.json."""
-    dates = {nb.stem: last_changed(nb.source or nb.path) for nb in notebooks}
-    inputs = list(dates.values())
-    if run_times_file is not None and Path(run_times_file).is_file():
-        inputs.append(last_changed(run_times_file))
+    dates = {nb.path.stem: last_changed(nb.source or nb.path) for nb in notebooks}
+    inputs = [*dates.values(), *([last_changed(run_times_file)] if run_times_file and run_times_file.is_file() else [])]
     if inputs:
         dates["index"] = dates["article_map"] = max(inputs)
     return dates
