@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import platform
-import random
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -184,11 +183,8 @@ def setup(seed: int = 42, verbose: bool = True, fast: bool | None = None) -> Env
         os.environ[FAST_ENV] = "1" if fast else "0"
     env = environment(seed)
     import keras
-    import numpy as np
 
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and TensorFlow
     _key_figures.clear()
     _key_figures["device"] = env.device  # the runner's run-time table says where it ran
     if verbose:
