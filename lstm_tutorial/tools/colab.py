@@ -1,32 +1,12 @@
 """Where the course lives online, and the set-up cell every notebook starts with.
 
-One home for the repository's address and the release the notebooks install: the
-first code cell of every notebook and the "Open in Colab" links in the notebooks and in
-README.md are all generated from the constants below. After changing them (or the
-cell), run::
-
-    python -m lstm_tutorial notebooks --update-setup-cells
-
-which rewrites the cells' source (not their outputs) and the links; a test checks that
-the notebooks and README agree with this module, and the site's test checks with git that
-the ref exists in the repository and holds every linked notebook. The notebooks and the
-package follow the ``main`` branch together: a notebook opened in Colab installs the
-package of the same branch it came from. To pin a release instead, push its tag
-(``git tag v0.2.0 && git push origin v0.2.0``) and set :data:`PINNED_REF` to it.
-
-The set-up cell
----------------
-* tries ``import lstm_tutorial`` first: a local install, Binder (which builds from the
-  repository) or a notebook opened from a checkout's ``notebooks/`` folder need nothing;
-* only when the package is missing, in Colab or Kaggle, pip-installs the pinned release
-  :data:`PINNED_REF` from GitHub. The package asks for version ranges that these
-  services' own TensorFlow and Keras satisfy, so pip adds what is missing and
-  downgrades nothing;
-* elsewhere (a notebook downloaded on its own) it stops with a message that says how
-  to get the package, instead of installing into an environment it does not know;
-* has a visible ``FAST`` switch: ``None`` follows ``LSTM_TUTORIAL_FAST`` (how the headless
-  runner and the tests choose), ``True`` picks fast mode in Colab without environment
-  variables.
+The first code cell of every notebook and the "Open in Colab" links in the notebooks and
+README.md are generated from the constants below; after changing them, run
+``python -m lstm_tutorial notebooks --update-setup-cells`` (a test checks they agree).
+The set-up cell imports an installed package or a checkout's; only in Colab or Kaggle does
+it pip-install :data:`PINNED_REF` from GitHub (their TensorFlow and Keras satisfy our
+version ranges, so nothing is downgraded); elsewhere it says how to get the package.
+Its ``FAST`` switch picks fast mode where no environment variable can be set.
 """
 from __future__ import annotations
 
@@ -34,12 +14,17 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import nbformat
+
+from ..errors import UsageError
+from .paths import atomic_write
+from .runner import notebook_text
+
 #: The GitHub repository, as owner/name.
 REPO = "lstm-tutorial/lstm-tutorial"
 REPO_URL = f"https://github.com/{REPO}"
-#: The git ref (branch or release tag) the set-up cell installs and the Colab links open.
-#: The branch, not a tag: this project's tags do not travel with its submissions (the
-#: v0.1.0 tag of an earlier release was lost that way, breaking every Colab link).
+#: The git ref the set-up cell installs and the Colab links open: the branch, since this
+#: project's tags do not travel with its submissions (a lost v0.1.0 tag broke every link).
 PINNED_REF = "main"
 #: What the set-up cell gives to pip.
 PIP_REQUIREMENT = f"lstm-tutorial @ git+{REPO_URL}@{PINNED_REF}"
@@ -76,7 +61,6 @@ _COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"'<
 
 
 def setup_cell_source() -> str:
-    """The source of the first code cell of every notebook."""
     return _SETUP_CELL.format(marker=SETUP_MARKER, requirement=PIP_REQUIREMENT, repo_url=REPO_URL)
 
 
@@ -86,7 +70,6 @@ def colab_url(notebook: str) -> str:
 
 
 def fix_colab_links(text: str) -> str:
-    """``text`` with every Colab link to a notebook pointing at :func:`colab_url`."""
     return _COLAB_LINK.sub(lambda m: colab_url(m.group(1)), text)
 
 
@@ -96,18 +79,14 @@ def _first_code_cell(nb):
 
 def problems(notebooks: Iterable[Path], readme: Path | None = None) -> list[str]:
     """Where the notebooks or README disagree with this module (empty: all agree)."""
-    import nbformat
-
     found = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         cell = _first_code_cell(nb)
         if cell is None or cell.source != setup_cell_source():
             found.append(f"{path.name}: the first code cell is not colab.setup_cell_source()")
-        for cell in nb.cells:
-            if cell.cell_type == "markdown" and fix_colab_links(cell.source) != cell.source:
-                found.append(f"{path.name}: a Colab link does not point at {PINNED_REF}")
-                break
+        if any(c.cell_type == "markdown" and fix_colab_links(c.source) != c.source for c in nb.cells):
+            found.append(f"{path.name}: a Colab link does not point at {PINNED_REF}")
     if readme is not None:
         text = readme.read_text(encoding="utf-8")
         if fix_colab_links(text) != text:
@@ -116,38 +95,26 @@ def problems(notebooks: Iterable[Path], readme: Path | None = None) -> list[str]
 
 
 def update(notebooks: Iterable[Path], readme: Path | None = None) -> list[Path]:
-    """Rewrite the set-up cells and Colab links (source only; outputs are kept).
+    """Rewrite the set-up cells and Colab links (not the outputs); returns the files changed.
 
-    Returns the files that changed. The first code cell must already be a set-up cell
-    (it starts with ``import``/``# Setup`` lines); a notebook whose first code cell is
-    something else is refused rather than overwritten.
+    A notebook whose first code cell does not call ``lt.setup()`` is refused, not overwritten.
     """
-    import nbformat
-
-    from ..errors import UsageError
-    from .paths import atomic_write
-
-    changed = []
+    updates = {}
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         cell = _first_code_cell(nb)
         if cell is None or "lt.setup(" not in cell.source:
             raise UsageError(f"{path}: its first code cell does not call lt.setup(); "
                              "add a set-up cell at the top first, so nothing else is overwritten")
-        before = path.read_text(encoding="utf-8")
         cell.source = setup_cell_source()
         for md in nb.cells:
             if md.cell_type == "markdown":
                 md.source = fix_colab_links(md.source)
-        after = nbformat.writes(nb) + "\n"  # nbformat.write ends the file with a newline too
-        if after != before:
-            with atomic_write(path, "w", encoding="utf-8") as fh:
-                fh.write(after)
-            changed.append(path)
+        updates[path] = notebook_text(nb)
     if readme is not None:
-        text = readme.read_text(encoding="utf-8")
-        if fix_colab_links(text) != text:
-            with atomic_write(readme, "w", encoding="utf-8") as fh:
-                fh.write(fix_colab_links(text))
-            changed.append(readme)
+        updates[readme] = fix_colab_links(readme.read_text(encoding="utf-8"))
+    changed = [path for path, text in updates.items() if path.read_text(encoding="utf-8") != text]
+    for path in changed:
+        with atomic_write(path, "w", encoding="utf-8") as fh:
+            fh.write(updates[path])
     return changed

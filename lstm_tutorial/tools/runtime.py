@@ -1,10 +1,8 @@
 """The runtime every notebook starts with: mode, seeds, devices, and key figures.
 
-A notebook's first code cell calls :func:`lstm_tutorial.setup`; its last cell calls
-:func:`lstm_tutorial.report`. In between, :func:`record` keeps the numbers the notebook
-computed (accuracies, ratios, times) so the headless runner can put them in its summary.
-
-TensorFlow is imported only inside functions: ``import lstm_tutorial`` stays fast.
+A notebook's first code cell calls :func:`setup`, its last :func:`report`; in between
+:func:`record` keeps the numbers it computed for the runner's summary. TensorFlow is
+imported only inside functions, so ``import lstm_tutorial`` stays fast.
 """
 from __future__ import annotations
 
@@ -12,7 +10,6 @@ import contextlib
 import json
 import os
 import platform
-import random
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -22,6 +19,10 @@ from typing import Any
 from .paths import FAST_ENV  # noqa: F401 - part of this module's interface (runtime.FAST_ENV)
 
 _key_figures: dict[str, Any] = {}
+#: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
+VERBOSE_TF_ENV = "LSTM_TUTORIAL_VERBOSE_TF"
+_HIDDEN_LOG_PREFIX = "lstm_tutorial-stderr-"
+_SHOW_HOW = f"hidden by lstm_tutorial; set {VERBOSE_TF_ENV}=1 to see it as it comes"
 
 
 def is_fast() -> bool:
@@ -30,53 +31,30 @@ def is_fast() -> bool:
 
 
 def mode() -> str:
-    """``"fast"`` or ``"full"``."""
     return "fast" if is_fast() else "full"
 
 
 def pick(full, fast):
-    """Return ``fast`` in fast mode and ``full`` otherwise.
-
-    Notebooks choose every size that differs between the modes with this, in one
-    visible cell near the top, e.g. ``EPOCHS = pick(full=10, fast=1)``.
-    """
+    """``fast`` in fast mode, else ``full``: ``EPOCHS = pick(full=10, fast=1)``."""
     return fast if is_fast() else full
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ log lines unless the user asked for them.
+    """Silence TensorFlow's C++ log unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
 
-    Level 3 hides its ERROR lines too: on a CPU those are notices such as oneDNN's "falling
-    back to the default Eigen-based implementation" for bool ops, which land in notebook
-    outputs as ``E0000 ...`` lines. A real failure still raises a Python exception with
-    its message. Set ``TF_CPP_MIN_LOG_LEVEL`` yourself to see them.
+    Level 3 hides its ERROR lines too: on a CPU those are notices (oneDNN's Eigen fallback)
+    that land in notebooks as ``E0000 ...``; a real failure still raises in Python.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-#: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
-VERBOSE_TF_ENV = "LSTM_TUTORIAL_VERBOSE_TF"
-
-_HIDDEN_LOG_PREFIX = "lstm_tutorial-stderr-"
-
-
 @contextlib.contextmanager
 def _stderr_silenced():
-    """Keep what C++ code writes to file descriptor 2 out of sight for the duration.
+    """Hide what C++ code writes to file descriptor 2 in the block (TensorFlow's start-up lines).
 
-    Some TensorFlow builds log "could not find cuda drivers" and similar lines from C++
-    before its log level is read, straight to the process's stderr; in Jupyter they land
-    in the notebook as red boxes. The lines are not thrown away but written to a log
-    file in the temporary folder:
-
-    * if the block raises, they are printed after all, since they may explain why;
-    * if the process dies inside the block (TensorFlow aborts on a CPU without the
-      instructions it was built for, or on a CUDA failure; Jupyter then only says
-      "kernel died"), the log stays behind, and the next start in any process prints
-      it (:func:`_report_hidden_output_of_dead_processes`);
-    * otherwise it is deleted.
-
-    Set LSTM_TUTORIAL_VERBOSE_TF=1 to let the lines through as they come.
+    The lines go to a log file in the temporary folder: printed if the block raises (they
+    may say why), left behind if the process dies in the block (an abort shows in Jupyter
+    only as "kernel died"; the next start prints it), deleted otherwise.
     """
     if os.environ.get(VERBOSE_TF_ENV) or not hasattr(os, "dup"):
         yield
@@ -106,8 +84,7 @@ def _stderr_silenced():
         os.close(sink)
         hidden = _read_and_delete(log) if log is not None else ""
         if failed and hidden.strip():
-            print(f"TensorFlow wrote this while starting (hidden by lstm_tutorial; set "
-                  f"{VERBOSE_TF_ENV}=1 to see it as it comes):\n{hidden.rstrip()}", file=sys.stderr)
+            print(f"TensorFlow wrote this while starting ({_SHOW_HOW}):\n{hidden.rstrip()}", file=sys.stderr)
 
 
 def _read_and_delete(path: Path) -> str:
@@ -120,35 +97,24 @@ def _read_and_delete(path: Path) -> str:
 
 
 def _report_hidden_output_of_dead_processes() -> None:
-    """Print the hidden start-up output of processes that died while TensorFlow started.
-
-    That output usually names the cause of a "kernel died" (a missing CPU instruction,
-    a CUDA error) and would otherwise be lost. Each log is printed once, then deleted.
-    """
+    """Print, once, the hidden start-up lines of processes that died: they name the cause."""
     if os.name != "posix":  # os.kill(pid, 0) tests for a process only on POSIX
         return
     for log in Path(tempfile.gettempdir()).glob(f"{_HIDDEN_LOG_PREFIX}*.log"):
-        try:
-            pid = int(log.stem[len(_HIDDEN_LOG_PREFIX):])
-        except ValueError:
+        pid = log.stem[len(_HIDDEN_LOG_PREFIX):]
+        if not pid.isdigit() or int(pid) == os.getpid():
             continue
-        if pid == os.getpid() or _process_alive(pid):
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except OSError:  # e.g. another user's process: it exists
             continue
         hidden = _read_and_delete(log)
         if hidden.strip():
             print(f"An earlier Python process (pid {pid}) died while TensorFlow was starting. What it "
-                  f"wrote then (hidden by lstm_tutorial; set {VERBOSE_TF_ENV}=1 to see it as it "
-                  f"comes):\n{hidden.rstrip()}", file=sys.stderr)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. another user's process: it exists
-        return True
-    return True
+                  f"wrote then ({_SHOW_HOW}):\n{hidden.rstrip()}", file=sys.stderr)
 
 
 def import_tensorflow():
@@ -163,7 +129,7 @@ def import_tensorflow():
 
 @dataclass
 class Environment:
-    """What :func:`setup` found; printed as a short summary."""
+    """What :func:`setup` found."""
 
     python: str
     tensorflow: str
@@ -178,29 +144,15 @@ class Environment:
         return f"GPU ({', '.join(self.gpus)})" if self.gpus else "CPU"
 
     def summary(self) -> str:
-        gpu_line = (
-            f"device: {self.device}; TensorFlow places layers on it automatically"
-            if self.gpus
-            else "device: CPU (no GPU found; everything runs, only slower)"
-        )
-        return "\n".join(
-            [
-                f"python: {self.python}",
-                f"tensorflow: {self.tensorflow}, keras: {self.keras} (backend: {self.backend})",
-                gpu_line,
-                f"mode: {self.mode}",
-                f"seed: {self.seed}",
-            ]
-        )
+        device = (f"{self.device}; TensorFlow places layers on it automatically" if self.gpus
+                  else "CPU (no GPU found; everything runs, only slower)")
+        return "\n".join([f"python: {self.python}",
+                          f"tensorflow: {self.tensorflow}, keras: {self.keras} (backend: {self.backend})",
+                          f"device: {device}", f"mode: {self.mode}", f"seed: {self.seed}"])
 
 
 def enable_gpu_memory_growth() -> list[str]:
-    """Let TensorFlow take GPU memory as it needs it instead of all at once.
-
-    Returns the names of the GPUs found (empty on a CPU-only machine). Must run before
-    any tensor is placed on a GPU; once TensorFlow has initialised the devices the
-    setting can no longer change, which we ignore because it was then already chosen.
-    """
+    """Let TensorFlow take GPU memory as needed, not all at once; returns the GPUs' names."""
     tf = import_tensorflow()
     with _stderr_silenced():  # the CUDA probe logs an error line on machines without a GPU
         gpus = tf.config.list_physical_devices("GPU")
@@ -208,52 +160,31 @@ def enable_gpu_memory_growth() -> list[str]:
         try:
             tf.config.experimental.set_memory_growth(gpu, True)
         except RuntimeError:
-            pass  # devices already initialised in this process
+            pass  # devices already initialised in this process: the setting was chosen then
     return [gpu.name.replace("/physical_device:", "") for gpu in gpus]
 
 
-def set_seeds(seed: int) -> None:
-    """Seed Python, NumPy and the backend so a re-run gives the same numbers on CPU."""
-    import keras
-    import numpy as np
-
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
-
-
 def environment(seed: int = 42) -> Environment:
-    """Collect versions, backend and devices without changing anything but memory growth."""
+    """Versions, backend and devices (turns on GPU memory growth, changes nothing else)."""
     tf = import_tensorflow()
     import keras
 
-    gpus = enable_gpu_memory_growth()
-    return Environment(
-        python=platform.python_version(),
-        tensorflow=tf.__version__,
-        keras=keras.__version__,
-        backend=keras.backend.backend(),
-        mode=mode(),
-        seed=seed,
-        gpus=gpus,
-    )
+    return Environment(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__,
+                       backend=keras.backend.backend(), mode=mode(), seed=seed, gpus=enable_gpu_memory_growth())
 
 
 def setup(seed: int = 42, verbose: bool = True, fast: bool | None = None) -> Environment:
-    """The one call a notebook's first code cell makes.
+    """A notebook's first call: GPU memory growth, seeds, no stale key figures, a summary.
 
-    Enables GPU memory growth, seeds every random generator, forgets key figures left
-    over from an earlier run in the same kernel, and prints a short environment summary
-    including the line ``mode: full`` or ``mode: fast``.
-
-    ``fast``: ``None`` follows the ``LSTM_TUTORIAL_FAST`` environment variable (how the
-    headless runner and the tests choose); ``True`` or ``False`` chooses here, for the
-    rest of the kernel (the way to pick fast mode in Colab, without environment variables).
+    ``fast=None`` follows ``LSTM_TUTORIAL_FAST`` (the runner, the tests); True or False
+    chooses for the rest of the kernel (fast mode in Colab, without environment variables).
     """
     if fast is not None:
         os.environ[FAST_ENV] = "1" if fast else "0"
     env = environment(seed)
-    set_seeds(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)  # seeds Python's random, NumPy and TensorFlow
     _key_figures.clear()
     _key_figures["device"] = env.device  # the runner's run-time table says where it ran
     if verbose:
@@ -261,36 +192,22 @@ def setup(seed: int = 42, verbose: bool = True, fast: bool | None = None) -> Env
     return env
 
 
-def _plain(value: Any) -> Any:
-    """Turn NumPy scalars and arrays into JSON-friendly Python values."""
-    if hasattr(value, "tolist"):
+def _tolist(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # NumPy scalars and arrays
         return value.tolist()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    raise TypeError(f"a key figure must be JSON-serialisable, not {type(value).__name__}")
 
 
 def record(**figures: Any) -> None:
-    """Keep key figures computed by the notebook, e.g. ``record(test_accuracy=acc)``.
-
-    Values must be JSON-serialisable once NumPy types are converted. Returns nothing, so
-    a cell ending with ``lt.record(...)`` shows no echo; see :func:`key_figures`.
-    """
-    for name, value in figures.items():
-        plain = _plain(value)
-        json.dumps(plain)  # fail here, with the figure's name in the traceback, not at the end
-        _key_figures[name] = plain
+    """Keep key figures computed by the notebook, e.g. ``record(test_accuracy=acc)``."""
+    for name, value in figures.items():  # a bad value fails here, with its name in the traceback
+        _key_figures[name] = json.loads(json.dumps(value, default=_tolist))
 
 
 def say(text: str) -> None:
-    """Show a sentence of prose that contains measured numbers, as Markdown.
+    """Show a sentence that quotes measured numbers as Markdown (printed outside Jupyter).
 
-    Notebooks write every sentence that quotes a number they computed with this, e.g.
-    ``lt.say(f"The LSTM reached **{acc:.1%}** accuracy.")``, so the number in the prose
-    is the number of the run and cannot drift from it. Static markdown cells keep the
-    explanations that hold whatever the run measured. Outside Jupyter it prints the text.
+    Notebooks write such prose as ``lt.say(f"... **{acc:.1%}** ...")`` so it cannot drift from the run.
     """
     if not isinstance(text, str):
         raise TypeError(f"say() needs a str, got {type(text).__name__}")
@@ -298,9 +215,8 @@ def say(text: str) -> None:
         from IPython import get_ipython
         from IPython.display import Markdown, display
     except ImportError:  # plain Python without IPython
-        print(text)
-        return
-    if get_ipython() is None:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
         print(text)
     else:
         display(Markdown(text))
@@ -308,7 +224,7 @@ def say(text: str) -> None:
 
 def run_times(name: str) -> None:
     """Show notebook ``name``'s last recorded full and fast run times (a notebook's top cell)."""
-    from .runner import run_times_markdown
+    from .runner import run_times_markdown  # here: runner imports nbformat, which `import lstm_tutorial` need not
 
     say(run_times_markdown(name))
 
@@ -319,24 +235,14 @@ def key_figures() -> dict[str, Any]:
 
 
 class KeyFigures(dict):
-    """The figures :func:`report` printed: a plain dict that Jupyter does not show again.
-
-    A notebook's last line ``lt.report()`` would otherwise print the figures, then echo the
-    returned dict as the cell's result: the same figures twice.
-    """
+    """The dict :func:`report` returns; Jupyter does not echo it under the printed line."""
 
     def _ipython_display_(self) -> None:
         """Show nothing: report() has just printed these figures."""
 
 
 def report() -> KeyFigures:
-    """Print the recorded key figures as one JSON object (the notebook's last cell).
-
-    The headless runner finds this line in the executed notebook and copies the figures
-    into its summary. The figures are also returned (a dict) for code that wants them;
-    Jupyter does not echo them under the printed line.
-    """
+    """Print the key figures as one JSON line (the notebook's last cell; the runner reads it)."""
     figures = KeyFigures(mode=mode(), **_key_figures)
-    print(json.dumps(figures, sort_keys=True))
-    sys.stdout.flush()
+    print(json.dumps(figures, sort_keys=True), flush=True)
     return figures

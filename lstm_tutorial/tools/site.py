@@ -1,27 +1,11 @@
 """The course as a static website: ``bash run.sh site`` → ``runs/site/html``.
 
-Built with Sphinx, myst-nb and sphinx-book-theme from the committed notebooks, with the
-outputs they store (nothing is executed), and with no network access:
-
-1. :func:`stage` copies the notebooks into a staging folder, points each notebook's
-   "Open in Colab" badge at a local image and at :func:`colab_link` (the repository and
-   release in :mod:`lstm_tutorial.tools.colab`), turns links to files outside ``notebooks/``
-   into links to that release on GitHub (images from there are copied in), puts a
-   note where an output is an interactive widget, merges and folds long printed output
-   (:func:`fold_long_outputs`), drops the echo under ``lt.report()``
-   (:func:`drop_report_echo`) and redraws the run-time table from
-   ``notebooks/run_times.json``; the committed notebooks are never changed;
-2. it writes the landing page (:func:`landing_page`: what the course is, the notebooks
-   with their recorded run times from ``notebooks/run_times.json``), the article map
-   (:func:`article_map_page`: each notebook's *Map to the articles* section) and each
-   page's last-updated date (:func:`page_dates`);
-3. it copies ``site/`` (``conf.py``, CSS, script, favicon, the Colab badge) and MathJax 3
-   from the ``django-static-mathjax`` package into ``_static/mathjax``;
-4. :func:`build` runs Sphinx on it, puts each committed notebook where the download button
-   points, and puts the result in place atomically.
-
-Nothing here imports TensorFlow or Keras: ``bash run.sh site`` runs it in ``.venv-site``,
-which has neither.
+Sphinx + myst-nb + sphinx-book-theme render the committed notebooks' stored outputs
+(nothing is executed, nothing loaded from the network). :func:`stage` copies the notebooks
+into a staging folder and adapts them for the web (local Colab badge, links to GitHub,
+folded logs, fresh run times), writes the landing page, the article map and page dates,
+and copies ``site/`` and MathJax; :func:`build` runs Sphinx and swaps the result in.
+No TensorFlow or Keras here: it runs in ``.venv-site``, which has neither.
 """
 from __future__ import annotations
 
@@ -35,20 +19,23 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Sequence
 
+import nbformat
+
 from . import colab
 from ..errors import UsageError
-from .paths import atomic_write, output_dir, project_root
+from .paths import atomic_folder, output_dir, project_root
+from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times, refresh_run_times, save_notebook
 
-#: Heading of the article-map section in a notebook (``## Map to the articles``); "Article
-#: map" is accepted too.
-ARTICLE_MAP_HEADING = re.compile(r"^#{1,6}\s*(map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
+#: Heading of a notebook's article-map section (``## Map to the articles`` or ``## Article map``).
+ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
 #: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/exercises.py)``.
-_PARENT_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\.\./([^)\s#]+)(#[^)\s]*)?\)")
+_PARENT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\.\./([^)\s]+)\)")  # not an image: one still here is missing
 #: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
 _PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
 #: Where such images are copied in the staged source.
@@ -59,18 +46,15 @@ WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the 
                "or Colab; a static page cannot run it. Use the notebook's launch-in-Colab link to try it.*")
 #: Where the badge lives in the staged source (copied from site/_static).
 LOCAL_BADGE = "_static/colab-badge.svg"
-#: The parts of MathJax's es5 build the site needs (the TeX-to-HTML bundle, its fonts, and
-#: what it loads on demand: TeX extensions, the context menu, accessibility).
+#: The parts of MathJax's es5 build the site needs (bundle, fonts, what it loads on demand).
 MATHJAX_PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui", "a11y")
 #: Each page's "last updated" date, read by site/conf.py.
 PAGE_DATES_FILE = "_page_dates.json"
-#: Printed output that arrived in at least this many separate writes is a log (a training
-#: loop, a sweep, a progress bar): folded away on the site, or kept in a scrolling box.
+#: Printed output of at least this many writes is a log (training loop, sweep, progress bar).
 LOG_WRITES = 8
 #: Printed output longer than this many lines scrolls in a box of its own.
 LONG_OUTPUT_LINES = 25
-#: The cell tag (``tag_log-output`` in course.css) whose printed output scrolls in a box while
-#: the cell's figures and sentences stay in the page.
+#: The tag (course.css) that scrolls a cell's printed output in a box, its figures left in the page.
 LOG_TAG = "log-output"
 
 
@@ -81,20 +65,11 @@ class Notebook:
     path: Path
     title: str
     article_map: str | None
-    #: The committed notebook it was staged from (what the page's download button offers).
-    source: Path | None = None
-
-    @property
-    def stem(self) -> str:
-        return self.path.stem
-
-    @property
-    def number(self) -> str:
-        return self.stem.split("_", 1)[0]
+    source: Path | None = None  # the committed notebook (what the download button offers)
 
 
-def site_source_dir() -> Path:
-    """``site/`` in the checkout: conf.py, CSS, favicon."""
+def _site_dir() -> Path:
+    """``site/`` in the checkout: conf.py, the landing page, CSS, script, favicon, badge."""
     root = project_root()
     if root is None or not (root / "site" / "conf.py").is_file():
         raise UsageError("building the site needs a checkout of lstm-tutorial with its site/ folder; "
@@ -102,10 +77,8 @@ def site_source_dir() -> Path:
     return root / "site"
 
 
-# --------------------------------------------------------------------------- pieces
-def colab_link(notebook: str | Path) -> str:
-    """The "launch in Colab" address of a notebook, at the release pinned in colab.py."""
-    return colab.colab_url(Path(notebook).name)
+#: The "launch in Colab" address of a notebook, at the ref pinned in colab.py.
+colab_link = colab.colab_url
 
 
 def notebook_title(nb, fallback: str) -> str:
@@ -119,22 +92,12 @@ def notebook_title(nb, fallback: str) -> str:
 
 
 def article_map(nb) -> str | None:
-    """The body of the notebook's *Map to the articles* section, without its heading.
-
-    The section is the markdown from that heading up to the next heading of the same or a
-    higher level (or the end of the cell); None when the notebook has none.
-    """
+    """The body of the *Map to the articles* section (up to the next heading of its level), or None."""
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        match = ARTICLE_MAP_HEADING.search(cell.source)
-        if not match:
-            continue
-        level = len(match.group(0)) - len(match.group(0).lstrip("#"))
-        rest = cell.source[match.end():]
-        following = re.search(rf"^#{{1,{level}}}\s", rest, re.MULTILINE)
-        body = rest[:following.start()] if following else rest
-        return body.strip() or None
+        match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            following = rf"^#{{1,{len(match.group(1))}}}\s"  # a heading of the same or a higher level
+            return re.split(following, cell.source[match.end():], maxsplit=1, flags=re.MULTILINE)[0].strip() or None
     return None
 
 
@@ -150,69 +113,26 @@ def run_time_cell(times: dict, stem: str, mode: str) -> str:
 
 
 def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
-    """The landing page's table: each notebook, its full and fast run times, its Colab link.
+    """The landing page's table of notebooks, run times and Colab links.
 
-    A MyST ``table`` directive, so that the table carries the class ``course-notebooks``
-    (course.css lays its rows out as cards on a phone, labelling the columns in this order).
+    A MyST ``table`` with class ``course-notebooks``: course.css lays its rows out as cards on a phone.
     """
     rows = ["| notebook | full run | fast run | Colab |", "| --- | ---: | ---: | --- |"]
     for nb in notebooks:
-        rows.append(f"| [{_cell_text(nb.title)}]({nb.path.name}) "
-                    f"| {run_time_cell(times, nb.stem, 'full')} | {run_time_cell(times, nb.stem, 'fast')} "
-                    f"| [launch in Colab]({colab_link(nb.path)}) |")
+        title = nb.title.replace("|", r"\|")
+        rows.append(f"| [{title}]({nb.path.name}) | {run_time_cell(times, nb.path.stem, 'full')} "
+                    f"| {run_time_cell(times, nb.path.stem, 'fast')} | [launch in Colab]({colab_link(nb.path)}) |")
     return "```{table}\n:class: course-notebooks\n\n" + "\n".join(rows) + "\n```"
 
 
-def _cell_text(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def landing_page(notebooks: Sequence[Notebook], times: dict) -> str:
-    """The site's index page (MyST Markdown)."""
+    """The site's index page: ``site/landing_page.md`` with the notebooks and run times filled in."""
     dates = sorted({run["date"] for entry in times.values() for run in entry.values() if "date" in run})
-    recorded = (f"Run times are the last recorded runs ({dates[0]} to {dates[-1]}), "
-                if len(dates) > 1 else f"Run times are the last recorded runs ({dates[0]}), " if dates else
-                "No run times are recorded yet; ")
-    toc = "\n".join(nb.path.name for nb in notebooks)
-    return f"""# Long Short-Term Memory networks, measured
-
-A notebook-first course on LSTM networks with Keras 3 and TensorFlow. Each notebook makes a
-claim about recurrent networks and then measures it on the machine that runs it: why a
-plain RNN forgets, the LSTM built gate by gate and shown equal to `keras.layers.LSTM`, its
-backward pass written by hand, and a Bidirectional LSTM that reads raw IMDB movie reviews
-beside an RNN baseline.
-
-These pages show the notebooks exactly as they were last run (their stored outputs and
-figures). To run one yourself, open it in Colab with its link, or clone
-[the repository]({colab.REPO_URL}) and run `bash run.sh notebooks`.
-
-## The notebooks
-
-{run_time_table(notebooks, times)}
-
-{recorded}recorded by `python -m lstm_tutorial notebooks` in `notebooks/run_times.json`.
-*Full* is the real experiment, whose outputs these pages show; *fast* is a quick run on
-small data (`FAST = True` in a notebook's first cell, or `LSTM_TUTORIAL_FAST=1`).
-
-## Reading alongside the articles
-
-The course is read alongside five articles on LSTMs. The [map to the articles](article_map.md)
-collects, for every notebook, which cell shows, measures or corrects each section of them.
-
-```{{toctree}}
-:hidden:
-:caption: Notebooks
-
-{toc}
-```
-
-```{{toctree}}
-:hidden:
-:caption: Reference
-
-article_map
-```
-"""
+    span = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else "".join(dates)
+    recorded = f"Run times are the last recorded runs ({span}), " if dates else "No run times are recorded yet; "
+    return (_site_dir() / "landing_page.md").read_text(encoding="utf-8").format(
+        repo_url=colab.REPO_URL, table=run_time_table(notebooks, times), recorded=recorded,
+        toc="\n".join(nb.path.name for nb in notebooks))
 
 
 def article_map_page(notebooks: Sequence[Notebook]) -> str:
@@ -231,16 +151,8 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
 
 
 def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> Notebook:
-    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub.
-
-    Images from outside notebooks/ (``![...](../path)``) are copied into the site when the
-    checkout has them; one that is missing stays as it is, and Sphinx's warning names it.
-    Run times come from ``times`` (else the run_times.json beside the notebook).
-    """
-    import nbformat
-
-    from .runner import read_run_times, refresh_run_times
-
+    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub,
+    images from outside notebooks/ copied in, widgets noted, logs folded, run times from ``times``."""
     nb = nbformat.read(source, as_version=4)
     url = colab_link(source)
     badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
@@ -252,7 +164,7 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
         cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
         has_badge = has_badge or count > 0
         cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
-        cell.source = _PARENT_LINK.sub(_github_link, cell.source)
+        cell.source = _PARENT_LINK.sub(rf"[\1]({colab.REPO_URL}/blob/{colab.PINNED_REF}/\2)", cell.source)
     _replace_widgets(nb)
     drop_report_echo(nb)
     fold_long_outputs(nb)
@@ -264,20 +176,13 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
             first.source = first.source[:heading.end()] + f"\n\n{badge}\n" + first.source[heading.end():]
         else:
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(badge))
-    with atomic_write(dest_dir / source.name, "w", encoding="utf-8") as fh:
-        nbformat.write(nb, fh)
+    save_notebook(nb, dest_dir / source.name)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
                     article_map=article_map(nb), source=source)
 
 
-def _github_link(match) -> str:
-    """A link to a file outside notebooks/, pointed at the pinned release on GitHub (not an image)."""
-    if match.group(1):  # an image this checkout does not have: left for Sphinx to report
-        return match.group(0)
-    return f"[{match.group(2)}]({colab.REPO_URL}/blob/{colab.PINNED_REF}/{match.group(3)}{match.group(4) or ''})"
-
-
 def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
+    """Copy an image from outside notebooks/ into the site; a missing one is left for Sphinx to report."""
     path = (root / match.group(2)).resolve()
     if not path.is_file() or root.resolve() not in path.parents:
         return match.group(0)
@@ -287,41 +192,26 @@ def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
     return f"![{match.group(1)}]({target.relative_to(dest_dir).as_posix()})"
 
 
-def terminal_text(text: str) -> str:
-    """What a terminal shows for ``text``: a carriage return rewinds its line (progress bars)."""
-    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
-
-
 def fold_long_outputs(nb) -> None:
-    """Merge each cell's printed output into one block and fold away what is long.
+    """Merge consecutive writes to a stream into what a terminal shows, then tag long output.
 
-    Consecutive writes to the same stream become one block (what a terminal shows: a
-    progress bar's frames end as its last frame). Then, by cell tags that myst-nb and
-    course.css understand:
-
-    * a log (:data:`LOG_WRITES` writes or more, still more than that many lines once merged)
-      with nothing else in the output is folded away (``hide-output``: a "show output" button);
-    * a log beside figures or sentences, or any printed block over
-      :data:`LONG_OUTPUT_LINES` lines, scrolls in a box of its own (:data:`LOG_TAG`, or
-      ``scroll-output`` when the output is printed text only).
-
-    A cell that already has one of these tags is left as it is.
+    A log (:data:`LOG_WRITES` writes, as many lines once merged) alone is folded away
+    (``hide-output``); a log beside figures, or any block over :data:`LONG_OUTPUT_LINES`
+    lines, scrolls in a box (:data:`LOG_TAG`, or ``scroll-output`` for text only).
+    A cell already tagged so is left as it is.
     """
     for cell in nb.cells:
         if cell.cell_type != "code" or not cell.get("outputs"):
             continue
         writes = sum(output.output_type == "stream" for output in cell.outputs)
         merged = []
-        for output in cell.outputs:
-            previous = merged[-1] if merged else None
-            if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
-                    and previous.name == output.name):
-                previous.text += output.text
-            else:
-                merged.append(output)
-        for output in merged:
-            if output.output_type == "stream":
-                output.text = terminal_text(output.text)
+        for stream, group in groupby(cell.outputs, key=lambda o: o.output_type == "stream" and o.name):
+            group = list(group)
+            if stream:  # one block, as a terminal shows it: a carriage return rewinds its line
+                lines = "".join(o.text for o in group).split("\n")
+                group[0].text = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+                group = group[:1]
+            merged += group
         cell.outputs = merged
         tags = cell.metadata.setdefault("tags", [])
         if set(tags) & {"hide-output", "remove-output", "scroll-output", LOG_TAG}:
@@ -338,36 +228,25 @@ def fold_long_outputs(nb) -> None:
 
 
 def drop_report_echo(nb) -> int:
-    """Drop the echo under a last line ``lt.report()`` that a notebook stored; returns how many.
-
-    Notebooks run before ``report()`` stopped echoing (tools/runtime.py) stored its figures
-    twice: printed, then as the cell's result. The printed line is the one to keep.
-    """
+    """Drop the echoed result under a last line ``lt.report()`` (stored before report() stopped
+    echoing; the printed line stays); returns how many."""
     count = 0
     for cell in nb.cells:
-        lines = [line.strip() for line in cell.source.splitlines() if line.strip()] if cell.cell_type == "code" else []
-        if lines and lines[-1] == "lt.report()":
+        if cell.cell_type == "code" and cell.source.strip().rsplit("\n", 1)[-1].strip() == "lt.report()":
             kept = [o for o in cell.outputs if o.output_type != "execute_result"]
             count += len(cell.outputs) - len(kept)
             cell.outputs = kept
     return count
 
 
-def _replace_widgets(nb) -> int:
-    """Put a note where a stored output is an interactive widget; returns how many.
-
-    myst-nb would otherwise load the widget manager's JavaScript from a CDN, which the
-    offline site must not do, and show an empty box.
-    """
-    count = 0
+def _replace_widgets(nb) -> None:
+    """A note where an output is a widget: myst-nb would load its JavaScript from a CDN (offline site)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if WIDGET_MIME in output.get("data", {}):
                 output["data"] = {"text/markdown": WIDGET_NOTE}
                 output.get("metadata", {}).pop(WIDGET_MIME, None)
-                count += 1
     nb.metadata.pop("widgets", None)
-    return count
 
 
 def last_changed(path: Path) -> str:
@@ -387,103 +266,76 @@ def last_changed(path: Path) -> str:
 
 
 def page_dates(notebooks: Sequence[Notebook], run_times_file: Path | None = None) -> dict[str, str]:
-    """Each page's "last updated" date: a notebook's :func:`last_changed`; the landing page
-    and the article map, which are made from all of them, the latest of those (and of
-    run_times.json, whose times the landing page shows)."""
-    dates = {nb.stem: last_changed(nb.source or nb.path) for nb in notebooks}
-    inputs = list(dates.values())
-    if run_times_file is not None and Path(run_times_file).is_file():
-        inputs.append(last_changed(run_times_file))
+    """Each page's "last updated" date: a notebook's :func:`last_changed`; the landing page and
+    the article map, made from all of them, the latest of those and of run_times.json."""
+    dates = {nb.path.stem: last_changed(nb.source or nb.path) for nb in notebooks}
+    inputs = [*dates.values(), *([last_changed(run_times_file)] if run_times_file and run_times_file.is_file() else [])]
     if inputs:
         dates["index"] = dates["article_map"] = max(inputs)
     return dates
 
 
-def mathjax_dir() -> Path:
-    """MathJax 3's es5 build, as the django-static-mathjax package installs it."""
-    spec = importlib.util.find_spec("mathjax")
-    base = Path(spec.origin).parent / "static" / "mathjax" / "es5" if spec and spec.origin else None
-    if base is None or not (base / "tex-chtml.js").is_file():
+def _copy_static(dest: Path) -> None:
+    """Copy ``site/`` (conf.py, CSS, script, favicon, badge) and MathJax into the staging folder."""
+    site, spec = _site_dir(), importlib.util.find_spec("mathjax")
+    shutil.copy2(site / "conf.py", dest / "conf.py")
+    shutil.copytree(site / "_static", dest / "_static", dirs_exist_ok=True)
+    mathjax = Path(spec.origin).parent / "static" / "mathjax" / "es5" if spec and spec.origin else None
+    if mathjax is None or not (mathjax / "tex-chtml.js").is_file():  # MathJax 3 from django-static-mathjax
         raise UsageError("MathJax is missing: the site serves it locally from the django-static-mathjax "
                          "package; install requirements.txt (bash run.sh does) and build again")
-    return base
+    for part in MATHJAX_PARTS:
+        src, out = mathjax / part, dest / "_static" / "mathjax" / part
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, out, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, out)
 
 
 def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times
-
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     sources = list(notebooks) if notebooks is not None else find_notebooks()
     if not sources:
         raise UsageError("no notebooks to build the site from (notebooks/*.ipynb)")
     times = run_times if run_times is not None else read_run_times(notebooks_dir())
-    site = site_source_dir()
-    shutil.copy2(site / "conf.py", dest / "conf.py")
-    shutil.copytree(site / "_static", dest / "_static", dirs_exist_ok=True)
-    mathjax = mathjax_dir()
-    for part in MATHJAX_PARTS:
-        src, out = mathjax / part, dest / "_static" / "mathjax" / part
-        if src.is_dir():
-            shutil.copytree(src, out, dirs_exist_ok=True)
-        else:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, out)
+    _copy_static(dest)
     staged = [stage_notebook(path, dest, times) for path in sources]
     dates = page_dates(staged, notebooks_dir() / RUN_TIMES_FILE)
     for name, text in (("index.md", landing_page(staged, times)), ("article_map.md", article_map_page(staged)),
                        (PAGE_DATES_FILE, json.dumps(dates, indent=1, sort_keys=True))):
-        with atomic_write(dest / name, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        (dest / name).write_text(text, encoding="utf-8")
     return staged
 
 
 # --------------------------------------------------------------------------- build
-def offer_committed_notebooks(staged: Sequence[Notebook], html: Path) -> None:
-    """Put each committed notebook, as it is, where the page's download button points.
-
-    Sphinx would offer the staged copy, whose badge image is in the site's ``_static/`` and
-    is missing once the file is downloaded; the committed one has the badge from Colab.
-    """
-    for nb in staged:
-        target = Path(html) / "_sources" / nb.path.name
-        if nb.source is not None and target.is_file():
-            shutil.copy2(nb.source, target)
-
-def default_out_dir() -> Path:
-    return output_dir("runs") / "site" / "html"
-
-
 def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, log=print) -> Path:
     """Build the site into ``out_dir`` (default ``runs/site/html``); returns its index.html.
 
-    Sphinx runs in a child process on a staging folder; the finished site replaces
-    ``out_dir`` only when the build succeeded, so a failed build leaves the last good one.
-    Sphinx's warnings are shown; a broken build raises with Sphinx's last lines.
+    Sphinx runs in a child process on a staging folder; the result replaces ``out_dir`` only
+    when the build succeeded. Warnings are shown; a failure raises with Sphinx's last lines.
     """
-    from .paths import atomic_folder
-
-    out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
+    out_dir = Path(out_dir) if out_dir is not None else output_dir("runs") / "site" / "html"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-site-") as tmp:
         source, doctrees = Path(tmp) / "source", Path(tmp) / "doctrees"
         staged = stage(source, notebooks)
         log(f"site: {len(staged)} notebook(s) staged; building with Sphinx")
-        env = dict(os.environ)
-        root = str(project_root())
-        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project_root()),
+                                                                        os.environ.get("PYTHONPATH")]))}
         with atomic_folder(out_dir) as html:
-            proc = subprocess.run(
-                [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", "-d", str(doctrees),
-                 str(source), str(html)],
-                env=env, capture_output=True, text=True)
-            warnings = [line for line in proc.stderr.splitlines() if line.strip()]
+            proc = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1", "-d", str(doctrees),
+                                   str(source), str(html)], env=env, capture_output=True, text=True)
             if proc.returncode != 0:
                 tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
                 raise UsageError(f"Sphinx could not build the site (exit status {proc.returncode}):\n{tail}")
-            for line in warnings:
+            for line in filter(str.strip, proc.stderr.splitlines()):
                 log(f"site: {line}")
-            offer_committed_notebooks(staged, html)
+            for nb in staged:  # the download button offers the committed notebook (its badge is Colab's)
+                target = Path(html) / "_sources" / nb.path.name
+                if nb.source is not None and target.is_file():
+                    shutil.copy2(nb.source, target)
     log(f"site: {out_dir / 'index.html'}")
     return out_dir / "index.html"

@@ -1,24 +1,11 @@
-"""Exercise solutions, kept out of the student notebooks: an instructor copy made from them.
+"""Exercise solutions, kept out of the student notebooks, and the instructor copies made from them.
 
-A student notebook states its exercises (``**1. ★ Title.** ...``) and lets
-``lt.check.exNN_K(...)`` say whether an answer is right, without showing it. The worked
-solutions live in ``notebooks/solutions/NN.md``, one section per exercise::
-
-    ## Exercise 1
-
-    Markdown (prose and code blocks) of the solution to exercise 1.
-
-:func:`write_instructor_copies` writes ``notebooks/solutions/NN_name.ipynb`` for every
-``notebooks/NN_name.ipynb`` that has such a file: the student notebook's cells (without
-outputs, which the student notebook already shows) with each solution inserted, in a
-``<details>`` block, at the end of its exercise. :func:`check` says which copies are
-missing or out of date and which student notebooks still carry a solution.
-:func:`extract` moves the ``<details><summary>Solution</summary>`` blocks of a student
-notebook into its ``NN.md`` file: the one-off step that moves a notebook to this scheme.
-
-    python -m lstm_tutorial solutions            # write the instructor copies
-    python -m lstm_tutorial solutions --check    # exit 1 if a copy is stale or a solution leaked
-    python -m lstm_tutorial solutions --extract 04   # move notebook 04's solutions out
+A student notebook states its exercises (``**1. ★ Title.** ...``); ``lt.check.exNN_K`` says
+whether an answer is right. The solutions live in ``notebooks/solutions/NN.md`` (one
+``## Exercise N`` section each); :func:`write_instructor_copies` writes
+``notebooks/solutions/NN_name.ipynb``: the student notebook without outputs, each solution
+in a ``<details>`` block after its exercise. :func:`check` finds stale copies and leaked
+solutions; :func:`extract` moves a notebook's solution blocks into its ``NN.md``.
 """
 from __future__ import annotations
 
@@ -30,10 +17,11 @@ import nbformat
 
 from ..errors import UsageError
 from .paths import atomic_write
+from .runner import notebook_text, save_notebook
 
 #: The start of an exercise in a markdown cell: ``**3. ★★ Title.**`` at the start of a line.
 EXERCISE = re.compile(r"^\*\*(\d+)\.\s", re.M)
-#: A solution block as the student notebooks used to carry it.
+#: A solution block in a markdown cell.
 SOLUTION_BLOCK = re.compile(r"\n*<details>\s*<summary>\s*Solution\s*</summary>(.*?)</details>[ \t]*\n?", re.S)
 #: A section of a solutions file.
 SECTION = re.compile(r"^## Exercise (\d+)[ \t]*$", re.M)
@@ -48,7 +36,6 @@ def solutions_dir(notebooks: Path) -> Path:
 
 
 def student_notebooks(notebooks: Path) -> list[Path]:
-    """Every ``NN_*.ipynb`` directly in ``notebooks`` (the instructor copies live one level down)."""
     return sorted(p for p in Path(notebooks).glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
 
 
@@ -59,36 +46,29 @@ def _number(path: Path) -> str:
     return match.group(1)
 
 
+def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, re.Match, int]]:
+    """``(number, match, end)`` for each match of ``pattern``: its section runs to the next one."""
+    marks = list(pattern.finditer(text))
+    return [(int(m.group(1)), m, end) for m, end in zip(marks, [m.start() for m in marks[1:]] + [len(text)])]
+
+
 def parse_solutions(text: str) -> dict[int, str]:
     """``{exercise number: solution markdown}`` from a solutions file's text."""
-    marks = list(SECTION.finditer(text))
-    if text[:marks[0].start()].strip() if marks else text.strip():
+    spans = _spans(SECTION, text)
+    if text[:spans[0][1].start() if spans else len(text)].strip():
         raise UsageError("a solutions file starts with '## Exercise N' and holds nothing before it")
     out: dict[int, str] = {}
-    for k, m in enumerate(marks):
-        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
-        number = int(m.group(1))
+    for number, mark, end in spans:
         if number in out:
             raise UsageError(f"exercise {number} has two solutions")
-        out[number] = text[m.end():end].strip("\n")
+        out[number] = text[mark.end():end].strip("\n")
     return out
-
-
-def format_solutions(solutions: dict[int, str]) -> str:
-    return "".join(f"## Exercise {n}\n\n{body.strip()}\n\n" for n, body in sorted(solutions.items())).rstrip() + "\n"
 
 
 def leaked_solutions(nb) -> list[int]:
     """Indices of markdown cells that carry a solution block (a student notebook must have none)."""
     return [k for k, cell in enumerate(nb.cells)
             if cell.cell_type == "markdown" and SOLUTION_BLOCK.search(cell.source)]
-
-
-def _exercise_spans(source: str) -> list[tuple[int, int, int]]:
-    """``(number, start, end)`` of each exercise's text in one markdown cell."""
-    marks = list(EXERCISE.finditer(source))
-    return [(int(m.group(1)), m.start(), marks[k + 1].start() if k + 1 < len(marks) else len(source))
-            for k, m in enumerate(marks)]
 
 
 def insert_solutions(nb, solutions: dict[int, str]):
@@ -103,7 +83,8 @@ def insert_solutions(nb, solutions: dict[int, str]):
         if cell.cell_type != "markdown":
             continue
         source = cell.source
-        for number, start, end in reversed(_exercise_spans(source)):
+        for number, mark, end in reversed(_spans(EXERCISE, source)):
+            start = mark.start()
             if number not in solutions:
                 continue
             if number in placed:
@@ -117,9 +98,6 @@ def insert_solutions(nb, solutions: dict[int, str]):
     missing = sorted(set(solutions) - placed)
     if missing:
         raise UsageError(f"solutions for exercises {missing} have no exercise in the notebook")
-    header = nbformat.v4.new_markdown_cell("")
-    header.id = "instructor-copy"  # a fixed id: the copy must come out the same every time
-    copy.cells.insert(0, header)
     return copy
 
 
@@ -131,20 +109,11 @@ def instructor_copy(student: Path):
         return None
     nb = nbformat.read(student, as_version=4)
     copy = insert_solutions(nb, parse_solutions(source.read_text(encoding="utf-8")))
-    copy.cells[0].source = HEADER.format(name=student.name, number=_number(student))
-    copy.cells[0].metadata = {"lstm_tutorial": {"instructor_copy": True}}
+    header = nbformat.v4.new_markdown_cell(HEADER.format(name=student.name, number=_number(student)),
+                                           metadata={"lstm_tutorial": {"instructor_copy": True}})
+    header.id = "instructor-copy"  # a fixed id: the copy must come out the same every time
+    copy.cells.insert(0, header)
     return copy
-
-
-def _render(nb) -> str:
-    """The file text nbformat writes for ``nb`` (what is compared with the committed copy)."""
-    text = nbformat.writes(nb)
-    return text if text.endswith("\n") else text + "\n"
-
-
-def _save(path: Path, text: str) -> None:
-    with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 def write_instructor_copies(notebooks: Path) -> list[Path]:
@@ -155,9 +124,8 @@ def write_instructor_copies(notebooks: Path) -> list[Path]:
         if copy is None:
             continue
         target = solutions_dir(notebooks) / student.name
-        text = _render(copy)
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            _save(target, text)
+        if not target.is_file() or target.read_text(encoding="utf-8") != notebook_text(copy):
+            save_notebook(copy, target)
         written.append(target)
     return written
 
@@ -176,7 +144,7 @@ def check(notebooks: Path) -> list[str]:
             if target.exists():
                 problems.append(f"{target.name}: an instructor copy without solutions/{_number(student)}.md")
             continue
-        if not target.is_file() or target.read_text(encoding="utf-8") != _render(copy):
+        if not target.is_file() or target.read_text(encoding="utf-8") != notebook_text(copy):
             problems.append(f"solutions/{student.name} is missing or out of date: run `python -m lstm_tutorial solutions`")
     for orphan in sorted(solutions_dir(notebooks).glob("*.ipynb")):
         if not (Path(notebooks) / orphan.name).is_file():
@@ -191,25 +159,24 @@ def extract(student: Path) -> int:
     target = solutions_dir(student.parent) / f"{_number(student)}.md"
     solutions = parse_solutions(target.read_text(encoding="utf-8")) if target.is_file() else {}
     moved = 0
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or not SOLUTION_BLOCK.search(cell.source):
-            continue
-        spans = _exercise_spans(cell.source)
-        pieces, last = [], 0
-        for m in SOLUTION_BLOCK.finditer(cell.source):
-            owner = [n for n, start, _ in spans if start < m.start()]
-            if not owner:
-                raise UsageError(f"{student.name}: a solution block comes before any '**N. ' exercise")
-            if owner[-1] in solutions:
-                raise UsageError(f"{student.name}: exercise {owner[-1]} already has a solution in {target.name}")
-            solutions[owner[-1]] = m.group(1).strip("\n")
-            pieces.append(cell.source[last:m.start()])
-            last = m.end()
-            moved += 1
-        pieces.append(cell.source[last:])
-        text = "".join(pieces)
-        cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+    def move(block: re.Match) -> str:
+        owner = [n for n, mark, _ in spans if mark.start() < block.start()]
+        if not owner:
+            raise UsageError(f"{student.name}: a solution block comes before any '**N. ' exercise")
+        if owner[-1] in solutions:
+            raise UsageError(f"{student.name}: exercise {owner[-1]} already has a solution in {target.name}")
+        solutions[owner[-1]] = block.group(1).strip("\n")
+        return ""
+
+    for cell in (c for c in nb.cells if c.cell_type == "markdown"):
+        spans = _spans(EXERCISE, cell.source)
+        text, count = SOLUTION_BLOCK.subn(move, cell.source)
+        if count:
+            cell.source = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+            moved += count
     if moved:
-        _save(target, format_solutions(solutions))
-        _save(student, _render(nb))
+        with atomic_write(target, "w", encoding="utf-8") as fh:
+            fh.write("\n\n".join(f"## Exercise {n}\n\n{body.strip()}" for n, body in sorted(solutions.items())) + "\n")
+        save_notebook(nb, student)
     return moved
