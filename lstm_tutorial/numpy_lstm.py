@@ -1,28 +1,9 @@
-"""The LSTM in plain NumPy, to read next to the equations.
+"""The LSTM in plain NumPy, to read next to the equations: one step, a sequence, and BPTT by hand.
 
-One step, then a whole sequence, with the weights laid out exactly as in
-:class:`lstm_tutorial.layers.GatedLSTMCell`: for each gate ``k`` in ``f, i, g, o``
-
-* ``W[k]`` has shape ``(input_dim, units)`` and multiplies the input ``x_t``,
-* ``U[k]`` has shape ``(units, units)`` and multiplies the previous hidden state,
-* ``b[k]`` has shape ``(units,)``.
-
-Vectors are rows (``x_t`` is ``(batch, input_dim)``), so a product is written
-``x_t @ W_f`` (the equations' :math:`W_f x_t` with the matrix transposed, the way
-Keras stores its kernels). One step computes::
-
-    f_t = sigmoid(x_t @ W_f + h_prev @ U_f + b_f)        forget gate
-    i_t = sigmoid(x_t @ W_i + h_prev @ U_i + b_i)        input gate
-    g_t = tanh(x_t @ W_g + h_prev @ U_g + b_g)           candidate
-    c_t = f_t * c_prev + i_t * g_t                        cell state
-    o_t = sigmoid(x_t @ W_o + h_prev @ U_o + b_o)        output gate
-    h_t = o_t * tanh(c_t)                                  hidden state
-
-(``*`` is the element-wise product). Optional peephole weights ``P[k]`` (vectors)
-let the forget and input gates see ``c_prev`` and the output gate see ``c_t``.
-
-:func:`lstm_sequence_backward` is the backward pass (backpropagation through time),
-written by hand next to the same equations. Nothing here imports TensorFlow.
+The weights are laid out as in :class:`lstm_tutorial.layers.GatedLSTMCell`, one array per
+gate ``k`` in ``f, i, g, o``: ``W[k]`` (input_dim, units), ``U[k]`` (units, units), ``b[k]``
+(units,). Vectors are rows, so the equations' :math:`W_f x_t` is ``x_t @ W_f`` (Keras's
+layout); :func:`lstm_step` is the equations line by line. Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
@@ -156,17 +137,11 @@ def lstm_step(x_t, h_prev, c_prev, params: LSTMParams,
 
 def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwards: bool = False,
                   output_tanh: bool = True, dtype=np.float32) -> dict:
-    """Run :func:`lstm_step` over ``x`` of shape (batch, time, input_dim).
+    """Run :func:`lstm_step` over ``x`` (batch, time, input_dim): ``outputs``, ``h``, ``c``, ``cells``, ``gates``.
 
-    ``mask`` (batch, time), True where a step is real: at a masked step the states are
-    carried over unchanged and the output repeats the previous one (what Keras does).
-    ``go_backwards`` reads the sequence from the end; outputs are then in reversed time
-    order, as Keras returns them.
-
-    Returns a dict: ``outputs`` (batch, time, units), ``h`` and ``c`` (batch, units),
-    ``cells`` (batch, time, units) and ``gates`` (a dict of (batch, time, units)).
-    ``dtype`` is float32 like Keras; pass ``np.float64`` (with float64 weights) for
-    finite-difference checks.
+    A masked step (``mask`` False) carries the states over and repeats the previous output,
+    and ``go_backwards`` returns reversed outputs, both as Keras does. Use ``dtype=np.float64``
+    (with float64 weights) for finite-difference checks.
     """
     x = np.asarray(x, dtype=dtype)
     if x.ndim != 3 or x.shape[-1] != params.input_dim:
@@ -190,13 +165,8 @@ def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwar
         for k in GATES:
             gates[k].append(gate[k])
     stack = lambda seq: np.stack(seq, axis=1)  # noqa: E731
-    return {
-        "outputs": stack(outputs),
-        "h": h,
-        "c": c,
-        "cells": stack(cells),
-        "gates": {k: stack(v) for k, v in gates.items()},
-    }
+    return {"outputs": stack(outputs), "h": h, "c": c, "cells": stack(cells),
+            "gates": {k: stack(v) for k, v in gates.items()}}
 
 
 def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, c, gates: dict, params: LSTMParams,
@@ -316,11 +286,7 @@ def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=
 
 
 def numeric_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of ``loss()`` with respect to every entry of ``array``.
-
-    ``array`` is changed in place, one entry at a time, and restored; ``loss`` must read
-    it. Use float64 arrays: in float32 the differences are swamped by rounding.
-    """
+    """Central differences of ``loss()`` w.r.t. each entry of the float64 ``array`` (changed in place, restored)."""
     grad = np.zeros_like(array)
     for idx in np.ndindex(array.shape):
         old = array[idx]

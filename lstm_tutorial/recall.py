@@ -16,18 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import UsageError
+from .stats import compare, summarise_seeds
 
 __all__ = ["recall_task", "chance_accuracy", "MODEL_SPECS", "SweepConfig", "build_recall_model", "train_one",
            "run_sweep", "summarize", "accuracy_table", "compare_points", "clipping_experiment"]
 
 
-def recall_task(
-    n: int,
-    gap: int,
-    n_symbols: int = 8,
-    seed: int | None = None,
-    distractors: str = "same",
-) -> tuple[np.ndarray, np.ndarray]:
+def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
+                distractors: str = "same") -> tuple[np.ndarray, np.ndarray]:
     """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels ``y``.
 
     ``distractors="same"``: symbols plus a flag (``n_symbols + 1`` features); ``"separate"``:
@@ -107,14 +103,8 @@ def _spec(name: str, specs: dict | None) -> dict:
     return table[name]
 
 
-def build_recall_model(
-    name: str,
-    n_features: int,
-    n_classes: int,
-    units: int = 32,
-    specs: dict | None = None,
-    steps: int | None = None,
-):
+def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 32, specs: dict | None = None,
+                       steps: int | None = None):
     """A recurrent layer (by ``MODEL_SPECS`` name) whose last state h_T alone feeds a softmax over the symbols."""
     import keras
 
@@ -170,14 +160,8 @@ def _train_until_target(model, gap, seed, cfg, x_val, y_val):
     return steps, history
 
 
-def train_one(
-    name: str,
-    gap: int,
-    seed: int,
-    config: SweepConfig = SweepConfig(),
-    specs: dict | None = None,
-    keep_model: bool = False,
-) -> dict:
+def train_one(name: str, gap: int, seed: int, config: SweepConfig = SweepConfig(), specs: dict | None = None,
+              keep_model: bool = False) -> dict:
     """Train one model on one gap with one seed; every step sees a fresh batch, so the budget is steps.
 
     Returns model, gap, seed, test accuracy, correct (per test sequence), chance, steps,
@@ -203,15 +187,9 @@ def train_one(
     return row
 
 
-def run_sweep(
-    models=("SimpleRNN", "GRU", "LSTM"),
-    gaps=(10, 30, 100),
-    seeds=(0, 1, 2),
-    config: SweepConfig = SweepConfig(),
-    specs: dict | None = None,
-    keep_models: bool = False,
-    verbose: bool = True,
-) -> list[dict]:
+def run_sweep(models=("SimpleRNN", "GRU", "LSTM"), gaps=(10, 30, 100), seeds=(0, 1, 2),
+              config: SweepConfig = SweepConfig(), specs: dict | None = None, keep_models: bool = False,
+              verbose: bool = True) -> list[dict]:
     """Train every model on every gap with every seed: one :func:`train_one` row per run."""
     if not models or not gaps or not seeds:
         raise UsageError("run_sweep needs at least one model, one gap and one seed")
@@ -224,11 +202,8 @@ def run_sweep(
                 row = train_one(name, gap, seed, config, specs, keep_model=keep_models)
                 rows.append(row)
                 if verbose:
-                    print(
-                        f"T={gap:4d}  {name:22s} seed={seed}  accuracy={row['accuracy']:.3f}  "
-                        f"steps={row['steps']:4d}  {row['seconds']:5.1f}s",
-                        flush=True,
-                    )
+                    print(f"T={gap:4d}  {name:22s} seed={seed}  accuracy={row['accuracy']:.3f}  "
+                          f"steps={row['steps']:4d}  {row['seconds']:5.1f}s", flush=True)
     return rows
 
 
@@ -239,23 +214,12 @@ def summarize(rows: list[dict]) -> list[dict]:
         groups.setdefault((row["model"], row["gap"]), []).append(row)
     out = []
     for (name, gap), group in groups.items():
-        acc = np.array([r["accuracy"] for r in group], dtype=np.float64)
-        out.append(
-            {
-                "model": name,
-                "gap": gap,
-                "n": int(acc.size),
-                "mean": float(acc.mean()),
-                "std": float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
-                "min": float(acc.min()),
-                "max": float(acc.max()),
-                "accuracies": [float(a) for a in acc],
-                "seeds": [int(r["seed"]) for r in group],
-                "correct": [r["correct"] for r in group] if all("correct" in r for r in group) else None,
-                "chance": float(group[0]["chance"]),
-                "seconds": float(sum(r["seconds"] for r in group)),
-            }
-        )
+        acc = [float(r["accuracy"]) for r in group]
+        spread = summarise_seeds(acc)   # std with ddof=1
+        out.append({"model": name, "gap": gap, **{k: spread[k] for k in ("n", "mean", "std", "min", "max")},
+                    "accuracies": acc, "seeds": [int(r["seed"]) for r in group],
+                    "correct": [r["correct"] for r in group] if all("correct" in r for r in group) else None,
+                    "chance": float(group[0]["chance"]), "seconds": float(sum(r["seconds"] for r in group))})
     return out
 
 
@@ -265,8 +229,6 @@ def compare_points(a: dict, b: dict):
     A seed's test sequences are the same for every model at a gap, so with per-sequence
     results for the same seeds the test-sample noise is a paired bootstrap; else seeds only.
     """
-    from .stats import compare
-
     for s in (a, b):
         if not {"accuracies", "n"} <= set(s):
             raise UsageError("compare_points() compares two rows of recall.summarize(...)")
@@ -284,20 +246,12 @@ def accuracy_table(summary: list[dict]) -> str:
     names = list(dict.fromkeys(s["model"] for s in summary))
     cell = {(s["model"], s["gap"]): s for s in summary}
     n = max(s["n"] for s in summary)
-    lines = [
-        "| model | " + " | ".join(f"T = {g}" for g in gaps) + " |",
-        "|---|" + "---|" * len(gaps),
-    ]
+    lines = ["| model | " + " | ".join(f"T = {g}" for g in gaps) + " |", "|---|" + "---|" * len(gaps)]
     for name in names:
-        parts = []
-        for g in gaps:
-            s = cell.get((name, g))
-            parts.append(
-                "" if s is None else f"{s['mean']:.3f} ± {s['std']:.3f} ({s['min']:.2f}-{s['max']:.2f})"
-            )
+        parts = [f"{s['mean']:.3f} ± {s['std']:.3f} ({s['min']:.2f}-{s['max']:.2f})" if s else ""
+                 for s in (cell.get((name, g)) for g in gaps)]
         lines.append(f"| {name} | " + " | ".join(parts) + " |")
-    lines.append("")
-    lines.append(f"Test accuracy, mean ± standard deviation over {n} seeds (min-max in brackets).")
+    lines += ["", f"Test accuracy, mean ± standard deviation over {n} seeds (min-max in brackets)."]
     return "\n".join(lines)
 
 
@@ -346,18 +300,9 @@ def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, ba
     return run, (acc if np.isfinite(run[-1]) else float("nan"))
 
 
-def clipping_experiment(
-    radius: float = 1.1,
-    gap: int = 50,
-    learning_rate: float = 0.01,
-    clipnorm: float = 1.0,
-    steps: int = 80,
-    n: int = 1024,
-    batch_size: int = 128,
-    units: int = 32,
-    n_symbols: int = 8,
-    seed: int = 0,
-) -> dict:
+def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float = 0.01, clipnorm: float = 1.0,
+                        steps: int = 80, n: int = 1024, batch_size: int = 128, units: int = 32, n_symbols: int = 8,
+                        seed: int = 0) -> dict:
     """The same exploding run three times: no clipping, per-variable (``clipnorm``) and ``global_clipnorm``.
 
     All runs start from the same weights of an exploding linear RNN and see the same SGD
