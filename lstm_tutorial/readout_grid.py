@@ -57,6 +57,14 @@ class GridBudget:
         d["seeds"] = list(self.seeds)
         return d
 
+    @classmethod
+    def from_dict(cls, payload: dict) -> "GridBudget":
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in payload.items() if k in known}
+        if "seeds" in values:
+            values["seeds"] = tuple(values["seeds"])
+        return cls(**values)
+
 
 #: A budget for fast mode and tests: seconds, not minutes; its accuracies mean little.
 FAST_BUDGET = GridBudget(train_reviews=800, test_reviews=400, length=60, letter_length=120,

@@ -83,8 +83,8 @@ def test_run_grid_refuses_a_file_made_with_another_budget(tmp_path):
 @pytest.mark.skipif(not RESULTS.is_file(), reason="notebooks/data/readout_grid.json not generated yet")
 def test_committed_grid_results_are_complete_and_consistent():
     payload = readout_grid.load_results(RESULTS)
-    budget = readout_grid.GridBudget()
-    assert payload["budget"] == budget.to_dict(), "the file was made with other settings than the code's GridBudget"
+    budget = readout_grid.GridBudget.from_dict(payload["budget"])
+    assert budget == readout_grid.GridBudget(), "the file was made with other settings than the code's GridBudget"
     assert len(budget.seeds) >= 3 and budget.patience >= 2
     runs = payload["runs"]
     keys = [r["key"] for r in runs]
