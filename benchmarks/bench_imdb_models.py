@@ -122,9 +122,9 @@ def bench_model(keras, models, training, kind, config, vocab, train_tokens, y_tr
     x_train = training.encode_tokens(vocab, train_tokens, config)
     x_test = training.encode_tokens(vocab, test_tokens, config)
     model = models.build_classifier(kind, config.model_config(vocab.size))
-    batches = training.LengthBatches(x_train, y_train, config.batch_size, shuffle=True, seed=config.seed)
+    batches = training.length_batches(x_train, y_train, config.batch_size, shuffle=True, seed=config.seed)
     t0 = time.perf_counter()
-    model.fit(batches.as_tf_dataset(), epochs=1, verbose=0, shuffle=False)  # LengthBatches shuffles
+    model.fit(batches, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles
     train_s = time.perf_counter() - t0
     result = training.evaluate(model, x_test, y_test)
     return {"kind": kind, "name": models.DISPLAY_NAMES[kind], "params": int(model.count_params()),

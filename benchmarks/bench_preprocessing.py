@@ -7,10 +7,10 @@ Run it on an otherwise idle machine, otherwise the numbers measure the neighbour
 It measures, in one run:
 1. words/s of NLTK's tokenizers on a sample of cleaned IMDB training reviews;
 2. the first-run preprocessing of all 50,000 labelled reviews (train + test) through
-   ``text.preprocess_imdb`` with an empty cache (1 and 2 worker processes);
+   ``text.preprocess_imdb`` with an empty cache;
 3. loading both splits back from the cache, in this process and in a fresh one;
 4. fitting the vocabulary (Counter + min_count vs. ``StringLookup.adapt``);
-5. encoding 25,000 reviews (``StringLookup`` on a flat tensor vs. a dict look-up).
+5. encoding 25,000 reviews (``StringLookup`` + ``pad_sequences``).
 
 The reviews come from ``lstm_tutorial.tools.datasets.load_imdb``; with ``--imdb-dir`` (an
 extracted ``aclImdb/`` folder) they are read directly instead.
@@ -95,7 +95,7 @@ def main() -> None:
         "WordPunctTokenizer": WordPunctTokenizer().tokenize,
         "TweetTokenizer": TweetTokenizer().tokenize,
         "RegexpTokenizer (our rule, nltk.redos)": regexp_redos,
-        "ReviewTokenizer (chosen)": text.tokenize,
+        "text.tokenize (chosen)": text.tokenize,
         "str.split (no tokenizer, reference)": str.split,
     }
     probe = "i don't like it, it's bad... 7/10"
@@ -106,16 +106,13 @@ def main() -> None:
 
     # 2. First run over all 50,000 labelled reviews ----------------------------------
     print("\n2. first run, all 50,000 labelled reviews (clean + tokenize + cache write)")
-    for workers in (1, 2):
-        os.environ["LSTM_TUTORIAL_HOME"] = tempfile.mkdtemp(prefix=f"bench_text_w{workers}_")
-        t0 = time.perf_counter()
-        train_tokens, _ = text.preprocess_imdb("train", workers=workers)
-        test_tokens, _ = text.preprocess_imdb("test", workers=workers)
-        total = time.perf_counter() - t0
-        (_, dt_load) = timed(lambda: (load_imdb("train"), load_imdb("test")))
-        print(f"   workers={workers}: {total:.1f} s in total "
-              f"(of which ~{dt_load:.1f} s load_imdb), "
-              f"{sum(map(len, train_tokens)) + sum(map(len, test_tokens)):,} tokens")
+    t0 = time.perf_counter()
+    train_tokens, _ = text.preprocess_imdb("train")
+    test_tokens, _ = text.preprocess_imdb("test")
+    total = time.perf_counter() - t0
+    (_, dt_load) = timed(lambda: (load_imdb("train"), load_imdb("test")))
+    print(f"   {total:.1f} s in total (of which ~{dt_load:.1f} s load_imdb), "
+          f"{sum(map(len, train_tokens)) + sum(map(len, test_tokens)):,} tokens")
     tokens_total = sum(map(len, train_tokens)) + sum(map(len, test_tokens))
     _, t_pre = timed(text.preprocess, train_texts + test_texts)
     print(f"   preprocess() alone, 1 process: {t_pre:.1f} s ({tokens_total / t_pre / 1e3:,.0f}k tokens/s)")
@@ -154,21 +151,7 @@ def main() -> None:
     print(f"\n5. encode 25,000 test reviews to length {args.length}")
     ids, t_enc = timed(vocab.encode, test_tokens, args.length)  # first call builds the layer
     ids, t_enc = timed(vocab.encode, test_tokens, args.length)
-    print(f"   Vocabulary.encode (StringLookup on a flat tensor, used): {t_enc:.2f} s -> {ids.shape} {ids.dtype}")
-
-    def encode_dict(token_lists, length):
-        import itertools
-
-        import numpy as np
-
-        kept = [t[:length] for t in token_lists]
-        rows = np.fromiter((len(t) for t in kept), dtype=np.int64, count=len(kept))
-        out = np.zeros((len(kept), length), dtype=np.int32)
-        out[np.arange(length) < rows[:, None]] = vocab._lookup_dict(list(itertools.chain.from_iterable(kept)))
-        return out
-
-    ids_d, t_encd = timed(encode_dict, test_tokens, args.length)
-    print(f"   the same with a Python dict look-up: {t_encd:.2f} s; identical ids: {bool((ids == ids_d).all())}")
+    print(f"   Vocabulary.encode (StringLookup + pad_sequences): {t_enc:.2f} s -> {ids.shape} {ids.dtype}")
     print(f"   test coverage: {vocab.coverage(test_tokens):.3f}")
 
 

@@ -1,23 +1,18 @@
 """lstm_tutorial: the helper package behind the LSTM course notebooks.
 
-Importing it is cheap: TensorFlow and Keras load only when a function needs them (and
-when they do, this package's custom layers register themselves, so
-``keras.models.load_model`` reads the package's ``.keras`` files without further set-up).
-Start a notebook with::
+Importing it is cheap: TensorFlow and Keras load only with the modules that need them
+(``models``, ``layers``, ``training``, ...). Start a notebook with::
 
     import lstm_tutorial as lt
     env = lt.setup()          # seeds, GPU memory growth, prints "mode: full|fast"
 
 and end it with ``lt.report()``, which prints the key figures recorded with
-``lt.record(...)`` as one JSON object.
+``lt.record(...)`` as one JSON object. To read one of the package's ``.keras`` files
+with ``keras.models.load_model``, ``import lstm_tutorial.models`` first: that registers
+its custom layers with Keras (``training.Classifier.load`` does it for you).
 """
-from .models import register_when_keras_loads as _register_when_keras_loads
 from . import exercises as check  # lt.check.ex02_1(...): exercise answers checked without revealing them
 from .tools.runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup
-
-# Our custom layers register with Keras as soon as Keras is imported, so that
-# keras.models.load_model() reads this package's .keras files after `import lstm_tutorial`.
-_register_when_keras_loads()
 
 __version__ = "0.1.0"
 

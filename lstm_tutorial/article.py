@@ -34,6 +34,7 @@ from collections import Counter
 from typing import Iterable, Sequence
 
 from .errors import UsageError
+from .text import Vocabulary, english_stopwords
 
 __all__ = ["ARTICLE_SETTINGS", "ARTICLE_REPORTED", "article_clean", "article_tokenize",
            "article_tokenize_all", "article_vocabulary"]
@@ -63,8 +64,6 @@ _NOT_LETTER = re.compile(r"[^a-z\s]")
 
 
 def _stopwords() -> frozenset[str]:
-    from .text import english_stopwords
-
     return english_stopwords(raw=True)  # the list exactly as NLTK ships it, as the article uses it
 
 
@@ -112,12 +111,7 @@ def article_vocabulary(token_lists: Iterable[Sequence[str]], min_freq: int = 2, 
     article slices a ``Counter``'s insertion order, not its most common entries), cut
     so that padding, unknown and the tokens make at most ``max_vocab`` ids.
     """
-    from .text import Vocabulary
-
     if max_vocab < 3:
         raise UsageError(f"max_vocab must be at least 3 (padding, unknown and one token), not {max_vocab}")
     counts = Counter(t for tokens in token_lists for t in tokens)
-    common = [w for w, c in counts.items() if c >= min_freq][: max_vocab - 2]
-    vocab = Vocabulary(common, max_tokens=max_vocab, min_count=min_freq)
-    vocab.counts = {w: counts[w] for w in common}
-    return vocab
+    return Vocabulary([w for w, c in counts.items() if c >= min_freq][: max_vocab - 2])

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from gensim.models import Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
 
+from . import text
 from .tools import paths
 from .errors import CorruptDataError, UsageError
 
@@ -47,16 +51,6 @@ WORD2VEC_SETTINGS = {"sg": 0, "window": 5, "min_count": 5, "negative": 5, "sampl
 PRETRAIN_SPLITS = ("train", "unsup")
 
 
-def _gensim():
-    try:
-        from gensim.models import Word2Vec
-        from gensim.models.callbacks import CallbackAny2Vec
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise UsageError("word vectors need gensim: pip install gensim (bash run.sh installs it from "
-                         "requirements.txt), or train without them: --word-vectors none") from exc
-    return Word2Vec, CallbackAny2Vec
-
-
 @dataclass
 class WordVectors:
     """Words and their vectors: row ``i`` of ``vectors`` belongs to ``words[i]``."""
@@ -71,17 +65,6 @@ class WordVectors:
 
     def index(self) -> dict:
         return {w: i for i, w in enumerate(self.words)}
-
-    def most_similar(self, word: str, k: int = 5) -> list[tuple[str, float]]:
-        """The ``k`` words whose vectors are closest in angle to ``word``'s (cosine)."""
-        idx = self.index()
-        if word not in idx:
-            raise UsageError(f"{word!r} has no vector (seen too rarely in the reviews?)")
-        unit = self.vectors / np.maximum(np.linalg.norm(self.vectors, axis=1, keepdims=True), 1e-12)
-        sims = unit @ unit[idx[word]]
-        sims[idx[word]] = -np.inf
-        top = np.argsort(-sims)[:k]
-        return [(self.words[i], float(sims[i])) for i in top]
 
     # -- persistence ------------------------------------------------------------
     def save(self, path) -> Path:
@@ -107,21 +90,15 @@ class WordVectors:
         return cls(words, vectors)
 
 
-def _progress_callback(say, epochs: int):
-    _, CallbackAny2Vec = _gensim()
+class _Progress(CallbackAny2Vec):
+    """Prints one line per pass over the corpus, with the time so far."""
 
-    class Progress(CallbackAny2Vec):
-        """Prints one line per pass over the corpus, with the time so far."""
+    def __init__(self, say, epochs: int):
+        self.say, self.epochs, self.epoch, self.t0 = say, epochs, 0, time.perf_counter()
 
-        def __init__(self):
-            self.epoch = 0
-            self.t0 = time.perf_counter()
-
-        def on_epoch_end(self, model):
-            self.epoch += 1
-            say(f"  word2vec pass {self.epoch}/{epochs} done ({time.perf_counter() - self.t0:.0f} s)")
-
-    return Progress()
+    def on_epoch_end(self, model):
+        self.epoch += 1
+        self.say(f"  word2vec pass {self.epoch}/{self.epochs} done ({time.perf_counter() - self.t0:.0f} s)")
 
 
 def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers: int | None = None,
@@ -131,8 +108,6 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
     ``changes`` override entries of :data:`WORD2VEC_SETTINGS` (e.g. ``min_count=1`` on a
     tiny corpus). ``workers`` defaults to the number of CPU cores.
     """
-    import os
-
     unknown = set(changes) - set(WORD2VEC_SETTINGS)
     if unknown:
         raise UsageError(f"unknown word2vec settings {sorted(unknown)}; known: {sorted(WORD2VEC_SETTINGS)}")
@@ -142,13 +117,12 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
     if not token_lists:
         raise UsageError("word2vec needs at least one non-empty review")
     settings = {**WORD2VEC_SETTINGS, **changes}
-    Word2Vec, _ = _gensim()
     say = print if verbose else (lambda *a, **k: None)
     t0 = time.perf_counter()
     n_tokens = sum(map(len, token_lists))
     say(f"  word2vec on {len(token_lists):,} reviews ({n_tokens / 1e6:.1f} M tokens), {dim} dimensions, "
         f"{settings['epochs']} passes")
-    callbacks = [_progress_callback(say, settings["epochs"])] if verbose else []
+    callbacks = [_Progress(say, settings["epochs"])] if verbose else []
     model = Word2Vec(sentences=token_lists, vector_size=dim, workers=workers or os.cpu_count() or 1,
                      callbacks=callbacks, **settings)
     if not len(model.wv.index_to_key):
@@ -160,7 +134,6 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
 def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
                **changes) -> Path:
     """Where :func:`word_vectors` keeps vectors trained with these settings on this data."""
-    from . import text
     from .tools.datasets import data_key
 
     settings = {**WORD2VEC_SETTINGS, **changes}
@@ -179,8 +152,6 @@ def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False,
 
     ``limit`` keeps the first ``limit`` of each split (fast mode).
     """
-    from . import text
-
     corpus = []
     for split in PRETRAIN_SPLITS:
         tokens, _ = text.preprocess_imdb(split, remove_stopwords=remove_stopwords, source=source,

@@ -9,11 +9,12 @@ split (:func:`window_starts`), and baselines on exactly the same windows first. 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import UsageError
+from .saving import DictConfig
 
 __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
@@ -73,7 +74,7 @@ def load_jena(source=None, download: bool = True) -> Series:
 
 # ----------------------------------------------------------------------------- protocol
 @dataclass(frozen=True)
-class Protocol:
+class Protocol(DictConfig):
     """How windows are cut: inputs, their spacing, the target's distance, the split."""
 
     sequence_length: int       # input steps per window
@@ -97,9 +98,6 @@ class Protocol:
     def delay(self) -> int:
         """Rows from a window's first input to its target (the book's ``delay``)."""
         return self.span - 1 + self.horizon
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 #: The book's set-up on Jena: 5 days of hourly inputs (every 6th 10-minute row), 24 h ahead.

@@ -28,14 +28,13 @@ the same outputs as running the whole sequence at once.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -44,6 +43,7 @@ import numpy as np
 from .tools import paths
 from .tools import runtime
 from .errors import CorruptDataError, UsageError
+from .saving import DictConfig, load_model_folder, read_manifest, save_model_folder
 
 #: Marks the end of one review and the start of the next in the training text.
 SEPARATOR = "\n"
@@ -52,6 +52,7 @@ PAD, UNKNOWN = 0, 1
 MODEL_FILE = "lm.keras"
 VOCAB_FILE = "chars.json"
 CONFIG_FILE = "lm.json"
+FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 #: The language model trained once with ``train-lm`` and shipped with the package
 #: (notebook 04 loads it for its later sections; ``lm.json`` beside it says how it was made).
@@ -177,7 +178,7 @@ def run_windows(model, ids: np.ndarray, seq_len: int, states=None):
 # ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class LMConfig:
+class LMConfig(DictConfig):
     """Every choice of a language-model training run (the ``train-lm`` defaults)."""
 
     kind: str = "lstm"
@@ -194,14 +195,6 @@ class LMConfig:
     n_reviews: int | None = 8000
     val_chars: int | None = 200_000  # validation characters read after each epoch (None: all)
     seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, payload: dict) -> "LMConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in payload.items() if k in known})
 
     def validate(self) -> "LMConfig":
         from .models import LM_KINDS
@@ -258,26 +251,20 @@ def default_lm_config(fast: bool | None = None, **overrides) -> LMConfig:
 
 
 def _train_step(model, optimizer):
+    """One compiled TBPTT step: ``(loss, new states)`` from a window and the carried states."""
+    import keras
     import tensorflow as tf
-
-    loss_fn = _xent
 
     @tf.function(reduce_retracing=True)
     def step(x, y, states):
         with tf.GradientTape() as tape:
             logits, *new_states = model([x, *states], training=True)
-            loss = loss_fn(y, logits)
+            loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss, new_states
 
     return step
-
-
-def _xent(y, logits):
-    import keras
-
-    return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
 
 
 def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -> float:
@@ -314,12 +301,12 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     Each epoch reads the training streams from a new random offset (so window borders
     move), starting from zero states, and ends with validation bits per character. With
     ``max_steps_per_epoch`` an epoch reads that many windows, continuing where the previous
-    epoch stopped (short epochs give a learning curve). With
-    ``run_dir``, the model, its optimizer state and the history are saved there after
-    every epoch (all or nothing); running the same call again resumes after the last
-    saved epoch. A run directory made with other settings is refused. With ``max_minutes``
-    the run stops after the first epoch that ends past that many minutes (of this call),
-    so a long run can be given a deadline and resumed later.
+    epoch stopped (short epochs give a learning curve). With ``run_dir`` (and ``vocab``),
+    the model, its optimizer state and the history are saved there after every epoch
+    (all or nothing); running the same call again resumes after the last saved epoch. A
+    run directory made with other settings is refused. With ``max_minutes`` the run stops
+    after the first epoch that ends past that many minutes (of this call), so a long run
+    can be given a deadline and resumed later.
     Validation reads the first ``config.val_chars`` characters of ``val_ids``.
     Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
     """
@@ -331,61 +318,28 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
     optimizer = keras.optimizers.Adam(lm_learning_rate(config, total_steps), clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
-    history: list[dict] = []
-    start_epoch = 0
-    settings = {k: v for k, v in config.to_dict().items() if k != "epochs"}
-    fingerprint = json.dumps({**settings, "chars": vocab.chars if vocab else None}, sort_keys=True)
     checkpoint = Path(run_dir) / "checkpoint" if run_dir is not None else None
-    if checkpoint is not None and (checkpoint / CONFIG_FILE).is_file():
-        saved = json.loads((checkpoint / CONFIG_FILE).read_text())
-        if saved.get("fingerprint") != fingerprint:
-            raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
-        restored = keras.models.load_model(checkpoint / MODEL_FILE)
-        model.set_weights(restored.get_weights())
-        optimizer.build(model.trainable_variables)
-        for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
-            mine.assign(theirs)
-        history = saved["history"]
-        start_epoch = len(history)
-        say(f"resuming from {checkpoint} after epoch {start_epoch}")
+    if checkpoint is not None and vocab is None:
+        raise UsageError("train_lm saves a run_dir checkpoint with its characters: pass vocab= too")
+    fingerprint = json.dumps({**{k: v for k, v in config.to_dict().items() if k != "epochs"},
+                              "chars": vocab.chars if vocab else None}, sort_keys=True)
+    history = _resume_lm(model, optimizer, checkpoint, fingerprint, say) if checkpoint is not None else []
+    start_epoch, stopped_early = len(history), False
     step = _train_step(model, optimizer)
     t0 = time.perf_counter()
-    stopped_early = False
     for epoch in range(start_epoch, config.epochs):
-        rng = np.random.default_rng(config.seed + epoch)
-        rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
-        total = (rows.shape[1] - 1) // config.seq_len
-        n_steps, first = total, 0
-        if config.max_steps_per_epoch and config.max_steps_per_epoch < total:
-            # Shorter epochs read on where the last one stopped, so no text is read twice too soon.
-            n_steps = config.max_steps_per_epoch
-            first = (epoch * n_steps) % (total - n_steps + 1)
-            rows = rows[:, first * config.seq_len:]
-        states = zero_states(model, config.batch_size)
-        t_epoch, losses = time.perf_counter(), []
-        for k, (x, y) in enumerate(windows(rows, config.seq_len)):
-            if k >= n_steps:
-                break
-            loss, states = step(x, y, states)
-            losses.append(float(loss))
-            if verbose and (k + 1) % max(1, n_steps // 10) == 0:
-                rate = (k + 1) * x.size / (time.perf_counter() - t_epoch)
-                say(f"  epoch {epoch + 1}/{config.epochs} step {k + 1}/{n_steps}: train "
-                    f"{np.mean(losses[-50:]) / math.log(2):.3f} bits/char ({rate:,.0f} chars/s)")
-                sys.stdout.flush()
+        t_epoch = time.perf_counter()
+        losses = _lm_epoch(step, model, train_ids, config, epoch, say if verbose else None)
         val = bits_per_char(model, val_ids, seq_len=config.seq_len)
-        record = {"epoch": epoch + 1, "steps": len(losses), "train_bits_per_char": float(np.mean(losses)) / math.log(2),
-                  "val_bits_per_char": val, "seconds": time.perf_counter() - t_epoch,
-                  "chars_seen": (history[-1]["chars_seen"] if history else 0) + len(losses) * config.batch_size * config.seq_len}
-        history.append(record)
-        say(f"epoch {epoch + 1}: train {record['train_bits_per_char']:.3f}, validation {val:.3f} bits/char "
-            f"({record['seconds']:.0f} s)")
+        history.append({"epoch": epoch + 1, "steps": len(losses),
+                        "train_bits_per_char": float(np.mean(losses)) / math.log(2), "val_bits_per_char": val,
+                        "seconds": time.perf_counter() - t_epoch,
+                        "chars_seen": (history[-1]["chars_seen"] if history else 0)
+                        + len(losses) * config.batch_size * config.seq_len})
+        say(f"epoch {epoch + 1}: train {history[-1]['train_bits_per_char']:.3f}, validation {val:.3f} "
+            f"bits/char ({history[-1]['seconds']:.0f} s)")
         if checkpoint is not None:
-            with paths.atomic_folder(checkpoint) as tmp:
-                model.save(tmp / MODEL_FILE)
-                if vocab is not None:
-                    vocab.save(tmp / VOCAB_FILE)
-                (tmp / CONFIG_FILE).write_text(json.dumps({"fingerprint": fingerprint, "history": history}))
+            save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint, history=history)
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
             say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
             stopped_early = True
@@ -394,13 +348,45 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
             "stopped_early": stopped_early}
 
 
-def file_sha256(path) -> str:
-    """The SHA-256 of a file, read in chunks (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _resume_lm(model, optimizer, checkpoint: Path, fingerprint: str, say) -> list:
+    """The history saved in ``checkpoint`` ([] if none), after copying its weights and Adam's
+    moments into ``model`` and ``optimizer``; a checkpoint of other settings is refused."""
+    if not (checkpoint / CONFIG_FILE).is_file():
+        return []
+    if read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
+        raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
+    restored, _, _, info = load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
+                                             how_to_train=f"delete {checkpoint} to start over")
+    model.set_weights(restored.get_weights())
+    optimizer.build(model.trainable_variables)
+    for mine, theirs in zip(optimizer.variables, restored.optimizer.variables):
+        mine.assign(theirs)
+    say(f"resuming from {checkpoint} after epoch {len(info['history'])}")
+    return info["history"]
+
+
+def _lm_epoch(step, model, train_ids: np.ndarray, config: LMConfig, epoch: int, say=None) -> list[float]:
+    """One epoch of :func:`train_lm`: the training loss of each window (reports progress with ``say``)."""
+    rng = np.random.default_rng(config.seed + epoch)
+    rows = streams(train_ids, config.batch_size, offset=int(rng.integers(config.seq_len)))
+    n_steps = total = (rows.shape[1] - 1) // config.seq_len
+    if config.max_steps_per_epoch and config.max_steps_per_epoch < total:
+        # Shorter epochs read on where the last one stopped, so no text is read twice too soon.
+        n_steps = config.max_steps_per_epoch
+        rows = rows[:, ((epoch * n_steps) % (total - n_steps + 1)) * config.seq_len:]
+    states = zero_states(model, config.batch_size)
+    t0, losses = time.perf_counter(), []
+    for k, (x, y) in enumerate(windows(rows, config.seq_len)):
+        if k >= n_steps:
+            break
+        loss, states = step(x, y, states)
+        losses.append(float(loss))
+        if say and (k + 1) % max(1, n_steps // 10) == 0:
+            rate = (k + 1) * x.size / (time.perf_counter() - t0)
+            say(f"  epoch {epoch + 1}/{config.epochs} step {k + 1}/{n_steps}: train "
+                f"{np.mean(losses[-50:]) / math.log(2):.3f} bits/char ({rate:,.0f} chars/s)")
+            sys.stdout.flush()
+    return losses
 
 
 def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None,
@@ -409,68 +395,31 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
 
     The model is saved without its optimizer (a third of the size; nothing needs Adam's
     moments to use it). ``lm.json`` holds the config, ``metrics``, ``recipe`` (how the
-    model was made: command, data, device, time) and the SHA-256 of ``lm.keras``, which
-    :func:`load_lm` checks.
+    model was made: command, data, device, time) and the SHA-256 of the other two files
+    (:func:`lstm_tutorial.saving.save_model_folder`), which :func:`load_lm` checks.
     """
     import keras
 
-    folder = Path(folder)
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
-    with paths.atomic_folder(folder) as tmp:
-        plain.save(tmp / MODEL_FILE)
-        vocab.save(tmp / VOCAB_FILE)
-        payload = {"config": config.to_dict(), "metrics": metrics or {}, "recipe": recipe or {},
-                   "sha256": file_sha256(tmp / MODEL_FILE)}
-        (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if folder.is_dir():
-            for entry in folder.iterdir():
-                if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
-                    entry.replace(tmp / entry.name)
-    return folder
+    return save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
 
 
 def read_lm_info(folder) -> dict:
-    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, sha256)."""
-    path = Path(folder) / CONFIG_FILE
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"no language model in {folder} (missing {CONFIG_FILE})") from None
-    except (OSError, ValueError) as exc:
-        raise CorruptDataError(f"{path} is not readable JSON ({exc})") from exc
+    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, files' SHA-256)."""
+    return read_manifest(folder, CONFIG_FILE)
 
 
 def load_lm(folder, require_hash: bool = False):
     """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command).
 
-    When ``lm.json`` records a SHA-256 for ``lm.keras`` (or ``require_hash`` is set), the
-    file's hash must match it: a damaged or replaced file is refused before Keras reads it.
+    The files must match the SHA-256 that ``lm.json`` records (a manifest without them
+    is accepted unless ``require_hash``): a damaged or replaced file is refused before
+    Keras reads it.
     """
-    runtime.quiet_tensorflow()
-    import keras
-
-    folder = Path(folder)
-    missing = [n for n in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE) if not (folder / n).is_file()]
-    if missing:
-        raise UsageError(f"no language model in {folder} (missing {', '.join(missing)}); train one with "
-                         f"`python -m lstm_tutorial train-lm --out {folder}`")
-    info = read_lm_info(folder)
-    expected = info.get("sha256")
-    if expected is None and require_hash:
-        raise CorruptDataError(f"{folder / CONFIG_FILE} records no sha256 for {MODEL_FILE}, so the model cannot be checked")
-    if expected is not None:
-        actual = file_sha256(folder / MODEL_FILE)
-        if actual != expected:
-            raise CorruptDataError(
-                f"{folder / MODEL_FILE} is damaged or was replaced: its sha256 is {actual[:16]}..., but {CONFIG_FILE} "
-                f"records {expected[:16]}...; restore it (git checkout -- {folder}) or train it again")
-    try:
-        config = LMConfig.from_dict(info["config"])
-        model = keras.models.load_model(folder / MODEL_FILE, compile=False)
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        raise CorruptDataError(f"{folder} holds an unreadable language model ({type(exc).__name__}: {exc}); "
-                               "train it again") from exc
-    return model, CharVocab.load(folder / VOCAB_FILE), config
+    model, vocab, config, _ = load_model_folder(
+        folder, names=FILES, vocab_class=CharVocab, config_class=LMConfig, require_hash=require_hash,
+        how_to_train=f"train one with `python -m lstm_tutorial train-lm --out {folder}`")
+    return model, vocab, config
 
 
 def load_shipped_lm():
@@ -570,27 +519,13 @@ def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
     return float(np.mean([w in words for w in found])), len(found)
 
 
-def continuation_bits(model, vocab: CharVocab, context: str, continuation: str) -> float:
-    """Bits the model needs to write ``continuation`` after ``context`` (lower is more expected).
-
-    The context is cleaned like the training text (so it loses trailing spaces) and
-    starts a new review; the continuation is only lower-cased, so write its leading space.
-    """
-    from .text import clean
-
-    ctx = vocab.encode(SEPARATOR + clean(context))
-    cont = vocab.encode(continuation.lower())
-    ids = np.concatenate([ctx, cont])[None, :]
-    logits = np.asarray(model([ids[:, :-1], *zero_states(model, 1)], training=False)[0])[0].astype(np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    targets = ids[0, 1:]
-    steps = np.arange(len(ctx) - 1, ids.shape[1] - 1)
-    return float(-logp[steps, targets[steps]].sum() / math.log(2))
-
-
 def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """:func:`continuation_bits` for many ``(context, continuation)`` pairs, in batches of equal length."""
+    """Bits the model needs to write each ``continuation`` after its ``context`` (lower is more expected).
+
+    Each context is cleaned like the training text (so it loses trailing spaces) and starts
+    a new review; the continuation is only lower-cased, so write its leading space. Pairs
+    of equal total length are read in one batch.
+    """
     from .text import clean
 
     encoded = []
@@ -721,66 +656,6 @@ def find_units(states_search: np.ndarray, features_search: dict, states_check: n
 # How far back does a prediction depend on its input?
 # ---------------------------------------------------------------------------------
 
-def _forward_from_embeddings(model, emb, states):
-    """The model above its embedding layer, applied to embeddings (for gradients)."""
-    names = [l.name for l in model.layers if l.name.startswith("rnn_")]
-    per_layer = len(states) // len(names)
-    x = emb
-    for n, name in enumerate(names):
-        x, *_ = model.get_layer(name)(x, initial_state=states[n * per_layer:(n + 1) * per_layer])
-    return model.get_layer("logits")(x)
-
-
-def gradient_by_distance(model, windows_ids: np.ndarray) -> np.ndarray:
-    """Mean norm of d(loss at the last step) / d(input embedding k steps earlier), for k = 0..T-2.
-
-    ``windows_ids`` is ``(n, T)``; the loss is the cross-entropy of predicting the last
-    character from the ones before it, starting from zero states. Entry k of the result
-    belongs to the input k steps before the last input.
-    """
-    import tensorflow as tf
-
-    ids = np.asarray(windows_ids, np.int32)
-    x, y = ids[:, :-1], ids[:, -1]
-    emb = tf.Variable(model.get_layer("embedding")(x))
-    states = [tf.constant(s) for s in zero_states(model, len(ids))]
-    with tf.GradientTape() as tape:
-        logits = _forward_from_embeddings(model, emb, states)[:, -1]
-        loss = tf.reduce_sum(tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
-    g = tape.gradient(loss, emb).numpy()
-    return np.linalg.norm(g, axis=-1).mean(axis=0)[::-1]
-
-
-def corruption_effect(model, windows_ids: np.ndarray, distances: Sequence[int], vocab_size: int,
-                      seed: int = 0) -> dict[int, float]:
-    """Mean |change| of the last step's loss when the input k steps back is replaced by a random character.
-
-    A model that no longer uses an input that far back gives (close to) 0.
-    """
-    ids = np.asarray(windows_ids, np.int32)
-    x, y = ids[:, :-1], ids[:, -1]
-    rng = np.random.default_rng(seed)
-    states = zero_states(model, len(ids))
-
-    def last_loss(xx):
-        logits = np.asarray(model([xx, *states], training=False)[0])[:, -1].astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return -logp[np.arange(len(y)), y]
-
-    base = last_loss(x)
-    out = {}
-    for k in distances:
-        if not 0 <= k < x.shape[1]:
-            raise UsageError(f"distance {k} does not fit windows of {x.shape[1]} inputs")
-        xc = x.copy()
-        col = x.shape[1] - 1 - k
-        new = rng.integers(2, vocab_size - 1, size=len(x))
-        xc[:, col] = np.where(new >= x[:, col], new + 1, new)  # always a different character
-        out[int(k)] = float(np.abs(last_loss(xc) - base).mean())
-    return out
-
-
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000, seed: int = 0,
                   batch: int = 500, per_position: bool = False) -> dict:
     """Bits per character when the model may read only the last ``k`` characters, for each k.
@@ -815,15 +690,6 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000
         bits = np.concatenate(bits)
         out[int(k)] = bits if per_position else float(bits.mean())
     return out
-
-
-def sample_windows(ids: np.ndarray, n: int, length: int, seed: int = 0) -> np.ndarray:
-    """``n`` random windows of ``length`` consecutive ids."""
-    ids = np.asarray(ids)
-    if len(ids) <= length:
-        raise UsageError(f"need more than {length} characters, got {len(ids)}")
-    starts = np.random.default_rng(seed).integers(0, len(ids) - length, size=n)
-    return np.stack([ids[s:s + length] for s in starts])
 
 
 # ---------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ one bias ``b_k`` per gate ``k`` in ``f`` (forget), ``i`` (input), ``g`` (candida
 ``o`` (output), so that the code reads like the equations. It uses ``keras.ops`` only,
 so it runs under any Keras 3 backend. :class:`GatedLSTM` wraps it in
 ``keras.layers.RNN`` (masks, ``go_backwards``, ``Bidirectional``, saving come from there).
+Importing this module registers both with Keras, so ``keras.models.load_model`` reads a
+``.keras`` file that holds them after ``import lstm_tutorial.layers``.
 
 :func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into a
 :class:`GatedLSTM`, which is how the notebook proves the two compute the same function.

@@ -25,17 +25,22 @@ present, and cuDNN accepts a mask only when it is right-padded (real tokens firs
 zeros after), which is how :meth:`lstm_tutorial.text.Vocabulary.encode` pads.
 SimpleRNN has no cuDNN kernel. :func:`cudnn_eligibility` checks a built model.
 
-TensorFlow and Keras are imported lazily, inside the functions.
+Importing this module registers the package's custom layers with Keras (this module's
+:class:`MaskedGlobalMaxPooling1D`, and :mod:`lstm_tutorial.layers`' ``GatedLSTM``), so a
+saved ``.keras`` file loads in a fresh kernel with::
+
+    import lstm_tutorial.models
+    model = keras.models.load_model("model.keras")
 """
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
-import sys
-import warnings
 from dataclasses import asdict, dataclass
 
+import keras
+from keras import activations, layers, ops
+
 from .errors import UsageError
+from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
@@ -70,142 +75,38 @@ class ModelConfig:
         return asdict(self)
 
 
-def _keras():
-    from .tools.runtime import quiet_tensorflow
+@keras.saving.register_keras_serializable(package="lstm_tutorial")
+class MaskedGlobalMaxPooling1D(layers.Layer):
+    """Max over time that ignores padded steps.
 
-    quiet_tensorflow()
-    import keras
-
-    return keras
-
-
-def _masked_max_pooling_class():
-    """Define (once) and return the masked global max-pooling layer class."""
-    global _MaskedMax
-    if _MaskedMax is not None:
-        return _MaskedMax
-    keras = _keras()
-    from keras import ops
-
-    @keras.saving.register_keras_serializable(package="lstm_tutorial")
-    class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-        """Max over time that ignores padded steps.
-
-        Keras' ``GlobalMaxPooling1D`` ignores the mask, so a padded step (whose output
-        the RNN copies from the last real step) could win the max. Here padded steps
-        are replaced by the smallest value of the dtype first. A row with no real
-        token at all gives zeros instead of that sentinel.
-        """
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.supports_masking = True
-
-        def call(self, inputs, mask=None):
-            if mask is None:
-                return ops.max(inputs, axis=1)
-            mask = ops.expand_dims(ops.cast(mask, "bool"), -1)  # (batch, T, 1)
-            lowest = ops.full_like(inputs, -1e4)  # |h_t| <= 1; -1e4 fits float16 too
-            pooled = ops.max(ops.where(mask, inputs, lowest), axis=1)
-            any_real = ops.any(mask, axis=1)  # (batch, 1)
-            return ops.where(any_real, pooled, ops.zeros_like(pooled))
-
-        def compute_mask(self, inputs, mask=None):
-            return None
-
-        def compute_output_shape(self, input_shape):
-            return (input_shape[0], input_shape[2])
-
-    _MaskedMax = MaskedGlobalMaxPooling1D
-    return _MaskedMax
-
-
-_MaskedMax = None
-
-
-def MaskedGlobalMaxPooling1D(**kwargs):  # noqa: N802 - behaves like a layer class
-    """A Keras layer: global max pooling over time that respects the mask."""
-    return _masked_max_pooling_class()(**kwargs)
-
-
-def register_custom_objects() -> None:
-    """Make this package's Keras layers known to ``keras.models.load_model``.
-
-    You never need to call this: ``import lstm_tutorial`` arranges for it to run as
-    soon as Keras is imported (see :func:`register_when_keras_loads`), so a saved
-    ``.keras`` file loads in a fresh kernel after ``import lstm_tutorial`` alone.
-    """
-    _masked_max_pooling_class()
-    from . import layers  # noqa: F401 - GatedLSTM and GatedLSTMCell register when defined
-
-
-def register_when_keras_loads() -> None:
-    """Run :func:`register_custom_objects` once Keras is imported (at once if it is).
-
-    ``import lstm_tutorial`` must stay cheap, so it does not import Keras itself;
-    instead a one-shot import hook wraps the loading of the ``keras`` package and
-    registers the layers right after it. A failure there is a warning, never a
-    broken ``import keras``.
-    """
-    if "keras" in sys.modules:
-        _register_quietly()
-    elif not any(isinstance(f, _RegisterOnKerasImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _RegisterOnKerasImport())
-
-
-def _register_quietly() -> None:
-    try:
-        register_custom_objects()
-    except Exception as exc:  # noqa: BLE001 - never break the user's import of keras
-        warnings.warn(f"lstm_tutorial could not register its Keras layers ({type(exc).__name__}: {exc}); "
-                      f"call lstm_tutorial.models.register_custom_objects() before load_model",
-                      stacklevel=2)
-
-
-class _RegisterOnKerasImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself: wraps the loader of ``keras`` to register our layers after it.
-
-    It stays in ``sys.meta_path`` until Keras is actually loaded: other libraries (such
-    as TensorFlow) ask ``importlib.util.find_spec("keras")`` without importing it.
+    Keras' ``GlobalMaxPooling1D`` ignores the mask, so a padded step (whose output
+    the RNN copies from the last real step) could win the max. Here padded steps
+    are replaced by a value below any tanh output first. A row with no real token at
+    all gives zeros instead of that sentinel.
     """
 
-    def __init__(self):
-        self._searching = False
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
 
-    def find_spec(self, name, path=None, target=None):
-        if name != "keras" or self._searching:
-            return None
-        self._searching = True  # the search below runs through sys.meta_path, us included
-        try:
-            spec = importlib.util.find_spec(name)
-        finally:
-            self._searching = False
-        if spec is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _RegisteringLoader(spec.loader, self)
-        return spec
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.max(inputs, axis=1)
+        mask = ops.expand_dims(ops.cast(mask, "bool"), -1)  # (batch, T, 1)
+        lowest = ops.full_like(inputs, -1e4)  # |h_t| <= 1; -1e4 fits float16 too
+        pooled = ops.max(ops.where(mask, inputs, lowest), axis=1)
+        any_real = ops.any(mask, axis=1)  # (batch, 1)
+        return ops.where(any_real, pooled, ops.zeros_like(pooled))
 
+    def compute_mask(self, inputs, mask=None):
+        return None
 
-class _RegisteringLoader(importlib.abc.Loader):
-    def __init__(self, loader, finder):
-        self._loader = loader
-        self._finder = finder
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        self._loader.exec_module(module)
-        sys.meta_path[:] = [f for f in sys.meta_path if f is not self._finder]  # done: one shot
-        _register_quietly()
-
-    def __getattr__(self, name):  # everything else (resources, is_package...) as the real loader
-        return getattr(self._loader, name)
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
 
 
 def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
     """The recurrent layer for ``kind`` with cuDNN-compatible (default) settings."""
-    keras = _keras()
-    layers = keras.layers
     if kind == "rnn":
         return layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
     if kind == "lstm":
@@ -244,8 +145,6 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
         raise UsageError("vocab_size must be at least 3 (padding, out-of-vocabulary and one word)")
     if readout not in READOUTS:
         raise UsageError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
-    keras = _keras()
-    layers = keras.layers
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
@@ -276,12 +175,11 @@ def build_simple_classifier(rnn, vocab_size: int, embedding_dim: int, length: in
     two such models are compared. Padding (id 0) is masked so the layer skips it.
     :func:`build_classifier` is the larger IMDB pipeline (dropout, pooling over time).
     """
-    keras = _keras()
     model = keras.Sequential([
         keras.Input((length,), dtype="int32"),
-        keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding"),
+        layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding"),
         rnn,
-        keras.layers.Dense(1, activation="sigmoid", name="classifier"),
+        layers.Dense(1, activation="sigmoid", name="classifier"),
     ])
     compile_binary(model, learning_rate, jit_compile=jit_compile)
     return model
@@ -289,7 +187,6 @@ def build_simple_classifier(rnn, vocab_size: int, embedding_dim: int, length: in
 
 def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
     """Compile for a yes/no label: Adam, binary cross-entropy, accuracy."""
-    keras = _keras()
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile)
 
@@ -302,8 +199,6 @@ def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
     Bidirectional(LSTM(64)) -> Dense(1, sigmoid), Adam; it is fed 200 tokens per review
     in batches of 32. No mask: the original pads with zeros and lets the LSTM read them.
     """
-    keras = _keras()
-    layers = keras.layers
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     x = layers.Embedding(vocab_size, 128, name="embedding")(ids)
     x = layers.Bidirectional(layers.LSTM(64, return_sequences=True), name="bilstm_1")(x)
@@ -313,29 +208,6 @@ def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
     if compile:
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return model
-
-
-def expected_param_count(kind: str, vocab_size: int, embedding_dim: int = 128, units: int = 64,
-                         readout: str = "pool") -> int:
-    """Parameters of :func:`build_classifier` computed by hand (the tests compare).
-
-    Embedding V*d; SimpleRNN d*u + u*u + u; LSTM 4(d*u + u*u + u); GRU with
-    reset_after 3(d*u + u*u + 2u); a bidirectional layer twice its LSTM; the head sees
-    max and mean of the recurrent output, 2 * width, plus its bias (``readout="last"``:
-    the final state only, width, plus its bias).
-    """
-    d, u = embedding_dim, units
-    recurrent = {
-        "rnn": d * u + u * u + u,
-        "lstm": 4 * (d * u + u * u + u),
-        "gru": 3 * (d * u + u * u + 2 * u),
-        "bilstm": 2 * 4 * (d * u + u * u + u),
-    }
-    if kind not in recurrent:
-        raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
-    width = 2 * u if kind == "bilstm" else u
-    head = 2 * width if readout == "pool" else width
-    return vocab_size * d + recurrent[kind] + head + 1
 
 
 def layer_summary(model) -> list[tuple]:
@@ -364,10 +236,6 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
     Eligibility says the layer *can* use cuDNN; it does so only when a GPU is present
     and the mask (if any) is right-padded.
     """
-    keras = _keras()
-    layers = keras.layers
-    from keras import activations
-
     found = []
 
     def visit(layer, prefix=""):
@@ -410,11 +278,10 @@ LM_KINDS = ("lstm", "rnn")
 
 
 def _lm_recurrent_layer(kind: str, units: int, name: str, return_sequences: bool = True):
-    keras = _keras()
     if kind == "lstm":
-        return keras.layers.LSTM(units, return_sequences=return_sequences, return_state=True, name=name)
+        return layers.LSTM(units, return_sequences=return_sequences, return_state=True, name=name)
     if kind == "rnn":
-        return keras.layers.SimpleRNN(units, return_sequences=return_sequences, return_state=True, name=name)
+        return layers.SimpleRNN(units, return_sequences=return_sequences, return_state=True, name=name)
     raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
 
 
@@ -441,17 +308,16 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
         raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
     if n_layers < 1:
         raise UsageError(f"n_layers must be at least 1, not {n_layers}")
-    keras = _keras()
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
     states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(lm_state_sizes(kind, units, n_layers))]
-    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     per_layer = 2 if kind == "lstm" else 1
     states_out = []
     for layer in range(n_layers):
         initial = states_in[layer * per_layer:(layer + 1) * per_layer]
         x, *states = _lm_recurrent_layer(kind, units, f"rnn_{layer + 1}")(x, initial_state=initial)
         states_out += states
-    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
     return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
 
 
@@ -498,13 +364,12 @@ def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: in
     ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
     weights can be copied in (:func:`lstm_tutorial.language_model.copy_lm_weights`).
     """
-    keras = _keras()
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
-    layer = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
+    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
+    layer = (layers.LSTM if kind == "lstm" else layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
     h = layer(x)
-    pooled = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(h)
-    out = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
+    pooled = layers.GlobalAveragePooling1D(name="mean_over_time")(h)
+    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
     model = keras.Model(ids, out, name=f"char_{kind}_classifier")
     compile_binary(model, learning_rate)
     return model

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import UsageError
+from .saving import DictConfig
 
 __all__ = ["GridBudget", "RunSpec", "grid_specs", "prepare_run_data", "run_one", "run_grid",
            "summarise", "load_results", "LENGTH_BUCKETS", "FORMAT"]
@@ -72,7 +73,7 @@ FAST_BUDGET = GridBudget(train_reviews=800, test_reviews=400, length=60, letter_
 
 
 @dataclass(frozen=True)
-class RunSpec:
+class RunSpec(DictConfig):
     group: str                 # grid, article, article_words, stopwords
     layer: str                 # rnn, lstm, gru, bilstm
     readout: str               # last, pool
@@ -89,9 +90,6 @@ class RunSpec:
     def cell(self) -> str:
         """The run's key without the seed: runs of one cell differ only by seed."""
         return self.key.rsplit("/", 1)[0]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def grid_specs(seeds: Sequence[int] = (0, 1, 2)) -> list[RunSpec]:

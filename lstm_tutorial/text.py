@@ -1,4 +1,4 @@
-"""From raw review text to integer ids: cleaning, NLTK tokens, stopwords, vocabulary.
+"""From raw review text to integer ids: cleaning, tokens, stopwords, vocabulary.
 
 The pipeline a notebook uses::
 
@@ -11,30 +11,30 @@ Who does what:
 
 * cleaning (HTML tags such as ``<br />``, entities, URLs, case, whitespace) is a few
   regular expressions here: neither NLTK nor Keras offers it for this data;
-* tokenization is NLTK's :class:`~nltk.tokenize.RegexpTokenizer` with a Treebank-like
-  rule for contractions (``"don't" -> "do", "n't"``), chosen after measuring NLTK's
-  tokenizers on IMDB reviews (see :class:`ReviewTokenizer`);
+* tokenization is one regular expression with a Treebank-like rule for contractions
+  (``"don't" -> "do", "n't"``), see :func:`tokenize`;
 * stopwords are NLTK's English list (:func:`english_stopwords`);
-* the vocabulary and the string -> integer mapping are Keras'
-  :class:`keras.layers.StringLookup` (:class:`Vocabulary`); only the frequency limit
-  (``min_count``), which ``StringLookup.adapt`` does not have, is counted here.
+* ids come from Keras: :class:`keras.layers.StringLookup` maps tokens to ids and
+  ``keras.utils.pad_sequences`` pads them (:class:`Vocabulary`); only the counting,
+  with its frequency limit ``min_count`` that ``StringLookup.adapt`` lacks, is done here
+  with ``collections.Counter``.
 
-Importing this module is cheap: NLTK and Keras are imported inside the functions that
-need them.
+Importing this module loads neither NLTK nor Keras; the functions that need them do.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
-import inspect
 import io
 import itertools
 import json
 import os
 import re
+import socket
 import sys
-import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -43,25 +43,6 @@ import numpy as np
 from .tools import paths
 from .tools.paths import atomic_write
 from .errors import CorruptDataError, DataUnavailableError, UsageError
-
-__all__ = [
-    "clean",
-    "tokenize",
-    "ReviewTokenizer",
-    "english_stopwords",
-    "remove_stopwords",
-    "negations_removed",
-    "NEGATION_WORDS",
-    "preprocess",
-    "preprocess_imdb",
-    "Vocabulary",
-    "PAD_TOKEN",
-    "OOV_TOKEN",
-    "lengths",
-    "length_percentile",
-    "truncation_share",
-    "TEXT_VERSION",
-]
 
 # ---------------------------------------------------------------------------------
 # Cleaning
@@ -99,93 +80,33 @@ def clean(text: str) -> str:
 # ---------------------------------------------------------------------------------
 
 #: The token rule. Applied after "n't" and "cannot" have been split off (see
-#: ReviewTokenizer.tokenize), it keeps: "n't"; words, numbers and hyphenated
-#: compounds ("well-made"); the clitics 's 'm 'd 'll 're 've; "..." as one token;
-#: and every other symbol as a token of its own ("7/10" -> "7", "/", "10").
+#: tokenize), it keeps: "n't"; words, numbers and hyphenated compounds ("well-made");
+#: the clitics 's 'm 'd 'll 're 've; "..." as one token; and every other symbol as a
+#: token of its own ("7/10" -> "7", "/", "10").
 TOKEN_PATTERN = r"(?!n't)\w+(?:-\w+)*|n't\b|'(?:s|m|d|ll|re|ve)\b|\.\.+|[^\w\s]"
-
-
-def _make_tokenizer_class():
-    from nltk.tokenize import RegexpTokenizer
-
-    class ReviewTokenizer(RegexpTokenizer):
-        """NLTK's RegexpTokenizer with a Treebank-like rule for contractions.
-
-        Why this one: measured on 3,000 cleaned IMDB training reviews on a
-        CPU (``benchmarks/bench_preprocessing.py``), in words/s:
-        NLTKWordTokenizer 123k, TreebankWordTokenizer 152k, TweetTokenizer 183k,
-        ToktokTokenizer 568k, WordPunctTokenizer 673k, this rule through NLTK's
-        stock RegexpTokenizer 518k, this tokenizer 1,476k.
-        Only the Treebank family and this one split "don't" into "do" + "n't",
-        which keeps negations visible to the model and lets the stopword discussion
-        (NLTK's list contains "not" and the n't forms) work on tokens.  Its output
-        matches Treebank's on words and contractions; it differs in splitting
-        "7/10" into "7", "/", "10" (useful for ratings) and in quotes.
-
-        Why the speed: NLTK >= 3.9 compiles caller-supplied RegexpTokenizer patterns
-        with the third-party ``regex`` engine under a ReDoS timeout (``nltk.redos``),
-        which costs ~2.8x here.  The pattern above is fixed and linear (no nested
-        quantifiers over the same text), so it is compiled with the standard ``re``
-        module instead; contractions are split off with ``str.replace`` (C speed)
-        rather than with a look-ahead, which made the rule another ~1.6x faster.
-        """
-
-        def __init__(self):
-            super().__init__(TOKEN_PATTERN)
-            self._regexp = re.compile(TOKEN_PATTERN, re.IGNORECASE)
-
-        def _check_regexp(self):  # the stdlib pattern is already compiled
-            if self._regexp is None:  # pragma: no cover - set in __init__
-                self._regexp = re.compile(TOKEN_PATTERN, re.IGNORECASE)
-
-        def tokenize(self, text: str) -> list[str]:
-            if "\u2019" in text:
-                text = text.replace("\u2019", "'")
-            if "n't" in text:  # cleaned (lower-case) text: plain str.replace, C speed
-                text = text.replace("n't", " n't")
-            if "'T" in text or "N'" in text:  # upper-case forms in uncleaned text
-                text = _NT.sub(r" \1", text)
-            if "annot" in text or "ANNOT" in text:
-                text = _CANNOT.sub(r"\1 \2", text)
-            return self._regexp.findall(text)
-
-    return ReviewTokenizer
-
-
+# The standard ``re`` module, not NLTK's RegexpTokenizer: NLTK >= 3.9 runs a caller's
+# pattern through the ``regex`` engine's ReDoS guard, about 3x slower; this one is linear.
+_TOKEN = re.compile(TOKEN_PATTERN, re.IGNORECASE)
 _NT = re.compile(r"(n't)", re.IGNORECASE)
 _CANNOT = re.compile(r"\b(can)(not)\b", re.IGNORECASE)
-_tokenizer = None
-
-
-def _tokenizer_class():
-    cls = globals().get("ReviewTokenizer")
-    if cls is None:
-        cls = globals()["ReviewTokenizer"] = _make_tokenizer_class()
-    return cls
-
-
-def __getattr__(name):  # lazy ``text.ReviewTokenizer`` so that NLTK loads on demand
-    if name == "ReviewTokenizer":
-        return _tokenizer_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _get_tokenizer():
-    global _tokenizer
-    if _tokenizer is None:
-        _tokenizer = _tokenizer_class()()
-    return _tokenizer
 
 
 def tokenize(text: str) -> list[str]:
-    """Split (cleaned) text into tokens with :class:`ReviewTokenizer` (NLTK, no model).
+    """Split (cleaned) text into tokens; contractions split as in NLTK's Treebank tokenizer.
 
     >>> tokenize("i don't like it, it's bad... 7/10")
     ['i', 'do', "n't", 'like', 'it', ',', 'it', "'s", 'bad', '...', '7', '/', '10']
+
+    Only the Treebank family of tokenizers and this rule split "don't" into "do" + "n't",
+    which keeps negations visible to the model and to the stopword list. The output
+    matches Treebank's on words and contractions; it differs in splitting "7/10" into
+    "7", "/", "10" (useful for ratings) and in quotes, and it is several times faster
+    (``benchmarks/bench_preprocessing.py`` measures NLTK's tokenizers beside it).
     """
     if not isinstance(text, str):
         raise UsageError(f"tokenize() needs a str, got {type(text).__name__}")
-    return _get_tokenizer().tokenize(text)
+    text = _CANNOT.sub(r"\1 \2", _NT.sub(r" \1", text.replace("\u2019", "'")))
+    return _TOKEN.findall(text)
 
 
 # ---------------------------------------------------------------------------------
@@ -214,15 +135,9 @@ _STOPWORDS_HELP = (
     "or copy an nltk_data folder holding corpora/stopwords(.zip) here and set the "
     "NLTK_DATA environment variable to that folder."
 )
-#: Seconds the one download attempt may take before we give up on it.
-DOWNLOAD_TIMEOUT_S = 30.0
-
+#: Seconds any one network wait of the one download attempt may take.
+DOWNLOAD_TIMEOUT_S = 15.0
 _download_attempted = False
-# Works for both an unzipped folder and stopwords.zip (a bare "corpora/stopwords" does not).
-_STOPWORDS_RESOURCE = "corpora/stopwords/english"
-_raw_stopwords: frozenset[str] | None = None
-_derived_stopwords: dict = {}
-_lock = threading.Lock()
 
 
 def _honour_nltk_data(nltk) -> None:
@@ -239,69 +154,44 @@ def describe_stopwords() -> str:
 
     _honour_nltk_data(nltk)
     try:
-        location = nltk.data.find(_STOPWORDS_RESOURCE)
+        return f"available ({nltk.data.find('corpora/stopwords/english')})"
     except LookupError:
         return ("missing; the first use tries one download, or run "
                 "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
-    return f"available ({location})"
 
 
-def _download_stopwords_once() -> bool:
-    """Try ``nltk.download("stopwords")`` once per process, for at most DOWNLOAD_TIMEOUT_S.
-
-    Offline it normally fails in well under a second; a firewall that silently drops
-    packets could make it hang, so it runs in a daemon thread that we stop waiting for.
-    """
+def _download_stopwords(nltk) -> None:
+    """One ``nltk.download("stopwords")`` per process (Colab has NLTK but not its data)."""
     global _download_attempted
-    if _download_attempted:
-        return False
     _download_attempted = True
+    # A firewall that silently drops packets must not hang the notebook: cap every wait.
+    before = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:  # our own error below says what to do; NLTK's would only say it failed
+        nltk.download("stopwords", quiet=True, print_error_to=io.StringIO())
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        pass
+    finally:
+        socket.setdefaulttimeout(before)
+
+
+@functools.cache
+def _nltk_stopwords() -> frozenset[str]:
+    """NLTK's English list from ``NLTK_DATA`` or NLTK's folders, downloaded once if missing."""
     import nltk
 
-    result: list = []
-
-    def attempt():
-        try:
-            kwargs = {"quiet": True}
-            if "print_error_to" in inspect.signature(nltk.download).parameters:
-                kwargs["print_error_to"] = io.StringIO()  # we raise our own, clearer error
-            result.append(bool(nltk.download("stopwords", **kwargs)))
-        except Exception:  # noqa: BLE001 - any failure means "not available"
-            result.append(False)
-
-    worker = threading.Thread(target=attempt, name="nltk-stopwords-download", daemon=True)
-    worker.start()
-    worker.join(DOWNLOAD_TIMEOUT_S)
-    return bool(result and result[0])
+    _honour_nltk_data(nltk)
+    for _ in range(2):
+        try:  # this name finds both an unzipped corpora/stopwords folder and stopwords.zip
+            return frozenset(nltk.data.load("corpora/stopwords/english", format="text", cache=False).split())
+        except (LookupError, OSError):
+            if _download_attempted:
+                break
+            _download_stopwords(nltk)
+    raise DataUnavailableError(_STOPWORDS_HELP)
 
 
-def _load_raw_stopwords() -> frozenset[str]:
-    global _raw_stopwords
-    with _lock:
-        if _raw_stopwords is not None:
-            return _raw_stopwords
-        import nltk
-
-        _honour_nltk_data(nltk)
-        try:
-            nltk.data.find(_STOPWORDS_RESOURCE)
-        except LookupError:
-            if not _download_stopwords_once():
-                raise DataUnavailableError(_STOPWORDS_HELP) from None
-            try:
-                nltk.data.find(_STOPWORDS_RESOURCE)
-            except LookupError:
-                raise DataUnavailableError(_STOPWORDS_HELP) from None
-        from nltk.corpus import stopwords
-
-        try:
-            words = stopwords.words("english")
-        except (LookupError, OSError) as exc:
-            raise DataUnavailableError(f"{_STOPWORDS_HELP} ({exc})") from None
-        _raw_stopwords = frozenset(words)
-        return _raw_stopwords
-
-
+@functools.cache
 def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozenset[str]:
     """NLTK's English stopword list (179 words in NLTK's 2024 data), ready for our tokens.
 
@@ -315,25 +205,15 @@ def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozen
     "no", "nor", "n't", "don't", ...), the usual fix for sentiment tasks.
 
     The corpus is looked up on ``NLTK_DATA`` and NLTK's default folders; when it is
-    missing, one ``nltk.download("stopwords")`` is tried (time-limited), then
-    :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
+    missing, one ``nltk.download("stopwords")`` is tried (each network wait capped at
+    :data:`DOWNLOAD_TIMEOUT_S`), then :class:`~lstm_tutorial.errors.DataUnavailableError`
+    says how to get it.
     """
-    words = _load_raw_stopwords()
-    key = (keep_negations, raw)
-    cached = _derived_stopwords.get(key)
-    if cached is not None and cached[0] is words:  # remove_stopwords() may run once per review
-        return cached[1]
-    source = words
-    if not raw:
-        tok = _get_tokenizer()
-        # Only the clitic pieces: "couldn't" adds "n't", not "could" (not in NLTK's list).
-        pieces = {p for w in words if "'" in w for p in tok.tokenize(w)
-                  if p.startswith("'") or p == "n't"}
-        words = words | pieces
+    words = _nltk_stopwords()
+    if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
+        words |= {p for w in words if "'" in w for p in tokenize(w) if p.startswith("'") or p == "n't"}
     if keep_negations:
-        words = words - NEGATION_WORDS
-    words = frozenset(words)
-    _derived_stopwords[key] = (source, words)
+        words -= NEGATION_WORDS
     return words
 
 
@@ -370,49 +250,17 @@ TEXT_VERSION = "1-" + hashlib.sha1(
 ).hexdigest()[:8]
 
 
-def _preprocess_chunk(texts: Sequence[str], stopwords: frozenset[str] | None) -> list[list[str]]:
-    tok = _get_tokenizer().tokenize
-    intern = sys.intern  # one shared str object per distinct token: ~6x less memory
-    out = []
-    for t in texts:
-        tokens = tok(clean(t))
-        if stopwords is not None:
-            out.append([intern(w) for w in tokens if w not in stopwords])
-        else:
-            out.append(list(map(intern, tokens)))
-    return out
-
-
-def preprocess(texts: Sequence[str], remove_stopwords: bool = False,
-               workers: int | None = 1) -> list[list[str]]:
+def preprocess(texts: Sequence[str], remove_stopwords: bool = False) -> list[list[str]]:
     """Clean and tokenize every text (and drop stopwords if asked): a list of token lists.
 
-    ``workers`` > 1 splits the work over that many processes (``None``: one per CPU,
-    at most 4), started with "spawn" (safe next to TensorFlow's threads; a script
-    that uses it needs the usual ``if __name__ == "__main__":`` guard). Processes
-    pay for start-up and for pickling the token lists back, which on a small machine
-    can cost more than they save (``benchmarks/bench_preprocessing.py`` measures
-    both on yours), so the default is 1.
+    One process: worker processes measured slower, as their start-up and the pickling
+    of the token lists back cost more than they save.
     """
     if isinstance(texts, str):
         raise UsageError("preprocess() needs a list of texts, not one str; use tokenize(clean(text))")
-    stop = english_stopwords() if remove_stopwords else None
-    if workers is None:
-        workers = max(1, min(4, os.cpu_count() or 1))
-    texts = list(texts)
-    if workers <= 1 or len(texts) < 2000:
-        return _preprocess_chunk(texts, stop)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    # "spawn": safe even when the parent already runs TensorFlow's threads (fork is not).
-    n_chunks = workers * 4
-    size = -(-len(texts) // n_chunks)
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        parts = pool.map(_preprocess_chunk, chunks, itertools.repeat(stop))
-        intern = sys.intern
-        return [list(map(intern, tokens)) for part in parts for tokens in part]
+    stop = english_stopwords() if remove_stopwords else frozenset()
+    intern = sys.intern  # one shared str object per distinct token: ~6x less memory
+    return [[intern(w) for w in tokenize(clean(t)) if w not in stop] for t in texts]
 
 
 def _cache_path(split: str, data_key: str, stopwords: frozenset[str] | None) -> Path:
@@ -459,7 +307,7 @@ def _load_token_cache(path: Path) -> tuple[list[list[str]], np.ndarray]:
 
 
 def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, source=None,
-                    refresh: bool = False, workers: int | None = 1,
+                    refresh: bool = False,
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
     """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
 
@@ -483,7 +331,7 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
         return result
     t0 = time.perf_counter()
     texts, labels = load_imdb(split, source=source)
-    token_lists = preprocess(texts, remove_stopwords=remove_stopwords, workers=workers)
+    token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
     labels = np.asarray(labels, dtype=np.int64)
     _save_token_cache(path, token_lists, labels)
     if verbose:
@@ -499,16 +347,6 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
 def lengths(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """Number of tokens of each review, as an int64 array."""
     return np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-
-
-def length_percentile(token_lists: Sequence[Sequence[str]], q: float = 90) -> int:
-    """The ``q``-th percentile (0-100) of the token counts, rounded up: a sequence length
-    that keeps ``q`` % of the reviews whole."""
-    if not 0 <= q <= 100:
-        raise UsageError(f"q is a percentage between 0 and 100, not {q}")
-    if len(token_lists) == 0:
-        raise UsageError("length_percentile() needs at least one token list")
-    return int(np.ceil(np.percentile(lengths(token_lists), q)))
 
 
 def truncation_share(token_lists: Sequence[Sequence[str]], length: int) -> float:
@@ -529,37 +367,18 @@ _FORMAT = "lstm_tutorial.Vocabulary"
 
 
 class Vocabulary:
-    """Token <-> id mapping fitted on training data; a thin wrapper over ``StringLookup``.
+    """Token <-> id mapping fitted on training tokens, held by a ``keras.layers.StringLookup``.
 
     Ids: 0 = padding (``""``), 1 = out-of-vocabulary (``"[UNK]"``), then the kept
-    tokens from most to least frequent. ``size`` counts all of them, so an
-    ``Embedding(input_dim=vocab.size, ...)`` fits exactly.
-
-    Keras' :class:`~keras.layers.StringLookup` holds the mapping (:meth:`as_layer`)
-    and encodes (:meth:`encode`). Counting is done here with ``collections.Counter``
-    because ``StringLookup.adapt`` has a size limit but no frequency limit
-    (``min_count``), and because it is faster on token lists (1.3 s against 3.3 s for
-    25,000 reviews, see the benchmark). Padding/truncation to a fixed length is also
-    done here: Keras' ``pad_sequences`` pads with NumPy in a Python loop per row, and
-    ``TextVectorization`` would redo our NLTK tokenization with its own splitter.
+    tokens from most to least frequent (``tokens`` lists them by id). ``size`` counts
+    all of them, so an ``Embedding(input_dim=vocab.size, ...)`` fits exactly.
     """
 
-    def __init__(self, tokens: Sequence[str], *, max_tokens: int | None = None,
-                 min_count: int | None = None):
-        tokens = list(tokens)
-        if tokens[:2] != [PAD_TOKEN, OOV_TOKEN]:
-            tokens = [PAD_TOKEN, OOV_TOKEN] + [t for t in tokens if t not in (PAD_TOKEN, OOV_TOKEN)]
-        if len(set(tokens)) != len(tokens):
+    def __init__(self, tokens: Sequence[str]):
+        self.tokens = [PAD_TOKEN, OOV_TOKEN] + [t for t in tokens if t not in (PAD_TOKEN, OOV_TOKEN)]
+        if len(set(self.tokens)) != len(self.tokens):
             raise UsageError("a vocabulary cannot list a token twice")
-        self._tokens = tokens
-        self.max_tokens = max_tokens
-        self.min_count = min_count
-        self._index = {t: i for i, t in enumerate(tokens)}
-        self._layer = None  # the StringLookup behind encode(), built on first use
-        #: Training counts of the kept tokens (set by :meth:`fit`; None after :meth:`load`).
-        self.counts: dict[str, int] | None = None
 
-    # -- construction -------------------------------------------------------------
     @classmethod
     def fit(cls, token_lists: Iterable[Sequence[str]], max_tokens: int | None = 20000,
             min_count: int = 2) -> "Vocabulary":
@@ -570,8 +389,6 @@ class Vocabulary:
         Tokens seen fewer than ``min_count`` times are left out (they become OOV).
         Ties in frequency are broken alphabetically, so a fit is reproducible.
         """
-        from collections import Counter
-
         if max_tokens is not None and max_tokens < 3:
             raise UsageError(f"max_tokens must be at least 3 (PAD, OOV and one token), not {max_tokens}")
         if min_count < 1:
@@ -579,56 +396,39 @@ class Vocabulary:
         if isinstance(token_lists, str) or (isinstance(token_lists, (list, tuple)) and token_lists
                                             and isinstance(token_lists[0], str)):
             raise UsageError("Vocabulary.fit() needs a list of token lists, e.g. [['a', 'film'], ...]")
-        counts = Counter()
-        for tokens in token_lists:
-            counts.update(tokens)
-        counts.pop(PAD_TOKEN, None)
-        counts.pop(OOV_TOKEN, None)
-        kept = [(t, c) for t, c in counts.items() if c >= min_count]
-        kept.sort(key=lambda tc: (-tc[1], tc[0]))
-        if max_tokens is not None:
-            kept = kept[:max_tokens - 2]
-        vocab = cls([t for t, _ in kept], max_tokens=max_tokens, min_count=min_count)
-        vocab.counts = dict(kept)
-        return vocab
-
-    # -- properties -------------------------------------------------------------
-    @property
-    def tokens(self) -> list[str]:
-        """All tokens by id: ``["", "[UNK]", most frequent, ...]`` (StringLookup order)."""
-        return list(self._tokens)
+        counts = Counter(itertools.chain.from_iterable(token_lists))
+        kept = sorted((t for t, c in counts.items() if c >= min_count and t not in (PAD_TOKEN, OOV_TOKEN)),
+                      key=lambda t: (-counts[t], t))
+        return cls(kept if max_tokens is None else kept[:max_tokens - 2])
 
     @property
     def size(self) -> int:
         """Number of ids, PAD and OOV included (the Embedding's ``input_dim``)."""
-        return len(self._tokens)
-
-    def __len__(self) -> int:
-        return len(self._tokens)
-
-    def __contains__(self, token: str) -> bool:
-        return token in self._index and self._index[token] > 1
+        return len(self.tokens)
 
     def __repr__(self) -> str:
-        return f"Vocabulary(size={self.size}, max_tokens={self.max_tokens}, min_count={self.min_count})"
+        return f"Vocabulary(size={self.size})"
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.tokens)}
 
     def token_to_id(self, token: str) -> int:
-        return self._index.get(token, 1) if token != PAD_TOKEN else 0
-
-    def id_to_token(self, i: int) -> str:
-        return self._tokens[i]
+        return self._index.get(token, 1)
 
     def as_layer(self):
-        """A ``keras.layers.StringLookup`` with this vocabulary (0 = "" mask, 1 = OOV).
+        """A ``keras.layers.StringLookup`` with these ids (``""`` is the mask 0, OOV is 1).
 
         Put it in front of a model to feed it token strings directly.
         """
-        from keras.layers import StringLookup
+        import keras
 
-        return StringLookup(vocabulary=self._tokens[2:], mask_token=PAD_TOKEN,
-                            oov_token=OOV_TOKEN, num_oov_indices=1)
+        return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=PAD_TOKEN, oov_token=OOV_TOKEN)
 
-    # -- encode / decode ----------------------------------------------------------
+    @functools.cached_property
+    def _lookup(self):
+        return self.as_layer()  # built once, on the first encode()
+
     def encode(self, token_lists: Sequence[Sequence[str]], length: int,
                truncating: str = "post") -> np.ndarray:
         """Ids as an int32 array ``(len(token_lists), length)``, right-padded with 0.
@@ -638,43 +438,22 @@ class Vocabulary:
         end, which keeps Keras' LSTM eligible for the fast cuDNN kernel on a GPU.
         Unknown tokens get id 1.
         """
+        import keras
+
         if truncating not in ("post", "pre"):
             raise UsageError(f"truncating must be 'post' or 'pre', not {truncating!r}")
         if not isinstance(length, (int, np.integer)) or length < 1:
             raise UsageError(f"length must be a positive integer, not {length!r}")
         if isinstance(token_lists, str) or (len(token_lists) and isinstance(token_lists[0], str)):
             raise UsageError("encode() needs a list of token lists; for one review use encode([tokens], length)")
-        length = int(length)
-        if truncating == "post":
-            kept = [t[:length] for t in token_lists]
-        else:
-            kept = [t[-length:] if len(t) > length else t for t in token_lists]
-        row_lengths = np.fromiter((len(t) for t in kept), dtype=np.int64, count=len(kept))
-        flat = self._lookup(list(itertools.chain.from_iterable(kept)))
-        out = np.zeros((len(kept), length), dtype=np.int32)
-        # Row-major boolean assignment fills each row's first len(row) cells in order.
-        out[np.arange(length) < row_lengths[:, None]] = flat
-        return out
-
-    def _lookup(self, flat_tokens: list[str]) -> np.ndarray:
-        # Keras does the look-up: one StringLookup call on a flat string tensor (then
-        # NumPy places the ids row by row in encode). Measured on 25,000 test reviews
-        # (benchmarks/bench_preprocessing.py): 1.9 s, against 2.8 s for a Python dict
-        # look-up; the ids are identical (tested). The layer is built once and kept.
-        if not flat_tokens:
-            return np.zeros(0, dtype=np.int32)
-        import tensorflow as tf
-
-        if self._layer is None:
-            self._layer = self.as_layer()
-        ids = self._layer(tf.constant(flat_tokens, dtype=tf.string))
-        return np.asarray(ids).astype(np.int32, copy=False)
-
-    def _lookup_dict(self, flat_tokens: list[str]) -> np.ndarray:
-        """The same ids without TensorFlow (a dict look-up); used by the tests and benchmark."""
-        get = self._index.get
-        return np.fromiter(map(get, flat_tokens, itertools.repeat(1)), dtype=np.int32,
-                           count=len(flat_tokens))
+        if not len(token_lists):
+            return np.zeros((0, int(length)), dtype=np.int32)
+        # One StringLookup call on all tokens at once, then cut back into reviews.
+        flat = list(itertools.chain.from_iterable(token_lists))
+        ids = np.asarray(self._lookup(np.array(flat, dtype=object))) if flat else np.zeros(0, np.int64)
+        rows = np.split(ids, np.cumsum([len(t) for t in token_lists])[:-1])
+        return keras.utils.pad_sequences(rows, maxlen=int(length), dtype="int32", padding="post",
+                                         truncating=truncating)
 
     def decode(self, ids) -> list:
         """Tokens of one id sequence (padding dropped); a 2-D array gives a list of lists."""
@@ -683,13 +462,11 @@ class Vocabulary:
             return [self.decode(row) for row in arr]
         if arr.ndim != 1:
             raise UsageError(f"decode() needs a 1-D or 2-D array of ids, got shape {arr.shape}")
-        toks = self._tokens
         try:
-            return [toks[i] for i in arr.tolist() if i != 0]
+            return [self.tokens[i] for i in arr.tolist() if i != 0]
         except IndexError:
             raise UsageError(f"an id is outside the vocabulary (size {self.size})") from None
 
-    # -- coverage -----------------------------------------------------------------
     def coverage(self, token_lists: Iterable[Sequence[str]]) -> float:
         """Share of the tokens in ``token_lists`` that are in the vocabulary (not OOV)."""
         index = self._index
@@ -699,13 +476,11 @@ class Vocabulary:
             known += sum(1 for t in tokens if index.get(t, 1) > 1)
         return known / total if total else 0.0
 
-    # -- persistence --------------------------------------------------------------
     def save(self, path) -> Path:
         """Write the vocabulary as a small JSON file (e.g. beside a ``.keras`` model)."""
         path = Path(path)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
-                   "max_tokens": self.max_tokens, "min_count": self.min_count,
-                   "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self._tokens}
+                   "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self.tokens}
         with atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False)
         return path
@@ -730,4 +505,4 @@ class Vocabulary:
             warnings.warn(f"{path} was built with text version {saved_version}, this package "
                           f"tokenizes with {TEXT_VERSION}: some tokens may now be out of vocabulary",
                           stacklevel=2)
-        return cls(tokens, max_tokens=payload.get("max_tokens"), min_count=payload.get("min_count"))
+        return cls(tokens)

@@ -13,11 +13,10 @@ The pieces, in the order the ``train`` command uses them::
     clf.predict(["A slow start, but the ending is wonderful."])
 
 Speed on a CPU: an LSTM costs time per step, so the batches here hold reviews of
-similar length and are cut to the longest review in each batch
-(:class:`LengthBatches`). Padding stays on the right and the mask hides it, so the
-model computes the same function as on fixed-length batches, only without spending
-time on rows of zeros (``benchmarks/bench_imdb_models.py`` measures how much faster
-that is than fixed-length batches).
+similar length, each padded only to its longest review (:func:`length_batches`,
+built on ``tf.data``). Padding stays on the right and the mask hides it, so the model
+computes the same function as on fixed-length batches, only without spending time on
+rows of zeros (``benchmarks/bench_imdb_models.py`` measures how much faster that is).
 
 The official test set is read only by :func:`load_test`; model selection (early
 stopping) sees the validation split carved from the training set.
@@ -26,11 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sys
 import time
-import zipfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -39,7 +36,8 @@ import numpy as np
 from . import models
 from .tools import paths
 from .tools import runtime
-from .errors import CorruptDataError, UsageError
+from .errors import UsageError
+from .saving import DictConfig, jsonable, load_model_folder, save_model_folder
 
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
@@ -48,6 +46,7 @@ WORD_VECTOR_CHOICES = ("word2vec", "none")
 LR_SCHEDULES = ("cosine", "constant")
 VOCAB_FILE = "vocabulary.json"
 CONFIG_FILE = "training.json"
+FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 
 # ---------------------------------------------------------------------------------
@@ -55,36 +54,12 @@ CONFIG_FILE = "training.json"
 # ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictConfig):
     """Every choice of a training run; the defaults are the ``train`` command's.
 
-    Sizes were chosen from timed runs on a small CPU, by validation accuracy only
-    (the test set is read once per final run). Whole reviews: 1,000 tokens keep about
-    99 % of the training reviews whole (with this package's tokens); the rare longer
-    review keeps its last 1,000 tokens (``truncating="pre"``), where reviewers tend to
-    sum up. Batches of 128 grouped by length (``LengthBatches``) make the long reviews
-    cheap: reading whole reviews instead of the last 400 tokens costs about 16 % more
-    tokens per epoch.
-
-    Six epochs instead of four, with whole reviews, raised the best validation accuracy
-    for each of seeds 0, 1 and 2 on their own validation splits (same seed, same split;
-    see ``benchmarks/bench_imdb_accuracy.py`` and issue 10's closing note). With four
-    epochs and 400 tokens, training accuracy (dropout on) stayed below validation
-    accuracy for three epochs and passed it only in the fourth, and for two of the three
-    seeds the best epoch was the last: the signs of a model that stopped too early.
-
-    The embedding starts from word2vec vectors (``word_vectors="word2vec"``, see
-    :mod:`lstm_tutorial.embeddings`) learnt from the training and the 50,000
-    unlabelled reviews, never the test reviews; that is what lets a 30,000-id
-    vocabulary help instead of overfitting: rare words arrive with a meaning learnt
-    from the unlabelled text. The learning rate follows a cosine from
-    ``learning_rate`` down to zero over ``epochs`` epochs (``lr_schedule="cosine"``);
-    early stopping on validation accuracy (patience 2) keeps the best epoch.
-    Dropout 0.25 (embedding channels and the head): with dropout 0.4 the model
-    underfitted (training accuracy below validation accuracy in every epoch, validation
-    still rising at the last one); on the same split (seed 0) 0.25 reached a higher
-    validation accuracy, one paired run each, so a hint rather than a measurement.
-    ``pretrain_limit`` caps the reviews word2vec reads from each split (fast mode).
+    The sizes were chosen on the validation split from timed CPU runs; why each
+    default is what it is: ``benchmarks/README.md``. ``pretrain_limit`` caps the
+    reviews word2vec reads from each split (fast mode).
     """
 
     model: str = "bilstm"
@@ -119,33 +94,20 @@ class TrainConfig:
                                   units=self.units, dropout=self.dropout,
                                   learning_rate=self.learning_rate)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, payload: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in payload.items() if k in known})
-
     def validate(self) -> "TrainConfig":
-        if self.model not in models.ARCHITECTURES:
-            raise UsageError(f"unknown model {self.model!r}; choose one of {', '.join(models.ARCHITECTURES)}")
-        if self.readout not in models.READOUTS:
-            raise UsageError(f"readout must be one of {', '.join(models.READOUTS)}, not {self.readout!r}")
-        if self.epochs < 1:
-            raise UsageError(f"epochs must be at least 1, not {self.epochs}")
-        if self.length < 1:
-            raise UsageError(f"length must be at least 1 token, not {self.length}")
-        if self.batch_size < 1:
-            raise UsageError(f"batch size must be at least 1, not {self.batch_size}")
+        """This config, or a :class:`UsageError` naming the first setting out of range."""
+        choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
+                   "word_vectors": WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise UsageError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
+        for name in ("epochs", "length", "batch_size"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
             raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
         if not self.learning_rate > 0:
             raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
-        if self.word_vectors not in WORD_VECTOR_CHOICES:
-            raise UsageError(f"word_vectors must be one of {', '.join(WORD_VECTOR_CHOICES)}, not {self.word_vectors!r}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise UsageError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, not {self.lr_schedule!r}")
         if not 0 < self.validation_fraction < 1:
             raise UsageError(f"validation_fraction must be between 0 and 1, not {self.validation_fraction}")
         return self
@@ -279,7 +241,7 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
 def check_right_padded(x: np.ndarray) -> None:
     """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
 
-    Cutting a batch to its longest review (:class:`LengthBatches`) keeps the first
+    Cutting a row to its real ids (:func:`length_batches`) keeps the first
     ``n`` columns of a row with ``n`` real ids, which drops real tokens from a row
     padded on the left (``keras.utils.pad_sequences`` pads on the left by default).
     cuDNN also needs right padding. Raises :class:`UsageError` naming the first bad row.
@@ -301,125 +263,59 @@ def check_right_padded(x: np.ndarray) -> None:
 # Batches of similar length
 # ---------------------------------------------------------------------------------
 
-def _make_length_batches_class():
-    from .tools.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
-    class LengthBatches(keras.utils.PyDataset):
-        """Batches of reviews of similar length, each cut to its longest review.
-
-        ``x`` must be right-padded (real ids first, zeros after); left-padded rows are
-        refused with an error, since cutting them would drop real tokens.
-
-        Training order: every epoch, reviews are sorted by length plus random noise
-        (``jitter`` tokens), cut into batches, and the batches are shuffled, so
-        batches differ from epoch to epoch while staying nearly free of padding.
-        Without ``shuffle`` the order is by length; :meth:`original_order` undoes it.
-        """
-
-        def __init__(self, x, y=None, batch_size=128, shuffle=False, seed=0, jitter=30):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.x = np.asarray(x, dtype="int32")
-            check_right_padded(self.x)
-            self.y = None if y is None else np.asarray(y, dtype="float32")
-            self.batch_size = int(batch_size)
-            self.shuffle = shuffle
-            self.seed = seed
-            self.jitter = jitter
-            self.lengths = sequence_lengths(self.x)
-            self.epoch = 0
-            self._plan()
-
-        def _plan(self):
-            if self.shuffle:
-                rng = np.random.default_rng(self.seed + self.epoch)
-                keys = self.lengths + rng.uniform(0, self.jitter, len(self.lengths))
-                order = np.argsort(keys, kind="stable")
-            else:
-                order = np.argsort(self.lengths, kind="stable")
-            batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-            if self.shuffle:
-                rng.shuffle(batches)
-            self.order = order
-            self.batches = batches
-
-        def __len__(self):
-            return len(self.batches)
-
-        def __getitem__(self, i):
-            idx = self.batches[i]
-            width = int(self.lengths[idx].max())
-            xb = self.x[idx, :width]
-            return (xb,) if self.y is None else (xb, self.y[idx])
-
-        def on_epoch_end(self):
-            self.epoch += 1
-            if self.shuffle:
-                self._plan()
-
-        def as_tf_dataset(self):
-            """This plan as a ``tf.data.Dataset`` whose batch width is declared variable.
-
-            Keras would otherwise infer the shape from the first two batches and reject
-            a later batch of another width; every pass over the dataset (one epoch)
-            draws a new plan when ``shuffle`` is on.
-            """
-            import tensorflow as tf
-
-            passes = [0]
-
-            def batches():
-                # Keras stops pulling after len(self) batches, so a new pass (not the
-                # end of the old one) is where the next epoch's plan is drawn.
-                if passes[0] > 0:
-                    self.on_epoch_end()
-                passes[0] += 1
-                for i in range(len(self)):
-                    yield self[i]
-
-            spec = (tf.TensorSpec((None, None), tf.int32),)
-            if self.y is not None:
-                spec += (tf.TensorSpec((None,), tf.float32),)
-            ds = tf.data.Dataset.from_generator(batches, output_signature=spec)
-            return ds.apply(tf.data.experimental.assert_cardinality(len(self))).prefetch(2)
-
-        def original_order(self, values):
-            """Put per-review outputs computed in batch order back in input order."""
-            values = np.asarray(values)
-            out = np.empty_like(values)
-            out[np.concatenate(self.batches)] = values
-            return out
-
-    return LengthBatches
+def _buckets(lengths: np.ndarray, batch_size: int) -> np.ndarray:
+    """Bucket boundaries for :func:`length_batches`: length ranges holding equal shares of
+    the reviews, about two batches each (1 to 64 buckets): narrow ranges waste little on
+    padding, and each bucket ends an epoch with at most one part-full batch."""
+    n_buckets = int(np.clip(len(lengths) // (2 * batch_size), 1, 64))
+    quantiles = np.quantile(lengths, np.linspace(0, 1, n_buckets + 1)[1:-1])
+    return np.unique(quantiles.astype(int) + 1)  # bucket k: boundaries[k-1] <= length < boundaries[k]
 
 
-_LengthBatches = None
+def steps_per_epoch(x: np.ndarray, batch_size: int) -> int:
+    """Batches in one epoch of :func:`length_batches` over the right-padded rows ``x``."""
+    lengths = sequence_lengths(x)
+    counts = np.bincount(np.searchsorted(_buckets(lengths, batch_size), lengths, side="right"))
+    return int(np.sum(-(-counts // batch_size)))
 
 
-def LengthBatches(*args, **kwargs):  # noqa: N802 - a class, built lazily (keras import)
-    """See the class docstring: batches of similar length for ``fit``/``predict``."""
-    global _LengthBatches
-    if _LengthBatches is None:
-        _LengthBatches = _make_length_batches_class()
-    return _LengthBatches(*args, **kwargs)
+def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool = False, seed: int = 0):
+    """A ``tf.data.Dataset`` of batches of reviews of similar length, each padded only to its longest.
+
+    ``x`` must be right-padded (real ids first, zeros after; left-padded rows are refused):
+    each row is cut to its real ids, and ``Dataset.bucket_by_sequence_length`` groups the
+    rows by length range and pads each batch on the right again (cuDNN needs right
+    padding; the model's mask hides it). With ``shuffle`` the rows are shuffled (``seed``)
+    anew every epoch before they are bucketed; without it the order is fixed. Elements are
+    ``(ids,)`` or ``(ids, y)``.
+    """
+    import tensorflow as tf
+
+    x = np.asarray(x, dtype="int32")
+    check_right_padded(x)
+    lengths = sequence_lengths(x)
+    rows = tf.data.Dataset.from_tensor_slices((x, lengths)).map(lambda r, n: r[:n])
+    if y is not None:
+        rows = tf.data.Dataset.zip(rows, tf.data.Dataset.from_tensor_slices(np.asarray(y)))
+    else:
+        rows = rows.map(lambda r: (r,))
+    if shuffle:
+        rows = rows.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    boundaries = _buckets(lengths, batch_size)
+    batches = rows.bucket_by_sequence_length(lambda r, *_: tf.shape(r)[0], list(boundaries),
+                                             [batch_size] * (len(boundaries) + 1))
+    return batches.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(x, batch_size))).prefetch(2)
 
 
 # ---------------------------------------------------------------------------------
 # Fitting
 # ---------------------------------------------------------------------------------
 
-def steps_per_epoch(n_reviews: int, batch_size: int) -> int:
-    """Batches in one epoch of :class:`LengthBatches` over ``n_reviews`` reviews."""
-    return max(1, -(-int(n_reviews) // int(batch_size)))
-
-
-def learning_rate(config: TrainConfig, n_train: int):
+def learning_rate(config: TrainConfig, x_train: np.ndarray):
     """The optimizer's learning rate: a number, or a Keras schedule over the steps.
 
     ``"cosine"``: ``keras.optimizers.schedules.CosineDecay`` from ``config.learning_rate``
-    to zero at the end of ``config.epochs`` epochs of ``n_train`` reviews. Large steps
+    to zero at the end of ``config.epochs`` epochs over the reviews ``x_train``. Large steps
     early, small steps when the weights are nearly there, and no learning rate to tune
     by hand per epoch.
     """
@@ -427,7 +323,7 @@ def learning_rate(config: TrainConfig, n_train: int):
         return config.learning_rate
     import keras
 
-    steps = steps_per_epoch(n_train, config.batch_size) * config.epochs
+    steps = steps_per_epoch(x_train, config.batch_size) * config.epochs
     return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
 
 
@@ -451,34 +347,22 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
         model.get_layer("embedding").set_weights([matrix])
         if verbose:
             print(f"  embedding starts from word2vec for {share:.1%} of the {data.vocab.size:,} ids")
-    models.compile_binary(model, learning_rate(config, len(data.y_train)))
+    models.compile_binary(model, learning_rate(config, data.x_train))
     return model
 
 
-def _epoch_timer():
+def _epoch_timer(seconds: list):
+    """A callback that appends each epoch's seconds (training plus the validation pass) to
+    ``seconds`` and to the epoch's logs; listed before Keras' own History callback, the
+    value lands in ``history.history["epoch_seconds"]``."""
     import keras
 
-    class EpochTimer(keras.callbacks.Callback):
-        """Adds ``epoch_seconds`` (training plus the validation pass) to each epoch's logs.
+    def end(epoch, logs):
+        seconds.append(time.perf_counter() - seconds.pop())  # the start time was kept in its place
+        logs["epoch_seconds"] = seconds[-1]
 
-        Listed before Keras' own History callback, so the value lands in
-        ``history.history["epoch_seconds"]``.
-        """
-
-        def __init__(self):
-            super().__init__()
-            self.seconds: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            dt = time.perf_counter() - self._t0
-            self.seconds.append(dt)
-            if logs is not None:
-                logs["epoch_seconds"] = dt
-
-    return EpochTimer()
+    return keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: seconds.append(time.perf_counter()),
+                                          on_epoch_end=end)
 
 
 @dataclass
@@ -497,11 +381,7 @@ class FitResult:
         return float(np.mean(self.epoch_seconds)) if self.epoch_seconds else float("nan")
 
     def to_dict(self) -> dict:
-        return {"history": self.history, "epoch_seconds": self.epoch_seconds,
-                "epochs_run": self.epochs_run, "best_epoch": self.best_epoch,
-                "best_val_accuracy": self.best_val_accuracy,
-                "resumed_from_epoch": self.resumed_from_epoch,
-                "seconds_per_epoch": self.seconds_per_epoch}
+        return {**asdict(self), "seconds_per_epoch": self.seconds_per_epoch}
 
 
 def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: int | str = "auto",
@@ -513,13 +393,11 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
       the best epoch's weights at the end;
     * with ``run_dir``: ``BackupAndRestore`` writes ``run_dir/backup`` after every
       epoch, so re-running the same call after an interruption resumes from the last
-      finished epoch (the backup is deleted when training completes), and
-      ``ModelCheckpoint`` keeps the best weights in ``run_dir/best.weights.h5``.
-      ``run_dir/run.json`` records a fingerprint of the settings and the vocabulary
-      and the best value so far. A resume with other settings or another vocabulary
-      (whose ids would mean other words) is refused; a resume carries the best value
-      over, so the checkpoint is only replaced by a better epoch, and the model ends
-      with the best weights of the whole run, before or after the interruption;
+      finished epoch (the backup is deleted when training completes), and a
+      ``ModelCheckpoint`` keeps the best weights in ``run_dir/best.weights.h5``
+      (see :func:`_best_checkpoint`: a resume with other settings or another
+      vocabulary is refused, and the model ends with the best weights of the whole
+      run, before or after the interruption);
     * seconds per epoch are recorded by a small callback;
     * extra ``callbacks`` run after these (so after the backup is written).
     """
@@ -527,50 +405,38 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
 
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    extra = callbacks
-    timer = _epoch_timer()
-    callbacks = [
-        timer,
-        keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
-                                      restore_best_weights=True, verbose=1 if verbose else 0),
-    ]
-    resumed_from, record = 0, None
+    seconds: list[float] = []
+    stop = keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
+                                         restore_best_weights=True, verbose=1 if verbose else 0)
+    own = [_epoch_timer(seconds), stop]
+    best = None
     if run_dir is not None:
-        run_dir = Path(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        backup = run_dir / "backup"
-        record = _RunRecord(run_dir, run_fingerprint(config, data.vocab))
-        resumed_from = _backup_epoch(backup)
-        if resumed_from:
-            record.check_resumable(backup)
-            if verbose:
-                print(f"resuming an interrupted run from {backup} (after epoch {resumed_from})")
-        else:
-            record.start()
-        callbacks += [
-            keras.callbacks.BackupAndRestore(str(backup)),
-            keras.callbacks.ModelCheckpoint(str(record.best_path), monitor=config.monitor,
-                                            save_best_only=True, save_weights_only=True,
-                                            initial_value_threshold=record.best),
-            record.callback(config.monitor),
-        ]
-    callbacks = callbacks + list(extra)
-    train_batches = LengthBatches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
-    val_batches = LengthBatches(data.x_val, data.y_val, max(config.batch_size, 256))
-    history = model.fit(train_batches.as_tf_dataset(), validation_data=val_batches.as_tf_dataset(),
-                        epochs=config.epochs, shuffle=False,  # LengthBatches shuffles
-                        callbacks=callbacks, verbose=verbose)
+        backup = Path(run_dir) / "backup"
+        best = _best_checkpoint(Path(run_dir), config, run_fingerprint(config, data.vocab),
+                                resuming=(backup / "latest.weights.h5").is_file())
+        if best.resuming and verbose:
+            print(f"resuming an interrupted run from {backup}")
+        own += [keras.callbacks.BackupAndRestore(str(backup)), best]
+    train = length_batches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
+    val = length_batches(data.x_val, data.y_val, max(config.batch_size, 256))
+    history = model.fit(train, validation_data=val, epochs=config.epochs, shuffle=False,  # tf.data shuffles
+                        callbacks=own + list(callbacks), verbose=verbose)
+    return _fit_result(model, history, config, seconds, best)
+
+
+def _fit_result(model, history, config: TrainConfig, seconds: list, best) -> FitResult:
+    """The :class:`FitResult` of a finished ``model.fit``; after a resume whose best epoch
+    came before the interruption (EarlyStopping never saw it), the model gets its weights."""
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_acc = hist.get("val_accuracy", [float("nan")])
-    best = int(np.nanargmax(val_acc)) if config.monitor == "val_accuracy" else int(np.nanargmin(hist["val_loss"]))
-    best_epoch, best_val_accuracy = best + 1 + resumed_from, float(val_acc[best])
-    if record is not None and record.best_epoch and record.best_epoch <= resumed_from:
-        # The best epoch came before the interruption: EarlyStopping never saw it, the
-        # checkpoint holds it.
-        model.load_weights(record.best_path)
-        best_epoch, best_val_accuracy = record.best_epoch, record.best_val_accuracy
-    return FitResult(history=hist, epoch_seconds=list(timer.seconds), epochs_run=len(val_acc),
-                     best_epoch=best_epoch, best_val_accuracy=best_val_accuracy,
+    i = int(np.nanargmax(val_acc)) if config.monitor == "val_accuracy" else int(np.nanargmin(hist["val_loss"]))
+    resumed_from = history.epoch[0] if history.epoch else 0  # Keras counts on from the restored epoch
+    best_epoch, best_val_accuracy = i + 1 + resumed_from, float(val_acc[i])
+    if best is not None and best.record.get("epoch") and best.record["epoch"] <= resumed_from:
+        model.load_weights(best.filepath)
+        best_epoch, best_val_accuracy = best.record["epoch"], best.record["val_accuracy"]
+    return FitResult(history=hist, epoch_seconds=list(seconds), epochs_run=len(val_acc), best_epoch=best_epoch,
+                     best_val_accuracy=float("nan") if best_val_accuracy is None else best_val_accuracy,
                      resumed_from_epoch=resumed_from)
 
 
@@ -585,74 +451,48 @@ def run_fingerprint(config: TrainConfig, vocab) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-class _RunRecord:
-    """``run_dir/run.json``: the run's fingerprint and its best epoch so far."""
+def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resuming: bool):
+    """``ModelCheckpoint(save_best_only=True)`` into ``run_dir/best.weights.h5``, plus ``run.json``.
 
-    def __init__(self, run_dir: Path, fingerprint: str):
-        self.path = run_dir / "run.json"
-        self.best_path = run_dir / "best.weights.h5"
-        self.fingerprint = fingerprint
-        self.best = None  # best monitored value so far (what ModelCheckpoint must beat)
-        self.best_epoch = 0
-        self.best_val_accuracy = float("nan")
+    Keras keeps the checkpoint's best value in memory only (``BackupAndRestore`` does not
+    save it), so ``run.json`` records it with the run's fingerprint: a resume must match
+    the fingerprint, starts from the saved best value (a worse epoch does not replace the
+    checkpoint) and knows the best epoch of before the interruption.
+    """
+    import keras
 
-    def start(self) -> None:
-        self.best_path.unlink(missing_ok=True)  # a checkpoint of an earlier run is not this run's best
-        self._write()
-
-    def check_resumable(self, backup: Path) -> None:
-        try:
-            saved = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            saved = {}
-        if saved.get("fingerprint") != self.fingerprint:
-            why = ("was made with other settings or another vocabulary" if saved.get("fingerprint")
-                   else "cannot be matched to these settings (no run.json beside it)")
-            raise UsageError(
-                f"{backup} holds an interrupted run that {why}; resuming it would give ids the "
-                f"wrong words. To start over, delete {backup} (or use another output folder)")
-        self.best = saved.get("best")
-        self.best_epoch = int(saved.get("best_epoch") or 0)
-        accuracy = saved.get("best_val_accuracy")
-        self.best_val_accuracy = float("nan") if accuracy is None else float(accuracy)
-
-    def _write(self) -> None:
-        payload = {"fingerprint": self.fingerprint, "best": self.best, "best_epoch": self.best_epoch,
-                   "best_val_accuracy": _jsonable(self.best_val_accuracy)}
-        with paths.atomic_write(self.path, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-
-    def callback(self, monitor: str):
-        import keras
-
-        record = self
-        better = (lambda a, b: a > b) if "acc" in monitor else (lambda a, b: a < b)
-
-        class Record(keras.callbacks.Callback):
-            """Listed after ModelCheckpoint: notes an epoch that it has just saved."""
-
-            def on_epoch_end(self, epoch, logs=None):
-                value = (logs or {}).get(monitor)
-                if value is None:
-                    return
-                value = float(value)
-                if record.best is None or better(value, record.best):
-                    record.best, record.best_epoch = value, epoch + 1
-                    record.best_val_accuracy = float((logs or {}).get("val_accuracy", float("nan")))
-                    record._write()
-
-        return Record()
-
-
-def _backup_epoch(backup: Path) -> int:
-    """The epochs already finished according to a BackupAndRestore folder (0: none)."""
-    info = backup / "training_metadata.json"
-    if not info.is_file():
-        return 0
+    path = run_dir / "run.json"
+    run_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return int(json.loads(info.read_text()).get("epoch", 0))  # epochs finished
-    except (ValueError, OSError):
-        return 0
+        record = json.loads(path.read_text()) if resuming else {}
+    except (OSError, ValueError):  # missing or unreadable: cannot be matched
+        record = {}
+    if resuming and record.get("fingerprint") != fingerprint:
+        why = ("was made with other settings or another vocabulary" if record.get("fingerprint")
+               else "cannot be matched to these settings (no run.json beside it)")
+        raise UsageError(f"{run_dir / 'backup'} holds an interrupted run that {why}; resuming it would give "
+                         f"ids the wrong words. To start over, delete {run_dir / 'backup'} (or use another "
+                         f"output folder)")
+    if not resuming:
+        record = {"fingerprint": fingerprint}
+        (run_dir / "best.weights.h5").unlink(missing_ok=True)  # an earlier run's best is not this run's
+
+    class BestCheckpoint(keras.callbacks.ModelCheckpoint):
+        def on_epoch_end(self, epoch, logs=None):
+            before = self.best
+            super().on_epoch_end(epoch, logs)
+            if self.best != before:  # saved a new best: note it
+                self.record.update(best=float(self.best), epoch=epoch + 1,
+                                   val_accuracy=float((logs or {}).get("val_accuracy", float("nan"))))
+                with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+                    json.dump(jsonable(self.record), fh)
+
+    best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor, save_best_only=True,
+                          save_weights_only=True, initial_value_threshold=record.get("best"))
+    best.record, best.resuming = record, resuming
+    with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(jsonable(record), fh)
+    return best
 
 
 # ---------------------------------------------------------------------------------
@@ -660,24 +500,15 @@ def _backup_epoch(backup: Path) -> int:
 # ---------------------------------------------------------------------------------
 
 def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """P(positive) for each row of right-padded ids, computed in length-sorted batches."""
+    """P(positive) for each row of right-padded ids, computed in batches of similar length."""
     x = np.asarray(x)
     if len(x) == 0:
         return np.zeros(0, dtype="float32")
-    batches = LengthBatches(x, None, batch_size)
-    # Each call may retrace Keras's predict step (a new dataset, other batch widths);
-    # TensorFlow then warns about "expensive retracing" in a wall of text. A retrace
-    # costs about a second here, so the warning is noise for this use: hide it.
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        p = np.asarray(model.predict(batches.as_tf_dataset(), verbose=0)).reshape(-1)
-    finally:
-        logger.setLevel(level)
-    return batches.original_order(p).astype("float32")
+    batches = length_batches(x, np.arange(len(x)), batch_size)  # each row carries its index
+    p = np.asarray(model.predict(batches, verbose=0)).reshape(-1)  # predict ignores the index
+    out = np.empty(len(x), dtype="float32")
+    out[np.concatenate([np.asarray(i) for _, i in batches])] = p  # the fixed order, read again
+    return out
 
 
 def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict:
@@ -715,56 +546,9 @@ def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int
 # ---------------------------------------------------------------------------------
 
 def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
-    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``.
-
-    All or nothing: the three files are written into a temporary folder beside
-    ``out_dir``, which then takes its place (see :func:`lstm_tutorial.tools.paths.atomic_folder`),
-    so an interrupted save never pairs a new model with an old vocabulary. Anything
-    else already in ``out_dir`` (such as ``checkpoints/``) is moved into the new folder.
-    ``training.json`` records the SHA-256 of the other two files, which
-    :meth:`Classifier.load` checks.
-    """
-    out = Path(out_dir)
-    with paths.atomic_folder(out) as tmp:
-        model.save(tmp / MODEL_FILE)
-        vocab.save(tmp / VOCAB_FILE)
-        payload = {"config": config.to_dict(), "metrics": _jsonable(metrics or {}),
-                   "files": {name: _sha256(tmp / name) for name in (MODEL_FILE, VOCAB_FILE)}}
-        (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, sort_keys=True))
-        if out.is_dir():
-            for entry in out.iterdir():
-                if entry.name not in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE):
-                    entry.replace(tmp / entry.name)
-    return out
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _saved_keras_version(model_path: Path) -> str:
-    """The Keras version recorded inside a ``.keras`` file ("unknown" if unreadable)."""
-    try:
-        with zipfile.ZipFile(model_path) as archive:
-            return str(json.loads(archive.read("metadata.json")).get("keras_version", "unknown"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return "unknown"
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items() if not isinstance(v, np.ndarray)}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
+    or nothing (:func:`lstm_tutorial.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
+    return save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
 
 
 def default_model_dir(model: str = "bilstm") -> Path:
@@ -802,46 +586,13 @@ class Classifier:
 
     @classmethod
     def load(cls, folder) -> "Classifier":
-        folder = Path(folder)
-        missing = [name for name in (MODEL_FILE, VOCAB_FILE, CONFIG_FILE) if not (folder / name).is_file()]
-        if missing:
-            raise UsageError(
-                f"no trained model in {folder} (missing {', '.join(missing)}); train one with "
-                f"`python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
-        runtime.quiet_tensorflow()
-        import keras
+        """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
+        from .text import Vocabulary
 
-        from . import text
-
-        try:
-            payload = json.loads((folder / CONFIG_FILE).read_text())
-            config = TrainConfig.from_dict(payload["config"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CorruptDataError(f"{folder / CONFIG_FILE} is unreadable ({exc}); train the model again") from exc
-        for name, expected in payload.get("files", {}).items():  # absent in folders saved before the check
-            if _sha256(folder / name) != expected:
-                raise CorruptDataError(
-                    f"{folder / name} is not the file saved with {folder / CONFIG_FILE} (its SHA-256 "
-                    f"differs): the files in {folder} come from different saves. Train again, or "
-                    f"copy the three files of one save together")
-        model_path = folder / MODEL_FILE
-        if not zipfile.is_zipfile(model_path):
-            raise CorruptDataError(f"{model_path} is not a Keras file (truncated or overwritten?); train the model again")
-        try:
-            model = keras.models.load_model(model_path)
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            # A file Keras cannot rebuild: most often a Keras version that differs from the
-            # saving one. Other errors (out of memory, a broken TensorFlow) pass unchanged.
-            saved_with = _saved_keras_version(model_path)
-            raise CorruptDataError(
-                f"{model_path} could not be loaded by Keras {keras.__version__} (saved with Keras "
-                f"{saved_with}): {type(exc).__name__}: {exc}. Install the saving version, or train "
-                f"the model again with this one") from exc
-        vocab = text.Vocabulary.load(folder / VOCAB_FILE)
-        return cls(model, vocab, config, payload.get("metrics", {}))
-
-    def save(self, folder) -> Path:
-        return save_classifier(folder, self.model, self.vocab, self.config, self.metrics)
+        model, vocab, config, info = load_model_folder(
+            folder, names=FILES, vocab_class=Vocabulary, config_class=TrainConfig,
+            how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
+        return cls(model, vocab, config, info.get("metrics", {}))
 
     # -- text -> ids --------------------------------------------------------------
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:

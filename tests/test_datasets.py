@@ -33,10 +33,9 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.HOME_ENV, str(home))
     monkeypatch.delenv(paths.DATA_ENV, raising=False)
     monkeypatch.setattr(data, "EXPECTED_COUNTS", dict(TINY))
-    monkeypatch.setattr(data, "_verified_folders", {})
     # any accidental download goes to a closed local port instead of Stanford
     monkeypatch.setattr(data, "IMDB_URL", f"http://127.0.0.1:{_closed_port()}/aclImdb_v1.tar.gz")
-    monkeypatch.setattr(data, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(data, "TIMEOUT", 2.0)
     return home
 
 
@@ -198,12 +197,14 @@ def server(tmp_path):
     httpd.server_close()
 
 
-def test_download_good_archive_is_verified_and_renamed(server, home):
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_download_good_archive_is_verified_and_renamed(server, home, tmp_path, scheme):
     base, sha = server
-    path = data.download_imdb(f"{base}/good", sha256=sha, progress=False)
+    url = f"{base}/good" if scheme == "http" else (tmp_path / "served" / "aclImdb_v1.tar.gz").as_uri()
+    path = data.download_imdb(url, sha256=sha)
     assert path == home / "aclImdb_v1.tar.gz"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
-    assert files_under(home) == ["aclImdb_v1.tar.gz"]  # no temporary file left
+    assert [p.name for p in home.iterdir()] == ["aclImdb_v1.tar.gz"]  # no staging folder left
 
 
 def test_first_load_downloads_when_nothing_is_local(server, home, monkeypatch):
@@ -214,37 +215,45 @@ def test_first_load_downloads_when_nothing_is_local(server, home, monkeypatch):
     assert texts[0].startswith("WEB") and len(labels) == 5
     assert (home / "aclImdb_v1.tar.gz").is_file()
     assert "aclImdb_v1.tar.gz" in data.describe_sources()
+    monkeypatch.setattr(data, "download_imdb", lambda *a, **k: pytest.fail("must not download again"))
+    assert data.load_imdb("test")[0][0].startswith("WEB")  # the downloaded copy is reused
 
 
 def test_wrong_checksum_is_refused_and_deleted(server, home):
     base, _ = server
     with pytest.raises(CorruptDataError, match="SHA-256") as info:
-        data.download_imdb(f"{base}/good", sha256="0" * 64, progress=False)
+        data.download_imdb(f"{base}/good", sha256="0" * 64)
     assert "aclImdb_v1.tar.gz" in str(info.value) and "deleted" in str(info.value)
-    assert files_under(home) == []
+    assert list(home.iterdir()) == []  # get_file keeps such a file: ours goes with its staging folder
 
 
 def test_truncated_download_is_refused_and_deleted(server, home):
     base, sha = server
     with pytest.raises(CorruptDataError, match="truncated"):
-        data.download_imdb(f"{base}/truncated", sha256=sha, progress=False)
-    assert files_under(home) == []
+        data.download_imdb(f"{base}/truncated", sha256=sha)
+    assert list(home.iterdir()) == []
 
 
 def test_interrupted_download_times_out_and_leaves_nothing(server, home):
     base, sha = server
     # Had the read timeout not fired, the server's close after 3 s would be reported as
     # a truncated file instead; no wall-clock bound (that would flake on a busy machine).
-    with pytest.raises(DataUnavailableError, match="broke off.*timed out"):
-        data.download_imdb(f"{base}/stall", sha256=sha, read_timeout=0.5, progress=False)
-    assert files_under(home) == []
+    with pytest.raises(DataUnavailableError, match="timed out"):
+        data.download_imdb(f"{base}/stall", sha256=sha, timeout=0.5)
+    assert list(home.iterdir()) == []
 
 
 def test_http_error_is_data_unavailable(server, home):
     base, sha = server
     with pytest.raises(DataUnavailableError, match="404|Not Found"):
-        data.download_imdb(f"{base}/missing", sha256=sha, progress=False)
-    assert files_under(home) == []
+        data.download_imdb(f"{base}/missing", sha256=sha)
+    assert list(home.iterdir()) == []
+
+
+def test_a_url_that_is_no_url_is_data_unavailable(home):
+    with pytest.raises(DataUnavailableError, match="unknown url type.*Provide the data"):
+        data.download_imdb("not-a-url", sha256="0" * 64)
+    assert list(home.iterdir()) == []
 
 
 def test_offline_error_lists_every_way_and_leaves_nothing(home):
@@ -359,7 +368,7 @@ def test_a_different_archive_replaces_an_unpacked_copy(tmp_path, home):
 def test_a_foreign_folder_in_data_dir_is_never_replaced(tmp_path, home):
     make_tree(home, tag="MINE")
     archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz", tag="TAR")
-    with pytest.raises(CorruptDataError, match="not unpacked by lstm_tutorial"):
+    with pytest.raises(CorruptDataError, match="not written by lstm_tutorial"):
         data.locate_imdb(source=archive)
     assert (home / "aclImdb" / "test" / "pos" / "10_8.txt").read_text().startswith("MINE")
 
@@ -408,7 +417,6 @@ def test_without_the_tiny_counts_a_small_copy_is_refused(tmp_path, monkeypatch):
     folder = make_tree(tmp_path / "small")
     assert data.load_imdb("test", source=folder)[0]
     monkeypatch.undo()  # back to the module's own EXPECTED_COUNTS
-    monkeypatch.setattr(data, "_verified_folders", {})
     monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "home2"))
     with pytest.raises(CorruptDataError, match="12,500|12500"):
         data.load_imdb("test", source=make_tree(tmp_path / "small2"))

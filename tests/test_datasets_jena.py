@@ -29,7 +29,7 @@ def home(tmp_path, monkeypatch):
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     monkeypatch.setattr(datasets, "JENA_URLS", (f"http://127.0.0.1:{closed}/{datasets.JENA_ZIP}",))
-    monkeypatch.setattr(datasets, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(datasets, "TIMEOUT", 2.0)
     return home
 
 
@@ -94,7 +94,7 @@ def test_download_is_checked_renamed_and_loaded(server, home, monkeypatch):
 def test_wrong_checksum_leaves_nothing(server, home):
     base, _ = server
     with pytest.raises(CorruptDataError, match="SHA-256"):
-        datasets.download_jena(f"{base}/good.zip", sha256="0" * 64, progress=False)
+        datasets.download_jena(f"{base}/good.zip", sha256="0" * 64)
     assert visible_files(home) == []
 
 
@@ -102,7 +102,7 @@ def test_wrong_checksum_leaves_nothing(server, home):
 def test_a_file_that_is_not_the_jena_record_is_refused_and_deleted(server, home, name, message):
     base, _ = server
     with pytest.raises(CorruptDataError, match=message):
-        datasets.download_jena(f"{base}/{name}", progress=False)
+        datasets.download_jena(f"{base}/{name}")
     assert visible_files(home) == []
 
 

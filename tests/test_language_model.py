@@ -8,6 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
+from lstm_tutorial.saving import file_sha256
 from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
@@ -127,20 +128,6 @@ def test_text_features_on_a_known_string():
     assert f["position in sentence"][13] == 1  # "e", after ". "
 
 
-def test_distance_probes_have_the_right_shapes_and_see_the_last_input():
-    import keras
-
-    keras.utils.set_random_seed(0)
-    model = models.build_char_lm(10, "lstm", embedding_dim=4, units=8)
-    win = L.sample_windows(np.random.default_rng(0).integers(2, 10, 500), n=16, length=21)
-    g = L.gradient_by_distance(model, win)
-    assert g.shape == (20,) and np.all(g >= 0) and g[0] > 0
-    effect = L.corruption_effect(model, win, [0, 5, 19], vocab_size=10)
-    assert set(effect) == {0, 5, 19} and effect[0] > 0
-    with pytest.raises(UsageError):
-        L.corruption_effect(model, win, [20], vocab_size=10)
-
-
 def test_lm_weights_go_into_the_classifier():
     import keras
 
@@ -184,7 +171,7 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
     assert cli.main(args) == 0
     info = json.loads((out / "lm.json").read_text())
     assert (out / "lm.keras").is_file() and info["config"]["units"] == 16
-    assert info["sha256"] == L.file_sha256(out / "lm.keras")
+    assert info["files"]["lm.keras"] == file_sha256(out / "lm.keras")
     assert info["recipe"]["command"] == "python -m lstm_tutorial " + " ".join(args) and info["recipe"]["chars_seen"] > 0
     assert (out / "checkpoints" / "checkpoint" / "lm.keras").is_file()
     assert cli.main(args[:-1] + ["2"]) == 0  # resumes after epoch 1
@@ -221,7 +208,8 @@ def test_continuation_bits_prefers_what_the_periodic_model_learned():
     config = L.LMConfig(units=32, embedding_dim=8, seq_len=26, batch_size=8, epochs=4, learning_rate=1e-2, n_reviews=None)
     model = config.build(vocab.size)
     L.train_lm(model, vocab.encode(text), vocab.encode(text[:600]), config, verbose=False)
-    assert L.continuation_bits(model, vocab, "the cat", " sat.") < L.continuation_bits(model, vocab, "the cat", " tas.")
+    learned, scrambled = L.continuation_bits_many(model, vocab, [("the cat", " sat."), ("the cat", " tas.")])
+    assert learned < scrambled
     batch = L.lstm_trace(model, vocab, ["the cat", "sat. th"])
     single = L.lstm_trace(model, vocab, "sat. th")
     np.testing.assert_allclose(batch["c"][1], single["c"], atol=1e-5)
@@ -275,7 +263,7 @@ def _tiny_saved_lm(folder):
 def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
     model = _tiny_saved_lm(tmp_path / "lm")
     info = L.read_lm_info(tmp_path / "lm")
-    assert info["sha256"] == L.file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
+    assert info["files"]["lm.keras"] == file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
     loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
     assert config.units == 8
     import io
@@ -295,7 +283,7 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
     with pytest.raises(CorruptDataError, match="damaged or was replaced.*restore it"):
         L.load_lm(tmp_path / "lm")
     # a model folder without a recorded hash loads, unless the hash is required
-    info.pop("sha256")
+    info.pop("files")
     (tmp_path / "lm" / "lm.json").write_text(json.dumps(info))
     with pytest.raises(CorruptDataError, match="no sha256"):
         L.load_lm(tmp_path / "lm", require_hash=True)
@@ -303,7 +291,7 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
 
 def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
     info = L.read_lm_info(L.SHIPPED_LM)
-    assert L.file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["sha256"]
+    assert file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["files"][L.MODEL_FILE]
     recipe = info["recipe"]
     assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]
     assert recipe["chars_seen"] > 0 and recipe["wall_seconds"] > 0
@@ -386,7 +374,7 @@ def test_continuation_bits_in_batches_equal_one_at_a_time():
     model = models.build_char_lm(vocab.size, "lstm", 4, 8)
     pairs = [("the cat", " sat."), ("the cat sat", ". the"), ("a cat", " sat."), ("the", " cat sat")]
     many = L.continuation_bits_many(model, vocab, pairs)
-    assert many == pytest.approx([L.continuation_bits(model, vocab, c, t) for c, t in pairs], rel=1e-5)
+    assert many == pytest.approx([L.continuation_bits_many(model, vocab, [pair])[0] for pair in pairs], rel=1e-5)
 
 
 def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys):

@@ -67,8 +67,10 @@ def test_the_imdb_pipeline_learns_separable_reviews(tmp_path, monkeypatch, model
 
 def test_the_imdb_pipeline_stays_at_chance_when_the_labels_are_shuffled(tmp_path, monkeypatch):
     accuracy = _train_and_test(tmp_path, monkeypatch, "lstm", shuffle_train_labels=True)
-    # 600 test reviews: chance is 0.5 +- 0.02 (one standard error); 0.1 is five of them.
-    assert abs(accuracy - 0.5) <= 0.1
+    # Not only the 600 test reviews (0.5 +- 0.02) are random: the network fits chance
+    # word-label associations of the shuffled training reviews, so its accuracy scatters
+    # more. Seeds 0-5 gave 0.39 to 0.62 (before and after length_batches); a leak gives >= 0.95.
+    assert abs(accuracy - 0.5) <= 0.2
 
 
 def test_an_lstm_learns_the_recall_task_on_a_short_gap_and_an_untrained_one_does_not():

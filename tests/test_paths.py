@@ -26,3 +26,17 @@ def test_data_dir_follows_the_home_variable(monkeypatch, tmp_path):
 def test_data_dir_defaults_to_the_project_data_folder(monkeypatch):
     monkeypatch.delenv(paths.HOME_ENV, raising=False)
     assert paths.data_dir() == paths.project_root() / "data"
+
+
+def test_atomic_folder_swaps_in_a_complete_folder_and_keeps_the_old_one_on_failure(tmp_path):
+    target = tmp_path / "model"
+    for content in ("first", "second"):
+        with paths.atomic_folder(target) as tmp:
+            (tmp / "a.txt").write_text(content)
+        assert (target / "a.txt").read_text() == content
+    with pytest.raises(RuntimeError):
+        with paths.atomic_folder(target) as tmp:
+            (tmp / "a.txt").write_text("half")
+            raise RuntimeError("interrupted")
+    assert (target / "a.txt").read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no hidden -new-/-old- folders

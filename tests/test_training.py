@@ -94,40 +94,39 @@ def test_length_batches_cover_every_review_once_and_cut_only_padding():
     x = np.zeros((103, 30), dtype="int32")
     for i, n in enumerate(lengths):
         x[i, :n] = rng.integers(2, 50, size=n)
-    y = (np.arange(103) % 2).astype("float32")
-    batches = training.LengthBatches(x, y, batch_size=16, shuffle=True, seed=1)
+    batches = training.length_batches(x, np.arange(103), batch_size=16, shuffle=True, seed=1)
+    orders = []
     for epoch in range(2):
         seen = []
-        for i in range(len(batches)):
-            xb, yb = batches[i]
-            idx = batches.batches[i]
-            assert xb.shape[1] == lengths[idx].max()  # cut to the longest review
-            np.testing.assert_array_equal(xb, x[idx, : xb.shape[1]])  # nothing real lost
-            np.testing.assert_array_equal(yb, y[idx])
+        for xb, idx in batches:
+            xb, idx = np.asarray(xb), np.asarray(idx)
+            assert xb.shape[1] == lengths[idx].max()  # padded only to the longest review
+            np.testing.assert_array_equal(xb, x[idx, : xb.shape[1]])  # nothing real lost, padding on the right
             seen += list(idx)
-        assert sorted(seen) == list(range(103))
-        batches.on_epoch_end()
+        assert sorted(seen) == list(range(103)) and len(batches) == training.steps_per_epoch(x, 16)
+        orders.append(seen)
+    assert orders[0] != orders[1]  # shuffled anew each epoch ...
+    again = training.length_batches(x, np.arange(103), batch_size=16, shuffle=True, seed=1)
+    assert [i for _, idx in again for i in np.asarray(idx)] == orders[0]  # ... the same way for the same seed
+
+
+def test_length_batches_group_similar_lengths():
+    """Sorted by length, the 10,000 reviews would need no padding; the buckets waste little."""
+    lengths = np.random.default_rng(0).lognormal(5.4, 0.7, size=10_000).clip(1, 1000).astype(int)
+    x = (np.arange(1000)[None, :] < lengths[:, None]).astype("int32")
+    padded = sum(np.asarray(xb).size for xb, _ in training.length_batches(x, lengths, 128, shuffle=True))
+    assert padded < 1.1 * lengths.sum()  # fixed-length batches of 1000: 3.5 times the real tokens
 
 
 def test_left_padded_rows_are_refused_not_cut():
     """pad_sequences pads on the left by default; cutting such rows would drop real tokens."""
     right = np.array([[5, 6, 7, 0], [8, 0, 0, 0]], dtype="int32")
-    assert len(training.LengthBatches(right, None, batch_size=2)) == 1
+    assert len(training.length_batches(right, None, batch_size=2)) == 1
     left = keras.utils.pad_sequences([[5, 6, 7], [8]], maxlen=4)  # [[0, 5, 6, 7], [0, 0, 0, 8]]
     with pytest.raises(UsageError, match="right-padded.*padding='post'"):
-        training.LengthBatches(left, None, batch_size=2)
+        training.length_batches(left, None, batch_size=2)
     with pytest.raises(UsageError, match="row 1"):
         training.predict_proba(None, np.array([[5, 6, 0], [0, 7, 8]], dtype="int32"))
-
-
-def test_length_batches_restore_the_input_order():
-    x = np.array([[5, 5, 5], [5, 0, 0], [5, 5, 0]], dtype="int32")
-    batches = training.LengthBatches(x, None, batch_size=2)
-    # a per-review result computed batch by batch (in length order) ...
-    computed = np.concatenate([(batches[i][0] != 0).sum(axis=1) for i in range(len(batches))])
-    assert computed.tolist() == [1, 2, 3]
-    # ... goes back to the input order
-    np.testing.assert_array_equal(batches.original_order(computed), [3, 1, 2])
 
 
 def test_empty_review_gets_one_unknown_id():
@@ -314,22 +313,6 @@ def test_classifier_refuses_bad_reviews_with_a_clear_error():
 def test_loading_a_missing_model_says_how_to_get_one(tmp_path):
     with pytest.raises(UsageError, match="lstm_tutorial train"):
         training.Classifier.load(tmp_path / "nothing")
-
-
-def test_tf_dataset_accepts_any_batch_width_and_reshuffles_each_pass():
-    x = np.zeros((40, 20), dtype="int32")
-    for i in range(40):
-        x[i, : 1 + i % 20] = 7
-    y = np.zeros(40, dtype="float32")
-    batches = training.LengthBatches(x, y, batch_size=8, shuffle=True, seed=3)
-    ds = batches.as_tf_dataset()
-    first = [tuple(np.asarray(xb).shape) for xb, _ in ds]
-    second_plan = [list(b) for b in batches.batches]
-    second = [tuple(np.asarray(xb).shape) for xb, _ in ds]
-    assert len(first) == len(second) == 5
-    assert len({w for _, w in first}) > 1  # widths differ from batch to batch
-    third_plan = [list(b) for b in batches.batches]
-    assert second_plan != third_plan  # a new plan for the second pass
 
 
 # ----------------------------------------------------------------------------- saving is all or nothing

@@ -140,9 +140,9 @@ def _start_tensorflow():
 
 
 def _cmd_train(args) -> int:
+    _start_tensorflow()  # first: importing training imports Keras, which must start quietly
     from .. import training
 
-    _start_tensorflow()
     overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size",
                                                        "word_vectors", "seed", "dropout", "learning_rate")}
     if getattr(args, "remove_stopwords", False):
@@ -196,10 +196,10 @@ def _saved_model_folder(args) -> Path:
 
 
 def _cmd_predict(args) -> int:
+    items = _read_reviews(args)
+    _start_tensorflow()  # before importing training, which imports Keras
     from ..training import Classifier
 
-    items = _read_reviews(args)
-    _start_tensorflow()
     clf = Classifier.load(_saved_model_folder(args))
     good = [t for t, problem in items if problem is None]
     probs = iter(clf.predict_proba(good)) if good else iter(())
@@ -220,11 +220,11 @@ def _cmd_predict(args) -> int:
 def _cmd_evaluate(args) -> int:
     from dataclasses import replace
 
+    _start_tensorflow()  # first: importing models imports Keras, which must start quietly
     from .. import models
     from . import runtime
     from .. import training
 
-    _start_tensorflow()
     folder = _saved_model_folder(args)
     clf = training.Classifier.load(folder)
     config = clf.config

@@ -81,50 +81,35 @@ def atomic_write(path, mode: str = "wb", **open_kwargs):
         raise
 
 
-def replace_folder(new, target) -> None:
-    """Put the finished folder ``new`` in place of ``target`` (which may not exist yet).
-
-    The old ``target`` is first renamed aside (a hidden sibling), then ``new`` is renamed
-    to ``target``, then the old copy is deleted. Nothing is deleted before the new folder
-    is in place, and if that rename fails the old folder is put back.
-    """
-    new, target = Path(new), Path(target)
-    if not target.exists():
-        os.replace(new, target)
-        return
-    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
-    old = aside / target.name
-    os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old, target)
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
-
-
 @contextlib.contextmanager
 def atomic_folder(target):
     """Fill a temporary folder beside ``target``; it replaces ``target`` only on success.
 
     The folder version of :func:`atomic_write`: files that belong together (a model and
-    its vocabulary) are never seen half old, half new::
+    its vocabulary) are never seen half old, half new. The old ``target`` is renamed aside
+    and deleted only once the new folder is in place (and put back if that rename fails)::
 
         with atomic_folder(out_dir) as tmp:
             model.save(tmp / "model.keras")
-            vocab.save(tmp / "vocabulary.json")
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-new-"))
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-old-"))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~current_umask())
-        replace_folder(tmp, target)
-    except BaseException:
+        if target.exists():
+            os.replace(target, aside / target.name)
+        try:
+            os.replace(tmp, target)
+        except BaseException:
+            if (aside / target.name).exists():
+                os.replace(aside / target.name, target)
+            raise
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def current_umask() -> int:

@@ -1,0 +1,140 @@
+"""One way to save a trained model: a folder with the ``.keras`` file, its vocabulary and
+a JSON manifest; and settings dataclasses that turn into dicts and back.
+
+The IMDB classifier (:mod:`lstm_tutorial.training`) and the character language model
+(:mod:`lstm_tutorial.language_model`) both save with :func:`save_model_folder` and load
+with :func:`load_model_folder`. The manifest holds the settings, the metrics and the
+SHA-256 of the other two files, so a damaged file, or files of different saves put
+together, are refused with a message instead of giving silent nonsense.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import zipfile
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CorruptDataError, UsageError
+from .tools import paths, runtime
+
+
+class DictConfig:
+    """For frozen dataclasses of settings: ``to_dict()`` and ``from_dict()`` (unknown keys ignored)."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, payload: dict):
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of a file, read in chunks (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def jsonable(value):
+    """``value`` with NumPy numbers made plain, arrays dropped and NaN/inf made None (JSON has none)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items() if not isinstance(v, np.ndarray)}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def save_model_folder(folder, model, vocab, config, metrics: dict | None = None, *,
+                      names: tuple[str, str, str], **extra) -> Path:
+    """Write ``model``, ``vocab`` (its ``save``) and a manifest into ``folder``, all or nothing.
+
+    ``names`` are the three file names (model, vocabulary, manifest). The manifest holds
+    ``config.to_dict()``, ``metrics``, any ``extra`` entries and the SHA-256 of the other
+    two files. The files are written into a temporary folder that then takes the place of
+    ``folder`` (:func:`lstm_tutorial.tools.paths.atomic_folder`), so an interrupted save never
+    pairs a new model with an old vocabulary; anything else in ``folder`` moves along.
+    """
+    folder = Path(folder)
+    with paths.atomic_folder(folder) as tmp:
+        model.save(tmp / names[0])
+        vocab.save(tmp / names[1])
+        payload = {"config": config.to_dict(), "metrics": jsonable(metrics or {}), **jsonable(extra),
+                   "files": {name: file_sha256(tmp / name) for name in names[:2]}}
+        (tmp / names[2]).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.name not in names:
+                    entry.replace(tmp / entry.name)
+    return folder
+
+
+def read_manifest(folder, name: str) -> dict:
+    """The manifest ``name`` in ``folder`` as a dict."""
+    path = Path(folder) / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no saved model in {folder} (missing {name})") from None
+    except (OSError, ValueError) as exc:
+        raise CorruptDataError(f"{path} is unreadable ({exc}); train the model again") from exc
+
+
+def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, config_class,
+                      how_to_train: str, require_hash: bool = False):
+    """``(model, vocab, config, manifest)`` from a folder written by :func:`save_model_folder`.
+
+    Every file must be there (else a :class:`UsageError` that says ``how_to_train``), and
+    match the SHA-256 the manifest records for it; a manifest without hashes (an older
+    save) is accepted unless ``require_hash``.
+    """
+    folder = Path(folder)
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing:
+        raise UsageError(f"no trained model in {folder} (missing {', '.join(missing)}); {how_to_train}")
+    info = read_manifest(folder, names[2])
+    if "files" not in info and require_hash:
+        raise CorruptDataError(f"{folder / names[2]} records no sha256 for its files, so they cannot be checked")
+    for name, expected in info.get("files", {}).items():
+        if file_sha256(folder / name) != expected:
+            raise CorruptDataError(
+                f"{folder / name} is not the file saved with {names[2]} (its SHA-256 differs): it is damaged "
+                f"or was replaced, or the files come from different saves; restore it "
+                f"(git checkout -- {folder}), copy the files of one save together, or train again")
+    try:
+        config = config_class.from_dict(info["config"])
+    except (KeyError, TypeError) as exc:
+        raise CorruptDataError(f"{folder / names[2]} holds no usable settings ({exc}); train again") from exc
+    return _load_keras(folder / names[0]), vocab_class.load(folder / names[1]), config, info
+
+
+def _load_keras(path: Path):
+    runtime.quiet_tensorflow()
+    import keras
+
+    if not zipfile.is_zipfile(path):
+        raise CorruptDataError(f"{path} is not a Keras file (truncated or overwritten?); train the model again")
+    try:
+        return keras.models.load_model(path)
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        # A file Keras cannot rebuild: most often a Keras version that differs from the
+        # saving one. Other errors (out of memory, a broken TensorFlow) pass unchanged.
+        try:
+            with zipfile.ZipFile(path) as archive:
+                saved_with = json.loads(archive.read("metadata.json")).get("keras_version", "unknown")
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            saved_with = "unknown"
+        raise CorruptDataError(
+            f"{path} could not be loaded by Keras {keras.__version__} (saved with Keras {saved_with}): "
+            f"{type(exc).__name__}: {exc}. Install the saving version, or train the model again") from exc
