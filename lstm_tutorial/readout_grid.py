@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -33,7 +33,7 @@ LAYERS = ("rnn", "lstm", "gru", "bilstm")
 
 
 @dataclass(frozen=True)
-class GridBudget:
+class GridBudget(DictConfig):
     """Everything shared by every run of the grid."""
 
     train_reviews: int = 3000        # drawn from the training split, validation part included
@@ -53,18 +53,13 @@ class GridBudget:
     seeds: tuple = (0, 1, 2)
     data_seed: int = 42              # which reviews and which split: the same for every run
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["seeds"] = list(self.seeds)
-        return d
+    def to_dict(self) -> dict:   # seeds as a JSON list
+        return {**asdict(self), "seeds": list(self.seeds)}
 
     @classmethod
     def from_dict(cls, payload: dict) -> "GridBudget":
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in payload.items() if k in known}
-        if "seeds" in values:
-            values["seeds"] = tuple(values["seeds"])
-        return cls(**values)
+        budget = super().from_dict(payload)
+        return replace(budget, seeds=tuple(budget.seeds))
 
 
 #: A budget for fast mode and tests: seconds, not minutes; its accuracies mean little.
