@@ -13,6 +13,7 @@ Function names follow the notebooks: ``ex02_1`` is notebook 02, exercise 1.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 __all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
            "ex02_1", "ex02_2", "ex02_6", "ex03_1", "ex03_2", "ex03_3", "ex03_4",
@@ -24,7 +25,6 @@ EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
 EX00_2_CUTOFF = 256
 #: Exercise 00-4: the coverage to reach and the step of the vocabulary sizes tried.
 EX00_4_TARGET, EX00_4_STEP = 0.95, 1000
-
 
 #: Exercise 01-1: the linear RNN's factor a and the sequence length T.
 EX01_1_A, EX01_1_T = 0.95, 100
@@ -257,9 +257,7 @@ def ex03_1(n_tokens) -> bool:
                     "run article.article_tokenize on it: stopwords go first, then look at what one token is.")
 
 
-def _grid_file():
-    from pathlib import Path
-
+def _grid_file() -> Path:
     return Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"
 
 
@@ -280,10 +278,8 @@ def ex03_3(accuracy) -> bool:
     trained on the grid's training part (absolute tolerance 0.003)."""
     import numpy as np
 
-    from . import baseline
+    from . import baseline, readout_grid, training
     from .tools import datasets
-    from . import readout_grid
-    from . import training
 
     budget = readout_grid.GridBudget()
     texts, labels = datasets.load_imdb("train")
@@ -304,8 +300,7 @@ def ex03_4(contribution) -> bool:
     P = sigmoid(sum of :data:`EX03_4_WEIGHTS`) (relative tolerance 1e-3)."""
     w = EX03_4_WEIGHTS
     total = sum(w[t] for t in "this is not a good movie".split())
-    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
-    expected = sig(total) - sig(total - w["not"])
+    expected = _sigmoid(total) - _sigmoid(total - w["not"])
     value = _number(contribution, "contribution")
     return _verdict(abs(value - expected) <= 1e-3 * abs(expected),
                     "P with every word minus P without 'not'; a word that pushes towards negative has a "

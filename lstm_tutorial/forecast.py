@@ -1,25 +1,10 @@
 """Forecasting a time series, with the baselines an LSTM has to beat (notebook 05).
 
-The protocol is the one of *Deep Learning with Python* (F. Chollet, chapter on time
-series), so that a reader can check the numbers against the book:
-
-1. **a chronological split**: the first 50 % of the rows train, the next 25 % validate,
-   the last 25 % test. Never shuffle rows across time: tomorrow must not teach today.
-2. **normalisation fitted on the training rows only** (:class:`Scaler`): the mean and
-   standard deviation of the validation or test rows are part of the future.
-3. **windows**: a window is ``sequence_length`` rows, ``sampling_rate`` rows apart; its
-   target is the value ``horizon`` rows after its *last* input. The book calls the distance
-   from a window's *first* row to its target the ``delay``
-   (``sampling_rate * (sequence_length - 1) + horizon``). Here a window, inputs *and*
-   target, never crosses a split (:func:`window_starts`).
-4. **baselines first**, on exactly the same windows: persistence (the last value goes on),
-   the seasonal naive forecast (the value one day or one week earlier), a ridge regression
-   on the flattened window and a small dense network. A recurrent model is worth its cost
-   only if it beats all of them by more than the noise (:func:`lstm_tutorial.stats.compare`).
-
-Two series: ``taylor``, half-hourly electricity demand in England and Wales (it ships
-inside the ``pmdarima`` package, so it works offline), and the Jena climate record, the
-book's data, when it is available (:func:`load_jena`).
+The protocol of *Deep Learning with Python* (Chollet, time-series chapter), so the numbers
+can be checked against the book: a chronological 50/25/25 split, normalisation fitted on
+the training rows only (:class:`Scaler`), windows whose inputs and target never cross a
+split (:func:`window_starts`), and baselines on exactly the same windows first. Series:
+``taylor`` (electricity demand, ships with ``pmdarima``) and the book's Jena climate record.
 """
 from __future__ import annotations
 
@@ -31,8 +16,8 @@ import numpy as np
 from .errors import UsageError
 from .saving import DictConfig
 
-__all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds",
-           "Scaler", "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
+__all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
+           "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
            "persistence", "seasonal_naive", "fit_ridge", "build_model", "MODEL_KINDS", "fit_model",
            "predict", "mae", "daily_mean_errors", "lag_of_peak", "recursive_forecast",
            "horizon_targets", "dlwp_persistence_mae"]
@@ -41,11 +26,7 @@ __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jen
 # ----------------------------------------------------------------------------- data
 @dataclass(frozen=True)
 class Series:
-    """A multivariate time series in time order, and which column is forecast.
-
-    ``values`` has shape ``(rows, features)``; ``times`` one ``datetime64`` per row;
-    ``step_minutes`` is the time between two rows.
-    """
+    """A multivariate time series ``values`` (rows, features) in time order, and which column is forecast."""
 
     name: str
     values: np.ndarray
@@ -71,11 +52,7 @@ TAYLOR_ORIGIN = ("pmdarima.datasets.load_taylor (pmdarima, MIT licence; the seri
 
 
 def load_taylor() -> Series:
-    """Half-hourly electricity demand in England and Wales, 5 June to 27 August 2000 (MW).
-
-    4,032 values, twelve weeks, with a daily and a weekly pattern (Taylor, 2003). It ships
-    inside the ``pmdarima`` package (a pinned dependency), so nothing is downloaded.
-    """
+    """Half-hourly electricity demand in England and Wales, 5 June to 27 August 2000 (MW), from ``pmdarima``."""
     try:
         from pmdarima.datasets import load_taylor as _load
     except ImportError as exc:
@@ -130,8 +107,7 @@ TAYLOR = Protocol(sequence_length=336, sampling_rate=1, horizon=1)
 
 
 def split_bounds(n_rows: int, protocol: Protocol) -> tuple[int, int]:
-    """``(train_end, val_end)``: rows ``[0, train_end)`` train, ``[train_end, val_end)`` validate,
-    the rest test. Computed as the book does: ``int(0.5 * n)`` and ``int(0.25 * n)``."""
+    """``(train_end, val_end)`` of the chronological split, computed as the book does (``int(0.5 * n)``...)."""
     n_train = int(protocol.train_fraction * n_rows)
     return n_train, n_train + int(protocol.val_fraction * n_rows)
 
@@ -168,15 +144,10 @@ class Scaler:
 
 
 def window_starts(n_rows: int, protocol: Protocol, split: str, *, dlwp_exact: bool = False) -> np.ndarray:
-    """The first row of every window of ``split``, in time order.
+    """The first row of every window of ``split`` whose inputs *and* target lie inside it.
 
-    By default a window's inputs *and* its target lie inside the split. With
-    ``dlwp_exact=True`` the windows are exactly those of the book's code
-    (``timeseries_dataset_from_array(data[:-delay], targets=t[delay:], start_index=...,
-    end_index=...)``): there ``end_index`` bounds only the inputs, so the targets of the
-    last training windows lie up to ``horizon`` rows inside the validation part (and those
-    of the last validation windows inside the test part), while the test windows stop
-    ``delay`` rows before the end of the data.
+    ``dlwp_exact=True`` gives the book's windows instead, where only the inputs are bounded
+    (the last training targets reach into the validation part).
     """
     first, end = _split_rows(n_rows, protocol, split)
     if dlwp_exact:
@@ -202,12 +173,9 @@ def last_input_rows(starts: np.ndarray, protocol: Protocol) -> np.ndarray:
 def keras_dataset(normalised: np.ndarray, targets: np.ndarray, protocol: Protocol, split: str, *,
                   batch_size: int = 256, shuffle: bool = False, seed: int | None = None,
                   dlwp_exact: bool = False):
-    """The split's windows as a ``tf.data.Dataset`` of ``(inputs, target)`` batches.
+    """The split's windows (those of :func:`window_starts`) by ``keras.utils.timeseries_dataset_from_array``.
 
-    Made by ``keras.utils.timeseries_dataset_from_array``, the book's tool. ``targets`` is
-    one value per row (in whatever unit the model is trained in); the window starting at
-    row ``s`` gets ``targets[s + delay]``. The windows are those of :func:`window_starts`
-    (a test checks the two agree).
+    ``targets`` is one value per row; the window starting at row ``s`` gets ``targets[s + delay]``.
     """
     import keras
 
@@ -228,12 +196,7 @@ def window_arrays(normalised: np.ndarray, starts: np.ndarray, protocol: Protocol
 
 @dataclass
 class Prepared:
-    """A series cut by a protocol: the scaler, the windows of each split, their targets.
-
-    ``x[split]`` holds the normalised input windows ``(windows, steps, features)``,
-    ``y[split]`` the targets in the series' unit and ``z[split]`` the same normalised (what
-    the networks are trained on), ``starts[split]`` each window's first row.
-    """
+    """A series cut by a protocol: per split, input windows ``x``, targets ``y`` (unit) and ``z`` (normalised)."""
 
     series: Series
     protocol: Protocol
@@ -269,11 +232,7 @@ def persistence(series: Series, starts: np.ndarray, protocol: Protocol) -> np.nd
 
 
 def seasonal_naive(series: Series, starts: np.ndarray, protocol: Protocol, season_rows: int) -> np.ndarray:
-    """"Same time last day (or week)": the value ``season_rows`` rows before the target.
-
-    That row must lie inside the window's inputs (no peeking past the last input, no
-    reading before the window); otherwise the window is too short for this season.
-    """
+    """"Same time last day (or week)": the value ``season_rows`` before the target, which must be an input."""
     lag = protocol.delay - season_rows  # offset of the seasonal row from the window's first row
     if not 0 <= lag <= protocol.span - 1:
         raise UsageError(f"a season of {season_rows} rows needs a window reaching that far back "
@@ -283,10 +242,7 @@ def seasonal_naive(series: Series, starts: np.ndarray, protocol: Protocol, seaso
 
 def fit_ridge(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
               alphas=(0.01, 0.1, 1.0, 10.0, 100.0)):
-    """Ridge regression on the flattened windows; the penalty chosen on validation MAE.
-
-    Returns ``(model, alpha, val_mae)``; ``model.predict`` takes flattened windows.
-    """
+    """Ridge regression on the flattened windows, penalty chosen on validation MAE: ``(model, alpha, val_mae)``."""
     from sklearn.linear_model import Ridge
 
     flat = lambda x: np.asarray(x).reshape(len(x), -1)
@@ -317,17 +273,10 @@ CORRECTION_STEPS = 48
 
 def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning_rate: float = 3e-3,
                 linear=None):
-    """One of :data:`MODEL_KINDS`, compiled with Adam, MSE loss and MAE metric.
+    """One of :data:`MODEL_KINDS`, compiled with Adam (3e-3: the book's RMSprop place in fewer epochs) and MSE.
 
-    The book uses RMSprop at 1e-3; Adam at 3e-3 reaches the same place in fewer epochs,
-    which matters on a CPU.
-
-    ``outputs`` > 1 makes a *direct* multi-step model: one output per horizon.
-
-    ``ridge_gru`` needs ``linear = (coef, intercept)``, a fitted ridge regression's weights
-    on the flattened window (see :func:`fit_ridge`): that linear forecast is kept fixed
-    and a GRU reading the last :data:`CORRECTION_STEPS` steps learns what it misses. Its
-    output layer starts at zero, so before training the model *is* the ridge regression.
+    ``outputs`` > 1 is a direct multi-step model. ``ridge_gru`` needs ``linear = (coef,
+    intercept)`` from :func:`fit_ridge`: before training it *is* that ridge regression.
     """
     import keras
     from keras import layers
@@ -374,13 +323,9 @@ def _ridge_plus_gru(inputs, steps: int, outputs: int, learning_rate: float, line
 
 def fit_model(model, train, val, epochs: int, patience: int = 12, verbose: int = 0,
               lr_patience: int | None = 5) -> dict:
-    """Train with early stopping on validation MAE (the best epoch's weights are kept).
+    """Train with early stopping on validation MAE (best weights kept), halving the rate after ``lr_patience``.
 
-    When validation MAE has not improved for ``lr_patience`` epochs the learning rate is
-    halved (``None``: never), so a long run ends with small, careful steps.
-
-    ``train`` and ``val`` are ``(x, y)`` pairs of arrays or ``tf.data`` datasets. Returns
-    ``{"epochs", "best_epoch", "seconds", "val_mae"}`` (``val_mae`` in training units).
+    ``train``/``val`` are ``(x, y)`` pairs or datasets. Returns epochs, best_epoch, seconds, val_mae.
     """
     import keras
 
@@ -415,13 +360,7 @@ def mae(forecast, truth) -> float:
 
 
 def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
-    """Absolute errors averaged per day of targets (whole days only, from the end).
-
-    Errors an hour apart are alike (a model that is wrong at 9:00 is wrong at 9:30), so
-    single forecasts are not independent examples. Days are closer to independent: these
-    are the "examples" :func:`lstm_tutorial.stats.compare` resamples for the test-sample
-    noise. With whole days the mean of these equals the MAE of those days.
-    """
+    """Absolute errors averaged per whole day (from the end): the near-independent examples ``stats.compare`` resamples."""
     err = np.abs(np.asarray(forecast, dtype=np.float64) - np.asarray(truth, dtype=np.float64))
     days = len(err) // rows_per_day
     if days < 2:
@@ -430,14 +369,10 @@ def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
 
 
 def lag_of_peak(forecast, truth, max_lag: int = 6) -> tuple[int, dict]:
-    """At which lag do the forecast's *changes* best match the truth's changes?
+    """The lag k at which ``diff(forecast)[t]`` best correlates with ``diff(truth)[t - k]``: ``(best_k, {k: corr})``.
 
-    Correlates ``diff(forecast)[t]`` with ``diff(truth)[t - k]`` for ``k`` in
-    ``-max_lag..max_lag``. A forecast that only repeats the last value (persistence) peaks
-    at ``k = 1``: it moves one step after the truth did. A forecast that anticipates the
-    movements peaks at ``k = 0``. Changes, not levels: levels of a smooth series are
-    almost equally correlated at every small lag, which hides the lag. Returns
-    ``(best_k, {k: correlation})``.
+    Persistence peaks at k = 1 (it moves one step after the truth); changes, not levels,
+    because levels of a smooth series correlate at every small lag.
     """
     df, dt = np.diff(np.asarray(forecast, dtype=np.float64)), np.diff(np.asarray(truth, dtype=np.float64))
     corr = {}
@@ -455,12 +390,7 @@ def horizon_targets(series: Series, starts: np.ndarray, protocol: Protocol, hori
 
 
 def recursive_forecast(model, windows: np.ndarray, horizons: int, batch_size: int = 512) -> np.ndarray:
-    """Forecast 1..``horizons`` steps ahead with a one-step model fed its own forecasts.
-
-    Only for a univariate series whose model predicts the next (normalised) value: each
-    forecast is appended to the window and the oldest step dropped. Errors compound: the
-    model reads more and more of its own guesses. Returns ``(windows, horizons)``.
-    """
+    """Forecast 1..``horizons`` steps ahead with a univariate one-step model fed its own forecasts."""
     x = np.array(windows, dtype=np.float32, copy=True)
     if x.ndim != 3 or x.shape[2] != 1:
         raise UsageError(f"recursive forecasting needs univariate windows (n, steps, 1), got {x.shape}")
@@ -474,14 +404,7 @@ def recursive_forecast(model, windows: np.ndarray, horizons: int, batch_size: in
 
 # ----------------------------------------------------------------------------- the book's check
 def dlwp_persistence_mae(series: Series, protocol: Protocol = DLWP_JENA) -> dict:
-    """Persistence MAE on the validation and test windows, computed as the book does.
-
-    The book iterates over its ``timeseries_dataset_from_array`` datasets, takes the last
-    input's (normalised) temperature, de-normalises it with the training mean and standard
-    deviation and averages the absolute error against the targets. This does the same
-    arithmetic on the book's exact windows (``dlwp_exact=True``); on the real Jena record
-    the book reports 2.44 (validation) and 2.62 °C (test).
-    """
+    """Persistence MAE on the book's exact validation and test windows (it reports 2.44 and 2.62 °C on Jena)."""
     scaler = Scaler.fit(series.values, protocol)
     z = scaler.transform(series.values)
     out = {}

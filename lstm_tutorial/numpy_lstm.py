@@ -1,28 +1,9 @@
-"""The LSTM in plain NumPy, to read next to the equations.
+"""The LSTM in plain NumPy, to read next to the equations: one step, a sequence, and BPTT by hand.
 
-One step, then a whole sequence, with the weights laid out exactly as in
-:class:`lstm_tutorial.layers.GatedLSTMCell`: for each gate ``k`` in ``f, i, g, o``
-
-* ``W[k]`` has shape ``(input_dim, units)`` and multiplies the input ``x_t``,
-* ``U[k]`` has shape ``(units, units)`` and multiplies the previous hidden state,
-* ``b[k]`` has shape ``(units,)``.
-
-Vectors are rows (``x_t`` is ``(batch, input_dim)``), so a product is written
-``x_t @ W_f`` (the equations' :math:`W_f x_t` with the matrix transposed, the way
-Keras stores its kernels). One step computes::
-
-    f_t = sigmoid(x_t @ W_f + h_prev @ U_f + b_f)        forget gate
-    i_t = sigmoid(x_t @ W_i + h_prev @ U_i + b_i)        input gate
-    g_t = tanh(x_t @ W_g + h_prev @ U_g + b_g)           candidate
-    c_t = f_t * c_prev + i_t * g_t                        cell state
-    o_t = sigmoid(x_t @ W_o + h_prev @ U_o + b_o)        output gate
-    h_t = o_t * tanh(c_t)                                  hidden state
-
-(``*`` is the element-wise product). Optional peephole weights ``P[k]`` (vectors)
-let the forget and input gates see ``c_prev`` and the output gate see ``c_t``.
-
-:func:`lstm_sequence_backward` is the backward pass (backpropagation through time),
-written by hand next to the same equations. Nothing here imports TensorFlow.
+The weights are laid out as in :class:`lstm_tutorial.layers.GatedLSTMCell`, one array per
+gate ``k`` in ``f, i, g, o``: ``W[k]`` (input_dim, units), ``U[k]`` (units, units), ``b[k]``
+(units,). Vectors are rows, so the equations' :math:`W_f x_t` is ``x_t @ W_f`` (Keras's
+layout); :func:`lstm_step` is the equations line by line. Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
@@ -132,16 +113,6 @@ def split_keras_lstm_weights(kernel, recurrent_kernel, bias=None) -> LSTMParams:
     return LSTMParams(W, U, b).check()
 
 
-def join_keras_lstm_weights(params: LSTMParams) -> list[np.ndarray]:
-    """The inverse: ``[kernel, recurrent_kernel, bias]`` in Keras's i, f, c, o layout."""
-    order = KERAS_GATE_ORDER
-    return [
-        np.concatenate([params.W[k] for k in order], axis=1),
-        np.concatenate([params.U[k] for k in order], axis=1),
-        np.concatenate([params.b[k] for k in order], axis=0),
-    ]
-
-
 def lstm_step(x_t, h_prev, c_prev, params: LSTMParams,
               output_tanh: bool = True) -> tuple[np.ndarray, np.ndarray, dict]:
     """One LSTM step. Shapes: x_t (batch, input_dim); h_prev, c_prev (batch, units).
@@ -166,17 +137,11 @@ def lstm_step(x_t, h_prev, c_prev, params: LSTMParams,
 
 def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwards: bool = False,
                   output_tanh: bool = True, dtype=np.float32) -> dict:
-    """Run :func:`lstm_step` over ``x`` of shape (batch, time, input_dim).
+    """Run :func:`lstm_step` over ``x`` (batch, time, input_dim): ``outputs``, ``h``, ``c``, ``cells``, ``gates``.
 
-    ``mask`` (batch, time), True where a step is real: at a masked step the states are
-    carried over unchanged and the output repeats the previous one (what Keras does).
-    ``go_backwards`` reads the sequence from the end; outputs are then in reversed time
-    order, as Keras returns them.
-
-    Returns a dict: ``outputs`` (batch, time, units), ``h`` and ``c`` (batch, units),
-    ``cells`` (batch, time, units) and ``gates`` (a dict of (batch, time, units)).
-    ``dtype`` is float32 like Keras; pass ``np.float64`` (with float64 weights) for
-    finite-difference checks.
+    A masked step (``mask`` False) carries the states over and repeats the previous output,
+    and ``go_backwards`` returns reversed outputs, both as Keras does. Use ``dtype=np.float64``
+    (with float64 weights) for finite-difference checks.
     """
     x = np.asarray(x, dtype=dtype)
     if x.ndim != 3 or x.shape[-1] != params.input_dim:
@@ -200,13 +165,8 @@ def lstm_sequence(x, params: LSTMParams, h0=None, c0=None, mask=None, go_backwar
         for k in GATES:
             gates[k].append(gate[k])
     stack = lambda seq: np.stack(seq, axis=1)  # noqa: E731
-    return {
-        "outputs": stack(outputs),
-        "h": h,
-        "c": c,
-        "cells": stack(cells),
-        "gates": {k: stack(v) for k, v in gates.items()},
-    }
+    return {"outputs": stack(outputs), "h": h, "c": c, "cells": stack(cells),
+            "gates": {k: stack(v) for k, v in gates.items()}}
 
 
 def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, c, gates: dict, params: LSTMParams,
@@ -252,24 +212,44 @@ def lstm_step_backward(dh, dc, x_t, h_prev, c_prev, c, gates: dict, params: LSTM
     }
 
 
+def forward_tape(x, params: LSTMParams, h, c, mask, output_tanh: bool = True):
+    """The forward loop of BPTT, keeping what each step read and computed.
+
+    Returns ``(tape, outputs, h, c)``: per step ``(h_prev, c_prev, c_t, gates)``, the output
+    sequence (batch, time, units) and the final states. ``mask`` (batch, time) as in :func:`lstm_sequence`.
+    """
+    out, tape, outputs = np.zeros_like(h), [], []
+    for t in range(x.shape[1]):
+        h_new, c_new, gates = lstm_step(x[:, t], h, c, params, output_tanh=output_tanh)
+        tape.append((h, c, c_new, gates))
+        keep = mask[:, t:t + 1]
+        h, c, out = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, out)
+        outputs.append(out)
+    return tape, np.stack(outputs, axis=1), h, c
+
+
+def _given(value, shape, dtype):
+    """``value`` as an array of ``shape`` (zeros when None); a clear error for another shape."""
+    if value is None:
+        return np.zeros(shape, dtype)
+    value = np.asarray(value, dtype)
+    if value.shape != shape:
+        raise UsageError(f"expected an array of shape {shape}, got {value.shape}.")
+    return value
+
+
 def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=None, h0=None, c0=None,
                            mask=None, output_tanh: bool = True, dtype=np.float32) -> dict:
     """Backpropagation through time for :func:`lstm_sequence` (forward direction).
 
-    A loss is any function of the forward results; all the backward pass needs from it
-    is its gradient with respect to them: ``d_outputs`` (batch, time, units) for the
-    output sequence, ``d_h`` and ``d_c`` (batch, units) for the final states (``None``
-    means zero). For ``L = sum(v * outputs)``, for example, pass ``d_outputs=v``.
+    The loss enters only through its gradients: ``d_outputs`` (batch, time, units) for the
+    output sequence, ``d_h`` and ``d_c`` (batch, units) for the final states (``None``: zero).
+    The forward loop keeps every step (:func:`forward_tape`); then :func:`lstm_step_backward`
+    runs from the last step to the first. A masked step only copied the states, so its
+    gradients pass through unchanged.
 
-    First the forward loop runs, keeping what every step read and computed; then the
-    steps are visited from the last to the first with :func:`lstm_step_backward`. A
-    masked step (``mask`` False) only copied the states and the previous output, so its
-    gradients pass through it unchanged to the step before.
-
-    Returns a dict: ``x`` (batch, time, input_dim); ``W``, ``U``, ``b`` (one array per
-    gate, shaped like the weights); ``h0`` and ``c0``; ``cells`` (batch, time, units),
-    the gradient dL/dc_t that reached each step's cell state (to see how far it travels
-    back); and ``loss_terms``, the forward results ``outputs``, ``h``, ``c``.
+    Returns ``x``; ``W``, ``U``, ``b`` (per gate); ``h0``, ``c0``; ``cells`` (dL/dc_t at each
+    step, to see how far it travels back) and ``loss_terms`` (the forward ``outputs``, ``h``, ``c``).
     """
     if params.P:
         raise UsageError("lstm_sequence_backward covers the LSTM without peepholes; pass params with P = {}.")
@@ -278,29 +258,10 @@ def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=
         raise UsageError(f"x must be (batch, time, {params.input_dim}); got shape {x.shape}.")
     batch, steps, _ = x.shape
     shape = (batch, params.units)
-
-    def given(value, full_shape):
-        if value is None:
-            return np.zeros(full_shape, dtype)
-        value = np.asarray(value, dtype)
-        if value.shape != full_shape:
-            raise UsageError(f"expected an array of shape {full_shape}, got {value.shape}.")
-        return value
-
     m = np.ones((batch, steps), bool) if mask is None else np.asarray(mask, bool)
-    # Forward, keeping each step's inputs and results.
-    h, c, out = given(h0, shape), given(c0, shape), np.zeros(shape, dtype)
-    tape, outputs = [], []
-    for t in range(steps):
-        h_new, c_new, gates = lstm_step(x[:, t], h, c, params, output_tanh=output_tanh)
-        tape.append((h, c, c_new, gates))
-        keep = m[:, t:t + 1]
-        h, c, out = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, out)
-        outputs.append(out)
-
-    # Backward, from the last step to the first.
-    d_outputs = given(d_outputs, (batch, steps, params.units))
-    dh, dc = given(d_h, shape).copy(), given(d_c, shape).copy()   # dL/dh and dL/dc of the states
+    tape, outputs, h, c = forward_tape(x, params, _given(h0, shape, dtype), _given(c0, shape, dtype), m, output_tanh)
+    d_outputs = _given(d_outputs, (batch, steps, params.units), dtype)
+    dh, dc = _given(d_h, shape, dtype).copy(), _given(d_c, shape, dtype).copy()   # dL/dh and dL/dc of the states
     d_out = np.zeros(shape, dtype)        # dL/d(output) carried back through masked steps
     grads = {name: {k: np.zeros(getattr(params, name)[k].shape, dtype) for k in GATES} for name in "WUb"}
     dx = np.zeros_like(x)
@@ -321,15 +282,11 @@ def lstm_sequence_backward(x, params: LSTMParams, d_outputs=None, d_h=None, d_c=
         dc = np.where(keep, step["c_prev"], dc)
         d_out = np.where(keep, 0.0, d_out)   # a masked step's output was the previous output
     return {"x": dx, **grads, "h0": dh, "c0": dc, "cells": d_cells,
-            "loss_terms": {"outputs": np.stack(outputs, axis=1), "h": h, "c": c}}
+            "loss_terms": {"outputs": outputs, "h": h, "c": c}}
 
 
 def numeric_gradient(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central finite differences of ``loss()`` with respect to every entry of ``array``.
-
-    ``array`` is changed in place, one entry at a time, and restored; ``loss`` must read
-    it. Use float64 arrays: in float32 the differences are swamped by rounding.
-    """
+    """Central differences of ``loss()`` w.r.t. each entry of the float64 ``array`` (changed in place, restored)."""
     grad = np.zeros_like(array)
     for idx in np.ndindex(array.shape):
         old = array[idx]

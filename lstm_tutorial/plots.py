@@ -1,12 +1,16 @@
 """Every figure the notebooks show, one function each, so all notebooks look alike.
 
-Functions take plain arrays/dicts, draw on a new matplotlib figure, and return the
-``Figure``. :func:`savefig` writes a figure to ``figures/<name>.png`` at the top of the
-project (git-ignored) so figures are saved the same way in every notebook.
+Functions take plain arrays/dicts and return a new matplotlib ``Figure``;
+:func:`savefig` writes one to ``figures/<name>.png`` (git-ignored).
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import MaxNLocator
 
 from .tools.paths import output_dir
 
@@ -20,17 +24,30 @@ def savefig(fig, name: str, dpi: int = 110) -> Path:
     return path
 
 
+def _finish(fig, ax=None, *, xlabel=None, ylabel=None, title=None, legend=None, grid=False):
+    """Label ``ax`` (a legend: its font size or keyword dict) and tighten ``fig``: how every figure ends."""
+    if ax is not None:
+        for setter, value in ((ax.set_xlabel, xlabel), (ax.set_ylabel, ylabel), (ax.set_title, title)):
+            if value is not None:
+                setter(value)
+        if legend is not None:
+            ax.legend(**(legend if isinstance(legend, dict) else {"fontsize": legend}))
+        if grid:
+            ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _token_axis(ax, tokens):
+    """Tokens as slanted x tick labels, one per step."""
+    ax.set_xticks(range(len(tokens)))
+    ax.set_xticklabels(tokens, rotation=45, ha="right")
+
+
 # --- Notebook 00: the data ---------------------------------------------------------------
 
 def review_lengths(lengths_by_label: dict, cutoffs=(), unit: str = "tokens"):
-    """Histogram of review lengths per label (log-spaced bins), with optional cut-off lines.
-
-    ``lengths_by_label`` maps a label name (e.g. "positive") to an array of lengths;
-    each cut-off is drawn with the share of reviews longer than it, i.e. truncated there.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
+    """Histogram of review lengths per label (log bins); each cut-off line shows the share truncated there."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
     every = np.concatenate([np.asarray(v) for v in lengths_by_label.values()])
     bins = np.geomspace(max(1, every.min()), every.max() + 1, 50)
@@ -43,44 +60,33 @@ def review_lengths(lengths_by_label: dict, cutoffs=(), unit: str = "tokens"):
         ax.text(cutoff, ax.get_ylim()[1] * 0.97, f"{cutoff}: {share:.0%} truncated ", rotation=90,
                 ha="right", va="top", fontsize=9, bbox=dict(facecolor="white", alpha=0.8, edgecolor="none", pad=1))
     ax.set_xscale("log")
-    ax.set_xlabel(f"review length ({unit}, log scale)")
-    ax.set_ylabel("reviews")
-    ax.legend(loc="upper left")  # the short-review side is empty; the cut-off labels are on the right
-    fig.tight_layout()
-    return fig
+    # the short-review side is empty; the cut-off labels are on the right
+    return _finish(fig, ax, xlabel=f"review length ({unit}, log scale)", ylabel="reviews", legend={"loc": "upper left"})
 
 
 def vocabulary_coverage(sizes, coverages):
     """Share of test-set tokens that a training vocabulary of each size knows."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(sizes, coverages, marker="o")
     ax.set_xscale("log")
-    ax.set_xlabel("vocabulary size (most frequent training tokens)")
-    ax.set_ylabel("test tokens covered")
     ax.set_ylim(min(coverages) - 0.02, 1.0)
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="vocabulary size (most frequent training tokens)", ylabel="test tokens covered",
+                   grid=True)
 
 
 # --- Notebook 02: the LSTM gate by gate ---------------------------------------------------
+
+_GATE_LABELS = {"f": "forget gate f_t", "i": "input gate i_t", "g": "candidate g_t",
+                "o": "output gate o_t", "c": "cell state c_t", "h": "hidden state h_t"}
+
 
 def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", "i", "o", "c"),
                   full_range: bool = False):
     """One heatmap per gate (rows: hidden units, columns: tokens) from ``GatedLSTM.trace``.
 
-    ``trace`` maps ``"f", "i", "g", "o", "c", "h"`` to arrays (time, units) for one
-    sentence; ``units`` selects which hidden units to show (default: all). Each gate's
-    colour scale spans the values in its panel (read the colour bar), or 0..1 with
-    ``full_range=True``; the cell state uses a diverging scale centred on 0.
+    Gates are coloured over the values in their panel (0..1 with ``full_range``); the cell
+    state on a diverging scale centred on 0.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    labels = {"f": "forget gate f_t", "i": "input gate i_t", "g": "candidate g_t",
-              "o": "output gate o_t", "c": "cell state c_t", "h": "hidden state h_t"}
     tokens = list(tokens)
     cols = slice(None) if units is None else np.asarray(units)
     fig, axes = plt.subplots(len(names), 1, figsize=(max(6, 0.55 * len(tokens) + 2), 2.1 * len(names)),
@@ -93,65 +99,47 @@ def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", 
         else:
             lim = float(np.abs(values).max()) or 1.0
             im = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_ylabel(f"{labels[name]}\nunit", fontsize=9)
+        ax.set_ylabel(f"{_GATE_LABELS[name]}\nunit", fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
-    axes[-1, 0].set_xticks(range(len(tokens)))
-    axes[-1, 0].set_xticklabels(tokens, rotation=45, ha="right")
+    _token_axis(axes[-1, 0], tokens)
     if title:
         axes[0, 0].set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def prediction_per_token(tokens, probabilities, title: str = ""):
     """The classifier's P(positive) read after each token (the prefix up to it)."""
-    import matplotlib.pyplot as plt
-
     tokens = list(tokens)
     fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(tokens) + 2), 2.4))
     ax.plot(range(len(tokens)), probabilities[: len(tokens)], marker="o")
     ax.axhline(0.5, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("P(positive)")
-    ax.set_xticks(range(len(tokens)))
-    ax.set_xticklabels(tokens, rotation=45, ha="right")
-    if title:
-        ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return fig
+    _token_axis(ax, tokens)
+    return _finish(fig, ax, ylabel="P(positive)", title=title, grid=True)
 
 
 def step_times(rows, title: str = "training step time"):
     """Horizontal bars of median step time (ms); ``rows`` is a list of (label, seconds)."""
-    import matplotlib.pyplot as plt
-
-    labels = [r[0] for r in rows]
     ms = [1000 * r[1] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2))
     bars = ax.barh(range(len(rows)), ms, color="tab:blue")
     for bar, value in zip(bars, ms):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.0f} ms", va="center", fontsize=9)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(labels)
+    ax.set_yticklabels([r[0] for r in rows])
     ax.invert_yaxis()
-    ax.set_xlabel("median time per training step (ms, CPU)")
     ax.set_xlim(0, max(ms) * 1.2)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="median time per training step (ms, CPU)", title=title)
 
 
 # --- Notebook 03: a Bidirectional LSTM on IMDB ---------------------------------------------
 
 def learning_curves(histories: dict, metric: str = "accuracy", best_epochs: dict | None = None):
-    """Training (dashed) and validation (solid) ``metric`` per epoch, one colour per model.
+    """Training (dashed) and validation (solid) ``metric`` and loss per epoch, one colour per model.
 
-    ``histories`` maps a model name to a Keras ``history.history`` dict; ``best_epochs``
-    (1-based, optional) marks the epoch whose weights early stopping kept.
+    ``histories`` maps a model name to a Keras ``history.history``; a star marks the epoch
+    (1-based, in ``best_epochs``) whose weights early stopping kept.
     """
-    import matplotlib.pyplot as plt
-
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key in zip(axes, (metric, "loss")):
         for i, (name, hist) in enumerate(histories.items()):
@@ -162,21 +150,13 @@ def learning_curves(histories: dict, metric: str = "accuracy", best_epochs: dict
             if best_epochs and name in best_epochs:
                 b = best_epochs[name]
                 ax.plot([b], [hist["val_" + key][b - 1]], marker="*", markersize=14, color=color)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key)
-        ax.set_title(f"{key}: validation (solid), training (dashed)")
-        ax.grid(True, alpha=0.3)
+        _finish(fig, ax, xlabel="epoch", ylabel=key, title=f"{key}: validation (solid), training (dashed)", grid=True)
     axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def confusion_heatmap(counts, labels=("negative", "positive"), title: str = ""):
-    """Draw confusion counts (from :func:`lstm_tutorial.training.confusion_matrix`) as a
-    heat map: rows are the true labels, columns the predictions."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
+    """Confusion counts (``training.confusion_matrix``) as a heat map: rows true labels, columns predictions."""
     counts = np.asarray(counts)
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
     ax.imshow(counts, cmap="Blues")
@@ -186,43 +166,22 @@ def confusion_heatmap(counts, labels=("negative", "positive"), title: str = ""):
                 color="white" if n > counts.max() / 2 else "black")
     ax.set_xticks(range(len(labels)), [f"predicted\n{l}" for l in labels])
     ax.set_yticks(range(len(labels)), [f"true {l}" for l in labels])
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
+    return _finish(fig, ax, title=title)
 
 
 def blend_weight_curve(chosen: dict, title: str = "validation log loss of the blend"):
-    """Validation log loss against the recurrent model's weight in a blend with the
-    linear model (the dict :func:`lstm_tutorial.baseline.choose_blend_weight` returns),
-    with the chosen weight marked. Weight 0 is the linear model alone, 1 the recurrent."""
-    import matplotlib.pyplot as plt
-
+    """Validation log loss against the recurrent model's weight in the blend (``baseline.choose_blend_weight``)."""
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(chosen["weights"], chosen["log_losses"], marker="o", markersize=3)
     ax.axvline(chosen["weight"], color="C1", linestyle=":", label=f"chosen: {chosen['weight']:.2f}")
-    ax.set_xlabel("weight of the recurrent model (0 = linear only, 1 = recurrent only)")
-    ax.set_ylabel("log loss")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="weight of the recurrent model (0 = linear only, 1 = recurrent only)",
+                   ylabel="log loss", title=title, legend=8)
 
 
 # --- Notebook 01: gradients ---------------------------------------------------------------
 
-def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
-    """Left: the product ``a**T`` in float32 against T (log scale), with float32's range.
-    Right: sigmoid and tanh and their derivatives (at most 0.25 and 1).
-
-    The exact a**T is rounded to float32; where it leaves the range it becomes 0 or inf
-    and is not drawn.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    steps = np.arange(0, max_steps + 1)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+def _float32_products(ax, factors, steps):
+    """``a**T`` rounded to float32 against T; where it leaves float32's range it is 0 or inf and not drawn."""
     info = np.finfo(np.float32)
     for a in factors:
         with np.errstate(over="ignore", under="ignore"):
@@ -230,18 +189,20 @@ def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
             prod = (float(a) ** steps.astype(np.float64)).astype(np.float32).astype(np.float64)
         ok = np.isfinite(prod) & (prod > 0)
         ax.plot(steps[ok], prod[ok], label=f"{a:g}^T (float32)")
-    ax.axhline(float(info.max), color="grey", ls="--", lw=1)
-    ax.axhline(float(info.tiny), color="grey", ls=":", lw=1)
-    ax.axhline(float(info.smallest_subnormal), color="grey", ls="-.", lw=1)
-    ax.text(0, float(info.max) * 3, "largest float32", fontsize=8, va="bottom")
-    ax.text(0, float(info.tiny) * 3, "smallest normal float32", fontsize=8, va="bottom")
-    ax.text(0, float(info.smallest_subnormal) * 3, "smallest subnormal", fontsize=8, va="bottom")
+    for value, ls, text in ((info.max, "--", "largest float32"), (info.tiny, ":", "smallest normal float32"),
+                            (info.smallest_subnormal, "-.", "smallest subnormal")):
+        ax.axhline(float(value), color="grey", ls=ls, lw=1)
+        ax.text(0, float(value) * 3, text, fontsize=8, va="bottom")
     ax.set_yscale("log")
-    ax.set_xlabel("number of factors T")
-    ax.set_ylabel("product")
-    ax.set_title("A product of T equal factors")
-    ax.legend(loc="center right", fontsize=8)
 
+
+def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
+    """Left: the product ``a**T`` in float32 against T, with float32's range.
+    Right: sigmoid and tanh and their derivatives (at most 0.25 and 1)."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    _float32_products(ax, factors, np.arange(0, max_steps + 1))
+    _finish(fig, ax, xlabel="number of factors T", ylabel="product", title="A product of T equal factors",
+            legend={"loc": "center right", "fontsize": 8})
     z = np.linspace(-6, 6, 401)
     sig = 1 / (1 + np.exp(-z))
     bx.plot(z, sig, color="C0", label="sigma(z)")
@@ -249,30 +210,18 @@ def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
     bx.plot(z, np.tanh(z), color="C3", label="tanh(z)")
     bx.plot(z, 1 - np.tanh(z) ** 2, color="C3", ls="--", label="tanh'(z), max 1")
     bx.axhline(0, color="black", lw=0.5)
-    bx.set_xlabel("z")
-    bx.set_title("Activations and their derivatives")
-    bx.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, bx, xlabel="z", title="Activations and their derivatives", legend=8)
 
 
 def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bool = True):
-    """Per-step gradient norms on a log scale, one line per entry of ``curves``.
+    """Per-step gradient norms (``gradients.gradient_norms``) on a log scale, one line per curve.
 
-    ``curves`` maps a label to an array ``norms`` (from ``gradients.gradient_norms``: the
-    norm of the probed loss's gradient w.r.t. each input step).
-    With ``normalize`` each curve is divided by its last step's norm, so every line ends at
-    1 and its value at step 0 is the first/last ratio. Exact zeros (float32 underflow) are
-    left out of the line and marked at the bottom with an x.
+    With ``normalize`` each curve is divided by its last step's norm, so step 0 shows the
+    first/last ratio. Exact zeros (float32 underflow) are marked at the bottom with an x.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4))
-    else:
-        fig = ax.figure
-    floor = None
+    fig = ax.figure
     for i, (label, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=np.float64)
         if normalize and norms[-1] > 0:
@@ -282,41 +231,29 @@ def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bo
         ax.plot(steps[ok], norms[ok], label=label, color=f"C{i}")
         if (~ok).any():
             low = norms[ok].min() if ok.any() else 1e-30
-            floor = low if floor is None else min(floor, low)
             ax.plot(steps[~ok], np.full((~ok).sum(), low), "x", color=f"C{i}", ms=3)
     ax.set_yscale("log")
-    ax.set_xlabel("time step t (the output is read after the last step)")
     ax.set_ylabel("||dL / d x_t||" + (" / last step's" if normalize else "") + "  (L: the probed loss)", fontsize=9)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
     ax.grid(True, which="major", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="time step t (the output is read after the last step)", title=title, legend=8)
 
 
 def gradient_norms_init_vs_trained(at_init: dict, trained: dict, title_init: str = "at initialisation",
                                    title_trained: str = "after training"):
     """Two :func:`gradient_norms_by_step` panels side by side, sharing the y axis."""
-    import matplotlib.pyplot as plt
-
     fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
     gradient_norms_by_step(at_init, title_init, ax=axes[0])
     gradient_norms_by_step(trained, title_trained, ax=axes[1])
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     """What a trained LSTM does with its gates on the recall task.
 
-    Left: histogram of 1 - f_t (what each forget gate lets go of per step; log scale, since
-    the interesting values are all close to f = 1) over all units and distractor steps. Right: the input gate i_t per step, averaged over sequences, for the
-    ``n_units`` units whose input gate opens most at step 0 compared with the distractor
-    steps, and (dashed) the average over all units.
+    Left: histogram of 1 - f_t (the share forgotten per step, log scale) on distractor steps.
+    Right: the input gate i_t per step for the ``n_units`` units that open most at step 0,
+    and (dashed) the mean over all units.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     f = np.asarray(gates["f"])
     i = np.asarray(gates["i"]).mean(axis=0)  # (T, units)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -324,43 +261,35 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     ax.hist(forgotten, bins=np.logspace(-6, 0, 49), weights=np.full(forgotten.size, 1.0 / max(forgotten.size, 1)),
             color="C2")
     ax.set_xscale("log")
-    ax.set_xlabel("1 - f_t on distractor steps (share of the cell forgotten per step)")
-    ax.set_ylabel("fraction of (sequence, step, unit) values")
-    ax.set_title("Forget-gate values the trained LSTM uses")
+    _finish(fig, ax, xlabel="1 - f_t on distractor steps (share of the cell forgotten per step)",
+            ylabel="fraction of (sequence, step, unit) values", title="Forget-gate values the trained LSTM uses")
     opening = i[0] - i[1:].mean(axis=0)
     steps = np.arange(i.shape[0])
     for k, unit in enumerate(np.argsort(opening)[::-1][:n_units]):
         bx.plot(steps, i[:, unit], color=f"C{k}", lw=1, label=f"unit {unit}")
     bx.plot(steps, i.mean(axis=1), color="black", ls="--", lw=1, label="mean of all units")
     bx.set_ylim(0, 1)
-    bx.set_xlabel("time step t (step 0 carries the flagged symbol)")
-    bx.set_ylabel("input gate i_t (mean over sequences)")
-    bx.set_title("When the trained LSTM writes to its cell")
-    bx.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, bx, xlabel="time step t (step 0 carries the flagged symbol)",
+                   ylabel="input gate i_t (mean over sequences)", title="When the trained LSTM writes to its cell",
+                   legend=8)
 
 
 def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = ""):
-    """Mean test accuracy against the gap T per model (error bars: std over seeds), the
-    individual seeds as dots, chance level as a dashed line. Models are nudged sideways at
-    each gap so that points at the same accuracy do not hide each other; the legend sits
-    outside the axes so it never covers a point."""
-    import matplotlib.pyplot as plt
-    import numpy as np
+    """Mean test accuracy against the gap T per model (std error bars, seeds as dots, chance dashed).
 
+    Models are nudged sideways so equal points do not hide each other; the legend sits
+    outside the axes so it never covers a point.
+    """
     fig, ax = plt.subplots(figsize=(9.5, 4.4))
     names = list(dict.fromkeys(s["model"] for s in summary))
     for k, name in enumerate(names):
         rows = sorted((s for s in summary if s["model"] == name), key=lambda s: s["gap"])
         nudge = 1.0 + 0.035 * (k - (len(names) - 1) / 2)
         gaps = np.array([s["gap"] for s in rows], dtype=float) * nudge
-        mean = np.array([s["mean"] for s in rows])
-        std = np.array([s["std"] for s in rows])
-        ax.errorbar(gaps, mean, yerr=std, marker="o", capsize=3, color=f"C{k}",
-                    label=f"{name} (mean ± std, n={rows[0]['n']})")
+        ax.errorbar(gaps, [s["mean"] for s in rows], yerr=[s["std"] for s in rows], marker="o", capsize=3,
+                    color=f"C{k}", label=f"{name} (mean ± std, n={rows[0]['n']})")
         for g, s in zip(gaps, rows):
             ax.plot([g] * len(s["accuracies"]), s["accuracies"], ".", color=f"C{k}", alpha=0.5)
     if chance is not None:
@@ -370,111 +299,99 @@ def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = "")
     ax.set_xticks(all_gaps, [str(g) for g in all_gaps])
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xlim(min(all_gaps) / 1.25, max(all_gaps) * 1.25)
-    ax.set_xlabel("gap T (distractor steps between the symbol and the answer)")
-    ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
-    ax.set_title(title)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="gap T (distractor steps between the symbol and the answer)",
+                   ylabel="test accuracy", title=title, grid=True,
+                   legend={"fontsize": 8, "loc": "center left", "bbox_to_anchor": (1.01, 0.5)})
+
+
+def _arrow(ax, points, color="black", lw=1.6, head=True):
+    """A polyline through ``points``; the last segment ends in an arrow head."""
+    for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
+        last = (x1, y1) == points[-1]
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>" if (head and last) else "-",
+                                     mutation_scale=12, color=color, lw=lw, shrinkA=0, shrinkB=0))
+
+
+def _node(ax, x, y, text):
+    """A round operation node (x or +)."""
+    ax.add_patch(Circle((x, y), 0.3, fc="white", ec="black", lw=1.2, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=4)
+
+
+def _box(ax, x, y, width, height, act, name=None, color="#e7f7e2"):
+    """A rounded box with an activation (and a gate name under it)."""
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.05",
+                                fc=color, ec="black", lw=1.0, zorder=3))
+    ax.text(x, y + (0.15 if name else 0.0), act, ha="center", va="center", fontsize=10, zorder=4)
+    if name:
+        ax.text(x, y - 0.2, name, ha="center", va="center", fontsize=11, zorder=4)
+
+
+# the diagram's layout: rows of the cell state, the input bus and the gates; columns of f, i, g, o
+_BELT, _BUS, _GATES_Y, _WRITE_Y = 5.5, 1.2, 2.4, 4.0
+_FX, _IX, _GX, _OX = 3.0, 5.0, 6.6, 8.4
+
+
+def _cell_belt_and_gates(ax):
+    """The cell state along the top (the conveyor belt), the input bus and the four gates reading it."""
+    for start, end in ((0.0, _FX - 0.3), (_FX + 0.3, _GX - 0.3), (_GX + 0.3, 12.2)):
+        _arrow(ax, [(start, _BELT), (end, _BELT)], color="C0", lw=2.4)
+    ax.text(-0.1, _BELT + 0.3, r"$c_{t-1}$", fontsize=13, color="C0")
+    ax.text(11.6, _BELT + 0.3, r"$c_t$", fontsize=13, color="C0")
+    _node(ax, _FX, _BELT, r"$\times$")
+    _node(ax, _GX, _BELT, "+")
+    _arrow(ax, [(0.0, _BUS), (_OX, _BUS)], head=False)     # the input bus: [h_{t-1}, x_t]
+    ax.text(-0.1, _BUS + 0.25, r"$h_{t-1}$", fontsize=13)
+    _arrow(ax, [(2.0, -0.2), (2.0, _BUS)], head=False)
+    ax.text(2.15, -0.15, r"$x_t$", fontsize=13)
+    for x, act, name, color in ((_FX, r"$\sigma$", r"$f_t$", "#fde2e2"), (_IX, r"$\sigma$", r"$i_t$", "#e2f0fd"),
+                                (_GX, r"$\tanh$", r"$g_t$", "#e7f7e2"), (_OX, r"$\sigma$", r"$o_t$", "#fdf3e2")):
+        _arrow(ax, [(x, _BUS), (x, _GATES_Y - 0.5)])
+        _box(ax, x, _GATES_Y, 1.1, 0.9, act, name, color)
+
+
+def _cell_forget_write_show(ax):
+    """Forget (f_t times c_{t-1}), write (i_t g_t added) and show (h_t = o_t tanh(c_t)), with words."""
+    _arrow(ax, [(_FX, _GATES_Y + 0.5), (_FX, _BELT - 0.3)])
+    _node(ax, _GX, _WRITE_Y, r"$\times$")
+    _arrow(ax, [(_IX, _GATES_Y + 0.5), (_IX, _WRITE_Y), (_GX - 0.3, _WRITE_Y)])
+    _arrow(ax, [(_GX, _GATES_Y + 0.5), (_GX, _WRITE_Y - 0.3)])
+    _arrow(ax, [(_GX, _WRITE_Y + 0.3), (_GX, _BELT - 0.3)])
+    tx, hy = 9.6, 2.4
+    _arrow(ax, [(tx, _BELT), (tx, 4.35)])
+    _box(ax, tx, 4.0, 0.9, 0.5, r"$\tanh$")
+    _arrow(ax, [(tx, 3.7), (tx, hy + 0.3)])
+    _node(ax, tx, hy, r"$\times$")
+    _arrow(ax, [(_OX + 0.55, hy), (tx - 0.3, hy)])
+    _arrow(ax, [(tx + 0.3, hy), (12.2, hy)], color="C3", lw=2.2)
+    ax.text(11.4, hy + 0.25, r"$h_t$", fontsize=13, color="C3")
+    ax.text(_FX - 0.3, _BELT + 0.55, "forget: keep $f_t$ of each cell value", fontsize=9, ha="left")
+    ax.text(_GX + 0.35, _WRITE_Y + 0.2, "write: $i_t \\odot g_t$", fontsize=9)
+    ax.text(tx + 0.15, 3.1, "show: $o_t \\odot \\tanh(c_t)$", fontsize=9, ha="left", va="top")
+    ax.text(_IX + 0.8, _BUS - 0.45, "all four read $[h_{t-1}, x_t]$: $W_\\ast x_t + U_\\ast h_{t-1} + b_\\ast$",
+            fontsize=9, ha="center")
 
 
 def lstm_cell_diagram(title: str = "One LSTM step"):
-    """The LSTM cell drawn from the equations (notation of DESIGN.md), no image files.
-
-    The cell state c runs along the top (the conveyor belt): multiplied by the forget gate
-    f_t, then the input gate's share i_t ⊙ g_t of the candidate is added. Below, the four
-    gates f_t, i_t, o_t (sigmoid) and the candidate g_t (tanh) all read [h_{t-1}, x_t].
-    The output h_t = o_t ⊙ tanh(c_t) leaves on the right.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-
+    """The LSTM cell drawn from the equations (notation of DESIGN.md), no image files."""
     fig, ax = plt.subplots(figsize=(9.5, 5.6))
     ax.set_xlim(-0.4, 12.6)
     ax.set_ylim(-0.3, 7.0)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.add_patch(FancyBboxPatch((1.4, 0.7), 9.2, 5.6, boxstyle="round,pad=0.1", fc="#f4f6fb", ec="#7a869a"))
-
-    def arrow(points, color="black", lw=1.6, head=True):
-        for (x0, y0), (x1, y1) in zip(points[:-1], points[1:]):
-            last = (x1, y1) == points[-1]
-            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>" if (head and last) else "-",
-                                         mutation_scale=12, color=color, lw=lw, shrinkA=0, shrinkB=0))
-
-    def node(x, y, text, color="white"):
-        ax.add_patch(Circle((x, y), 0.3, fc=color, ec="black", lw=1.2, zorder=3))
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, zorder=4)
-
-    def gate(x, y, act, name, color):
-        ax.add_patch(FancyBboxPatch((x - 0.55, y - 0.45), 1.1, 0.9, boxstyle="round,pad=0.05",
-                                    fc=color, ec="black", lw=1.0, zorder=3))
-        ax.text(x, y + 0.15, act, ha="center", va="center", fontsize=10, zorder=4)
-        ax.text(x, y - 0.2, name, ha="center", va="center", fontsize=11, zorder=4)
-
-    belt, bus, gates_y = 5.5, 1.2, 2.4
-    fx, ix, gx, ox = 3.0, 5.0, 6.6, 8.4
-    # the cell state: the conveyor belt along the top
-    arrow([(0.0, belt), (fx - 0.3, belt)], color="C0", lw=2.4)
-    arrow([(fx + 0.3, belt), (gx - 0.3, belt)], color="C0", lw=2.4)
-    arrow([(gx + 0.3, belt), (12.2, belt)], color="C0", lw=2.4)
-    ax.text(-0.1, belt + 0.3, r"$c_{t-1}$", fontsize=13, color="C0")
-    ax.text(11.6, belt + 0.3, r"$c_t$", fontsize=13, color="C0")
-    node(fx, belt, r"$\times$")
-    node(gx, belt, "+")
-    # the input bus: [h_{t-1}, x_t]
-    arrow([(0.0, bus), (ox, bus)], head=False)
-    ax.text(-0.1, bus + 0.25, r"$h_{t-1}$", fontsize=13)
-    arrow([(2.0, -0.2), (2.0, bus)], head=False)
-    ax.text(2.15, -0.15, r"$x_t$", fontsize=13)
-    for x in (fx, ix, gx, ox):
-        arrow([(x, bus), (x, gates_y - 0.5)])
-    gate(fx, gates_y, r"$\sigma$", r"$f_t$", "#fde2e2")
-    gate(ix, gates_y, r"$\sigma$", r"$i_t$", "#e2f0fd")
-    gate(gx, gates_y, r"$\tanh$", r"$g_t$", "#e7f7e2")
-    gate(ox, gates_y, r"$\sigma$", r"$o_t$", "#fdf3e2")
-    # forget: f_t multiplies c_{t-1}
-    arrow([(fx, gates_y + 0.5), (fx, belt - 0.3)])
-    # write: i_t * g_t is added
-    wy = 4.0
-    node(gx, wy, r"$\times$")
-    arrow([(ix, gates_y + 0.5), (ix, wy), (gx - 0.3, wy)])
-    arrow([(gx, gates_y + 0.5), (gx, wy - 0.3)])
-    arrow([(gx, wy + 0.3), (gx, belt - 0.3)])
-    # show: h_t = o_t * tanh(c_t)
-    tx, hy = 9.6, 2.4
-    arrow([(tx, belt), (tx, 4.35)])
-    ax.add_patch(FancyBboxPatch((tx - 0.45, 3.75), 0.9, 0.5, boxstyle="round,pad=0.05", fc="#e7f7e2", ec="black", zorder=3))
-    ax.text(tx, 4.0, r"$\tanh$", ha="center", va="center", fontsize=10, zorder=4)
-    arrow([(tx, 3.7), (tx, hy + 0.3)])
-    node(tx, hy, r"$\times$")
-    arrow([(ox + 0.55, hy), (tx - 0.3, hy)])
-    arrow([(tx + 0.3, hy), (12.2, hy)], color="C3", lw=2.2)
-    ax.text(11.4, hy + 0.25, r"$h_t$", fontsize=13, color="C3")
-    # what each part does, in words
-    ax.text(fx - 0.3, belt + 0.55, "forget: keep $f_t$ of each cell value", fontsize=9, ha="left")
-    ax.text(gx + 0.35, wy + 0.2, "write: $i_t \\odot g_t$", fontsize=9)
-    ax.text(tx + 0.15, 3.1, "show: $o_t \\odot \\tanh(c_t)$", fontsize=9, ha="left", va="top")
-    ax.text(ix + 0.8, bus - 0.45, "all four read $[h_{t-1}, x_t]$: $W_\\ast x_t + U_\\ast h_{t-1} + b_\\ast$",
-            fontsize=9, ha="center")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    _cell_belt_and_gates(ax)
+    _cell_forget_write_show(ax)
+    return _finish(fig, ax, title=title)
 
 
 def clipping_runs(losses: dict, title: str = ""):
-    """Training-loss curves of the clipping runs, readable side by side.
+    """Training-loss curves of the clipping runs.
 
-    Left: every run on one log-scale axis; a run whose loss turns NaN or inf stops there and
-    is marked with an x at the top of the axis. Right: the runs that stayed finite, on a
-    linear scale, so their own decrease is visible. Integer step ticks on both.
+    Left: every run on a log scale; a run whose loss turns NaN or inf is marked with an x
+    at the top. Right: the runs that stayed finite, on a linear scale.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.ticker import MaxNLocator
-
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 3.9))
     finite_any = [np.asarray(v, float)[np.isfinite(v)] for v in losses.values()]
     top = max((v.max() for v in finite_any if v.size), default=1.0)
@@ -492,32 +409,23 @@ def clipping_runs(losses: dict, title: str = ""):
         else:
             bx.plot(steps, values, label=label, **style)
     ax.set_yscale("log")
-    ax.set_title("all runs (log scale)")
-    bx.set_title("runs that stayed finite (linear scale)")
     for a in (ax, bx):
-        a.set_xlabel("SGD step")
         a.xaxis.set_major_locator(MaxNLocator(integer=True))
-        a.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
-    bx.legend(fontsize=8, loc="upper right")
-    ax.set_ylabel("training loss")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    _finish(fig, ax, xlabel="SGD step", ylabel="training loss", title="all runs (log scale)", grid=True,
+            legend={"fontsize": 8, "loc": "lower left"})
+    return _finish(fig, bx, xlabel="SGD step", title="runs that stayed finite (linear scale)", grid=True,
+                   legend={"fontsize": 8, "loc": "upper right"})
 
 
 # --- Notebook 04: the language model -----------------------------------------------------
 
 def shaded_text(text: str, values, title: str = "", width: int = 80, cmap: str = "RdBu_r"):
-    """``text`` drawn character by character on a background coloured by ``values`` (one per character).
+    """``text`` character by character on a background coloured by ``values`` (one per character).
 
-    The colour scale is symmetric around 0 (blue negative, red positive), as in the
-    per-character pictures of Karpathy, Johnson & Fei-Fei (2015). Lines wrap at ``width``.
+    Symmetric around 0 (blue negative, red positive), as in Karpathy, Johnson & Fei-Fei (2015).
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     values = np.asarray(values, dtype=np.float64)
     if len(values) != len(text):
         raise ValueError(f"{len(text)} characters but {len(values)} values")
@@ -532,35 +440,24 @@ def shaded_text(text: str, values, title: str = "", width: int = 80, cmap: str =
                 family="monospace")
     ax.set_xticks([]), ax.set_yticks([])
     ax.set_title(title, fontsize=9, loc="left")
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def dependence_on_distance(curves: dict, ylabel: str, title: str = ""):
     """One line per model of a quantity against the distance k (log-log), e.g. gradient norms."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, (label, (k, y)) in enumerate(curves.items()):
         k, y = np.asarray(k, np.float64), np.asarray(y, np.float64)
         ok = (k > 0) & (y > 0)
         ax.plot(k[ok], y[ok], "o-", ms=3, label=label, color=f"C{i}")
     ax.set_xscale("log"), ax.set_yscale("log")
-    ax.set_xlabel("distance k: characters between the input and the prediction")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
     ax.grid(True, which="major", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="distance k: characters between the input and the prediction", ylabel=ylabel,
+                   title=title, legend=8)
 
 
 def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled reviews"):
     """``table`` maps a method to ``{n_labels: [accuracy per seed]}``; mean with min-max bars."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, (label, by_n) in enumerate(table.items()):
         ns = sorted(by_n)
@@ -570,25 +467,13 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
         ax.errorbar(ns, means, yerr=[lo, hi], fmt="o-", capsize=3, label=label, color=f"C{i}")
     ax.axhline(0.5, color="grey", lw=0.8, ls=":")
     ax.set_xscale("log")
-    ax.set_xlabel("labelled training reviews")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="labelled training reviews", ylabel="test accuracy", title=title, legend=8)
 
 
 # --- Notebook 03: the readout grid, the article's set-up, length buckets, contributions ----
 
 def grid_readout(summary: dict, layers, names: dict, title: str = "test accuracy, mean ± std over seeds"):
-    """Grouped bars per layer: last hidden state vs pooling; seeds as dots, std as error bars.
-
-    ``summary`` is :func:`lstm_tutorial.readout_grid.summarise` output; cells are looked up as
-    ``grid/<layer>/<readout>/words/stop``.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
+    """Grouped bars per layer, last hidden state vs pooling (``readout_grid.summarise``); seeds as dots."""
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     width = 0.38
     for j, readout in enumerate(("last", "pool")):
@@ -602,24 +487,15 @@ def grid_readout(summary: dict, layers, names: dict, title: str = "test accuracy
     ax.set_xticks(np.arange(len(layers)), [names[layer] for layer in layers])
     ax.set_ylim(0.45, 1.0)
     ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, ylabel="test accuracy", title=title, legend={"loc": "upper left", "fontsize": 8})
 
 
 def article_chain(steps, values: dict, reported: dict | None = None,
                   title: str = "from the article's set-up to ours, one choice at a time"):
     """Accuracy (mean ± std) per step of a chain of set-ups, one line per model.
 
-    ``steps`` are the x labels; ``values`` maps a model name to a list of
-    ``(mean, std)`` per step; ``reported`` maps a model name to the article's figure
-    (drawn as a dotted line in the model's colour).
+    ``values`` maps a model to ``(mean, std)`` per step; ``reported`` to the article's figure (dotted).
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     fig, ax = plt.subplots(figsize=(8, 3.8))
     xs = np.arange(len(steps))
     for i, (name, pts) in enumerate(values.items()):
@@ -630,19 +506,11 @@ def article_chain(steps, values: dict, reported: dict | None = None,
     ax.set_xticks(xs, steps)
     ax.set_ylim(0.45, 1.0)
     ax.axhline(0.5, color="grey", linewidth=0.8)
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, ylabel="test accuracy", title=title, legend={"fontsize": 8, "loc": "upper left"})
 
 
 def accuracy_by_length(buckets: dict, title: str = "accuracy by review length (last hidden state)"):
-    """Accuracy per length bucket, one line per model; ``buckets`` maps a model name to
-    :func:`lstm_tutorial.readout_grid.bucket_accuracy` output."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
+    """Accuracy per length bucket, one line per model (``readout_grid.bucket_accuracy`` output)."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     labels = None
     for i, (name, rows) in enumerate(buckets.items()):
@@ -652,92 +520,59 @@ def accuracy_by_length(buckets: dict, title: str = "accuracy by review length (l
         labels = [f"{r['lo'] + 1}–{r['hi']}" if r["hi"] < 10**8 else f"> {r['lo']}" for r in rows]
         labels = [f"{lab}\n(n={r['n']})" for lab, r in zip(labels, rows)]
     ax.set_xticks(np.arange(len(labels)), labels)
-    ax.set_xlabel("tokens in the review (before truncation)")
-    ax.set_ylabel("test accuracy")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="tokens in the review (before truncation)", ylabel="test accuracy", title=title,
+                   grid=True, legend=8)
 
 
 def token_contributions(rows, title: str = ""):
     """Bars of each token's contribution (change in P(positive) when it is removed)."""
-    import matplotlib.pyplot as plt
-
     tokens = [r.token for r in rows]
     values = [r.contribution for r in rows]
     fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(tokens) + 1.5), 2.8))
     ax.bar(range(len(tokens)), values, color=["C2" if v > 0 else "C3" for v in values])
     ax.set_xticks(range(len(tokens)), tokens, rotation=0)
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylabel("Δ P(positive)")
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, ylabel="Δ P(positive)")
 
 
 # --- Notebook 05: forecasting ------------------------------------------------------------
 
 def forecast_week(times, truth, forecasts: dict, unit: str, title: str = ""):
     """The truth and each named forecast over the same stretch of time (e.g. a test week)."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(9, 3.6))
     ax.plot(times, truth, color="black", linewidth=1.6, label="truth")
     for (name, values), style in zip(forecasts.items(), ("-", "--", ":", "-.")):
         ax.plot(times, values, linestyle=style, linewidth=1.1, label=name)
-    ax.set_ylabel(unit)
-    ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=9)
     fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, ylabel=unit, title=title, legend={"loc": "upper right", "fontsize": 9})
 
 
 def lag_correlation(curves: dict, step: str = "step", title: str = "when does the forecast move?"):
     """Correlation of the forecast's changes with the truth's changes k steps earlier."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for name, by_lag in curves.items():
         lags = sorted(by_lag)
         ax.plot(lags, [by_lag[k] for k in lags], "o-", label=name)
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel(f"k: forecast compared with the truth k {step}s earlier")
-    ax.set_ylabel("correlation of changes")
-    ax.set_title(title)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel=f"k: forecast compared with the truth k {step}s earlier",
+                   ylabel="correlation of changes", title=title, legend=9)
 
 
 def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
     """MAE of each forecasting method against the horizon (hours ahead)."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for (name, maes), marker in zip(curves.items(), "os^dvx"):
         ax.plot(hours, maes, marker=marker, markersize=3, label=name)
-    ax.set_xlabel("hours ahead")
-    ax.set_ylabel(f"MAE ({unit})")
-    ax.set_title(title)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit})", title=title, legend=9)
 
 
 def model_comparison(rows: dict, unit: str, title: str = "test MAE (mean ± std over seeds)"):
     """Horizontal bars: ``{name: (mean, std)}``, lowest error at the top."""
-    import matplotlib.pyplot as plt
-
     names = sorted(rows, key=lambda n: rows[n][0])
     fig, ax = plt.subplots(figsize=(7, 0.42 * len(names) + 1.2))
     ax.barh(range(len(names)), [rows[n][0] for n in names], xerr=[rows[n][1] for n in names],
             color="#4c72b0", alpha=0.8, capsize=3)
     ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
-    ax.set_xlabel(f"MAE ({unit})")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xlabel=f"MAE ({unit})", title=title)

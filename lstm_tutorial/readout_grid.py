@@ -1,34 +1,18 @@
-"""A grid of small IMDB runs: readout x recurrent layer, and the PyTorch article's set-up.
+"""A grid of small IMDB runs: readout x recurrent layer, and the PyTorch article's set-up (notebook 03).
 
-Notebook 03 asks where the article's gap (a plain RNN at 65 %, a BiLSTM at 82.4 %)
-comes from, at a budget far below the article's (an imitation, not a reproduction). One budget (:class:`GridBudget`: the same training reviews, sequence
-length, sizes and early-stopping rule for every run) and a list of runs
-(:func:`grid_specs`), each a :class:`RunSpec`:
-
-* ``grid``: readout ("last" hidden state or "pool", masked max+mean over time) x
-  layer (SimpleRNN, LSTM, GRU, BiLSTM), on this package's word tokens;
-* ``article``: the article's set-up (letters, NLTK stopwords removed, last state;
-  :mod:`lstm_tutorial.article`) for its two models, SimpleRNN and BiLSTM;
-* ``article_words``: the same with words instead of letters (the first choice
-  fixed); keeping the stopwords and pooling are then the ``grid`` cells;
-* ``stopwords``: the pooled BiLSTM with stopwords removed (beside its ``grid``
-  cell, the stopword comparison).
-
-Every run is repeated over ``budget.seeds``. Model choice (early stopping) uses a
-validation part of the *training* reviews (:func:`lstm_tutorial.training.split_indices`);
-the test reviews (a fixed seeded subset) are scored once per run, at the end.
-
-:func:`run_grid` appends each finished run to a JSON file (written atomically) and
-skips the runs already there, so an interrupted benchmark resumes.
-``benchmarks/bench_readout_grid.py`` runs the whole grid and writes
-``notebooks/data/readout_grid.json``, which the notebook reads.
+One :class:`GridBudget` (the same reviews, length, sizes and early stopping for every run)
+and the runs of :func:`grid_specs`, each repeated over ``budget.seeds``: the ``grid``
+(readout "last" or "pool" x layer), the ``article``'s set-up (letters, stopwords out),
+``article_words`` and ``stopwords``. Early stopping uses a validation part of the training
+reviews; the fixed test subset is scored once per run. :func:`run_grid` appends each run to
+a JSON file and skips those already there, so ``benchmarks/bench_readout_grid.py`` resumes.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -49,7 +33,7 @@ LAYERS = ("rnn", "lstm", "gru", "bilstm")
 
 
 @dataclass(frozen=True)
-class GridBudget:
+class GridBudget(DictConfig):
     """Everything shared by every run of the grid."""
 
     train_reviews: int = 3000        # drawn from the training split, validation part included
@@ -69,18 +53,13 @@ class GridBudget:
     seeds: tuple = (0, 1, 2)
     data_seed: int = 42              # which reviews and which split: the same for every run
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["seeds"] = list(self.seeds)
-        return d
+    def to_dict(self) -> dict:   # seeds as a JSON list
+        return {**asdict(self), "seeds": list(self.seeds)}
 
     @classmethod
     def from_dict(cls, payload: dict) -> "GridBudget":
-        known = set(cls.__dataclass_fields__)
-        values = {k: v for k, v in payload.items() if k in known}
-        if "seeds" in values:
-            values["seeds"] = tuple(values["seeds"])
-        return cls(**values)
+        budget = super().from_dict(payload)
+        return replace(budget, seeds=tuple(budget.seeds))
 
 
 #: A budget for fast mode and tests: seconds, not minutes; its accuracies mean little.
@@ -122,9 +101,7 @@ def grid_specs(seeds: Sequence[int] = (0, 1, 2)) -> list[RunSpec]:
     return specs
 
 
-# ---------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------
+# --- Data --------------------------------------------------------------------------------
 
 _token_cache: dict = {}
 
@@ -174,9 +151,7 @@ def test_indices(budget: GridBudget, n: int) -> np.ndarray:
 
 
 def prepare_run_data(spec: RunSpec, budget: GridBudget) -> RunData:
-    """Ids for one run: the budget's training reviews split into train/validation, the
-    vocabulary fitted on the training part only (the article's rule for its set-up), and
-    the fixed test subset."""
+    """Ids for one run: train/validation from the budget's reviews, the vocabulary fitted on train only, the test subset."""
     from . import article
     from . import text
     from . import training
@@ -205,9 +180,7 @@ def prepare_run_data(spec: RunSpec, budget: GridBudget) -> RunData:
         vocab_size=vocab.size, length=length)
 
 
-# ---------------------------------------------------------------------------------
-# Runs
-# ---------------------------------------------------------------------------------
+# --- Runs --------------------------------------------------------------------------------
 
 def bucket_counts(lengths: np.ndarray, correct: np.ndarray, buckets=LENGTH_BUCKETS) -> list[dict]:
     """Per length bucket ``(lo, hi]``: how many reviews, how many classified right."""
@@ -281,11 +254,7 @@ def _write(path: Path, payload: dict) -> None:
 
 
 def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: bool = True) -> dict:
-    """Run every spec (skipping those already in ``path`` with the same budget).
-
-    With ``path``, the file is rewritten after each run. A file made with another
-    budget is refused rather than mixed.
-    """
+    """Run every spec not yet in ``path`` (rewritten after each run); a file of another budget is refused."""
     from .tools import runtime
 
     payload = {"format": FORMAT, "format_version": 1, "budget": budget.to_dict(), "runs": [],
@@ -318,9 +287,7 @@ def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: b
     return payload
 
 
-# ---------------------------------------------------------------------------------
-# Summaries
-# ---------------------------------------------------------------------------------
+# --- Summaries ---------------------------------------------------------------------------
 
 def summarise(runs: Sequence[dict], metric: str = "test_accuracy") -> dict:
     """Per cell (runs that differ only by seed): mean, sample std, n, seeds, values."""
@@ -344,12 +311,9 @@ def cell_name(group: str, layer: str, readout: str, tokens: str = "words", remov
 
 
 def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
-    """Accuracy per length bucket pooled over ``runs`` (e.g. one cell's seeds), with per-seed spread.
+    """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and ``examples``.
 
-    Each bucket: ``lo``, ``hi``, ``n`` (reviews), ``mean`` and ``std`` over seeds, ``values``
-    (per seed) and ``examples`` (per seed, one 1 per review right and one 0 per review wrong),
-    ready for ``stats.compare(a["values"], b["values"], a_examples=a["examples"],
-    b_examples=b["examples"], paired=False)``: two buckets hold different reviews.
+    ``examples`` are ready for ``stats.compare(..., paired=False)``: two buckets hold different reviews.
     """
     if not runs:
         return []

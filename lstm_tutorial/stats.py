@@ -1,26 +1,9 @@
 """How much of a result is the model and how much is luck: the course's statistics.
 
-This module is the one place that decides whether two models really differ
-(:func:`compare`); every "better", "worse" or "within noise" in the notebooks comes from it.
-
-Two kinds of noise hide in one test accuracy:
-
-* the **test sample**: 25,000 reviews are a sample of all the reviews the model could
-  meet; :func:`accuracy_interval` gives the 95 % (Wilson score) interval, about
-  +-0.4 points at 90 % accuracy on 25,000 reviews;
-* the **training run**: another random seed (initial weights, dropout masks, batch
-  order, which reviews form the validation split) gives another model;
-  :func:`train_seeds` trains one per seed and :func:`summarise_seeds` reports the mean
-  and the standard deviation across them.
-
-A difference between two models smaller than these spreads is within noise.
-:func:`compare` adds the two up: the seed spread of each model (sample standard deviation,
-n - 1 in the denominator) and, when the per-example scores are given, the test-sample noise
-of the difference by a paired bootstrap over the same test examples. The difference is
-*real* when its 95 % interval excludes zero.
-
-    result = train_seeds(default_config("bilstm"), seeds=[0, 1, 2], out_dir="models/bilstm")
-    print(result["summary"]["text"])        # e.g. "0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"
+Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`,
+:func:`paired_difference_interval`) and the training run (:func:`train_seeds`,
+:func:`summarise_seeds`). :func:`compare` adds both up and is the one place that decides
+whether two models really differ: every "better", "worse" or "within noise" in the notebooks comes from it.
 """
 from __future__ import annotations
 
@@ -38,11 +21,7 @@ __all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interv
 
 
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval for an accuracy measured on ``n`` independent examples.
-
-    ``accuracy`` is the share right (0..1). Unlike the textbook ``p +- z sqrt(p(1-p)/n)``
-    it stays inside [0, 1] and is sensible for accuracies near 0 or 1 and small ``n``.
-    """
+    """The Wilson score interval of an accuracy on ``n`` examples: unlike ``p +- z sqrt(p(1-p)/n)``, inside [0, 1]."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise UsageError(f"an interval needs at least one example, not n={n!r}")
     if not 0.0 <= accuracy <= 1.0:
@@ -65,17 +44,20 @@ def format_interval(accuracy: float, n: int, confidence: float = 0.95) -> str:
     return f"{confidence:.0%} interval {low:.4f}-{high:.4f}"
 
 
+def _bootstrap_means(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """The mean of ``values`` resampled with replacement ``n_boot`` times."""
+    rng = np.random.default_rng(seed)
+    # Resample in chunks: 2,000 x 25,000 indices at once would need 400 MB.
+    return np.concatenate([values[rng.integers(0, values.size, size=(min(200, n_boot - i), values.size))].mean(axis=1)
+                           for i in range(0, n_boot, 200)])
+
+
 def paired_difference_interval(correct_a, correct_b, confidence: float = 0.95,
                                n_boot: int = 2000, seed: int = 0) -> dict:
-    """Accuracy of model A minus model B on the same reviews, with a bootstrap interval.
+    """Accuracy of A minus B on the same reviews (right/wrong per review), with a paired bootstrap interval.
 
-    ``correct_a`` and ``correct_b`` say, review by review, whether each model was right.
-    Because both models face the same reviews, the reviews both get right or both get
-    wrong cancel: only the reviews they disagree on move the difference. When they agree
-    on most reviews the interval is narrower than that of a difference between two
-    independent accuracies. Reviews are resampled with replacement ``n_boot`` times.
-    Returns ``{"difference", "low", "high", "std"}``; the difference is "real" at this
-    confidence when the interval excludes zero.
+    Reviews both models get right or wrong cancel, so the interval is narrower than for two
+    independent accuracies. Returns ``{"difference", "low", "high", "std"}``.
     """
     a = np.asarray(correct_a, dtype=np.float64).reshape(-1)
     b = np.asarray(correct_b, dtype=np.float64).reshape(-1)
@@ -84,21 +66,14 @@ def paired_difference_interval(correct_a, correct_b, confidence: float = 0.95,
     if not 0.0 < confidence < 1.0:
         raise UsageError(f"confidence is between 0 and 1 (e.g. 0.95), not {confidence}")
     d = a - b
-    rng = np.random.default_rng(seed)
-    # Resample in chunks: 2,000 x 25,000 indices at once would need 400 MB.
-    means = np.concatenate([d[rng.integers(0, d.size, size=(min(200, n_boot - i), d.size))].mean(axis=1)
-                            for i in range(0, n_boot, 200)])
+    means = _bootstrap_means(d, n_boot, seed)
     tail = (1 - confidence) / 2
     return {"difference": float(d.mean()), "low": float(np.quantile(means, tail)),
             "high": float(np.quantile(means, 1 - tail)), "std": float(means.std(ddof=1))}
 
 
 def summarise_seeds(values: Sequence[float]) -> dict:
-    """Mean, standard deviation (n - 1 in the denominator), min and max of per-seed scores.
-
-    Returns a dict with ``mean``, ``std`` (0.0 for a single seed), ``min``, ``max``,
-    ``n`` and ``text`` (e.g. ``"0.9010 +- 0.0018 (3 seeds, 0.8996-0.9031)"``).
-    """
+    """Mean, std (ddof=1; 0.0 for one seed), min, max, n and a ``text`` line of per-seed scores."""
     arr = np.asarray([float(v) for v in values], dtype=np.float64)
     if arr.size == 0:
         raise UsageError("summarise_seeds() needs at least one value")
@@ -150,10 +125,27 @@ def _bootstrap_se(scores: np.ndarray, n_boot: int, seed: int) -> float:
     """Standard deviation of the mean of ``scores`` over ``n_boot`` resamples with replacement."""
     if scores.size == 0:
         raise UsageError("need at least one example per model")
-    rng = np.random.default_rng(seed)
-    means = np.concatenate([scores[rng.integers(0, scores.size, size=(min(200, n_boot - i), scores.size))].mean(axis=1)
-                            for i in range(0, n_boot, 200)])
-    return float(means.std(ddof=1))
+    return float(_bootstrap_means(scores, n_boot, seed).std(ddof=1))
+
+
+def _sample_se(a_examples, b_examples, paired: bool, sample_se, confidence, n_boot, seed):
+    """The test-sample part of the standard error and whether it was measured at all."""
+    if (a_examples is None) != (b_examples is None):
+        raise UsageError("give the per-example scores of both models, or of neither")
+    if a_examples is not None and sample_se is not None:
+        raise UsageError("give the per-example scores or sample_se, not both")
+    if a_examples is not None:
+        ea = np.atleast_2d(np.asarray(a_examples, dtype=np.float64)).mean(axis=0)
+        eb = np.atleast_2d(np.asarray(b_examples, dtype=np.float64)).mean(axis=0)
+        if paired:
+            return paired_difference_interval(ea, eb, confidence, n_boot, seed)["std"], True
+        # different examples: nothing to pair, each mean has its own sampling noise
+        return math.hypot(_bootstrap_se(ea, n_boot, seed), _bootstrap_se(eb, n_boot, seed + 1)), True
+    if sample_se is None:
+        return 0.0, False
+    if not (math.isfinite(sample_se) and sample_se >= 0):
+        raise UsageError(f"sample_se is a standard error (0 or more), not {sample_se}")
+    return sample_se, True
 
 
 def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=None, b_examples=None,
@@ -162,27 +154,13 @@ def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=No
             n_boot: int = 2000, seed: int = 0) -> Comparison:
     """Whether model A really differs from model B: the one rule of this course.
 
-    ``a_seeds``/``b_seeds`` are each model's score per training seed (an accuracy, an MAE,
-    bits per character...). Optional ``a_examples``/``b_examples`` are the per-example
-    scores on the *same* test examples (1/0 for right/wrong, or each example's error), one
-    row per seed (shape ``(seeds, examples)``) or one row for all.
-
-    The standard error of the difference adds two independent kinds of noise:
-
-    * the seeds: ``sqrt(s_a**2 / n_a + s_b**2 / n_b)`` with sample standard deviations
-      (another seed gives another model);
-    * the test sample: the standard deviation of the paired bootstrap of the seed-averaged
-      per-example difference (another test set gives another score). Without per-example
-      scores this part is not measured and the verdict says "seeds only". When the two
-      models were scored on *different* examples (two length buckets, say), pass
-      ``paired=False``: nothing can be paired and the two means are bootstrapped apart,
-      ``sqrt(se_a**2 + se_b**2)``. ``sample_se`` gives this part directly when it was
-      measured elsewhere (a benchmark file that kept the bootstrap's standard deviation,
-      not the examples).
-
-    The interval is ``difference +- t * se`` with Student's t on ``n_a + n_b - 2`` degrees of
-    freedom (with 3 seeds each, t = 2.78 at 95 %): few seeds make a wide interval, as they
-    should. A side with one seed has no spread, so nothing can be called real.
+    ``a_seeds``/``b_seeds`` are each model's score per training seed; optional
+    ``a_examples``/``b_examples`` its per-example scores on the *same* test examples (one row
+    per seed, or one row). The standard error adds the seeds' spread
+    (``sqrt(s_a**2 / n_a + s_b**2 / n_b)``) and the test sample's (a paired bootstrap; with
+    ``paired=False`` for different examples, two separate ones; or ``sample_se`` measured
+    elsewhere). The interval is ``difference +- t * se`` with Student's t on ``n_a + n_b - 2``
+    degrees of freedom, so few seeds give a wide interval; one seed can never be real.
     """
     a = np.asarray([float(v) for v in a_seeds], dtype=np.float64)
     b = np.asarray([float(v) for v in b_seeds], dtype=np.float64)
@@ -195,24 +173,8 @@ def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=No
     var_a = a.var(ddof=1) if a.size > 1 else 0.0
     var_b = b.var(ddof=1) if b.size > 1 else 0.0
     seed_se = math.sqrt(var_a / a.size + var_b / b.size)
-    measured = False
-    if (a_examples is None) != (b_examples is None):
-        raise UsageError("give the per-example scores of both models, or of neither")
-    if a_examples is not None and sample_se is not None:
-        raise UsageError("give the per-example scores or sample_se, not both")
-    if a_examples is not None:
-        ea = np.atleast_2d(np.asarray(a_examples, dtype=np.float64)).mean(axis=0)
-        eb = np.atleast_2d(np.asarray(b_examples, dtype=np.float64)).mean(axis=0)
-        if paired:
-            sample_se = paired_difference_interval(ea, eb, confidence, n_boot, seed)["std"]
-        else:   # different examples: nothing to pair, each mean has its own sampling noise
-            sample_se = math.hypot(_bootstrap_se(ea, n_boot, seed), _bootstrap_se(eb, n_boot, seed + 1))
-        measured = True
-    elif sample_se is not None:
-        if not (math.isfinite(sample_se) and sample_se >= 0):
-            raise UsageError(f"sample_se is a standard error (0 or more), not {sample_se}")
-        measured = True
-    sample_se = 0.0 if sample_se is None else float(sample_se)
+    sample_se, measured = _sample_se(a_examples, b_examples, paired, sample_se, confidence, n_boot, seed)
+    sample_se = float(sample_se)
     from scipy.stats import t as student_t
 
     dof = max(a.size + b.size - 2, 1)
@@ -223,15 +185,9 @@ def compare(a_seeds: Sequence[float], b_seeds: Sequence[float], *, a_examples=No
 
 
 def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
-    """Train ``config`` once per seed; keep every run, and the best on validation in ``out_dir``.
+    """Train ``config`` once per seed into ``out_dir/seeds/seed-N``; save the best on validation as ``out_dir``.
 
-    Each run goes to ``out_dir/seeds/seed-N`` (a complete saved classifier). The run
-    with the highest validation accuracy (never the test accuracy) is then saved again
-    as ``out_dir`` itself, so ``predict`` and ``evaluate`` find it where a single
-    ``train`` would have put it; its ``training.json`` lists every seed's figures.
-
-    Returns ``{"runs": [{"seed", "test_accuracy", "val_accuracy", "out_dir", "seconds"}, ...],
-    "summary": summarise_seeds(test accuracies), "best_seed", "out_dir"}``.
+    Returns ``{"runs", "summary" (of test accuracies), "best_seed", "out_dir"}``.
     """
     from . import training
 

