@@ -13,7 +13,7 @@ fine-tunes them with the labels. The test reviews are never read here.
     model.get_layer("embedding").set_weights([matrix])
 
 Nothing is downloaded: the vectors come from the archive already on this machine, and
-are cached in ``paths.cache_dir()`` under a name keyed on everything they depend on
+are cached in ``runtime.cache_dir()`` under a name keyed on everything they depend on
 (which copy of the data, the tokenizing rules, the stopword choice, the settings and
 how many reviews were used), written atomically like the token cache. Training them
 takes a minute or two on a small CPU; progress is printed per pass over the corpus.
@@ -33,7 +33,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from . import text
-from .tools import paths
+from .tools import runtime
 from .errors import CorruptDataError, UsageError
 
 __all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
@@ -71,7 +71,7 @@ class WordVectors:
         """One ``.npz`` file, written atomically (readers never see half a file)."""
         path = Path(path)
         words = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
-        with paths.atomic_write(path) as fh:
+        with runtime.atomic_write(path) as fh:
             np.savez(fh, words=words, vectors=np.asarray(self.vectors, dtype=np.float32))
         return path
 
@@ -134,16 +134,15 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
 def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
                **changes) -> Path:
     """Where :func:`word_vectors` keeps vectors trained with these settings on this data."""
-    from .tools.datasets import data_key
 
     settings = {**WORD2VEC_SETTINGS, **changes}
     stop = None
     if remove_stopwords:
         stop = hashlib.sha1("\n".join(sorted(text.english_stopwords())).encode("utf-8")).hexdigest()[:8]
     payload = {"dim": dim, "limit": limit, "stopwords": stop, "splits": PRETRAIN_SPLITS,
-               "settings": settings, "text_version": text.TEXT_VERSION, "data": data_key(source)}
+               "settings": settings, "text_version": text.TEXT_VERSION, "data": runtime.data_key(source)}
     key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    return paths.cache_dir() / f"word2vec-{dim}d-{key}.npz"
+    return runtime.cache_dir() / f"word2vec-{dim}d-{key}.npz"
 
 
 def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,

@@ -279,13 +279,13 @@ def ex03_3(accuracy) -> bool:
     import numpy as np
 
     from . import baseline, readout_grid, training
-    from .tools import datasets
+    from .tools import runtime
 
     budget = readout_grid.GridBudget()
-    texts, labels = datasets.load_imdb("train")
+    texts, labels = runtime.load_imdb("train")
     train_idx, _ = training.split_indices(len(texts), budget.validation_fraction, budget.train_reviews,
                                           budget.data_seed)
-    test_texts, test_labels = datasets.load_imdb("test")
+    test_texts, test_labels = runtime.load_imdb("test")
     t_idx = readout_grid.test_indices(budget, len(test_texts))
     result = baseline.run_linear_baseline([texts[i] for i in train_idx], np.asarray(labels)[train_idx],
                                           [test_texts[i] for i in t_idx], np.asarray(test_labels)[t_idx],

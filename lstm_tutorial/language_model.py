@@ -40,7 +40,6 @@ from typing import Sequence
 
 import numpy as np
 
-from .tools import paths
 from .tools import runtime
 from .errors import CorruptDataError, UsageError
 from .saving import DictConfig, load_model_folder, read_manifest, save_model_folder
@@ -77,13 +76,12 @@ def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: 
     The reviews of the chosen splits are shuffled (``seed``), cut to ``n_reviews``, and a
     share ``val_fraction`` of them (whole reviews) is held out for validation.
     """
-    from .tools.datasets import load_imdb
 
     if "test" in splits:
         raise UsageError("the language model never reads the test split: its reviews are the classifiers' exam")
     texts = []
     for split in splits:
-        texts += load_imdb(split)[0]
+        texts += runtime.load_imdb(split)[0]
     order = np.random.default_rng(seed).permutation(len(texts))
     if n_reviews is not None:
         order = order[:n_reviews]
@@ -121,7 +119,7 @@ class CharVocab:
         return "".join(table[int(i)] if 0 <= int(i) < len(table) else "\ufffd" for i in np.asarray(ids).reshape(-1))
 
     def save(self, path) -> None:
-        with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+        with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump({"chars": self.chars}, fh, ensure_ascii=False)
 
     @classmethod
@@ -735,13 +733,12 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
         last = tf.gather(seq, tf.maximum(lengths - 1, 0), batch_dims=1)
         return tf.concat([mean, last], axis=1)
 
-    from .tools.runtime import _stderr_silenced
 
     ids = np.asarray(ids, np.int32)
     lengths = (ids != PAD).sum(axis=1).astype(np.int32)
     order = np.argsort(lengths, kind="stable")
     out = np.zeros((len(ids), 2 * layer.units), np.float32)
-    with _stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean ops on some CPUs
+    with runtime.stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean ops on some CPUs
         for s in range(0, len(ids), batch):
             rows = order[s:s + batch]
             width = max(1, int(lengths[rows].max()))

@@ -12,12 +12,12 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
-from .tools.paths import output_dir
+from .tools import runtime
 
 
 def savefig(fig, name: str, dpi: int = 110) -> Path:
     """Save ``fig`` as ``figures/<name>.png`` and return the path."""
-    folder = output_dir("figures")
+    folder = runtime.output_dir("figures")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight")

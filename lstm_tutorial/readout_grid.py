@@ -118,11 +118,11 @@ def _tokens(split: str, tokens: str, remove_stopwords: bool):
             if not remove_stopwords:
                 raise UsageError("the article's set-up always removes stopwords")
             from . import article
-            from .tools import datasets
+            from .tools import runtime
 
             raw_key = ("raw", split)
             if raw_key not in _token_cache:
-                _token_cache[raw_key] = datasets.load_imdb(split)
+                _token_cache[raw_key] = runtime.load_imdb(split)
             texts, labels = _token_cache[raw_key]
             _token_cache[key] = (article.article_tokenize_all(texts, letters=tokens == "article_letters"),
                                  np.asarray(labels))
@@ -246,10 +246,10 @@ def load_results(path) -> dict:
 
 
 def _write(path: Path, payload: dict) -> None:
-    from .tools.paths import atomic_write
+    from .tools import runtime
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "w", encoding="utf-8") as fh:
+    with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, indent=1, sort_keys=True)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CorruptDataError, UsageError
-from .tools import paths, runtime
+from .tools import runtime
 
 
 class DictConfig:
@@ -67,7 +67,7 @@ def save_model_folder(folder, model, vocab, config, metrics: dict | None = None,
     pairs a new model with an old vocabulary; anything else in ``folder`` moves along.
     """
     folder = Path(folder)
-    with paths.atomic_folder(folder) as tmp:
+    with runtime.atomic_folder(folder) as tmp:
         model.save(tmp / names[0])
         vocab.save(tmp / names[1])
         payload = {"config": config.to_dict(), "metrics": jsonable(metrics or {}), **jsonable(extra),

@@ -40,8 +40,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .tools import paths
-from .tools.paths import atomic_write
+from .tools import runtime
 from .errors import CorruptDataError, DataUnavailableError, UsageError
 
 # ---------------------------------------------------------------------------------
@@ -270,7 +269,7 @@ def _cache_path(split: str, data_key: str, stopwords: frozenset[str] | None) -> 
         flag = "all"
     else:
         flag = "nostop-" + hashlib.sha1("\n".join(sorted(stopwords)).encode("utf-8")).hexdigest()[:8]
-    return paths.cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{TEXT_VERSION}.npz"
+    return runtime.cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{TEXT_VERSION}.npz"
 
 
 def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarray) -> None:
@@ -287,7 +286,7 @@ def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarr
     np.cumsum([len(t) for t in token_lists], out=offsets[1:])
     # Tokens never contain whitespace (the tokenizer splits on it), so "\n" separates them.
     vocab = np.frombuffer("\n".join(index).encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path) as fh:  # readers see the old file or the complete new one
+    with runtime.atomic_write(path) as fh:  # readers see the old file or the complete new one
         np.savez(fh, vocab=vocab, ids=ids, offsets=offsets,
                  labels=np.asarray(labels, dtype=np.int64),
                  version=np.frombuffer(TEXT_VERSION.encode(), dtype=np.uint8))
@@ -309,7 +308,7 @@ def _load_token_cache(path: Path) -> tuple[list[list[str]], np.ndarray]:
 def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, source=None,
                     refresh: bool = False,
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
-    """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
+    """Token lists and labels of an IMDB split, cached in ``runtime.cache_dir()``.
 
     The first call loads the reviews with :func:`lstm_tutorial.tools.datasets.load_imdb` and runs
     :func:`preprocess`; later calls read the cache. The cache is keyed on everything
@@ -319,10 +318,9 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
     """
     if split not in {"train", "test", "unsup"}:
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
-    from .tools.datasets import data_key, load_imdb
 
     stop = english_stopwords() if remove_stopwords else None
-    path = _cache_path(split, data_key(source), stop)
+    path = _cache_path(split, runtime.data_key(source), stop)
     if not refresh and path.is_file():
         t0 = time.perf_counter()
         result = _load_token_cache(path)
@@ -330,7 +328,7 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
             print(f"{split}: {len(result[0]):,} reviews from cache in {time.perf_counter() - t0:.1f} s")
         return result
     t0 = time.perf_counter()
-    texts, labels = load_imdb(split, source=source)
+    texts, labels = runtime.load_imdb(split, source=source)
     token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
     labels = np.asarray(labels, dtype=np.int64)
     _save_token_cache(path, token_lists, labels)
@@ -481,7 +479,7 @@ class Vocabulary:
         path = Path(path)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
                    "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self.tokens}
-        with atomic_write(path, "w", encoding="utf-8") as fh:
+        with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False)
         return path
 

@@ -34,7 +34,6 @@ from typing import Sequence
 import numpy as np
 
 from . import models
-from .tools import paths
 from .tools import runtime
 from .errors import UsageError
 from .saving import DictConfig, jsonable, load_model_folder, save_model_folder
@@ -484,13 +483,13 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
             if self.best != before:  # saved a new best: note it
                 self.record.update(best=float(self.best), epoch=epoch + 1,
                                    val_accuracy=float((logs or {}).get("val_accuracy", float("nan"))))
-                with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+                with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
                     json.dump(jsonable(self.record), fh)
 
     best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor, save_best_only=True,
                           save_weights_only=True, initial_value_threshold=record.get("best"))
     best.record, best.resuming = record, resuming
-    with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+    with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(jsonable(record), fh)
     return best
 
@@ -553,7 +552,7 @@ def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | 
 
 def default_model_dir(model: str = "bilstm") -> Path:
     """Where ``train --model NAME`` saves by default: ``models/NAME``."""
-    return paths.output_dir("models") / model
+    return runtime.output_dir("models") / model
 
 
 @dataclass

@@ -332,10 +332,10 @@ def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
 
 
 def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeypatch):
-    from lstm_tutorial.tools import datasets
+    from lstm_tutorial.tools import runtime
 
     reviews = [f"review number {i} " * 3 for i in range(400)]
-    monkeypatch.setattr(datasets, "load_imdb", lambda split: (reviews if split == "train" else [], None))
+    monkeypatch.setattr(runtime, "load_imdb", lambda split: (reviews if split == "train" else [], None))
     small_train, small_val = L.load_corpus(100, seed=0, splits=("train",))
     big_train, big_val = L.load_corpus(400, seed=0, splits=("train",))
     small_val_reviews = set(small_val.split(L.SEPARATOR)) - {""}

@@ -56,10 +56,10 @@ def test_gate_traces_live_in_layers():
 
 
 # ------------------------------------------------------------------- the two parts
-#: What the course part (lstm_tutorial/*.py) may use from the tools part: where files go,
-#: the IMDB data, and the notebook runtime (fast mode, the TensorFlow set-up). The runner,
-#: the site, the Colab cell and the command line are never imported by course code.
-COURSE_MAY_IMPORT = {"lstm_tutorial.tools.paths", "lstm_tutorial.tools.datasets", "lstm_tutorial.tools.runtime"}
+#: The one module of the tools part the course part (lstm_tutorial/*.py) imports; what it may
+#: use from it is listed in runtime.COURSE_SERVICES (set-up, fast mode, the datasets, where files go).
+#: The runner, the site, the Colab cell and the command line are never imported by course code.
+COURSE_MAY_IMPORT = {"lstm_tutorial.tools.runtime"}
 
 
 def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
@@ -129,3 +129,29 @@ def test_course_code_uses_only_the_tools_it_needs():
     tools_in_course = [p.name for p in PACKAGE.glob("*.py")
                        if p.stem in {"cli", "site", "colab", "runner", "notebooks", "data", "paths", "runtime"}]
     assert tools_in_course == []
+
+
+def runtime_names_used(path: Path) -> set[str]:
+    """Names a course module takes from tools.runtime: ``runtime.X`` or ``from .tools.runtime import X``."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "runtime":
+            names.add(node.attr)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("tools.runtime"):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_course_code_goes_through_the_one_door():
+    from lstm_tutorial.tools import runtime
+
+    course = [p for p in PACKAGE.glob("*.py") if p.stem not in {"__main__"}]
+    outside = {p.stem: sorted(runtime_names_used(p) - runtime.COURSE_SERVICES) for p in course}
+    assert {m: names for m, names in outside.items() if names} == {}
+    assert all(hasattr(runtime, name) for name in runtime.COURSE_SERVICES)
+
+
+def test_the_door_check_sees_a_private_name(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("from .tools import runtime\nruntime._secret()\nfrom .tools.runtime import setup\n")
+    assert runtime_names_used(module) == {"_secret", "setup"}

@@ -347,7 +347,7 @@ def test_token_cache_round_trip_is_atomic(tmp_path):
 
 
 def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
-    from lstm_tutorial.tools import datasets
+    from lstm_tutorial.tools import datasets, runtime
 
     counts = write_aclimdb(tmp_path / "imdb", {"test/pos": ["A test review, not bad!"], "test/neg": ["Good<br />film"]})
     monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
@@ -355,7 +355,7 @@ def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
     reads = []
     real_load = datasets.load_imdb
-    monkeypatch.setattr(datasets, "load_imdb", lambda split="train", source=None: (reads.append(split), real_load(split, source))[1])
+    monkeypatch.setattr(runtime, "load_imdb", lambda split="train", source=None: (reads.append(split), real_load(split, source))[1])
     first, y = text.preprocess_imdb("test")
     again, y2 = text.preprocess_imdb("test")
     assert sorted(first) == sorted(again) == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]

@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import FAST_ENV  # noqa: F401 - part of this module's interface (runtime.FAST_ENV)
+from .datasets import data_key, load_imdb, load_jena
+from .paths import FAST_ENV, atomic_folder, atomic_write, cache_dir, output_dir
+
+#: The one door between the two parts: all the course part (lstm_tutorial/*.py) uses from
+#: the tools part is these names of this module: the notebook runtime that ``setup()``
+#: configures (fast mode, seeds, the TensorFlow set-up, key figures) and the services it
+#: re-exports, the datasets and where files go. tests/test_structure.py checks it.
+COURSE_SERVICES = frozenset({
+    "setup", "is_fast", "mode", "pick", "say", "record", "report", "key_figures", "run_times",
+    "environment", "quiet_tensorflow", "import_tensorflow", "stderr_silenced",
+    "load_imdb", "load_jena", "data_key", "cache_dir", "output_dir", "atomic_write", "atomic_folder",
+})
 
 _key_figures: dict[str, Any] = {}
 #: Set this environment variable to 1 to see TensorFlow's C++ start-up messages as they come.
@@ -49,7 +60,7 @@ def quiet_tensorflow() -> None:
 
 
 @contextlib.contextmanager
-def _stderr_silenced():
+def stderr_silenced():
     """Hide what C++ code writes to file descriptor 2 in the block (TensorFlow's start-up lines).
 
     The lines go to a log file in the temporary folder: printed if the block raises (they
@@ -118,11 +129,11 @@ def _report_hidden_output_of_dead_processes() -> None:
 
 
 def import_tensorflow():
-    """Import TensorFlow quietly (see :func:`_stderr_silenced`) and return the module."""
+    """Import TensorFlow quietly (see :func:`stderr_silenced`) and return the module."""
     quiet_tensorflow()
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    with _stderr_silenced():
+    with stderr_silenced():
         import tensorflow as tf
     return tf
 
@@ -154,7 +165,7 @@ class Environment:
 def enable_gpu_memory_growth() -> list[str]:
     """Let TensorFlow take GPU memory as needed, not all at once; returns the GPUs' names."""
     tf = import_tensorflow()
-    with _stderr_silenced():  # the CUDA probe logs an error line on machines without a GPU
+    with stderr_silenced():  # the CUDA probe logs an error line on machines without a GPU
         gpus = tf.config.list_physical_devices("GPU")
     for gpu in gpus:
         try:
