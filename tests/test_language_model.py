@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
-from lstm_tutorial.saving import file_sha256
+from lstm_tutorial.tools.saving import file_sha256
 from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
