@@ -137,20 +137,16 @@ def _read_reviews(args) -> list[tuple[str, str | None]]:
 
     items = [(t, review_problem(t)) for t in args.texts]
     if args.file:
-        path = Path(args.file)
-        if str(args.file) == "-":
-            raw = sys.stdin.buffer.read()
-        elif not path.is_file():
-            raise UsageError(f"no file at {path}; --file needs a text file with one review per line")
-        else:
-            raw = path.read_bytes()
+        if args.file != "-" and not Path(args.file).is_file():
+            raise UsageError(f"no file at {args.file}; --file needs a text file with one review per line")
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
         for line in raw.splitlines():
             try:
                 t = line.decode("utf-8")
             except UnicodeDecodeError:
                 items.append((line.decode("utf-8", "replace"), "not UTF-8 text (binary data?)"))
-                continue
-            items.append((t, review_problem(t)))
+            else:
+                items.append((t, review_problem(t)))
     if not items:
         raise UsageError("nothing to classify: give reviews as arguments (in quotes) or --file FILE, one review per line")
     return items
