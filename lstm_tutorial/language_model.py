@@ -383,11 +383,6 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     return runtime.save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
 
 
-def read_lm_info(folder) -> dict:
-    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, files' SHA-256)."""
-    return runtime.read_manifest(folder, CONFIG_FILE)
-
-
 def load_lm(folder, require_hash: bool = False):
     """``(model, vocab, config)`` saved by :func:`save_lm` (or ``train-lm``); a file that does not
     match the SHA-256 in ``lm.json`` is refused (a manifest without them only if ``require_hash``)."""
@@ -402,7 +397,7 @@ def load_shipped_lm():
     """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM` (hash checked);
     ``info`` is its ``lm.json`` (recipe and figures)."""
     model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
-    return model, vocab, config, read_lm_info(SHIPPED_LM)
+    return model, vocab, config, runtime.read_manifest(SHIPPED_LM, CONFIG_FILE)
 
 
 # -------------------- Sampling
