@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import UsageError
-from .saving import DictConfig
+from .settings import DictConfig
 
 __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",

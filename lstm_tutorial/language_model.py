@@ -22,9 +22,7 @@ Truncated backpropagation through time (TBPTT) in Keras 3: the text is cut into
 ended with, and backpropagates only through the window. The model takes its states as
 inputs and returns them as outputs (:func:`lstm_tutorial.models.build_char_lm`), and the
 loop here carries them, so nothing depends on ``stateful=True`` (whose Keras 2 recipes,
-``reset_states()`` and a fixed ``batch_input_shape``, no longer work in Keras 3). The
-test suite checks that running the windows one after the other with carried states gives
-the same outputs as running the whole sequence at once.
+``reset_states()`` and a fixed ``batch_input_shape``, no longer work in Keras 3).
 """
 from __future__ import annotations
 
@@ -42,7 +40,7 @@ import numpy as np
 
 from .tools import runtime
 from .errors import CorruptDataError, UsageError
-from .saving import DictConfig, load_model_folder, read_manifest, save_model_folder
+from .settings import DictConfig
 
 #: Marks the end of one review and the start of the next in the training text.
 SEPARATOR = "\n"
@@ -58,24 +56,17 @@ FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 SHIPPED_LM = Path(__file__).resolve().parent / "pretrained" / "char_lm"
 
 
-# ---------------------------------------------------------------------------------
-# Text and characters
-# ---------------------------------------------------------------------------------
-
-def review_text(texts: Sequence[str]) -> str:
-    """Clean reviews (lower case, no HTML; :func:`lstm_tutorial.text.clean`) joined by :data:`SEPARATOR`."""
-    from .text import clean
-
-    return SEPARATOR.join(clean(t) for t in texts) + SEPARATOR
-
+# -------------------- Text and characters
 
 def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: int = 0,
                 splits: Sequence[str] = ("train", "unsup")) -> tuple[str, str]:
     """Training and validation text from IMDB reviews of ``splits`` (never the test split).
 
-    The reviews of the chosen splits are shuffled (``seed``), cut to ``n_reviews``, and a
-    share ``val_fraction`` of them (whole reviews) is held out for validation.
+    The reviews are shuffled (``seed``), cut to ``n_reviews``, and a share ``val_fraction``
+    of them (whole reviews) is held out for validation. Each review is cleaned (lower case,
+    no HTML: :func:`lstm_tutorial.text.clean`) and ends with :data:`SEPARATOR`.
     """
+    from .text import clean
 
     if "test" in splits:
         raise UsageError("the language model never reads the test split: its reviews are the classifiers' exam")
@@ -88,7 +79,7 @@ def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: 
     n_val = max(1, int(round(len(order) * val_fraction)))
     if len(order) - n_val < 1:
         raise UsageError(f"{len(order)} reviews are too few to hold out validation text")
-    return review_text([texts[i] for i in order[n_val:]]), review_text([texts[i] for i in order[:n_val]])
+    return tuple("".join(clean(texts[i]) + SEPARATOR for i in part) for part in (order[n_val:], order[:n_val]))
 
 
 @dataclass
@@ -130,9 +121,7 @@ class CharVocab:
             raise CorruptDataError(f"{path} is not a character list saved by CharVocab ({exc})") from exc
 
 
-# ---------------------------------------------------------------------------------
-# Streams and windows (truncated BPTT)
-# ---------------------------------------------------------------------------------
+# -------------------- Streams and windows (truncated BPTT)
 
 def streams(ids: np.ndarray, batch: int, offset: int = 0) -> np.ndarray:
     """Cut ``ids[offset:]`` into ``batch`` contiguous rows of equal length: row b continues row b's text."""
@@ -171,9 +160,7 @@ def run_windows(model, ids: np.ndarray, seq_len: int, states=None):
     return np.concatenate(outs, axis=1), states
 
 
-# ---------------------------------------------------------------------------------
-# Training
-# ---------------------------------------------------------------------------------
+# -------------------- Training
 
 @dataclass(frozen=True)
 class LMConfig(DictConfig):
@@ -297,15 +284,12 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     """Truncated BPTT with carried states, Adam and gradient clipping.
 
     Each epoch reads the training streams from a new random offset (so window borders
-    move), starting from zero states, and ends with validation bits per character. With
-    ``max_steps_per_epoch`` an epoch reads that many windows, continuing where the previous
-    epoch stopped (short epochs give a learning curve). With ``run_dir`` (and ``vocab``),
-    the model, its optimizer state and the history are saved there after every epoch
-    (all or nothing); running the same call again resumes after the last saved epoch. A
-    run directory made with other settings is refused. With ``max_minutes`` the run stops
-    after the first epoch that ends past that many minutes (of this call), so a long run
-    can be given a deadline and resumed later.
-    Validation reads the first ``config.val_chars`` characters of ``val_ids``.
+    move), starting from zero states, and ends with validation bits per character (on the
+    first ``config.val_chars`` characters of ``val_ids``). With ``max_steps_per_epoch`` an
+    epoch reads that many windows, continuing where the previous one stopped. With
+    ``run_dir`` (and ``vocab``) the model, Adam's state and the history are saved there
+    after every epoch, and the same call resumes after the last saved epoch (a run of other
+    settings is refused). ``max_minutes`` stops after the first epoch that ends past it.
     Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
     """
     import keras
@@ -337,7 +321,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
         say(f"epoch {epoch + 1}: train {history[-1]['train_bits_per_char']:.3f}, validation {val:.3f} "
             f"bits/char ({history[-1]['seconds']:.0f} s)")
         if checkpoint is not None:
-            save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint, history=history)
+            runtime.save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint,
+                                      history=history)
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
             say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
             stopped_early = True
@@ -351,9 +336,9 @@ def _resume_lm(model, optimizer, checkpoint: Path, fingerprint: str, say) -> lis
     moments into ``model`` and ``optimizer``; a checkpoint of other settings is refused."""
     if not (checkpoint / CONFIG_FILE).is_file():
         return []
-    if read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
+    if runtime.read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
         raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
-    restored, _, _, info = load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
+    restored, _, _, info = runtime.load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
                                              how_to_train=f"delete {checkpoint} to start over")
     model.set_weights(restored.get_weights())
     optimizer.build(model.trainable_variables)
@@ -389,49 +374,33 @@ def _lm_epoch(step, model, train_ids: np.ndarray, config: LMConfig, epoch: int, 
 
 def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None,
             recipe: dict | None = None) -> Path:
-    """Write ``lm.keras``, ``chars.json`` and ``lm.json`` into ``folder``, all or nothing.
-
-    The model is saved without its optimizer (a third of the size; nothing needs Adam's
-    moments to use it). ``lm.json`` holds the config, ``metrics``, ``recipe`` (how the
-    model was made: command, data, device, time) and the SHA-256 of the other two files
-    (:func:`lstm_tutorial.saving.save_model_folder`), which :func:`load_lm` checks.
-    """
+    """Write ``lm.keras`` (without the optimizer: a third of the size), ``chars.json`` and ``lm.json``
+    (config, ``metrics``, ``recipe``: how the model was made, and the SHA-256 of the other two
+    files, which :func:`load_lm` checks) into ``folder``, all or nothing."""
     import keras
 
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
-    return save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
-
-
-def read_lm_info(folder) -> dict:
-    """The contents of ``lm.json`` in ``folder`` (config, metrics, recipe, files' SHA-256)."""
-    return read_manifest(folder, CONFIG_FILE)
+    return runtime.save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
 
 
 def load_lm(folder, require_hash: bool = False):
-    """``(model, vocab, config)`` saved by :func:`save_lm` (or the ``train-lm`` command).
-
-    The files must match the SHA-256 that ``lm.json`` records (a manifest without them
-    is accepted unless ``require_hash``): a damaged or replaced file is refused before
-    Keras reads it.
-    """
-    model, vocab, config, _ = load_model_folder(
+    """``(model, vocab, config)`` saved by :func:`save_lm` (or ``train-lm``); a file that does not
+    match the SHA-256 in ``lm.json`` is refused (a manifest without them only if ``require_hash``)."""
+    runtime.quiet_tensorflow()
+    model, vocab, config, _ = runtime.load_model_folder(
         folder, names=FILES, vocab_class=CharVocab, config_class=LMConfig, require_hash=require_hash,
         how_to_train=f"train one with `python -m lstm_tutorial train-lm --out {folder}`")
     return model, vocab, config
 
 
 def load_shipped_lm():
-    """The language model that ships with the package (:data:`SHIPPED_LM`), hash checked.
-
-    Returns ``(model, vocab, config, info)``; ``info`` is its ``lm.json`` (recipe and figures).
-    """
+    """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM` (hash checked);
+    ``info`` is its ``lm.json`` (recipe and figures)."""
     model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
-    return model, vocab, config, read_lm_info(SHIPPED_LM)
+    return model, vocab, config, runtime.read_manifest(SHIPPED_LM, CONFIG_FILE)
 
 
-# ---------------------------------------------------------------------------------
-# Sampling
-# ---------------------------------------------------------------------------------
+# -------------------- Sampling
 
 def next_char_probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
     """The distribution to sample the next character from, per row of ``logits``.
@@ -545,9 +514,7 @@ def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, s
     return out
 
 
-# ---------------------------------------------------------------------------------
-# Looking inside: per-character states and features a person can name
-# ---------------------------------------------------------------------------------
+# -------------------- Looking inside: per-character states and features a person can name
 
 def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
     """Gates and states of an LSTM layer of ``model`` at every character of ``text``.
@@ -650,9 +617,7 @@ def find_units(states_search: np.ndarray, features_search: dict, states_check: n
     return rows
 
 
-# ---------------------------------------------------------------------------------
-# How far back does a prediction depend on its input?
-# ---------------------------------------------------------------------------------
+# -------------------- How far back does a prediction depend on its input?
 
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000, seed: int = 0,
                   batch: int = 500, per_position: bool = False) -> dict:
@@ -690,9 +655,7 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000
     return out
 
 
-# ---------------------------------------------------------------------------------
-# Pre-training -> sentiment
-# ---------------------------------------------------------------------------------
+# -------------------- Pre-training -> sentiment
 
 def encode_reviews(vocab: CharVocab, texts: Sequence[str], length: int) -> np.ndarray:
     """The last ``length`` characters of each cleaned review, right-padded with 0."""
@@ -732,7 +695,6 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
         mean = tf.reduce_sum(seq * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0)
         last = tf.gather(seq, tf.maximum(lengths - 1, 0), batch_dims=1)
         return tf.concat([mean, last], axis=1)
-
 
     ids = np.asarray(ids, np.int32)
     lengths = (ids != PAD).sum(axis=1).astype(np.int32)

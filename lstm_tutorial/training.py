@@ -36,7 +36,7 @@ import numpy as np
 from . import models
 from .tools import runtime
 from .errors import UsageError
-from .saving import DictConfig, jsonable, load_model_folder, save_model_folder
+from .settings import DictConfig
 
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
@@ -48,9 +48,7 @@ CONFIG_FILE = "training.json"
 FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 
-# ---------------------------------------------------------------------------------
-# Configuration
-# ---------------------------------------------------------------------------------
+# -------------------- Configuration
 
 @dataclass(frozen=True)
 class TrainConfig(DictConfig):
@@ -128,9 +126,7 @@ def default_config(model: str = "bilstm", fast: bool | None = None, **overrides)
     return TrainConfig(**values).validate()
 
 
-# ---------------------------------------------------------------------------------
-# Data: tokens -> vocabulary -> ids
-# ---------------------------------------------------------------------------------
+# -------------------- Data: tokens -> vocabulary -> ids
 
 @dataclass
 class PreparedData:
@@ -158,13 +154,10 @@ def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:
 
 def split_indices(n: int, validation_fraction: float = 0.1, limit: int | None = None,
                   seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
-    """``(train_idx, val_idx)``: a seeded split of the ``n`` *training* reviews.
+    """``(train_idx, val_idx)``: a seeded split of the ``n`` *training* reviews (cut to ``limit``).
 
-    A seeded permutation of ``range(n)`` is cut to ``limit`` reviews (all when None);
-    its first ``round(validation_fraction * size)`` indices (at least one) are the
-    validation part, the rest the training part. The two never overlap, and the test
-    split is never involved: every choice (early stopping, a grid) is made on this
-    validation part. :func:`prepare_data` uses exactly this split.
+    Every choice (early stopping, a grid) is made on the validation part, never on the
+    test split. :func:`prepare_data` uses exactly this split.
     """
     if not 0 < validation_fraction < 1:
         raise UsageError(f"validation_fraction must be between 0 and 1, not {validation_fraction}")
@@ -213,9 +206,8 @@ def load_test(config: TrainConfig, vocab, verbose: bool = False, with_tokens: bo
 
 
 def official_test_indices(config: TrainConfig, n: int) -> np.ndarray:
-    """Which of the ``n`` official test reviews :func:`load_test` uses, in its order
-    (all of them, unless ``config.test_limit`` asks for a subset). Index the raw texts
-    from ``data.load_imdb("test")`` with it to read the reviews behind a prediction."""
+    """Which of the ``n`` official test reviews :func:`load_test` uses, in its order: index
+    the raw texts of ``load_imdb("test")`` with it to read the reviews behind a prediction."""
     return np.arange(n) if config.test_limit is None else _subset(n, config.test_limit, config.seed + 1)
 
 
@@ -240,10 +232,9 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
 def check_right_padded(x: np.ndarray) -> None:
     """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
 
-    Cutting a row to its real ids (:func:`length_batches`) keeps the first
-    ``n`` columns of a row with ``n`` real ids, which drops real tokens from a row
-    padded on the left (``keras.utils.pad_sequences`` pads on the left by default).
-    cuDNN also needs right padding. Raises :class:`UsageError` naming the first bad row.
+    :func:`length_batches` keeps the first ``n`` columns of a row with ``n`` real ids, which
+    would drop real tokens of a left-padded row (``pad_sequences``' default); cuDNN also
+    needs right padding.
     """
     x = np.asarray(x)
     if x.ndim != 2:
@@ -258,9 +249,7 @@ def check_right_padded(x: np.ndarray) -> None:
             "Vocabulary.encode / training.encode_tokens, or pad_sequences(..., padding='post')")
 
 
-# ---------------------------------------------------------------------------------
-# Batches of similar length
-# ---------------------------------------------------------------------------------
+# -------------------- Batches of similar length
 
 def _buckets(lengths: np.ndarray, batch_size: int) -> np.ndarray:
     """Bucket boundaries for :func:`length_batches`: length ranges holding equal shares of
@@ -306,18 +295,12 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
     return batches.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(x, batch_size))).prefetch(2)
 
 
-# ---------------------------------------------------------------------------------
-# Fitting
-# ---------------------------------------------------------------------------------
+# -------------------- Fitting
 
 def learning_rate(config: TrainConfig, x_train: np.ndarray):
-    """The optimizer's learning rate: a number, or a Keras schedule over the steps.
-
-    ``"cosine"``: ``keras.optimizers.schedules.CosineDecay`` from ``config.learning_rate``
-    to zero at the end of ``config.epochs`` epochs over the reviews ``x_train``. Large steps
-    early, small steps when the weights are nearly there, and no learning rate to tune
-    by hand per epoch.
-    """
+    """The optimizer's learning rate: a number, or (``"cosine"``) a decay to zero at the end of
+    ``config.epochs`` epochs over ``x_train``: large steps early, small ones when the weights
+    are nearly there, and no learning rate to tune by hand per epoch."""
     if config.lr_schedule == "constant":
         return config.learning_rate
     import keras
@@ -327,13 +310,9 @@ def learning_rate(config: TrainConfig, x_train: np.ndarray):
 
 
 def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False, source=None):
-    """The ``config.model`` classifier for ``data``'s vocabulary, ready for :func:`fit`.
-
-    Builds it with :func:`lstm_tutorial.models.build_classifier`, starts its Embedding
-    from word2vec vectors when ``config.word_vectors == "word2vec"`` (trained once on
-    the training and unlabelled reviews, then cached: :func:`lstm_tutorial.embeddings.word_vectors`),
-    and compiles it with :func:`learning_rate`'s schedule.
-    """
+    """The ``config.model`` classifier for ``data``'s vocabulary, compiled, ready for :func:`fit`;
+    its Embedding starts from word2vec vectors (:func:`lstm_tutorial.embeddings.word_vectors`)
+    when ``config.word_vectors == "word2vec"``."""
     model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
                                     readout=config.readout)
     if config.word_vectors == "word2vec":
@@ -387,17 +366,12 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
         callbacks: Sequence = ()) -> FitResult:
     """Train ``model`` on ``data`` as practitioners do.
 
-    * validation accuracy on the held-out split is watched by ``EarlyStopping``,
-      which stops after ``config.patience`` epochs without improvement and restores
-      the best epoch's weights at the end;
-    * with ``run_dir``: ``BackupAndRestore`` writes ``run_dir/backup`` after every
-      epoch, so re-running the same call after an interruption resumes from the last
-      finished epoch (the backup is deleted when training completes), and a
-      ``ModelCheckpoint`` keeps the best weights in ``run_dir/best.weights.h5``
-      (see :func:`_best_checkpoint`: a resume with other settings or another
-      vocabulary is refused, and the model ends with the best weights of the whole
-      run, before or after the interruption);
-    * seconds per epoch are recorded by a small callback;
+    * ``EarlyStopping`` on the validation split stops after ``config.patience`` epochs
+      without improvement and restores the best epoch's weights;
+    * with ``run_dir``: ``BackupAndRestore`` writes ``run_dir/backup`` after every epoch, so
+      the same call after an interruption resumes from the last finished epoch, and a
+      checkpoint keeps the best weights of the whole run (:func:`_best_checkpoint`; a resume
+      with other settings or another vocabulary is refused);
     * extra ``callbacks`` run after these (so after the backup is written).
     """
     import keras
@@ -484,19 +458,17 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
                 self.record.update(best=float(self.best), epoch=epoch + 1,
                                    val_accuracy=float((logs or {}).get("val_accuracy", float("nan"))))
                 with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
-                    json.dump(jsonable(self.record), fh)
+                    json.dump(runtime.jsonable(self.record), fh)
 
     best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor, save_best_only=True,
                           save_weights_only=True, initial_value_threshold=record.get("best"))
     best.record, best.resuming = record, resuming
     with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(jsonable(record), fh)
+        json.dump(runtime.jsonable(record), fh)
     return best
 
 
-# ---------------------------------------------------------------------------------
-# Prediction and evaluation
-# ---------------------------------------------------------------------------------
+# -------------------- Prediction and evaluation
 
 def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """P(positive) for each row of right-padded ids, computed in batches of similar length."""
@@ -540,14 +512,12 @@ def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int
     return [(int(i), float(p[i])) for i in top]
 
 
-# ---------------------------------------------------------------------------------
-# Saving, loading and predicting raw text
-# ---------------------------------------------------------------------------------
+# -------------------- Saving, loading and predicting raw text
 
 def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
     """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
-    or nothing (:func:`lstm_tutorial.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
-    return save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
+    or nothing (:func:`lstm_tutorial.tools.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
+    return runtime.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
 
 
 def default_model_dir(model: str = "bilstm") -> Path:
@@ -578,22 +548,18 @@ class Classifier:
     """
 
     def __init__(self, model, vocab, config: TrainConfig, metrics: dict | None = None):
-        self.model = model
-        self.vocab = vocab
-        self.config = config
-        self.metrics = metrics or {}
+        self.model, self.vocab, self.config, self.metrics = model, vocab, config, metrics or {}
 
     @classmethod
     def load(cls, folder) -> "Classifier":
         """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
         from .text import Vocabulary
 
-        model, vocab, config, info = load_model_folder(
+        model, vocab, config, info = runtime.load_model_folder(
             folder, names=FILES, vocab_class=Vocabulary, config_class=TrainConfig,
             how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
         return cls(model, vocab, config, info.get("metrics", {}))
 
-    # -- text -> ids --------------------------------------------------------------
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
         from . import text
 
@@ -606,7 +572,6 @@ class Classifier:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return encode_tokens(self.vocab, self.tokens(texts), self.config)
 
-    # -- prediction -----------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(positive) for each raw review string."""
         if isinstance(texts, str):
@@ -637,9 +602,7 @@ def review_problem(review) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------------------------
-# A whole training run (the ``train`` command of cli.py calls this)
-# ---------------------------------------------------------------------------------
+# -------------------- A whole training run (the ``train`` command of cli.py calls this)
 
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
     """The whole ``train`` command as a function: returns a summary dict."""
@@ -672,8 +635,7 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"  test accuracy {test['accuracy']:.4f} on {test['count']:,} reviews ({test['seconds']:.0f} s)")
     metrics = {"test_accuracy": test["accuracy"], "test_loss": test["loss"], "test_count": test["count"],
                "parameters": int(model.count_params()), "preprocessing_seconds": data.seconds,
-               "total_seconds": None, **result.to_dict()}
-    metrics["total_seconds"] = time.perf_counter() - t_start
+               "total_seconds": time.perf_counter() - t_start, **result.to_dict()}
     save_classifier(out, model, data.vocab, config, metrics)
     say(f"step 4/4 saved: {out / MODEL_FILE}, {out / VOCAB_FILE}, {out / CONFIG_FILE}")
     say(f"test accuracy: {test['accuracy']:.4f}  (total {metrics['total_seconds'] / 60:.1f} min)")

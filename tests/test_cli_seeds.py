@@ -90,6 +90,8 @@ def test_train_help_states_the_new_defaults():
     assert f"default: {c.dropout:g})" in helps["dropout"]
     assert f"default: {c.learning_rate:g})" in helps["learning_rate"]
     assert f"default: {c.epochs};" in helps["epochs"]
+    for dest in ("length", "batch_size"):
+        assert f"default: {getattr(c, dest)})" in helps[dest]
 
 
 def test_dropout_and_learning_rate_options_reach_the_config(monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial import language_model as L
 from lstm_tutorial import models
-from lstm_tutorial.saving import file_sha256
+from lstm_tutorial.tools.saving import file_sha256, read_manifest
 from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
@@ -262,7 +262,7 @@ def _tiny_saved_lm(folder):
 
 def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
     model = _tiny_saved_lm(tmp_path / "lm")
-    info = L.read_lm_info(tmp_path / "lm")
+    info = read_manifest(tmp_path / "lm", L.CONFIG_FILE)
     assert info["files"]["lm.keras"] == file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
     loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
     assert config.units == 8
@@ -290,7 +290,7 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
 
 
 def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
-    info = L.read_lm_info(L.SHIPPED_LM)
+    info = read_manifest(L.SHIPPED_LM, L.CONFIG_FILE)
     assert file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["files"][L.MODEL_FILE]
     recipe = info["recipe"]
     assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]

@@ -1,17 +1,4 @@
-"""The command line: ``python -m lstm_tutorial COMMAND``.
-
-Commands
---------
-doctor      versions, devices, data and mode: what a notebook will find
-data        locate, download or import the IMDB data and verify it
-notebooks   execute notebooks headlessly and write a one-page summary
-train       train a classifier on IMDB and save it with its vocabulary
-predict     label raw reviews with a saved model
-evaluate    accuracy of a saved model on the official test set
-train-lm    train a character language model on IMDB reviews (notebook 04)
-generate    continue a prompt with a trained character language model
-site        build the course website from the committed notebooks (runs/site/html)
-solutions   write the instructor copies of the notebooks (notebooks/solutions/), or check them
+"""The command line: ``python -m lstm_tutorial COMMAND`` (``--help`` lists the commands).
 
 Problems the user can fix (missing data, bad input) are printed as one line starting
 with ``error:`` and the exit status is non-zero; there is no traceback for them.
@@ -32,23 +19,27 @@ PROG = "python -m lstm_tutorial"
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (plus a hint), not a usage dump."""
 
-    def error(self, message: str):  # noqa: D401 - argparse API
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (try '{self.prog} --help')\n")
+
+
+def _command(sub, name: str, func, help: str) -> argparse.ArgumentParser:
+    """A sub-command ``name`` that runs ``func(args)``."""
+    p = sub.add_parser(name, help=help)
+    p.set_defaults(func=func)
+    return p
 
 
 # --------------------------------------------------------------------------- doctor
 def _cmd_doctor(args) -> int:
-    from . import datasets
-    from . import runtime
+    from . import datasets, runtime
     from .. import text
 
     env = runtime.environment()
     # The summary without its last two lines (mode and seed): mode is printed last, with advice.
     print("\n".join(env.summary().splitlines()[:-2]))
-    if env.gpus:
-        print("gpu: found; TensorFlow uses it automatically (memory growth enabled)")
-    else:
-        print("gpu: none found; TensorFlow runs on the CPU")
+    print("gpu: found; TensorFlow uses it automatically (memory growth enabled)" if env.gpus
+          else "gpu: none found; TensorFlow runs on the CPU")
     print(f"imdb data: {datasets.describe_sources()}")
     print(f"nltk stopwords: {text.describe_stopwords()}")
     print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
@@ -74,24 +65,14 @@ def _cmd_data(args) -> int:
 def _cmd_notebooks(args) -> int:
     from . import runner
 
-    if args.update_setup_cells:
-        return _update_setup_cells(runner.find_notebooks(args.names))
-    summary = runner.run_notebooks(
-        names=args.names,
-        fast=args.fast,
-        out_dir=args.out,
-        write_back=args.write_back,
-        timeout=args.timeout,
-    )
-    return 0 if summary.ok else 1
-
-
-def _update_setup_cells(paths) -> int:
-    """Rewrite the notebooks' set-up cells and Colab links from lstm_tutorial/tools/colab.py."""
+    if not args.update_setup_cells:
+        summary = runner.run_notebooks(names=args.names, fast=args.fast, out_dir=args.out,
+                                       write_back=args.write_back, timeout=args.timeout)
+        return 0 if summary.ok else 1
     from . import colab
     from .paths import project_root
 
-    changed = colab.update(paths, readme=project_root() / "README.md")
+    changed = colab.update(runner.find_notebooks(args.names), readme=project_root() / "README.md")
     for path in changed:
         print(f"updated {path}")
     print(f"{len(changed)} file(s) changed; set-up cells install {colab.PIP_REQUIREMENT}")
@@ -100,60 +81,53 @@ def _update_setup_cells(paths) -> int:
 
 # --------------------------------------------------------------------------- train / predict / evaluate
 def _add_train_parsers(sub) -> None:
-    p = sub.add_parser("train", help="train a classifier on IMDB and save it with its vocabulary")
+    p = _command(sub, "train", _cmd_train, "train a classifier on IMDB and save it with its vocabulary")
     p.add_argument("--model", choices=["rnn", "lstm", "gru", "bilstm"], default="bilstm")
-    p.add_argument("--epochs", type=int, default=None, help="maximum epochs, the length of the cosine schedule "
+    p.add_argument("--epochs", type=int, help="maximum epochs, the length of the cosine schedule "
                    "(default: 6; early stopping may stop sooner)")
-    p.add_argument("--out", default=None, help="output folder (default: models/<model>)")
-    p.add_argument("--length", type=int, default=None, help="tokens kept per review (default: 1000)")
-    p.add_argument("--max-tokens", type=int, default=None, help="vocabulary size incl. padding and OOV (default: 30000)")
-    p.add_argument("--batch-size", type=int, default=None, help="reviews per batch (default: 128)")
-    p.add_argument("--remove-stopwords", action="store_true", help="drop NLTK's English stopwords first")
-    p.add_argument("--dropout", type=float, default=None, help="embedding and head dropout (default: 0.25)")
-    p.add_argument("--learning-rate", type=float, default=None, help="Adam's initial learning rate (default: 0.002)")
-    p.add_argument("--word-vectors", choices=["word2vec", "none"], default=None,
+    p.add_argument("--out", help="output folder (default: models/<model>)")
+    p.add_argument("--length", type=int, help="tokens kept per review (default: 1000)")
+    p.add_argument("--max-tokens", type=int, help="vocabulary size incl. padding and OOV (default: 30000)")
+    p.add_argument("--batch-size", type=int, help="reviews per batch (default: 128)")
+    p.add_argument("--remove-stopwords", action="store_true", default=None, help="drop NLTK's English stopwords first")
+    p.add_argument("--dropout", type=float, help="embedding and head dropout (default: 0.25)")
+    p.add_argument("--learning-rate", type=float, help="Adam's initial learning rate (default: 0.002)")
+    p.add_argument("--word-vectors", choices=["word2vec", "none"],
                    help="embedding start: word2vec trained here on the training and unlabelled "
                         "reviews (default: word2vec), or none (random)")
     seeds = p.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, default=None, help="random seed (default: 0)")
-    seeds.add_argument("--seeds", type=int, nargs="+", default=None, metavar="SEED",
+    seeds.add_argument("--seed", type=int, help="random seed (default: 0)")
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
                        help="train once per seed (e.g. --seeds 0 1 2), report mean +- std of the "
                             "test accuracy and save the best on validation")
-    p.set_defaults(func=_cmd_train)
-
-    p = sub.add_parser("predict", help="label raw reviews with a saved model")
+    p = _command(sub, "predict", _cmd_predict, "label raw reviews with a saved model")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="reviews to label")
-    p.add_argument("--model", default=None, help="saved model folder (default: models/bilstm)")
-    p.add_argument("--file", default=None, help="a text file with one review per line")
-    p.set_defaults(func=_cmd_predict)
-
-    p = sub.add_parser("evaluate", help="accuracy of a saved model on the official test set")
-    p.add_argument("--model", default=None, help="saved model folder (default: models/bilstm)")
-    p.set_defaults(func=_cmd_evaluate)
+    p.add_argument("--model", help="saved model folder (default: models/bilstm)")
+    p.add_argument("--file", help="a text file with one review per line")
+    p = _command(sub, "evaluate", _cmd_evaluate, "accuracy of a saved model on the official test set")
+    p.add_argument("--model", help="saved model folder (default: models/bilstm)")
 
 
 def _start_tensorflow():
     """Import TensorFlow quietly and let it use a GPU if there is one (memory growth)."""
-    from . import runtime
+    from .runtime import enable_gpu_memory_growth
 
-    runtime.enable_gpu_memory_growth()
+    enable_gpu_memory_growth()
 
 
 def _cmd_train(args) -> int:
     _start_tensorflow()  # first: importing training imports Keras, which must start quietly
     from .. import training
 
-    overrides = {k: getattr(args, k, None) for k in ("epochs", "length", "max_tokens", "batch_size",
-                                                       "word_vectors", "seed", "dropout", "learning_rate")}
-    if getattr(args, "remove_stopwords", False):
-        overrides["remove_stopwords"] = True
-    config = training.default_config(args.model, **overrides)
-    if getattr(args, "seeds", None):
+    overrides = {k: getattr(args, k) for k in ("epochs", "length", "max_tokens", "batch_size", "word_vectors",
+                                               "seed", "dropout", "learning_rate", "remove_stopwords")}
+    config = training.default_config(args.model, **overrides)  # None: the default
+    if args.seeds:
         from .. import stats
 
         stats.train_seeds(config, args.seeds, out_dir=args.out)
-        return 0
-    training.train_model(config, out_dir=args.out)
+    else:
+        training.train_model(config, out_dir=args.out)
     return 0
 
 
@@ -161,24 +135,18 @@ def _read_reviews(args) -> list[tuple[str, str | None]]:
     """(text, problem) pairs from TEXT arguments and/or --file (one review per line)."""
     from ..training import review_problem
 
-    items: list[tuple[str, str | None]] = []
-    for t in args.texts or []:
-        items.append((t, review_problem(t)))
+    items = [(t, review_problem(t)) for t in args.texts]
     if args.file:
-        path = Path(args.file)
-        if str(args.file) == "-":
-            raw = sys.stdin.buffer.read()
-        elif not path.is_file():
-            raise UsageError(f"no file at {path}; --file needs a text file with one review per line")
-        else:
-            raw = path.read_bytes()
+        if args.file != "-" and not Path(args.file).is_file():
+            raise UsageError(f"no file at {args.file}; --file needs a text file with one review per line")
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
         for line in raw.splitlines():
             try:
                 t = line.decode("utf-8")
             except UnicodeDecodeError:
                 items.append((line.decode("utf-8", "replace"), "not UTF-8 text (binary data?)"))
-                continue
-            items.append((t, review_problem(t)))
+            else:
+                items.append((t, review_problem(t)))
     if not items:
         raise UsageError("nothing to classify: give reviews as arguments (in quotes) or --file FILE, one review per line")
     return items
@@ -221,9 +189,9 @@ def _cmd_evaluate(args) -> int:
     from dataclasses import replace
 
     _start_tensorflow()  # first: importing models imports Keras, which must start quietly
-    from .. import models
     from . import runtime
-    from .. import training
+    from .. import models, training
+    from ..stats import format_interval
 
     folder = _saved_model_folder(args)
     clf = training.Classifier.load(folder)
@@ -235,8 +203,6 @@ def _cmd_evaluate(args) -> int:
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
     x, y = training.load_test(config, clf.vocab, verbose=True)
     result = training.evaluate(clf.model, x, y)
-    from ..stats import format_interval
-
     print(f"test accuracy: {result['accuracy']:.4f} ({format_interval(result['accuracy'], result['count'])}) "
           f"on {result['count']:,} reviews "
           f"(log-loss {result['loss']:.4f}, {result['reviews_per_second']:.0f} reviews/s)")
@@ -245,41 +211,36 @@ def _cmd_evaluate(args) -> int:
 
 # --------------------------------------------------------------------------- train-lm / generate (notebook 04)
 def _add_language_model_parsers(sub) -> None:
-    p = sub.add_parser("train-lm", help="train a character language model on IMDB reviews (train + unsup)")
-    p.add_argument("--out", default=None, help="output folder (default: models/char_lm)")
-    p.add_argument("--kind", choices=["lstm", "rnn"], default=None, help="recurrent layer (default: lstm)")
-    p.add_argument("--layers", type=int, default=None, dest="n_layers", help="stacked recurrent layers (default: 1)")
-    p.add_argument("--units", type=int, default=None, help="units per layer (default: 128)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the training text (default: 1)")
-    p.add_argument("--steps", type=int, default=None, dest="max_steps_per_epoch",
+    p = _command(sub, "train-lm", _cmd_train_lm, "train a character language model on IMDB reviews (train + unsup)")
+    p.add_argument("--out", help="output folder (default: models/char_lm)")
+    p.add_argument("--kind", choices=["lstm", "rnn"], help="recurrent layer (default: lstm)")
+    p.add_argument("--layers", type=int, dest="n_layers", help="stacked recurrent layers (default: 1)")
+    p.add_argument("--units", type=int, help="units per layer (default: 128)")
+    p.add_argument("--epochs", type=int, help="passes over the training text (default: 1)")
+    p.add_argument("--steps", type=int, dest="max_steps_per_epoch",
                    help="at most this many windows per epoch (default: a whole pass)")
-    p.add_argument("--reviews", type=int, default=None, dest="n_reviews",
+    p.add_argument("--reviews", type=int, dest="n_reviews",
                    help="IMDB reviews read (train + unsup, shuffled; default: 8000)")
-    p.add_argument("--seq-len", type=int, default=None, help="characters per window of truncated BPTT (default: 100)")
-    p.add_argument("--batch-size", type=int, default=None, help="parallel text streams (default: 64)")
-    p.add_argument("--embedding-dim", type=int, default=None, help="size of each character's vector (default: 32)")
-    p.add_argument("--lr", type=float, default=None, dest="learning_rate", help="Adam's learning rate (default: 3e-3)")
-    p.add_argument("--lr-schedule", choices=["constant", "cosine"], default=None,
+    p.add_argument("--seq-len", type=int, help="characters per window of truncated BPTT (default: 100)")
+    p.add_argument("--batch-size", type=int, help="parallel text streams (default: 64)")
+    p.add_argument("--embedding-dim", type=int, help="size of each character's vector (default: 32)")
+    p.add_argument("--lr", type=float, dest="learning_rate", help="Adam's learning rate (default: 3e-3)")
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"],
                    help="cosine: decay to a tenth of --lr by the last step (default: constant)")
-    p.add_argument("--val-chars", type=int, default=None,
+    p.add_argument("--val-chars", type=int,
                    help="validation characters read after each epoch (default: 200,000)")
-    p.add_argument("--seed", type=int, default=None, help="shuffles the reviews and the initial weights (default: 0)")
-    p.add_argument("--max-minutes", type=float, default=None,
+    p.add_argument("--seed", type=int, help="shuffles the reviews and the initial weights (default: 0)")
+    p.add_argument("--max-minutes", type=float,
                    help="stop after the epoch that ends past this many minutes; run the same command again to resume")
-    p.add_argument("--text", default=None, metavar="FILE",
-                   help="train on this UTF-8 text file instead of IMDB (the last 5%% validates)")
-    p.set_defaults(func=_cmd_train_lm)
-
-    p = sub.add_parser("generate", help="continue a prompt with a trained character language model")
-    p.add_argument("--model", default=None,
-                   help="folder saved by train-lm (default: models/char_lm, else the shipped model)")
+    p.add_argument("--text", metavar="FILE", help="train on this UTF-8 text file instead of IMDB (the last 5%% validates)")
+    p = _command(sub, "generate", _cmd_generate, "continue a prompt with a trained character language model")
+    p.add_argument("--model", help="folder saved by train-lm (default: models/char_lm, else the shipped model)")
     p.add_argument("--prompt", default="", help="text to continue (lower-cased like the training text)")
     p.add_argument("--temperature", type=float, default=0.7, help="0 = greedy; <1 safer, >1 wilder (default: 0.7)")
-    p.add_argument("--top-k", type=int, default=None, help="draw only from the k most likely characters")
+    p.add_argument("--top-k", type=int, help="draw only from the k most likely characters")
     p.add_argument("--length", type=int, default=300, help="characters to generate (default: 300)")
     p.add_argument("-n", type=int, default=1, help="number of samples (default: 1)")
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(func=_cmd_generate)
 
 
 def _lm_folder(value) -> Path:
@@ -334,18 +295,16 @@ def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_ea
     """How a language model was made, saved beside it: the command, data, device, time."""
     import datetime
     import platform
+    import shlex
 
     import keras
     import tensorflow as tf
 
     from .. import __version__
 
-    import shlex
-
-    command = "python -m lstm_tutorial " + " ".join(shlex.quote(a) for a in getattr(args, "argv", ["train-lm"]))
     gpus = tf.config.list_physical_devices("GPU")
     return {
-        "command": command.strip(),
+        "command": f"{PROG} " + " ".join(shlex.quote(a) for a in args.argv),
         "data": "text" if args.text else f"IMDB train + unsup reviews, shuffled with seed {config.seed}, "
                                          f"{config.n_reviews or 'all'} reviews, 5 % of them held out for validation",
         "training_chars": n_train, "validation_chars": n_val,
@@ -384,12 +343,6 @@ def _cmd_site(args) -> int:
     return 0
 
 
-def _add_site_parser(sub) -> None:
-    p = sub.add_parser("site", help="build the course website from the committed notebooks")
-    p.add_argument("--out", default=None, help="output folder (default: runs/site/html)")
-    p.set_defaults(func=_cmd_site)
-
-
 # --------------------------------------------------------------------------- solutions
 def _cmd_solutions(args) -> int:
     from . import runner, solutions
@@ -411,54 +364,43 @@ def _cmd_solutions(args) -> int:
     return 0
 
 
-def _add_solutions_parser(sub) -> None:
-    p = sub.add_parser("solutions", help="write the instructor copies with the exercises' solutions")
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, epilog="Run a command with --help for its options.",
+                     description="lstm-tutorial: run the course notebooks, manage the IMDB data, train and use classifiers.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    _command(sub, "doctor", _cmd_doctor, "versions, devices, data and mode")
+    p = _command(sub, "data", _cmd_data, "locate, download or import the IMDB data and verify it")
+    p.add_argument("--from", dest="source", metavar="PATH",
+                   help="a folder holding aclImdb/ or aclImdb_v1.tar.gz, or the archive itself")
+    p = _command(sub, "notebooks", _cmd_notebooks, "execute notebooks headlessly and write a summary")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="notebooks to run, by file name or prefix such as 01 (default: all)")
+    p.add_argument("--fast", action="store_true", help="fast mode: small data, minutes not hours")
+    p.add_argument("--out", help="folder for executed notebooks and summary (default: runs/<mode>)")
+    p.add_argument("--write-back", action="store_true",
+                   help="also save the executed notebooks over notebooks/ (how committed outputs are made)")
+    p.add_argument("--timeout", type=int, help="per-notebook limit in seconds")
+    p.add_argument("--update-setup-cells", action="store_true",
+                   help="do not run: rewrite each notebook's first code cell and the Colab links "
+                        "(notebooks and README) from lstm_tutorial/tools/colab.py")
+    _add_train_parsers(sub)
+    _add_language_model_parsers(sub)
+    p = _command(sub, "site", _cmd_site, "build the course website from the committed notebooks")
+    p.add_argument("--out", help="output folder (default: runs/site/html)")
+    p = _command(sub, "solutions", _cmd_solutions, "write the instructor copies with the exercises' solutions")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if a copy is stale or a student notebook carries a solution")
     p.add_argument("--extract", nargs="+", metavar="NAME",
                    help="first move the <details> solution blocks of these notebooks into notebooks/solutions/NN.md")
-    p.set_defaults(func=_cmd_solutions)
-
-
-# --------------------------------------------------------------------------- parser
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="lstm-tutorial: run the course notebooks, manage the IMDB data, train and use classifiers.",
-                     epilog="Run a command with --help for its options.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    p = sub.add_parser("doctor", help="versions, devices, data and mode")
-    p.set_defaults(func=_cmd_doctor)
-
-    p = sub.add_parser("data", help="locate, download or import the IMDB data and verify it")
-    p.add_argument("--from", dest="source", default=None, metavar="PATH",
-                   help="a folder holding aclImdb/ or aclImdb_v1.tar.gz, or the archive itself")
-    p.set_defaults(func=_cmd_data)
-
-    p = sub.add_parser("notebooks", help="execute notebooks headlessly and write a summary")
-    p.add_argument("names", nargs="*", metavar="NAME",
-                   help="notebooks to run, by file name or prefix such as 01 (default: all)")
-    p.add_argument("--fast", action="store_true", help="fast mode: small data, minutes not hours")
-    p.add_argument("--out", default=None, help="folder for executed notebooks and summary (default: runs/<mode>)")
-    p.add_argument("--write-back", action="store_true",
-                   help="also save the executed notebooks over notebooks/ (how committed outputs are made)")
-    p.add_argument("--timeout", type=int, default=None, help="per-notebook limit in seconds")
-    p.add_argument("--update-setup-cells", action="store_true",
-                   help="do not run: rewrite each notebook's first code cell and the Colab links "
-                        "(notebooks and README) from lstm_tutorial/tools/colab.py")
-    p.set_defaults(func=_cmd_notebooks)
-
-    _add_train_parsers(sub)
-    _add_language_model_parsers(sub)
-    _add_site_parser(sub)
-    _add_solutions_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     args.argv = argv  # the command as typed, for the records saved beside a trained model
     try:
         return int(args.func(args) or 0)

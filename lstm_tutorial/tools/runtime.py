@@ -17,16 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from .datasets import data_key, load_imdb, load_jena
-from .paths import FAST_ENV, atomic_folder, atomic_write, cache_dir, output_dir
+from .paths import FAST_ENV, atomic_write, cache_dir, output_dir
+from .saving import jsonable, load_model_folder, read_manifest, save_model_folder
 
 #: The one door between the two parts: all the course part (lstm_tutorial/*.py) uses from
 #: the tools part is these names of this module: the notebook runtime that ``setup()``
 #: configures (fast mode, seeds, the TensorFlow set-up, key figures) and the services it
-#: re-exports, the datasets and where files go. tests/test_structure.py checks it.
+#: re-exports: the datasets, where files go, and saving a trained model. tests/test_structure.py checks it.
 COURSE_SERVICES = frozenset({
     "setup", "is_fast", "mode", "pick", "say", "record", "report", "key_figures", "run_times",
     "environment", "quiet_tensorflow", "import_tensorflow", "stderr_silenced",
-    "load_imdb", "load_jena", "data_key", "cache_dir", "output_dir", "atomic_write", "atomic_folder",
+    "load_imdb", "load_jena", "data_key", "cache_dir", "output_dir", "atomic_write",
+    "save_model_folder", "load_model_folder", "read_manifest", "jsonable",
 })
 
 _key_figures: dict[str, Any] = {}

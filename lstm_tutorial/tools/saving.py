@@ -1,11 +1,12 @@
 """One way to save a trained model: a folder with the ``.keras`` file, its vocabulary and
-a JSON manifest; and settings dataclasses that turn into dicts and back.
+a JSON manifest.
 
 The IMDB classifier (:mod:`lstm_tutorial.training`) and the character language model
 (:mod:`lstm_tutorial.language_model`) both save with :func:`save_model_folder` and load
-with :func:`load_model_folder`. The manifest holds the settings, the metrics and the
-SHA-256 of the other two files, so a damaged file, or files of different saves put
-together, are refused with a message instead of giving silent nonsense.
+with :func:`load_model_folder` (through :mod:`lstm_tutorial.tools.runtime`). The manifest
+holds the settings, the metrics and the SHA-256 of the other two files, so a damaged file,
+or files of different saves put together, are refused with a message instead of giving
+silent nonsense.
 """
 from __future__ import annotations
 
@@ -13,25 +14,12 @@ import hashlib
 import json
 import math
 import zipfile
-from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 
-from .errors import CorruptDataError, UsageError
-from .tools import runtime
-
-
-class DictConfig:
-    """For frozen dataclasses of settings: ``to_dict()`` and ``from_dict()`` (unknown keys ignored)."""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, payload: dict):
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in payload.items() if k in known})
+from ..errors import CorruptDataError, UsageError
+from .paths import atomic_folder
 
 
 def file_sha256(path) -> str:
@@ -67,7 +55,7 @@ def save_model_folder(folder, model, vocab, config, metrics: dict | None = None,
     pairs a new model with an old vocabulary; anything else in ``folder`` moves along.
     """
     folder = Path(folder)
-    with runtime.atomic_folder(folder) as tmp:
+    with atomic_folder(folder) as tmp:
         model.save(tmp / names[0])
         vocab.save(tmp / names[1])
         payload = {"config": config.to_dict(), "metrics": jsonable(metrics or {}), **jsonable(extra),
@@ -120,8 +108,7 @@ def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, confi
 
 
 def _load_keras(path: Path):
-    runtime.quiet_tensorflow()
-    import keras
+    import keras  # the callers have imported it quietly (runtime.quiet_tensorflow)
 
     if not zipfile.is_zipfile(path):
         raise CorruptDataError(f"{path} is not a Keras file (truncated or overwritten?); train the model again")
