@@ -262,49 +262,6 @@ def preprocess(texts: Sequence[str], remove_stopwords: bool = False) -> list[lis
     return [[intern(w) for w in tokenize(clean(t)) if w not in stop] for t in texts]
 
 
-def _cache_path(split: str, data_key: str, stopwords: frozenset[str] | None) -> Path:
-    """The token cache for one split of one copy of the data, cleaned by these rules
-    (:data:`TEXT_VERSION`) and with this stopword list (a hash of it) removed, if any."""
-    if stopwords is None:
-        flag = "all"
-    else:
-        flag = "nostop-" + hashlib.sha1("\n".join(sorted(stopwords)).encode("utf-8")).hexdigest()[:8]
-    return runtime.cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{TEXT_VERSION}.npz"
-
-
-def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarray) -> None:
-    """Store token lists compactly: distinct tokens once, then int32 ids + row offsets.
-
-    Loading this is ~1 s for 25,000 reviews (NumPy gathers the strings), and gives
-    every occurrence of a token the same str object, which keeps memory low.
-    """
-    index: dict[str, int] = {}
-    setdefault = index.setdefault
-    flat = itertools.chain.from_iterable(token_lists)
-    ids = np.fromiter((setdefault(t, len(index)) for t in flat), dtype=np.int32)
-    offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in token_lists], out=offsets[1:])
-    # Tokens never contain whitespace (the tokenizer splits on it), so "\n" separates them.
-    vocab = np.frombuffer("\n".join(index).encode("utf-8"), dtype=np.uint8)
-    with runtime.atomic_write(path) as fh:  # readers see the old file or the complete new one
-        np.savez(fh, vocab=vocab, ids=ids, offsets=offsets,
-                 labels=np.asarray(labels, dtype=np.int64),
-                 version=np.frombuffer(TEXT_VERSION.encode(), dtype=np.uint8))
-
-
-def _load_token_cache(path: Path) -> tuple[list[list[str]], np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            vocab_bytes, ids, offsets, labels = z["vocab"], z["ids"], z["offsets"], z["labels"]
-        vocab = vocab_bytes.tobytes().decode("utf-8").split("\n") if len(vocab_bytes) else []
-        words = np.array(vocab, dtype=object)[ids].tolist()
-    except Exception as exc:  # truncated or foreign file
-        raise CorruptDataError(f"token cache {path} is unreadable ({exc}); delete it to rebuild") from exc
-    bounds = offsets.tolist()
-    token_lists = [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    return token_lists, labels
-
-
 def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, source=None,
                     refresh: bool = False,
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
@@ -320,21 +277,19 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
 
     stop = english_stopwords() if remove_stopwords else None
-    path = _cache_path(split, runtime.data_key(source), stop)
-    if not refresh and path.is_file():
-        t0 = time.perf_counter()
-        result = _load_token_cache(path)
-        if verbose:
-            print(f"{split}: {len(result[0]):,} reviews from cache in {time.perf_counter() - t0:.1f} s")
-        return result
+    path = runtime.token_cache_path(split, runtime.data_key(source), stop, TEXT_VERSION)
     t0 = time.perf_counter()
-    texts, labels = runtime.load_imdb(split, source=source)
-    token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
-    labels = np.asarray(labels, dtype=np.int64)
-    _save_token_cache(path, token_lists, labels)
+    if not refresh and path.is_file():
+        token_lists, labels = runtime.load_tokens(path)
+        how = "from cache"
+    else:
+        texts, labels = runtime.load_imdb(split, source=source)
+        token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
+        labels = np.asarray(labels, dtype=np.int64)
+        runtime.save_tokens(path, token_lists, labels, TEXT_VERSION)
+        how = "loaded and tokenized"
     if verbose:
-        print(f"{split}: {len(token_lists):,} reviews loaded and tokenized in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(f"{split}: {len(token_lists):,} reviews {how} in {time.perf_counter() - t0:.1f} s")
     return token_lists, labels
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .caches import load_tokens, load_word_vectors, save_tokens, save_word_vectors, token_cache_path, word_vectors_path
 from .datasets import data_key, load_imdb, load_jena
 from .paths import FAST_ENV, atomic_folder, atomic_write, cache_dir, output_dir
 
@@ -27,6 +28,7 @@ COURSE_SERVICES = frozenset({
     "setup", "is_fast", "mode", "pick", "say", "record", "report", "key_figures", "run_times",
     "environment", "quiet_tensorflow", "import_tensorflow", "stderr_silenced",
     "load_imdb", "load_jena", "data_key", "cache_dir", "output_dir", "atomic_write", "atomic_folder",
+    "token_cache_path", "save_tokens", "load_tokens", "word_vectors_path", "save_word_vectors", "load_word_vectors",
 })
 
 _key_figures: dict[str, Any] = {}
