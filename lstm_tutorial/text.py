@@ -7,19 +7,11 @@ The pipeline a notebook uses::
     vocab = text.Vocabulary.fit(train_tokens, max_tokens=20000, min_count=2)
     x_train = vocab.encode(train_tokens, length=256)          # int32 (25000, 256)
 
-Who does what:
-
-* cleaning (HTML tags such as ``<br />``, entities, URLs, case, whitespace) is a few
-  regular expressions here: neither NLTK nor Keras offers it for this data;
-* tokenization is one regular expression with a Treebank-like rule for contractions
-  (``"don't" -> "do", "n't"``), see :func:`tokenize`;
-* stopwords are NLTK's English list (:func:`english_stopwords`);
-* ids come from Keras: :class:`keras.layers.StringLookup` maps tokens to ids and
-  ``keras.utils.pad_sequences`` pads them (:class:`Vocabulary`); only the counting,
-  with its frequency limit ``min_count`` that ``StringLookup.adapt`` lacks, is done here
-  with ``collections.Counter``.
-
-Importing this module loads neither NLTK nor Keras; the functions that need them do.
+Cleaning and tokenizing are a few regular expressions here (neither NLTK nor Keras offers
+them for this data); the stopwords are NLTK's English list; the ids come from Keras
+(``StringLookup`` and ``pad_sequences``), only the counting, with the ``min_count`` limit
+``StringLookup.adapt`` lacks, is ``collections.Counter``. Importing this module loads
+neither NLTK nor Keras; the functions that need them do.
 """
 from __future__ import annotations
 
@@ -69,8 +61,7 @@ def clean(text: str) -> str:
     text = _TAG_OR_URL.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    # str.split() with no argument splits on any run of whitespace (also \t, \n,
-    # non-breaking spaces) and drops empty strings: the fastest way to normalise it.
+    # split() with no argument also splits on \t, \n and non-breaking spaces
     return " ".join(text.lower().translate(_QUOTES).split())
 
 
@@ -239,7 +230,7 @@ def negations_removed(stopwords: Iterable[str] | None = None) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------
-# Whole-corpus preprocessing and its disk cache
+# Whole-corpus preprocessing (cached on disk by the tools part)
 # ---------------------------------------------------------------------------------
 
 #: Version of the cleaning + tokenizing rules; part of every cache key, so changing
