@@ -194,10 +194,8 @@ def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozen
     ``keep_negations=True`` leaves out every word in :data:`NEGATION_WORDS` ("not",
     "no", "nor", "n't", "don't", ...), the usual fix for sentiment tasks.
 
-    The corpus is looked up on ``NLTK_DATA`` and NLTK's default folders; when it is
-    missing, one ``nltk.download("stopwords")`` is tried (each network wait capped at
-    :data:`DOWNLOAD_TIMEOUT_S`), then :class:`~lstm_tutorial.errors.DataUnavailableError`
-    says how to get it.
+    The list is read from ``NLTK_DATA`` or NLTK's folders and downloaded once if missing;
+    failing that, :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
     """
     words = _nltk_stopwords()
     if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
