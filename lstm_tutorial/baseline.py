@@ -129,6 +129,7 @@ def blend(p_recurrent, p_linear, weight: float) -> np.ndarray:
 
 def log_loss(p, labels, eps: float = 1e-7) -> float:
     """Mean binary cross-entropy of probabilities ``p`` for 0/1 ``labels`` (natural log)."""
+    # Not sklearn.metrics.log_loss: training.evaluate uses this without the optional scikit-learn.
     p = np.clip(_probabilities(p, "p"), eps, 1 - eps)
     y = np.asarray(labels, dtype=np.float64).reshape(-1)
     if y.shape != p.shape:

@@ -12,16 +12,11 @@ fine-tunes them with the labels. The test reviews are never read here.
     matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
     model.get_layer("embedding").set_weights([matrix])
 
-Nothing is downloaded: the vectors come from the archive already on this machine, and
-are cached in ``runtime.cache_dir()`` under a name keyed on everything they depend on
-(which copy of the data, the tokenizing rules, the stopword choice, the settings and
-how many reviews were used), written atomically like the token cache. Training them
-takes a minute or two on a small CPU; progress is printed per pass over the corpus.
+Nothing is downloaded: the vectors come from the archive already on this machine and
+are cached on disk (:func:`cache_path`). Training them takes a minute or two on a small CPU.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -34,7 +29,7 @@ from gensim.models.callbacks import CallbackAny2Vec
 
 from . import text
 from .tools import runtime
-from .errors import CorruptDataError, UsageError
+from .errors import UsageError
 
 __all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
            "PRETRAIN_SPLITS"]
@@ -65,29 +60,6 @@ class WordVectors:
 
     def index(self) -> dict:
         return {w: i for i, w in enumerate(self.words)}
-
-    # -- persistence ------------------------------------------------------------
-    def save(self, path) -> Path:
-        """One ``.npz`` file, written atomically (readers never see half a file)."""
-        path = Path(path)
-        words = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
-        with runtime.atomic_write(path) as fh:
-            np.savez(fh, words=words, vectors=np.asarray(self.vectors, dtype=np.float32))
-        return path
-
-    @classmethod
-    def load(cls, path) -> "WordVectors":
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                raw, vectors = z["words"], z["vectors"]
-            words = raw.tobytes().decode("utf-8").split("\n") if len(raw) else []
-        except Exception as exc:  # truncated or foreign file
-            raise CorruptDataError(f"word-vector cache {path} is unreadable ({exc}); delete it to rebuild") from exc
-        if vectors.ndim != 2 or len(words) != len(vectors):
-            raise CorruptDataError(f"word-vector cache {path} has {len(words)} words for "
-                                   f"{len(vectors)} vectors; delete it to rebuild")
-        return cls(words, vectors)
 
 
 class _Progress(CallbackAny2Vec):
@@ -133,16 +105,11 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
 
 def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
                **changes) -> Path:
-    """Where :func:`word_vectors` keeps vectors trained with these settings on this data."""
-
-    settings = {**WORD2VEC_SETTINGS, **changes}
-    stop = None
-    if remove_stopwords:
-        stop = hashlib.sha1("\n".join(sorted(text.english_stopwords())).encode("utf-8")).hexdigest()[:8]
-    payload = {"dim": dim, "limit": limit, "stopwords": stop, "splits": PRETRAIN_SPLITS,
-               "settings": settings, "text_version": text.TEXT_VERSION, "data": runtime.data_key(source)}
-    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-    return runtime.cache_dir() / f"word2vec-{dim}d-{key}.npz"
+    """Where :func:`word_vectors` keeps its vectors: a name keyed on all they depend on (the
+    copy of the data, the tokenizing rules, the stopword list, the settings and ``limit``)."""
+    return runtime.word_vectors_path(dim, text.english_stopwords() if remove_stopwords else None, limit=limit,
+                                     splits=PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
+                                     text_version=text.TEXT_VERSION, data=runtime.data_key(source))
 
 
 def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,
@@ -171,14 +138,14 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
     say = print if verbose else (lambda *a, **k: None)
     if not refresh and path.is_file():
         t0 = time.perf_counter()
-        vectors = WordVectors.load(path)
+        vectors = WordVectors(*runtime.load_word_vectors(path))
         say(f"  word vectors: {len(vectors.words):,} words x {vectors.dim} from cache "
             f"in {time.perf_counter() - t0:.1f} s")
         return vectors
     say("  word vectors: training word2vec on the training and unlabelled reviews (cached after the first run)")
     corpus = pretraining_corpus(limit, remove_stopwords, source, verbose)
     vectors = train_word2vec(corpus, dim, verbose=verbose, **changes)
-    vectors.save(path)
+    runtime.save_word_vectors(path, vectors.words, vectors.vectors)
     say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, saved to {path}")
     return vectors
 

@@ -22,6 +22,7 @@ known in closed form).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -94,9 +95,7 @@ def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContri
     if not tokens:  # an empty review was encoded as one unknown word
         tokens = ["[UNK]"]
 
-    def predict(batch):
-        return training.predict_proba(classifier.model, batch)
-
+    predict = functools.partial(training.predict_proba, classifier.model)
     p_full, p_without, contrib = occlusion_ids(predict, ids, mode=mode)
     return [TokenContribution(i, tok, float(c), float(pw), p_full)
             for i, (tok, c, pw) in enumerate(zip(tokens, contrib, p_without))]

@@ -105,19 +105,19 @@ class MaskedGlobalMaxPooling1D(layers.Layer):
         return (input_shape[0], input_shape[2])
 
 
+#: The plain recurrent layer of each kind (``"bilstm"`` wraps the LSTM in ``Bidirectional``).
+_LAYERS = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
+
+
 def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
     """The recurrent layer for ``kind`` with cuDNN-compatible (default) settings."""
-    if kind == "rnn":
-        return layers.SimpleRNN(units, return_sequences=return_sequences, name=name)
-    if kind == "lstm":
-        return layers.LSTM(units, return_sequences=return_sequences, name=name)
-    if kind == "gru":
-        return layers.GRU(units, return_sequences=return_sequences, name=name)
     if kind == "bilstm":
         return layers.Bidirectional(
             layers.LSTM(units, return_sequences=return_sequences), merge_mode="concat", name=name
         )
-    raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
+    if kind not in _LAYERS:
+        raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
+    return _LAYERS[kind](units, return_sequences=return_sequences, name=name)
 
 
 def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, compile: bool = True,
@@ -277,14 +277,6 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
 LM_KINDS = ("lstm", "rnn")
 
 
-def _lm_recurrent_layer(kind: str, units: int, name: str, return_sequences: bool = True):
-    if kind == "lstm":
-        return layers.LSTM(units, return_sequences=return_sequences, return_state=True, name=name)
-    if kind == "rnn":
-        return layers.SimpleRNN(units, return_sequences=return_sequences, return_state=True, name=name)
-    raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
-
-
 def lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
     """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
     if kind not in LM_KINDS:
@@ -315,7 +307,8 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     states_out = []
     for layer in range(n_layers):
         initial = states_in[layer * per_layer:(layer + 1) * per_layer]
-        x, *states = _lm_recurrent_layer(kind, units, f"rnn_{layer + 1}")(x, initial_state=initial)
+        rnn = _LAYERS[kind](units, return_sequences=True, return_state=True, name=f"rnn_{layer + 1}")
+        x, *states = rnn(x, initial_state=initial)
         states_out += states
     logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
     return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")

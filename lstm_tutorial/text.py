@@ -7,19 +7,11 @@ The pipeline a notebook uses::
     vocab = text.Vocabulary.fit(train_tokens, max_tokens=20000, min_count=2)
     x_train = vocab.encode(train_tokens, length=256)          # int32 (25000, 256)
 
-Who does what:
-
-* cleaning (HTML tags such as ``<br />``, entities, URLs, case, whitespace) is a few
-  regular expressions here: neither NLTK nor Keras offers it for this data;
-* tokenization is one regular expression with a Treebank-like rule for contractions
-  (``"don't" -> "do", "n't"``), see :func:`tokenize`;
-* stopwords are NLTK's English list (:func:`english_stopwords`);
-* ids come from Keras: :class:`keras.layers.StringLookup` maps tokens to ids and
-  ``keras.utils.pad_sequences`` pads them (:class:`Vocabulary`); only the counting,
-  with its frequency limit ``min_count`` that ``StringLookup.adapt`` lacks, is done here
-  with ``collections.Counter``.
-
-Importing this module loads neither NLTK nor Keras; the functions that need them do.
+Cleaning and tokenizing are a few regular expressions here (neither NLTK nor Keras offers
+them for this data); the stopwords are NLTK's English list; the ids come from Keras
+(``StringLookup`` and ``pad_sequences``), only the counting, with the ``min_count`` limit
+``StringLookup.adapt`` lacks, is ``collections.Counter``. Importing this module loads
+neither NLTK nor Keras; the functions that need them do.
 """
 from __future__ import annotations
 
@@ -69,8 +61,7 @@ def clean(text: str) -> str:
     text = _TAG_OR_URL.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    # str.split() with no argument splits on any run of whitespace (also \t, \n,
-    # non-breaking spaces) and drops empty strings: the fastest way to normalise it.
+    # split() with no argument also splits on \t, \n and non-breaking spaces
     return " ".join(text.lower().translate(_QUOTES).split())
 
 
@@ -203,10 +194,8 @@ def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozen
     ``keep_negations=True`` leaves out every word in :data:`NEGATION_WORDS` ("not",
     "no", "nor", "n't", "don't", ...), the usual fix for sentiment tasks.
 
-    The corpus is looked up on ``NLTK_DATA`` and NLTK's default folders; when it is
-    missing, one ``nltk.download("stopwords")`` is tried (each network wait capped at
-    :data:`DOWNLOAD_TIMEOUT_S`), then :class:`~lstm_tutorial.errors.DataUnavailableError`
-    says how to get it.
+    The list is read from ``NLTK_DATA`` or NLTK's folders and downloaded once if missing;
+    failing that, :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
     """
     words = _nltk_stopwords()
     if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
@@ -239,7 +228,7 @@ def negations_removed(stopwords: Iterable[str] | None = None) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------
-# Whole-corpus preprocessing and its disk cache
+# Whole-corpus preprocessing (cached on disk by the tools part)
 # ---------------------------------------------------------------------------------
 
 #: Version of the cleaning + tokenizing rules; part of every cache key, so changing
@@ -262,49 +251,6 @@ def preprocess(texts: Sequence[str], remove_stopwords: bool = False) -> list[lis
     return [[intern(w) for w in tokenize(clean(t)) if w not in stop] for t in texts]
 
 
-def _cache_path(split: str, data_key: str, stopwords: frozenset[str] | None) -> Path:
-    """The token cache for one split of one copy of the data, cleaned by these rules
-    (:data:`TEXT_VERSION`) and with this stopword list (a hash of it) removed, if any."""
-    if stopwords is None:
-        flag = "all"
-    else:
-        flag = "nostop-" + hashlib.sha1("\n".join(sorted(stopwords)).encode("utf-8")).hexdigest()[:8]
-    return runtime.cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{TEXT_VERSION}.npz"
-
-
-def _save_token_cache(path: Path, token_lists: list[list[str]], labels: np.ndarray) -> None:
-    """Store token lists compactly: distinct tokens once, then int32 ids + row offsets.
-
-    Loading this is ~1 s for 25,000 reviews (NumPy gathers the strings), and gives
-    every occurrence of a token the same str object, which keeps memory low.
-    """
-    index: dict[str, int] = {}
-    setdefault = index.setdefault
-    flat = itertools.chain.from_iterable(token_lists)
-    ids = np.fromiter((setdefault(t, len(index)) for t in flat), dtype=np.int32)
-    offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in token_lists], out=offsets[1:])
-    # Tokens never contain whitespace (the tokenizer splits on it), so "\n" separates them.
-    vocab = np.frombuffer("\n".join(index).encode("utf-8"), dtype=np.uint8)
-    with runtime.atomic_write(path) as fh:  # readers see the old file or the complete new one
-        np.savez(fh, vocab=vocab, ids=ids, offsets=offsets,
-                 labels=np.asarray(labels, dtype=np.int64),
-                 version=np.frombuffer(TEXT_VERSION.encode(), dtype=np.uint8))
-
-
-def _load_token_cache(path: Path) -> tuple[list[list[str]], np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            vocab_bytes, ids, offsets, labels = z["vocab"], z["ids"], z["offsets"], z["labels"]
-        vocab = vocab_bytes.tobytes().decode("utf-8").split("\n") if len(vocab_bytes) else []
-        words = np.array(vocab, dtype=object)[ids].tolist()
-    except Exception as exc:  # truncated or foreign file
-        raise CorruptDataError(f"token cache {path} is unreadable ({exc}); delete it to rebuild") from exc
-    bounds = offsets.tolist()
-    token_lists = [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    return token_lists, labels
-
-
 def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, source=None,
                     refresh: bool = False,
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
@@ -320,21 +266,19 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
 
     stop = english_stopwords() if remove_stopwords else None
-    path = _cache_path(split, runtime.data_key(source), stop)
-    if not refresh and path.is_file():
-        t0 = time.perf_counter()
-        result = _load_token_cache(path)
-        if verbose:
-            print(f"{split}: {len(result[0]):,} reviews from cache in {time.perf_counter() - t0:.1f} s")
-        return result
+    path = runtime.token_cache_path(split, runtime.data_key(source), stop, TEXT_VERSION)
     t0 = time.perf_counter()
-    texts, labels = runtime.load_imdb(split, source=source)
-    token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
-    labels = np.asarray(labels, dtype=np.int64)
-    _save_token_cache(path, token_lists, labels)
+    if not refresh and path.is_file():
+        token_lists, labels = runtime.load_tokens(path)
+        how = "from cache"
+    else:
+        texts, labels = runtime.load_imdb(split, source=source)
+        token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
+        labels = np.asarray(labels, dtype=np.int64)
+        runtime.save_tokens(path, token_lists, labels, TEXT_VERSION)
+        how = "loaded and tokenized"
     if verbose:
-        print(f"{split}: {len(token_lists):,} reviews loaded and tokenized in "
-              f"{time.perf_counter() - t0:.1f} s")
+        print(f"{split}: {len(token_lists):,} reviews {how} in {time.perf_counter() - t0:.1f} s")
     return token_lists, labels
 
 

@@ -9,7 +9,7 @@ pytest.importorskip("gensim")
 
 from lstm_tutorial import embeddings, text
 from lstm_tutorial.tools import datasets as data  # noqa: E402
-from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
+from lstm_tutorial.errors import UsageError  # noqa: E402
 
 GOOD = ["great", "superb", "wonderful"]
 BAD = ["awful", "dreadful", "terrible"]
@@ -59,16 +59,6 @@ def test_embedding_matrix_copies_known_words_and_zeroes_padding(vectors):
     assert matrix[vocab.token_to_id("unseenword")].any()
     again, _ = embeddings.embedding_matrix(vocab, vectors, seed=0)
     np.testing.assert_array_equal(matrix, again)  # seeded
-
-
-def test_word_vectors_survive_a_save_and_reject_a_broken_file(vectors, tmp_path):
-    path = vectors.save(tmp_path / "v.npz")
-    back = embeddings.WordVectors.load(path)
-    assert back.words == vectors.words
-    np.testing.assert_array_equal(back.vectors, vectors.vectors)
-    path.write_bytes(path.read_bytes()[:100])
-    with pytest.raises(CorruptDataError, match="delete it"):
-        embeddings.WordVectors.load(path)
 
 
 def test_bad_settings_are_refused():

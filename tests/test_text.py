@@ -333,19 +333,6 @@ def test_as_layer_is_a_stringlookup_with_the_same_ids():
 
 # -- token cache ------------------------------------------------------------------------
 
-def test_token_cache_round_trip_is_atomic(tmp_path):
-    lists = [["a", "b", "a"], [], ["c", "\u00e9t\u00e9", "'s"]]
-    path = tmp_path / "c" / "tokens.npz"
-    text._save_token_cache(path, lists, np.array([1, 0, 1]))
-    assert [p.name for p in path.parent.iterdir()] == ["tokens.npz"]
-    back, labels = text._load_token_cache(path)
-    assert back == lists and labels.tolist() == [1, 0, 1]
-    assert back[0][0] is back[0][2]  # one str object per distinct token
-    path.write_bytes(path.read_bytes()[:50])
-    with pytest.raises(errors.CorruptDataError):
-        text._load_token_cache(path)
-
-
 def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
     from lstm_tutorial.tools import datasets, runtime
 

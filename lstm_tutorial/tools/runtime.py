@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .caches import (load_tokens, load_word_vectors, save_tokens, save_word_vectors, token_cache_path,
+                     word_vectors_path)
 from .datasets import data_key, load_imdb, load_jena
 from .paths import FAST_ENV, atomic_write, cache_dir, output_dir
 from .saving import jsonable, load_model_folder, read_manifest, save_model_folder
@@ -29,6 +31,8 @@ COURSE_SERVICES = frozenset({
     "environment", "quiet_tensorflow", "import_tensorflow", "stderr_silenced",
     "load_imdb", "load_jena", "data_key", "cache_dir", "output_dir", "atomic_write",
     "save_model_folder", "load_model_folder", "read_manifest", "jsonable",
+    "token_cache_path", "save_tokens", "load_tokens", "word_vectors_path", "save_word_vectors",
+    "load_word_vectors",
 })
 
 _key_figures: dict[str, Any] = {}
