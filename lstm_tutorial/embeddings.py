@@ -146,7 +146,8 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
     corpus = pretraining_corpus(limit, remove_stopwords, source, verbose)
     vectors = train_word2vec(corpus, dim, verbose=verbose, **changes)
     runtime.save_word_vectors(path, vectors.words, vectors.vectors)
-    say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, saved to {path}")
+    say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, "
+        f"cached as {path.name} in the data cache")  # no machine path in notebook outputs
     return vectors
 
 

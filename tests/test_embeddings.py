@@ -104,7 +104,7 @@ def test_word_vectors_read_train_and_unsup_never_test(fixture_imdb, monkeypatch,
 def test_word_vectors_are_cached_and_keyed_on_their_settings(fixture_imdb, monkeypatch, capsys):
     first = embeddings.word_vectors(dim=8, verbose=True, min_count=1)
     out = capsys.readouterr().out
-    assert "word2vec pass 1/" in out and "saved to" in out  # progress shown
+    assert "word2vec pass 1/" in out and "cached as word2vec-" in out  # progress shown
     path = embeddings.cache_path(8, min_count=1)
     assert path.is_file() and path.parent == data.paths.cache_dir()
 
