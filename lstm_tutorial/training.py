@@ -451,20 +451,22 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
         (run_dir / "best.weights.h5").unlink(missing_ok=True)  # an earlier run's best is not this run's
 
     class BestCheckpoint(keras.callbacks.ModelCheckpoint):
+        def write_record(self):
+            with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
+                json.dump(runtime.jsonable(self.record), fh)
+
         def on_epoch_end(self, epoch, logs=None):
             before = self.best
             super().on_epoch_end(epoch, logs)
             if self.best != before:  # saved a new best: note it
                 self.record.update(best=float(self.best), epoch=epoch + 1,
                                    val_accuracy=float((logs or {}).get("val_accuracy", float("nan"))))
-                with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
-                    json.dump(runtime.jsonable(self.record), fh)
+                self.write_record()
 
     best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor, save_best_only=True,
                           save_weights_only=True, initial_value_threshold=record.get("best"))
     best.record, best.resuming = record, resuming
-    with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(runtime.jsonable(record), fh)
+    best.write_record()
     return best
 
 
