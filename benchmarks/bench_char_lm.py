@@ -41,10 +41,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds to run (default: 0-4; 0-1 with --fast)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import language_model as L, models
-    from lstm_tutorial.tools import paths, runtime
+    from lstm_tutorial import models
+    from lstm_tutorial.lab import language_model as L
+    from lstm_tutorial.io import paths
+    from lstm_tutorial.io import environment
 
-    runtime.quiet_tensorflow()
+    environment.quiet_tensorflow()
     import keras
     import tensorflow as tf
 

@@ -61,10 +61,12 @@ def main(argv=None) -> int:
                         help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import baseline, readout_grid as grid, stats, text, training
-    from lstm_tutorial.tools import datasets as data, runtime
+    from lstm_tutorial import baseline, stats, text, training
+    from lstm_tutorial.lab import readout_grid as grid
+    from lstm_tutorial.io import datasets as data
+    from lstm_tutorial.io import environment
 
-    runtime.quiet_tensorflow()
+    environment.quiet_tensorflow()
     import keras
     import tensorflow as tf
 
@@ -233,7 +235,7 @@ def main(argv=None) -> int:
                              "cpu_cores": os.cpu_count(), "gpu": bool(tf.config.list_physical_devices("GPU"))}
     print("\n" + json.dumps(result, default=float))
     if args.write:
-        from lstm_tutorial.tools.paths import atomic_write
+        from lstm_tutorial.io.paths import atomic_write
 
         with atomic_write(Path(args.write), "w", encoding="utf-8") as handle:
             handle.write(json.dumps(result, default=float, indent=1) + "\n")

@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from lstm_tutorial import models, text, training
-    from lstm_tutorial.tools import datasets as data
+    from lstm_tutorial.io import datasets as data
 
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, CPU cores: {os.cpu_count()}, "

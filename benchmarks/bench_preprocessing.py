@@ -12,7 +12,7 @@ It measures, in one run:
 4. fitting the vocabulary (Counter + min_count vs. ``StringLookup.adapt``);
 5. encoding 25,000 reviews (``StringLookup`` + ``pad_sequences``).
 
-The reviews come from ``lstm_tutorial.tools.datasets.load_imdb``; with ``--imdb-dir`` (an
+The reviews come from ``lstm_tutorial.io.datasets.load_imdb``; with ``--imdb-dir`` (an
 extracted ``aclImdb/`` folder) they are read directly instead.
 """
 from __future__ import annotations
@@ -63,11 +63,11 @@ def main() -> None:
 
     if args.imdb_dir is not None:
         folder = args.imdb_dir
-        fake = types.ModuleType("lstm_tutorial.tools.datasets")
+        fake = types.ModuleType("lstm_tutorial.io.datasets")
         fake.load_imdb = lambda split="train", source=None: read_aclimdb(folder, split)
-        sys.modules["lstm_tutorial.tools.datasets"] = fake
+        sys.modules["lstm_tutorial.io.datasets"] = fake
         print(f"reviews: read from {folder}")
-    from lstm_tutorial.tools.datasets import load_imdb
+    from lstm_tutorial.io.datasets import load_imdb
 
     (train_texts, _), t_train = timed(load_imdb, "train")
     (test_texts, _), t_test = timed(load_imdb, "test")

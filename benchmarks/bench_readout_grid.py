@@ -6,7 +6,7 @@
 
 Writes notebooks/data/readout_grid.json (atomically, after every run; an interrupted run
 resumes where it stopped) and prints the table of mean +- std over seeds. Notebook 03
-reads and plots that file. See lstm_tutorial/readout_grid.py for what each run is.
+reads and plots that file. See lstm_tutorial/lab/readout_grid.py for what each run is.
 """
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="run only specs whose key starts with this")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import readout_grid as grid
-    from lstm_tutorial.tools import runtime
+    from lstm_tutorial.lab import readout_grid as grid
+    from lstm_tutorial.io import environment
 
-    runtime.quiet_tensorflow()
+    environment.quiet_tensorflow()
     budget = grid.FAST_BUDGET if args.fast else grid.GridBudget()
     out = args.out if args.out is not None else (None if args.fast else ROOT / "notebooks" / "data" / "readout_grid.json")
     specs = [s for s in grid.grid_specs(budget.seeds) if s.key.startswith(args.only)]

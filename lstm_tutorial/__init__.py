@@ -11,7 +11,7 @@ and end it with ``lt.report()``, which prints the key figures recorded with
 with ``keras.models.load_model``, ``import lstm_tutorial.models`` first: that registers
 its custom layers with Keras (``training.Classifier.load`` does it for you).
 """
-from . import exercises as check  # lt.check.ex02_1(...): exercise answers checked without revealing them
+from .lab import exercises as check  # lt.check.ex02_1(...): exercise answers checked without revealing them
 from .tools.runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup
 
 __version__ = "0.1.0"

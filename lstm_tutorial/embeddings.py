@@ -28,7 +28,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from . import text
-from .tools import runtime
+from .io import caches, datasets
 from .errors import UsageError
 
 __all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
@@ -107,9 +107,9 @@ def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = Fals
                **changes) -> Path:
     """Where :func:`word_vectors` keeps its vectors: a name keyed on all they depend on (the
     copy of the data, the tokenizing rules, the stopword list, the settings and ``limit``)."""
-    return runtime.word_vectors_path(dim, text.english_stopwords() if remove_stopwords else None, limit=limit,
+    return caches.word_vectors_path(dim, text.english_stopwords() if remove_stopwords else None, limit=limit,
                                      splits=PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
-                                     text_version=text.TEXT_VERSION, data=runtime.data_key(source))
+                                     text_version=text.TEXT_VERSION, data=datasets.data_key(source))
 
 
 def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,
@@ -138,14 +138,14 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
     say = print if verbose else (lambda *a, **k: None)
     if not refresh and path.is_file():
         t0 = time.perf_counter()
-        vectors = WordVectors(*runtime.load_word_vectors(path))
+        vectors = WordVectors(*caches.load_word_vectors(path))
         say(f"  word vectors: {len(vectors.words):,} words x {vectors.dim} from cache "
             f"in {time.perf_counter() - t0:.1f} s")
         return vectors
     say("  word vectors: training word2vec on the training and unlabelled reviews (cached after the first run)")
     corpus = pretraining_corpus(limit, remove_stopwords, source, verbose)
     vectors = train_word2vec(corpus, dim, verbose=verbose, **changes)
-    runtime.save_word_vectors(path, vectors.words, vectors.vectors)
+    caches.save_word_vectors(path, vectors.words, vectors.vectors)
     say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, "
         f"cached as {path.name} in the data cache")  # no machine path in notebook outputs
     return vectors

@@ -292,7 +292,7 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
     SimpleRNN layers (:func:`lm_state_sizes`). Passing the states out and back in by hand
     is how truncated backpropagation through time carries memory from one window to the
-    next (:mod:`lstm_tutorial.language_model`); the same model generates text one
+    next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
     character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
     and ``logits``, so :func:`build_char_classifier` can take their weights.
     """
@@ -355,7 +355,7 @@ def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: in
 
     The embedding and the recurrent layer have the shapes and names (``embedding``,
     ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
-    weights can be copied in (:func:`lstm_tutorial.language_model.copy_lm_weights`).
+    weights can be copied in (:func:`lstm_tutorial.lab.language_model.copy_lm_weights`).
     """
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
     x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)

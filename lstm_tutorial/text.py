@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .tools import runtime
+from .io import caches, datasets, paths
 from .errors import CorruptDataError, DataUnavailableError, UsageError
 
 # ---------------------------------------------------------------------------------
@@ -254,28 +254,28 @@ def preprocess(texts: Sequence[str], remove_stopwords: bool = False) -> list[lis
 def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, source=None,
                     refresh: bool = False,
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
-    """Token lists and labels of an IMDB split, cached in ``runtime.cache_dir()``.
+    """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
 
-    The first call loads the reviews with :func:`lstm_tutorial.tools.datasets.load_imdb` and runs
+    The first call loads the reviews with :func:`lstm_tutorial.io.datasets.load_imdb` and runs
     :func:`preprocess`; later calls read the cache. The cache is keyed on everything
     the tokens depend on: the split, which copy of the data (``source`` or the usual
-    look-up; :func:`lstm_tutorial.tools.datasets.data_key`), the stopword list when stopwords are
+    look-up; :func:`lstm_tutorial.io.datasets.data_key`), the stopword list when stopwords are
     removed, and the cleaning rules (:data:`TEXT_VERSION`). ``refresh=True`` rebuilds it.
     """
     if split not in {"train", "test", "unsup"}:
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
 
     stop = english_stopwords() if remove_stopwords else None
-    path = runtime.token_cache_path(split, runtime.data_key(source), stop, TEXT_VERSION)
+    path = caches.token_cache_path(split, datasets.data_key(source), stop, TEXT_VERSION)
     t0 = time.perf_counter()
     if not refresh and path.is_file():
-        token_lists, labels = runtime.load_tokens(path)
+        token_lists, labels = caches.load_tokens(path)
         how = "from cache"
     else:
-        texts, labels = runtime.load_imdb(split, source=source)
+        texts, labels = datasets.load_imdb(split, source=source)
         token_lists = preprocess(texts, remove_stopwords=remove_stopwords)
         labels = np.asarray(labels, dtype=np.int64)
-        runtime.save_tokens(path, token_lists, labels, TEXT_VERSION)
+        caches.save_tokens(path, token_lists, labels, TEXT_VERSION)
         how = "loaded and tokenized"
     if verbose:
         print(f"{split}: {len(token_lists):,} reviews {how} in {time.perf_counter() - t0:.1f} s")
@@ -423,7 +423,7 @@ class Vocabulary:
         path = Path(path)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
                    "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self.tokens}
-        with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
+        with paths.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False)
         return path
 

@@ -34,7 +34,7 @@ from typing import Sequence
 import numpy as np
 
 from . import models
-from .tools import runtime
+from .io import environment, paths, saving
 from .errors import UsageError
 from .settings import DictConfig
 
@@ -118,7 +118,7 @@ FAST_OVERRIDES = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, ep
 
 def default_config(model: str = "bilstm", fast: bool | None = None, **overrides) -> TrainConfig:
     """The ``train`` command's settings for ``model`` (fast mode shrinks them)."""
-    fast = runtime.is_fast() if fast is None else fast
+    fast = environment.is_fast() if fast is None else fast
     values = dict(model=model)
     if fast:
         values.update(FAST_OVERRIDES)
@@ -452,8 +452,8 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
 
     class BestCheckpoint(keras.callbacks.ModelCheckpoint):
         def write_record(self):
-            with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
-                json.dump(runtime.jsonable(self.record), fh)
+            with paths.atomic_write(path, "w", encoding="utf-8") as fh:
+                json.dump(saving.jsonable(self.record), fh)
 
         def on_epoch_end(self, epoch, logs=None):
             before = self.best
@@ -518,13 +518,13 @@ def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int
 
 def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
     """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
-    or nothing (:func:`lstm_tutorial.tools.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
-    return runtime.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
+    or nothing (:func:`lstm_tutorial.io.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
+    return saving.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
 
 
 def default_model_dir(model: str = "bilstm") -> Path:
     """Where ``train --model NAME`` saves by default: ``models/NAME``."""
-    return runtime.output_dir("models") / model
+    return paths.output_dir("models") / model
 
 
 @dataclass
@@ -557,7 +557,7 @@ class Classifier:
         """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
         from .text import Vocabulary
 
-        model, vocab, config, info = runtime.load_model_folder(
+        model, vocab, config, info = saving.load_model_folder(
             folder, names=FILES, vocab_class=Vocabulary, config_class=TrainConfig,
             how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
         return cls(model, vocab, config, info.get("metrics", {}))
@@ -608,14 +608,14 @@ def review_problem(review) -> str | None:
 
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
     """The whole ``train`` command as a function: returns a summary dict."""
-    runtime.quiet_tensorflow()
+    environment.quiet_tensorflow()
     import keras
 
     t_start = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     out = Path(out_dir) if out_dir else default_model_dir(config.model)
     say = print if verbose else (lambda *a, **k: None)
-    say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({runtime.mode()} mode)")
+    say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({environment.mode()} mode)")
     say("step 1/4 data: reading and tokenizing the training reviews (cached after the first run)")
     data = prepare_data(config, verbose=verbose)
     from . import text

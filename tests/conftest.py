@@ -60,7 +60,7 @@ def write_jena_csv(path: Path, rows: int = 8_000, seed: int = 0) -> Path:
     ``dd.mm.yyyy HH:MM:SS`` time stamp every 10 minutes from 01.01.2009 00:10, 14 numbers."""
     import numpy as np
 
-    from lstm_tutorial.tools.datasets import JENA_COLUMNS
+    from lstm_tutorial.io.datasets import JENA_COLUMNS
 
     rng = np.random.default_rng(seed)
     t = np.arange(rows)

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from lstm_tutorial import article
+from lstm_tutorial.lab import article
 from lstm_tutorial.errors import UsageError
 
 STOP = {"this", "is", "a", "not", "the"}

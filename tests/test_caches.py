@@ -1,4 +1,4 @@
-"""tools/caches.py: the token and word-vector caches keep the names and contents earlier
+"""io/caches.py: the token and word-vector caches keep the names and contents earlier
 versions wrote (so caches already on disk are still used), round-trip, write atomically,
 and refuse a broken file with advice."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.errors import CorruptDataError
-from lstm_tutorial.tools import caches
+from lstm_tutorial.io import caches
 
 LISTS = [["a", "b", "a"], [], ["c", "\u00e9t\u00e9", "'s"]]
 SETTINGS = {"sg": 0, "window": 5, "min_count": 1, "negative": 5, "sample": 1e-3, "epochs": 5, "seed": 1}

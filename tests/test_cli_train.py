@@ -18,7 +18,8 @@ import pytest
 pytest.importorskip("keras")
 
 from lstm_tutorial import training
-from lstm_tutorial.tools import cli, datasets as data  # noqa: E402
+from lstm_tutorial.io import datasets as data
+from lstm_tutorial.tools import cli  # noqa: E402
 from test_training import build_fixture_imdb  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ A reader sees the committed outputs on GitHub and on the course site: a folder o
 machine that ran the notebook (``/work/...``, ``/home/...``, a ``PosixPath('...')`` echoed
 by a cell) or a TensorFlow C++ log line (``E0000 ...``) means nothing to them. Cells end
 figure calls with ``_ = plots.savefig(...)``, notebooks print paths relative to the project,
-and ``lstm_tutorial.tools.runtime.quiet_tensorflow`` keeps TensorFlow's C++ log out.
+and ``lstm_tutorial.io.environment.quiet_tensorflow`` keeps TensorFlow's C++ log out.
 """
 from __future__ import annotations
 

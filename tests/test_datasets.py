@@ -1,4 +1,4 @@
-"""Unit tests for lstm_tutorial.tools.datasets on tiny aclImdb-shaped fixtures (seconds, no network).
+"""Unit tests for lstm_tutorial.io.datasets on tiny aclImdb-shaped fixtures (seconds, no network).
 
 Every test gets its own empty LSTM_TUTORIAL_HOME (so nothing lands in the project's data/)
 and a small EXPECTED_COUNTS, so the fixtures pass the same count checks the real
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tutorial.tools import datasets as data, paths
+from lstm_tutorial.io import datasets as data, paths
 from lstm_tutorial.errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
 
 TINY = {"train/pos": 3, "train/neg": 2, "train/unsup": 4, "test/pos": 2, "test/neg": 3}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tutorial.tools import datasets as data, paths
+from lstm_tutorial.io import datasets as data, paths
 
 pytestmark = pytest.mark.integration
 

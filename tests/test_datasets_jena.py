@@ -13,7 +13,7 @@ import pytest
 
 from conftest import write_jena_csv
 from lstm_tutorial.errors import CorruptDataError, DataUnavailableError
-from lstm_tutorial.tools import datasets, paths
+from lstm_tutorial.io import datasets, paths
 
 ROWS = 1_500
 

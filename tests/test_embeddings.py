@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("gensim")
 
 from lstm_tutorial import embeddings, text
-from lstm_tutorial.tools import datasets as data  # noqa: E402
+from lstm_tutorial.io import datasets as data  # noqa: E402
 from lstm_tutorial.errors import UsageError  # noqa: E402
 
 GOOD = ["great", "superb", "wonderful"]

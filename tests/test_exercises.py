@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import exercises as check, errors, numpy_lstm as R, text
+from lstm_tutorial import errors, numpy_lstm as R, text
+from lstm_tutorial.lab import exercises as check
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_ex03_1_and_4_known_answers(capsys):
 
 
 def test_ex03_2_reads_the_committed_grid(tmp_path, monkeypatch):
-    from lstm_tutorial import readout_grid as grid
+    from lstm_tutorial.lab import readout_grid as grid
 
     runs = [{"cell": f"grid/rnn/{r}/words/stop", "seed": s, "test_accuracy": a, "group": "grid", "layer": "rnn",
              "readout": r, "tokens": "words", "remove_stopwords": False}
@@ -133,7 +134,7 @@ def test_ex03_2_reads_the_committed_grid(tmp_path, monkeypatch):
 
 def test_ex05(capsys):
     pytest.importorskip("pmdarima")
-    from lstm_tutorial import forecast as F
+    from lstm_tutorial.lab import forecast as F
 
     p = F.prepare(F.load_taylor(), F.TAYLOR)
     assert check.ex05_1(len(p.starts["train"])) and not check.ex05_1(len(p.starts["train"]) + 1)

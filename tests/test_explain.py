@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import explain
+from lstm_tutorial.lab import explain
 from lstm_tutorial.errors import UsageError
 
 

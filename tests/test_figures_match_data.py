@@ -22,7 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from lstm_tutorial import readout_grid
+from lstm_tutorial.lab import readout_grid
 from lstm_tutorial.tools import runner
 
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import write_jena_csv
-from lstm_tutorial import forecast as F
+from lstm_tutorial.lab import forecast as F
 from lstm_tutorial.errors import UsageError
 
 SMALL = F.Protocol(sequence_length=5, sampling_rate=3, horizon=4)
@@ -82,7 +82,7 @@ def test_persistence_is_computed_the_books_way_on_a_jena_layout_file(tmp_path, m
     last input's temperature, average the absolute errors. Our function must agree."""
     import keras
 
-    from lstm_tutorial.tools import datasets, paths
+    from lstm_tutorial.io import datasets, paths
 
     monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "home"))   # the parsed-CSV cache goes here
     monkeypatch.setattr(datasets, "JENA_MIN_ROWS", 1_000)          # the real file has 420,000 rows

@@ -97,7 +97,7 @@ def test_spectral_radius_and_rescaling():
 
 
 def _recall_lstm(forget_bias, input_bias=0.0, seed=0, units=8, gap=30):
-    from lstm_tutorial import recall
+    from lstm_tutorial.lab import recall
 
     spec = {"layer": "LSTM", "forget_bias": forget_bias, "input_bias": input_bias}
     x, y = recall.recall_task(32, gap=gap, seed=seed)

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from lstm_tutorial import language_model as L
+from lstm_tutorial.lab import language_model as L
 from lstm_tutorial import models
-from lstm_tutorial.tools.saving import file_sha256, read_manifest
+from lstm_tutorial.io.saving import file_sha256, read_manifest
 from lstm_tutorial.errors import CorruptDataError, UsageError
 
 
@@ -186,7 +186,7 @@ def test_cli_train_lm_and_generate(tmp_path, capsys):
 def test_exercise_checks_of_notebook_04(capsys):
     import math
 
-    from lstm_tutorial import exercises as check
+    from lstm_tutorial.lab import exercises as check
 
     assert check.ex04_1(math.log2(60), 60) and not check.ex04_1(60, 60)
     z = np.array(check.EX04_2_LOGITS) / check.EX04_2_TEMPERATURE
@@ -237,7 +237,7 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lstm_tutorial import plots
+    from lstm_tutorial.lab import plots
 
     fig = plots.shaded_text("ab c", [0.1, -0.2, 0.0, 0.3], width=2)
     assert len(fig.axes[0].texts) == 4
@@ -332,10 +332,10 @@ def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
 
 
 def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeypatch):
-    from lstm_tutorial.tools import runtime
+    from lstm_tutorial.io import datasets
 
     reviews = [f"review number {i} " * 3 for i in range(400)]
-    monkeypatch.setattr(runtime, "load_imdb", lambda split: (reviews if split == "train" else [], None))
+    monkeypatch.setattr(datasets, "load_imdb", lambda split: (reviews if split == "train" else [], None))
     small_train, small_val = L.load_corpus(100, seed=0, splits=("train",))
     big_train, big_val = L.load_corpus(400, seed=0, splits=("train",))
     small_val_reviews = set(small_val.split(L.SEPARATOR)) - {""}
@@ -378,7 +378,8 @@ def test_continuation_bits_in_batches_equal_one_at_a_time():
 
 
 def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys):
-    from lstm_tutorial.tools import cli, paths
+    from lstm_tutorial.io import paths
+    from lstm_tutorial.tools import cli
 
     monkeypatch.setattr(paths, "output_dir", lambda name: tmp_path / name)  # no models/char_lm here
     assert cli.main(["generate", "--prompt", "this movie", "--length", "20", "--temperature", "0"]) == 0

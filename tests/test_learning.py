@@ -18,8 +18,9 @@ import pytest
 
 pytest.importorskip("keras")
 
-from lstm_tutorial import recall, training  # noqa: E402
-from lstm_tutorial.tools import datasets  # noqa: E402
+from lstm_tutorial import training
+from lstm_tutorial.lab import recall  # noqa: E402
+from lstm_tutorial.io import datasets  # noqa: E402
 from conftest import write_aclimdb  # noqa: E402
 from test_training import synthetic_reviews  # noqa: E402
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lstm_tutorial.tools import paths
+from lstm_tutorial.io import paths
 
 
 def test_atomic_write_replaces_the_file_only_when_complete(tmp_path):

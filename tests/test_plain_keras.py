@@ -13,7 +13,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from lstm_tutorial import models, recall, training
+from lstm_tutorial import models, training
+from lstm_tutorial.lab import recall
 from lstm_tutorial.tools import runner
 
 keras = pytest.importorskip("keras")

@@ -6,7 +6,7 @@ pytest.importorskip("matplotlib")
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
-from lstm_tutorial import plots  # noqa: E402
+from lstm_tutorial.lab import plots  # noqa: E402
 
 
 def _texts(fig):

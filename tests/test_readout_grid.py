@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_tutorial import readout_grid, training
+from lstm_tutorial import training
+from lstm_tutorial.lab import readout_grid
 from lstm_tutorial.errors import UsageError
 
 RESULTS = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"

@@ -1,8 +1,8 @@
-"""Tests for lstm_tutorial.recall: the recall task's layout and the experiment runner."""
+"""Tests for lstm_tutorial.lab.recall: the recall task's layout and the experiment runner."""
 import numpy as np
 import pytest
 
-from lstm_tutorial import recall
+from lstm_tutorial.lab import recall
 from lstm_tutorial.errors import UsageError
 
 

@@ -121,16 +121,16 @@ def _python(code, tmp_path):
 
 
 def test_hidden_start_up_lines_stay_hidden_when_all_goes_well(tmp_path):
-    code = ("import os\nfrom lstm_tutorial.tools import runtime\n"
-            "with runtime.stderr_silenced():\n    os.write(2, b'I cuda_dso_loader: noise\\n')\n")
+    code = ("import os\nfrom lstm_tutorial.io import environment\n"
+            "with environment.stderr_silenced():\n    os.write(2, b'I cuda_dso_loader: noise\\n')\n")
     out = _python(code, tmp_path)
     assert out.returncode == 0 and out.stderr == ""
     assert list(tmp_path.iterdir()) == []  # nothing left behind
 
 
 def test_hidden_start_up_lines_are_shown_when_the_start_fails(tmp_path):
-    code = ("import os\nfrom lstm_tutorial.tools import runtime\n"
-            "with runtime.stderr_silenced():\n"
+    code = ("import os\nfrom lstm_tutorial.io import environment\n"
+            "with environment.stderr_silenced():\n"
             "    os.write(2, b'F cpu_feature_guard: this build needs AVX\\n')\n"
             "    raise ImportError('tensorflow failed to start')\n")
     out = _python(code, tmp_path)
@@ -141,13 +141,13 @@ def test_hidden_start_up_lines_are_shown_when_the_start_fails(tmp_path):
 
 def test_lines_of_a_process_that_died_while_starting_are_shown_next_time(tmp_path):
     """A C++ abort kills the kernel ("kernel died"); the next start shows what it said."""
-    died = _python("import os\nfrom lstm_tutorial.tools import runtime\n"
-                   "with runtime.stderr_silenced():\n"
+    died = _python("import os\nfrom lstm_tutorial.io import environment\n"
+                   "with environment.stderr_silenced():\n"
                    "    os.write(2, b'F cuda: CUDA_ERROR_NO_DEVICE, aborting\\n')\n"
                    "    os.abort()\n", tmp_path)
     assert died.returncode != 0 and "CUDA_ERROR_NO_DEVICE" not in died.stderr  # hidden as it happened
-    nxt = _python("from lstm_tutorial.tools import runtime\nwith runtime.stderr_silenced():\n    pass\n", tmp_path)
+    nxt = _python("from lstm_tutorial.io import environment\nwith environment.stderr_silenced():\n    pass\n", tmp_path)
     assert "CUDA_ERROR_NO_DEVICE" in nxt.stderr and "died" in nxt.stderr
     assert "LSTM_TUTORIAL_VERBOSE_TF=1" in nxt.stderr
-    again = _python("from lstm_tutorial.tools import runtime\nwith runtime.stderr_silenced():\n    pass\n", tmp_path)
+    again = _python("from lstm_tutorial.io import environment\nwith environment.stderr_silenced():\n    pass\n", tmp_path)
     assert again.stderr == ""  # shown once

@@ -106,7 +106,7 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
     remote = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://example.org/x)"
     src = tmp_path / "src"
     src.mkdir()
-    nbformat.write(_nb(f"# 07 · Seven\n\n{remote}\n\nSee [the checks](../lstm_tutorial/exercises.py#L3)."),
+    nbformat.write(_nb(f"# 07 · Seven\n\n{remote}\n\nSee [the checks](../lstm_tutorial/lab/exercises.py#L3)."),
                    src / "07_seven.ipynb")
     nbformat.write(_nb("# 08 · No badge\n\n![a cell](../docs/cell.png) and ![gone](../docs/missing.png)"),
                    src / "08_nobadge.ipynb")
@@ -120,7 +120,7 @@ def test_staged_notebook_gets_a_local_badge_and_github_links(tmp_path):
         assert f"[![Launch in Colab]({site.LOCAL_BADGE})]({site.colab_link(name)})" in text
         assert "colab.research.google.com/assets" not in text
     seven = nbformat.read(out / "07_seven.ipynb", as_version=4).cells[0].source
-    assert f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/lstm_tutorial/exercises.py#L3)" in seven
+    assert f"]({colab.REPO_URL}/blob/{colab.PINNED_REF}/lstm_tutorial/lab/exercises.py#L3)" in seven
     assert nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source.startswith("# 08 · No badge\n\n[![")
     eight = nbformat.read(out / "08_nobadge.ipynb", as_version=4).cells[0].source
     assert f"![a cell]({site.REPO_FILES}/docs/cell.png)" in eight and (out / site.REPO_FILES / "docs" / "cell.png").is_file()

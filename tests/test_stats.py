@@ -88,7 +88,7 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     from test_training import build_fixture_imdb
 
     from lstm_tutorial import training
-    from lstm_tutorial.tools import datasets as data
+    from lstm_tutorial.io import datasets as data
 
     root = tmp_path / "imdb"
     counts = build_fixture_imdb(root)

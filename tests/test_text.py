@@ -334,7 +334,7 @@ def test_as_layer_is_a_stringlookup_with_the_same_ids():
 # -- token cache ------------------------------------------------------------------------
 
 def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
-    from lstm_tutorial.tools import datasets, runtime
+    from lstm_tutorial.io import datasets
 
     counts = write_aclimdb(tmp_path / "imdb", {"test/pos": ["A test review, not bad!"], "test/neg": ["Good<br />film"]})
     monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
@@ -342,7 +342,7 @@ def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
     reads = []
     real_load = datasets.load_imdb
-    monkeypatch.setattr(runtime, "load_imdb", lambda split="train", source=None: (reads.append(split), real_load(split, source))[1])
+    monkeypatch.setattr(datasets, "load_imdb", lambda split="train", source=None: (reads.append(split), real_load(split, source))[1])
     first, y = text.preprocess_imdb("test")
     again, y2 = text.preprocess_imdb("test")
     assert sorted(first) == sorted(again) == [["a", "test", "review", ",", "not", "bad", "!"], ["good", "film"]]
@@ -357,7 +357,7 @@ def test_preprocess_imdb_caches_by_split_and_flag(monkeypatch, tmp_path):
 
 def test_token_cache_is_keyed_on_the_data_and_the_stopword_list(monkeypatch, tmp_path):
     """Another copy of the data, or another stopword list, must not be served old tokens."""
-    from lstm_tutorial.tools import datasets
+    from lstm_tutorial.io import datasets
 
     counts = write_aclimdb(tmp_path / "one", {"train/pos": ["Not a good film"]})
     write_aclimdb(tmp_path / "two", {"train/pos": ["A very different review"]})
@@ -386,7 +386,7 @@ def test_import_is_cheap():
 def test_preprocess_imdb_on_the_real_archive(monkeypatch, tmp_path):
     if not (SHARED_IMDB / "aclImdb_v1.tar.gz").is_file() and not os.environ.get("LSTM_TUTORIAL_DATA"):
         pytest.skip("IMDB archive not present in ../shared/datasets")
-    pytest.importorskip("lstm_tutorial.tools.datasets")
+    pytest.importorskip("lstm_tutorial.io.datasets")
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", os.environ.get("LSTM_TUTORIAL_DATA", str(SHARED_IMDB)))
     tokens, labels = text.preprocess_imdb("test")
     assert len(tokens) == len(labels) == 25000 and labels.sum() == 12500

@@ -32,23 +32,24 @@ def _command(sub, name: str, func, help: str) -> argparse.ArgumentParser:
 
 # --------------------------------------------------------------------------- doctor
 def _cmd_doctor(args) -> int:
-    from . import datasets, runtime
+    from ..io import datasets, environment
+    from ..io.paths import FAST_ENV
     from .. import text
 
-    env = runtime.environment()
+    env = environment.environment()
     # The summary without its last two lines (mode and seed): mode is printed last, with advice.
     print("\n".join(env.summary().splitlines()[:-2]))
     print("gpu: found; TensorFlow uses it automatically (memory growth enabled)" if env.gpus
           else "gpu: none found; TensorFlow runs on the CPU")
     print(f"imdb data: {datasets.describe_sources()}")
     print(f"nltk stopwords: {text.describe_stopwords()}")
-    print(f"mode: {runtime.mode()}  (set {runtime.FAST_ENV}=1 for fast mode)")
+    print(f"mode: {environment.mode()}  (set {FAST_ENV}=1 for fast mode)")
     return 0
 
 
 # --------------------------------------------------------------------------- data
 def _cmd_data(args) -> int:
-    from . import datasets
+    from ..io import datasets
 
     info = datasets.prepare(source=args.source)
     print(f"imdb data: {info['location']} ({info['origin']})")
@@ -70,7 +71,7 @@ def _cmd_notebooks(args) -> int:
                                        write_back=args.write_back, timeout=args.timeout)
         return 0 if summary.ok else 1
     from . import colab
-    from .paths import project_root
+    from ..io.paths import project_root
 
     changed = colab.update(runner.find_notebooks(args.names), readme=project_root() / "README.md")
     for path in changed:
@@ -110,7 +111,7 @@ def _add_train_parsers(sub) -> None:
 
 def _start_tensorflow():
     """Import TensorFlow quietly and let it use a GPU if there is one (memory growth)."""
-    from .runtime import enable_gpu_memory_growth
+    from ..io.environment import enable_gpu_memory_growth
 
     enable_gpu_memory_growth()
 
@@ -189,16 +190,16 @@ def _cmd_evaluate(args) -> int:
     from dataclasses import replace
 
     _start_tensorflow()  # first: importing models imports Keras, which must start quietly
-    from . import runtime
+    from ..io import environment
     from .. import models, training
     from ..stats import format_interval
 
     folder = _saved_model_folder(args)
     clf = training.Classifier.load(folder)
     config = clf.config
-    if runtime.is_fast() and config.test_limit is None:
+    if environment.is_fast() and config.test_limit is None:
         config = replace(config, test_limit=training.FAST_OVERRIDES["test_limit"])
-    elif not runtime.is_fast():
+    elif not environment.is_fast():
         config = replace(config, test_limit=None)
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
     x, y = training.load_test(config, clf.vocab, verbose=True)
@@ -244,13 +245,13 @@ def _add_language_model_parsers(sub) -> None:
 
 
 def _lm_folder(value) -> Path:
-    from . import paths
+    from ..io import paths
 
     return Path(value) if value else paths.output_dir("models") / "char_lm"
 
 
 def _cmd_train_lm(args) -> int:
-    from .. import language_model as lm
+    from ..lab import language_model as lm
 
     overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
                                                "n_reviews", "seq_len", "batch_size", "embedding_dim",
@@ -320,7 +321,7 @@ def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_ea
 
 
 def _cmd_generate(args) -> int:
-    from .. import language_model as lm
+    from ..lab import language_model as lm
 
     if args.length < 0 or args.n < 1:
         raise UsageError("--length must be 0 or more and -n at least 1")

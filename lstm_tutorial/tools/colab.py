@@ -17,7 +17,7 @@ from typing import Iterable
 import nbformat
 
 from ..errors import UsageError
-from .paths import atomic_write
+from ..io.paths import atomic_write
 from .runner import notebook_text
 
 #: The GitHub repository, as owner/name.

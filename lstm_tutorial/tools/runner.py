@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import nbformat
 
 from ..errors import UsageError
-from .paths import FAST_ENV, atomic_write, output_dir, project_root
+from ..io.paths import FAST_ENV, atomic_write, output_dir, project_root
 
 #: Each notebook's last run time per mode (committed: the notebooks show it at their top).
 RUN_TIMES_FILE = "run_times.json"

@@ -27,14 +27,14 @@ import nbformat
 
 from . import colab
 from ..errors import UsageError
-from .paths import atomic_folder, output_dir, project_root
+from ..io.paths import atomic_folder, output_dir, project_root
 from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times, refresh_run_times, save_notebook
 
 #: Heading of a notebook's article-map section (``## Map to the articles`` or ``## Article map``).
 ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
-#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/exercises.py)``.
+#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/lab/exercises.py)``.
 _PARENT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\.\./([^)\s]+)\)")  # not an image: one still here is missing
 #: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
 _PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")

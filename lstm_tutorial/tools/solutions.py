@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..errors import UsageError
-from .paths import atomic_write
+from ..io.paths import atomic_write
 from .runner import notebook_text, save_notebook
 
 #: The start of an exercise in a markdown cell: ``**3. ★★ Title.**`` at the start of a line.

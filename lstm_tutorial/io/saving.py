@@ -2,8 +2,8 @@
 a JSON manifest.
 
 The IMDB classifier (:mod:`lstm_tutorial.training`) and the character language model
-(:mod:`lstm_tutorial.language_model`) both save with :func:`save_model_folder` and load
-with :func:`load_model_folder` (through :mod:`lstm_tutorial.tools.runtime`). The manifest
+(:mod:`lstm_tutorial.lab.language_model`) both save with :func:`save_model_folder` and load
+with :func:`load_model_folder`. The manifest
 holds the settings, the metrics and the SHA-256 of the other two files, so a damaged file,
 or files of different saves put together, are refused with a message instead of giving
 silent nonsense.
@@ -51,7 +51,7 @@ def save_model_folder(folder, model, vocab, config, metrics: dict | None = None,
     ``names`` are the three file names (model, vocabulary, manifest). The manifest holds
     ``config.to_dict()``, ``metrics``, any ``extra`` entries and the SHA-256 of the other
     two files. The files are written into a temporary folder that then takes the place of
-    ``folder`` (:func:`lstm_tutorial.tools.paths.atomic_folder`), so an interrupted save never
+    ``folder`` (:func:`lstm_tutorial.io.paths.atomic_folder`), so an interrupted save never
     pairs a new model with an old vocabulary; anything else in ``folder`` moves along.
     """
     folder = Path(folder)
@@ -108,7 +108,7 @@ def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, confi
 
 
 def _load_keras(path: Path):
-    import keras  # the callers have imported it quietly (runtime.quiet_tensorflow)
+    import keras  # the callers have imported it quietly (environment.quiet_tensorflow)
 
     if not zipfile.is_zipfile(path):
         raise CorruptDataError(f"{path} is not a Keras file (truncated or overwritten?); train the model again")

@@ -2,13 +2,13 @@
 
 25,000 training and 25,000 test reviews (half positive each) plus 50,000 unlabelled ones::
 
-    from lstm_tutorial.tools.datasets import load_imdb
+    from lstm_tutorial.io.datasets import load_imdb
     texts, labels = load_imdb("train")      # 25,000 strings, labels 1 = positive, 0 = negative
 
 Where the data comes from (the first that exists wins): the ``source`` argument, then the
 ``LSTM_TUTORIAL_DATA`` environment variable (either: a folder holding ``aclImdb/`` or
 ``aclImdb_v1.tar.gz``, that folder itself, or the archive), then the project's data folder
-(:func:`lstm_tutorial.tools.paths.data_dir`), then a download with ``keras.utils.get_file``
+(:func:`lstm_tutorial.io.paths.data_dir`), then a download with ``keras.utils.get_file``
 checked against the archive's published SHA-256. A copy you provide is checked by its
 structure instead (the review counts per folder, ``<id>_<rating>.txt`` names with ratings
 that fit the label); members that could write outside the folder are refused. The first

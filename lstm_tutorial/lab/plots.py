@@ -1,4 +1,4 @@
-"""Every figure the notebooks show, one function each, so all notebooks look alike.
+"""Every figure the notebooks show (notebooks 00 to 05), one function each, so all notebooks look alike.
 
 Functions take plain arrays/dicts and return a new matplotlib ``Figure``;
 :func:`savefig` writes one to ``figures/<name>.png`` (git-ignored).
@@ -12,12 +12,12 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.ticker import MaxNLocator
 
-from .tools import runtime
+from ..io import paths
 
 
 def savefig(fig, name: str, dpi: int = 110) -> Path:
     """Save ``fig`` as ``figures/<name>.png`` and return the path."""
-    folder = runtime.output_dir("figures")
+    folder = paths.output_dir("figures")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fig.savefig(path, dpi=dpi, bbox_inches="tight")

@@ -1,4 +1,4 @@
-"""The PyTorch IMDB article's set-up, rebuilt in Keras so notebook 03 can imitate it.
+"""The PyTorch IMDB article's set-up, rebuilt in Keras so notebook 03 can imitate it (notebook 03).
 
 The PyTorch article on LSTMs and BiLSTMs for IMDB sentiment reports 65 % for
 a plain RNN and 82.4 % for a Bidirectional LSTM and credits the architecture with the
@@ -33,8 +33,8 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-from .errors import UsageError
-from .text import Vocabulary, english_stopwords
+from ..errors import UsageError
+from ..text import Vocabulary, english_stopwords
 
 __all__ = ["ARTICLE_SETTINGS", "ARTICLE_REPORTED", "article_clean", "article_tokenize",
            "article_tokenize_all", "article_vocabulary"]

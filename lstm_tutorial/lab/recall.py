@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UsageError
-from .stats import compare, summarise_seeds
+from ..errors import UsageError
+from ..stats import compare, summarise_seeds
 
 __all__ = ["recall_task", "chance_accuracy", "MODEL_SPECS", "SweepConfig", "build_recall_model", "train_one",
            "run_sweep", "summarize", "accuracy_table", "compare_points", "clipping_experiment"]
@@ -115,7 +115,7 @@ def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 
         [keras.Input((steps, n_features)), rnn, keras.layers.Dense(n_classes, activation="softmax")],
         name=re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model",  # a valid Keras scope name
     )
-    from .gradients import set_gate_bias
+    from ..gradients import set_gate_bias
 
     known = _BIAS_KEYS.get(spec["layer"], {})
     for key, value in spec.items():
@@ -260,7 +260,7 @@ def _exploding_rnn(x, gap, units, n_symbols, radius):
     """A linear ``SimpleRNN`` with spectral radius ``radius`` > 1 and a linear read-out (logits)."""
     import keras
 
-    from .gradients import scale_recurrent_weights
+    from ..gradients import scale_recurrent_weights
 
     model = keras.Sequential([
         keras.Input((gap + 1, x.shape[-1])),
@@ -311,7 +311,7 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
     """
     import keras
 
-    from .gradients import gradient_norms
+    from ..gradients import gradient_norms
 
     x, y = recall_task(n, gap, n_symbols, seed=seed)
     keras.utils.set_random_seed(seed)

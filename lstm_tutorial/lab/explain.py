@@ -1,4 +1,4 @@
-"""Why did the model say that? Per-token contributions by occlusion.
+"""Why did the model say that? Per-token contributions by occlusion (notebook 03).
 
 A token's contribution to a prediction is how much P(positive) drops when that token
 is taken out of the review and the model reads the rest again::
@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["TokenContribution", "occlusion_ids", "occlusion", "MODES"]
 
@@ -82,7 +82,7 @@ def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContri
     The review is cleaned and tokenized as in training, cut to the classifier's length
     as in training, and every token that survives is occluded in turn.
     """
-    from . import training
+    from .. import training
 
     tokens = classifier.tokens([review])[0]
     ids_row = training.encode_tokens(classifier.vocab, [tokens], classifier.config)[0]

@@ -18,13 +18,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import UsageError
-from .settings import DictConfig
+from ..errors import UsageError
+from ..settings import DictConfig
 
 __all__ = ["GridBudget", "RunSpec", "grid_specs", "prepare_run_data", "run_one", "run_grid",
            "summarise", "load_results", "LENGTH_BUCKETS", "FORMAT"]
 
-FORMAT = "lstm_tutorial.readout_grid"
+FORMAT = "lstm_tutorial.readout_grid"  # the name grid files carry (the module lives in lab/ since)
 
 #: Review-length buckets (tokens of the review before truncation) for accuracy by length.
 LENGTH_BUCKETS = ((0, 100), (100, 200), (200, 400), (400, 10**9))
@@ -111,18 +111,18 @@ def _tokens(split: str, tokens: str, remove_stopwords: bool):
     key = (split, tokens, remove_stopwords)
     if key not in _token_cache:
         if tokens == "words":
-            from . import text
+            from .. import text
 
             _token_cache[key] = text.preprocess_imdb(split, remove_stopwords=remove_stopwords)
         elif tokens in ("article_letters", "article_words"):
             if not remove_stopwords:
                 raise UsageError("the article's set-up always removes stopwords")
             from . import article
-            from .tools import runtime
+            from ..io import datasets
 
             raw_key = ("raw", split)
             if raw_key not in _token_cache:
-                _token_cache[raw_key] = runtime.load_imdb(split)
+                _token_cache[raw_key] = datasets.load_imdb(split)
             texts, labels = _token_cache[raw_key]
             _token_cache[key] = (article.article_tokenize_all(texts, letters=tokens == "article_letters"),
                                  np.asarray(labels))
@@ -153,8 +153,8 @@ def test_indices(budget: GridBudget, n: int) -> np.ndarray:
 def prepare_run_data(spec: RunSpec, budget: GridBudget) -> RunData:
     """Ids for one run: train/validation from the budget's reviews, the vocabulary fitted on train only, the test subset."""
     from . import article
-    from . import text
-    from . import training
+    from .. import text
+    from .. import training
 
     tokens, labels = _tokens("train", spec.tokens, spec.remove_stopwords)
     train_idx, val_idx = training.split_indices(len(tokens), budget.validation_fraction,
@@ -198,8 +198,8 @@ def run_one(spec: RunSpec, budget: GridBudget, verbose: int = 0) -> dict:
     """Train and score one run; a JSON-ready record."""
     import keras
 
-    from . import models
-    from . import training
+    from .. import models
+    from .. import training
 
     t0 = time.perf_counter()
     data = prepare_run_data(spec, budget)
@@ -246,16 +246,16 @@ def load_results(path) -> dict:
 
 
 def _write(path: Path, payload: dict) -> None:
-    from .tools import runtime
+    from ..io import paths
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
+    with paths.atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, indent=1, sort_keys=True)
 
 
 def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: bool = True) -> dict:
     """Run every spec not yet in ``path`` (rewritten after each run); a file of another budget is refused."""
-    from .tools import runtime
+    from ..io import environment
 
     payload = {"format": FORMAT, "format_version": 1, "budget": budget.to_dict(), "runs": [],
                "environment": {}}
@@ -267,7 +267,7 @@ def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: b
                 raise UsageError(f"{path} holds runs with another budget; move it away to start a new grid")
             payload = old
     done = {r["key"] for r in payload["runs"]}
-    env = runtime.environment(seed=0)
+    env = environment.environment(seed=0)
     payload["environment"] = {"cpu_count": os.cpu_count(), "tensorflow": env.tensorflow,
                               "keras": env.keras, "device": env.device}
     specs = list(specs)

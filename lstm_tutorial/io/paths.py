@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # lstm_tutorial/, one level above tools/
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # lstm_tutorial/, one level above io/
 
 #: Environment variable: a directory holding ``aclImdb/`` or ``aclImdb_v1.tar.gz``.
 DATA_ENV = "LSTM_TUTORIAL_DATA"

@@ -1,4 +1,4 @@
-"""Check an exercise answer without being shown the expected one.
+"""Check an exercise answer without being shown the expected one (every notebook's exercises, as lt.check).
 
 Each function takes the number a student found and prints whether it is right, with a
 hint when it is not; it returns ``True`` or ``False``. The expected value is computed
@@ -53,7 +53,7 @@ def _number(answer, name: str = "answer") -> float:
 
 def _tokens(split: str):
     """The tokenized IMDB split (cached on disk after the first call); tests replace this."""
-    from .text import preprocess_imdb
+    from ..text import preprocess_imdb
 
     return preprocess_imdb(split)[0]
 
@@ -62,7 +62,7 @@ def _tokens(split: str):
 
 def ex00_1(n_tokens) -> bool:
     """How many tokens does the package make of :data:`EX00_1_SENTENCE` (cleaned first)?"""
-    from .text import clean, tokenize
+    from ..text import clean, tokenize
 
     expected = len(tokenize(clean(EX00_1_SENTENCE)))
     return _verdict(_number(n_tokens) == expected,
@@ -86,7 +86,7 @@ def ex00_2(share) -> bool:
 
 def ex00_3(n_words) -> bool:
     """Size of the stopword list with negations kept (``english_stopwords(keep_negations=True)``)."""
-    from .text import english_stopwords
+    from ..text import english_stopwords
 
     return _verdict(_number(n_words) == len(english_stopwords(keep_negations=True)),
                     "start from text.english_stopwords() (with the contraction pieces) and keep the "
@@ -95,7 +95,7 @@ def ex00_3(n_words) -> bool:
 
 def ex00_4(size) -> bool:
     """Smallest multiple of :data:`EX00_4_STEP` whose vocabulary covers :data:`EX00_4_TARGET` of test tokens."""
-    from .text import Vocabulary
+    from ..text import Vocabulary
 
     value = int(_number(size, "size"))
     if value <= 0 or value % EX00_4_STEP:
@@ -160,7 +160,7 @@ def ex01_4(share) -> bool:
 
 def ex02_1(lstm_params, bidirectional_params) -> bool:
     """Parameters of ``LSTM(64)`` on 100-dimensional inputs, and of its ``Bidirectional`` version."""
-    from .numpy_lstm import parameter_count
+    from ..numpy_lstm import parameter_count
 
     one = parameter_count(100, 64)
     ok_one = _number(lstm_params, "lstm_params") == one
@@ -172,7 +172,7 @@ def ex02_1(lstm_params, bidirectional_params) -> bool:
 
 def ex02_2(extra_params, units: int = 16) -> bool:
     """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
-    from .numpy_lstm import parameter_count
+    from ..numpy_lstm import parameter_count
 
     expected = parameter_count(8, units, peephole=True) - parameter_count(8, units)
     return _verdict(_number(extra_params) == expected,
@@ -183,7 +183,7 @@ def ex02_6_setup():
     """The LSTM and input of exercise 02-6: forget bias 2, output gate shut, 20 random steps."""
     import numpy as np
 
-    from .numpy_lstm import init_params
+    from ..numpy_lstm import init_params
 
     params = init_params(3, 4, seed=2)
     params.b["f"][:] = 2.0
@@ -194,7 +194,7 @@ def ex02_6_setup():
 
 def ex02_6(ratio) -> bool:
     """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
-    from .numpy_lstm import lstm_sequence
+    from ..numpy_lstm import lstm_sequence
 
     params, x = ex02_6_setup()
     f = lstm_sequence(x, params)["gates"]["f"][0, :, 0]
@@ -258,7 +258,7 @@ def ex03_1(n_tokens) -> bool:
 
 
 def _grid_file() -> Path:
-    return Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"
+    return Path(__file__).resolve().parents[2] / "notebooks" / "data" / "readout_grid.json"
 
 
 def ex03_2(gain) -> bool:
@@ -278,14 +278,15 @@ def ex03_3(accuracy) -> bool:
     trained on the grid's training part (absolute tolerance 0.003)."""
     import numpy as np
 
-    from . import baseline, readout_grid, training
-    from .tools import runtime
+    from .. import baseline, training
+    from . import readout_grid
+    from ..io import datasets
 
     budget = readout_grid.GridBudget()
-    texts, labels = runtime.load_imdb("train")
+    texts, labels = datasets.load_imdb("train")
     train_idx, _ = training.split_indices(len(texts), budget.validation_fraction, budget.train_reviews,
                                           budget.data_seed)
-    test_texts, test_labels = runtime.load_imdb("test")
+    test_texts, test_labels = datasets.load_imdb("test")
     t_idx = readout_grid.test_indices(budget, len(test_texts))
     result = baseline.run_linear_baseline([texts[i] for i in train_idx], np.asarray(labels)[train_idx],
                                           [test_texts[i] for i in t_idx], np.asarray(test_labels)[t_idx],

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UsageError
-from .settings import DictConfig
+from ..errors import UsageError
+from ..settings import DictConfig
 
 __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
@@ -65,9 +65,9 @@ def load_taylor() -> Series:
 
 def load_jena(source=None, download: bool = True) -> Series:
     """The Jena climate record (10-minute rows, 14 measurements); the target is temperature."""
-    from .tools import runtime
+    from ..io import datasets
 
-    raw = runtime.load_jena(source, download=download)
+    raw = datasets.load_jena(source, download=download)
     return Series("jena", raw["values"], tuple(raw["columns"]), list(raw["columns"]).index("T (degC)"),
                   "°C", 10, raw["times"], raw["origin"])
 

@@ -1,4 +1,4 @@
-"""A character-level language model on movie reviews: data, training, sampling, probes.
+"""A character-level language model on movie reviews: data, training, sampling, probes (notebook 04).
 
 Why characters and not words: the vocabulary is a few dozen symbols instead of tens of
 thousands of words, so the output layer is tiny and a small model trains on a CPU in
@@ -38,9 +38,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .tools import runtime
-from .errors import CorruptDataError, UsageError
-from .settings import DictConfig
+from ..io import datasets, environment, paths, saving
+from ..errors import CorruptDataError, UsageError
+from ..settings import DictConfig
 
 #: Marks the end of one review and the start of the next in the training text.
 SEPARATOR = "\n"
@@ -53,7 +53,7 @@ FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 #: The language model trained once with ``train-lm`` and shipped with the package
 #: (notebook 04 loads it for its later sections; ``lm.json`` beside it says how it was made).
-SHIPPED_LM = Path(__file__).resolve().parent / "pretrained" / "char_lm"
+SHIPPED_LM = Path(__file__).resolve().parents[1] / "pretrained" / "char_lm"
 
 
 # -------------------- Text and characters
@@ -66,13 +66,13 @@ def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: 
     of them (whole reviews) is held out for validation. Each review is cleaned (lower case,
     no HTML: :func:`lstm_tutorial.text.clean`) and ends with :data:`SEPARATOR`.
     """
-    from .text import clean
+    from ..text import clean
 
     if "test" in splits:
         raise UsageError("the language model never reads the test split: its reviews are the classifiers' exam")
     texts = []
     for split in splits:
-        texts += runtime.load_imdb(split)[0]
+        texts += datasets.load_imdb(split)[0]
     order = np.random.default_rng(seed).permutation(len(texts))
     if n_reviews is not None:
         order = order[:n_reviews]
@@ -110,7 +110,7 @@ class CharVocab:
         return "".join(table[int(i)] if 0 <= int(i) < len(table) else "\ufffd" for i in np.asarray(ids).reshape(-1))
 
     def save(self, path) -> None:
-        with runtime.atomic_write(path, "w", encoding="utf-8") as fh:
+        with paths.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump({"chars": self.chars}, fh, ensure_ascii=False)
 
     @classmethod
@@ -182,7 +182,7 @@ class LMConfig(DictConfig):
     seed: int = 0
 
     def validate(self) -> "LMConfig":
-        from .models import LM_KINDS
+        from ..models import LM_KINDS
 
         if self.kind not in LM_KINDS:
             raise UsageError(f"unknown kind {self.kind!r}; choose one of {', '.join(LM_KINDS)}")
@@ -196,7 +196,7 @@ class LMConfig(DictConfig):
         return self
 
     def build(self, vocab_size: int):
-        from .models import build_char_lm
+        from ..models import build_char_lm
 
         return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
 
@@ -229,7 +229,7 @@ FAST_LM_OVERRIDES = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epo
 
 
 def default_lm_config(fast: bool | None = None, **overrides) -> LMConfig:
-    fast = runtime.is_fast() if fast is None else fast
+    fast = environment.is_fast() if fast is None else fast
     values = dict(FAST_LM_OVERRIDES) if fast else {}
     values.update({k: v for k, v in overrides.items() if v is not None})
     return LMConfig(**values).validate()
@@ -321,7 +321,7 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
         say(f"epoch {epoch + 1}: train {history[-1]['train_bits_per_char']:.3f}, validation {val:.3f} "
             f"bits/char ({history[-1]['seconds']:.0f} s)")
         if checkpoint is not None:
-            runtime.save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint,
+            saving.save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint,
                                       history=history)
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
             say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
@@ -336,9 +336,9 @@ def _resume_lm(model, optimizer, checkpoint: Path, fingerprint: str, say) -> lis
     moments into ``model`` and ``optimizer``; a checkpoint of other settings is refused."""
     if not (checkpoint / CONFIG_FILE).is_file():
         return []
-    if runtime.read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
+    if saving.read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
         raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
-    restored, _, _, info = runtime.load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
+    restored, _, _, info = saving.load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
                                              how_to_train=f"delete {checkpoint} to start over")
     model.set_weights(restored.get_weights())
     optimizer.build(model.trainable_variables)
@@ -380,14 +380,14 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     import keras
 
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
-    return runtime.save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
+    return saving.save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
 
 
 def load_lm(folder, require_hash: bool = False):
     """``(model, vocab, config)`` saved by :func:`save_lm` (or ``train-lm``); a file that does not
     match the SHA-256 in ``lm.json`` is refused (a manifest without them only if ``require_hash``)."""
-    runtime.quiet_tensorflow()
-    model, vocab, config, _ = runtime.load_model_folder(
+    environment.quiet_tensorflow()
+    model, vocab, config, _ = saving.load_model_folder(
         folder, names=FILES, vocab_class=CharVocab, config_class=LMConfig, require_hash=require_hash,
         how_to_train=f"train one with `python -m lstm_tutorial train-lm --out {folder}`")
     return model, vocab, config
@@ -397,7 +397,7 @@ def load_shipped_lm():
     """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM` (hash checked);
     ``info`` is its ``lm.json`` (recipe and figures)."""
     model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
-    return model, vocab, config, runtime.read_manifest(SHIPPED_LM, CONFIG_FILE)
+    return model, vocab, config, saving.read_manifest(SHIPPED_LM, CONFIG_FILE)
 
 
 # -------------------- Sampling
@@ -444,7 +444,7 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
     The prompt is cleaned like the training text (lower case). Greedy decoding is
     ``temperature=0``.
     """
-    from .text import clean
+    from ..text import clean
 
     if length < 0:
         raise UsageError(f"length must be 0 or more, not {length}")
@@ -493,7 +493,7 @@ def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, s
     a new review; the continuation is only lower-cased, so write its leading space. Pairs
     of equal total length are read in one batch.
     """
-    from .text import clean
+    from ..text import clean
 
     encoded = []
     for context, continuation in pairs:
@@ -528,7 +528,7 @@ def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
     """
     import keras
 
-    from .layers import GatedLSTM, load_keras_lstm_weights
+    from ..layers import GatedLSTM, load_keras_lstm_weights
 
     single = isinstance(text, str)
     texts = [text] if single else list(text)
@@ -659,7 +659,7 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 2000
 
 def encode_reviews(vocab: CharVocab, texts: Sequence[str], length: int) -> np.ndarray:
     """The last ``length`` characters of each cleaned review, right-padded with 0."""
-    from .text import clean
+    from ..text import clean
 
     out = np.zeros((len(texts), length), np.int32)
     for i, t in enumerate(texts):
@@ -700,7 +700,7 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
     lengths = (ids != PAD).sum(axis=1).astype(np.int32)
     order = np.argsort(lengths, kind="stable")
     out = np.zeros((len(ids), 2 * layer.units), np.float32)
-    with runtime.stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean ops on some CPUs
+    with environment.stderr_silenced():  # oneDNN logs a harmless line from C++ about boolean ops on some CPUs
         for s in range(0, len(ids), batch):
             rows = order[s:s + batch]
             width = max(1, int(lengths[rows].max()))
