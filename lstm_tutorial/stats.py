@@ -255,7 +255,10 @@ def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, 
     two length buckets). Or give ``sample_se`` measured elsewhere. That term counts as known
     (infinite degrees of freedom); the total's degrees of freedom are Satterthwaite's,
     ``(sum v_k)**2 / sum(v_k**2 / df_k)``, and with the test sample's term alone the normal
-    quantile. ``paired`` is the deprecated name of ``same_examples``.
+    quantile. ``paired`` is the deprecated name of ``same_examples``. A known weakness of
+    that textbook rule: with 2 or 3 seeds and a test-sample term of about 5-100 % of the
+    seeds' variance, the df are themselves estimated from those few seeds and the 95 %
+    interval covers only about 87-94 % of the time (``benchmarks/bench_stats_coverage.py``).
 
     The difference is real when the interval excludes zero. An arm of one seed has no
     measurable seed spread: against test-sample noise it still gives a verdict (about that
