@@ -3,7 +3,10 @@
 # requirements.txt and this package (again only when requirements.txt changes), then runs
 #
 #   bash run.sh notebooks [--fast] [NAMES...]   get the IMDB data, execute the notebooks,
-#                                               write runs/<mode>/summary.md
+#                                               write runs/<mode>/summary.md (and the run
+#                                               times there: the clone stays clean)
+#   bash run.sh doctor                          versions, devices, and each data set: found,
+#                                               or how to provide it offline
 #   bash run.sh test [PYTEST ARGS...]           the test suite
 #   bash run.sh site                            the course as a static website: runs/site/html
 #                                               (its own .venv-site with requirements-site.txt

@@ -1,4 +1,12 @@
-"""Shared test fixtures: where the repository and the offline copies in ../shared are."""
+"""Shared test fixtures: where the repository is, and the real data where the course finds it.
+
+The IMDB data and NLTK's stopwords are looked for where the course itself looks
+(``LSTM_TUTORIAL_DATA``, the data folder ``data/`` or ``LSTM_TUTORIAL_HOME``, ``NLTK_DATA``
+and NLTK's own folders), then in the offline copies next to the checkout (``../shared``).
+A test that needs them and does not find them is skipped with one of two reasons, both
+starting with :data:`DATA_MISSING`; where ``CI`` is set (CI has the data) such a skip is
+turned into a failure, so a broken data set-up cannot pass unnoticed.
+"""
 from __future__ import annotations
 
 import os
@@ -9,13 +17,62 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
+#: Every data-dependent skip reason starts with this (the CI hook below looks for it).
+DATA_MISSING = "data not found:"
+IMDB_MISSING = (f"{DATA_MISSING} the IMDB data (set LSTM_TUTORIAL_DATA to a folder holding "
+                "aclImdb_v1.tar.gz, or run `python -m lstm_tutorial data --from PATH`)")
+STOPWORDS_MISSING = (f"{DATA_MISSING} NLTK's stopwords (run `python -m nltk.downloader stopwords`, "
+                     "or set NLTK_DATA to a folder holding corpora/stopwords)")
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+
+
+def imdb_source() -> Path | None:
+    """The IMDB archive or ``aclImdb`` folder the course would load, or None (never downloads)."""
+    from lstm_tutorial.io import datasets, paths
+
+    env = os.environ.get(paths.DATA_ENV)
+    places = [Path(env).expanduser()] if env else []
+    places += [paths.data_dir(), REPO / "data", SHARED / "datasets"]
+    for place in places:
+        for candidate in (place, place / datasets.ARCHIVE_NAME, place / datasets.FOLDER_NAME):
+            if candidate.is_file() and candidate.name.endswith((".tar.gz", ".tgz", ".tar")):
+                return candidate
+            if (candidate / "train").is_dir() and (candidate / "test").is_dir():
+                return candidate
+    return None
+
 
 def shared_archive() -> Path | None:
-    """The offline IMDB archive CI uses, or None when this machine has no copy."""
-    for folder in (os.environ.get("LSTM_TUTORIAL_DATA"), SHARED / "datasets"):
-        if folder and (Path(folder) / "aclImdb_v1.tar.gz").is_file():
-            return Path(folder) / "aclImdb_v1.tar.gz"
+    """Kept for older callers: the IMDB data's location (archive or folder), or None."""
+    return imdb_source()
+
+
+def nltk_data_folder() -> Path | None:
+    """A folder holding NLTK's stopwords: ``NLTK_DATA``, NLTK's own folders, ../shared."""
+    folders = [f for f in os.environ.get("NLTK_DATA", "").split(os.pathsep) if f]
+    try:
+        import nltk
+
+        folders += list(nltk.data.path)
+    except ImportError:
+        pass
+    folders.append(str(SHARED / "nltk_data"))
+    for folder in map(Path, folders):
+        corpora = folder / "corpora"
+        if (corpora / "stopwords").is_dir() or (corpora / "stopwords.zip").is_file():
+            return folder
     return None
+
+
+def forget_stopwords() -> None:
+    """Drop the stopword lists this process has loaded, so the next call looks again."""
+    from lstm_tutorial import text
+
+    text._nltk_stopwords.cache_clear()
+    text.english_stopwords.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -25,11 +82,42 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def imdb_archive() -> Path:
-    """The real archive; tests using it are skipped where it is absent."""
-    path = shared_archive()
+    """The real IMDB data (archive or folder); tests using it are skipped where it is absent."""
+    path = imdb_source()
     if path is None:
-        pytest.skip("the IMDB archive is not available offline here (../shared/datasets)")
+        pytest.skip(IMDB_MISSING)
     return path
+
+
+@pytest.fixture
+def imdb_data(imdb_archive, monkeypatch) -> Path:
+    """The real IMDB data, with ``LSTM_TUTORIAL_DATA`` pointing at it for this test."""
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(imdb_archive))
+    return imdb_archive
+
+
+@pytest.fixture
+def nltk_stopwords(monkeypatch) -> Path:
+    """NLTK's stopwords where the course finds them (``NLTK_DATA`` set to their folder)."""
+    folder = nltk_data_folder()
+    if folder is None:
+        pytest.skip(STOPWORDS_MISSING)
+    monkeypatch.setenv("NLTK_DATA", os.pathsep.join(
+        [str(folder)] + [f for f in os.environ.get("NLTK_DATA", "").split(os.pathsep) if f]))
+    forget_stopwords()
+    yield folder
+    forget_stopwords()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Where ``CI`` is set, a test skipped for missing data fails: CI has the data."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _ci() and DATA_MISSING in str(report.longrepr):
+        report.outcome = "failed"
+        report.longrepr = (f"skipped on CI, which has the data: {report.longrepr}. "
+                           "Check LSTM_TUTORIAL_DATA and NLTK_DATA in .ci/run")
 
 
 #: The rating in a review file's name (``<id>_<rating>.txt``) for each folder's label.

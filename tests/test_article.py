@@ -51,11 +51,7 @@ def test_vocabulary_rule_keeps_first_seen_order_min_freq_and_cap():
         article.article_vocabulary(lists, max_vocab=2)
 
 
-def test_real_stopword_list_deletes_negations():
-    pytest.importorskip("nltk")
-    try:
-        tokens = article.article_tokenize("This is not a good movie.", letters=False)
-    except Exception as exc:  # noqa: BLE001 - no NLTK stopwords on this machine
-        pytest.skip(f"NLTK stopwords unavailable: {exc}")
+def test_real_stopword_list_deletes_negations(nltk_stopwords):
+    tokens = article.article_tokenize("This is not a good movie.", letters=False)
     assert tokens == ["good", "movie"]
     assert article.article_tokenize_all(["Not bad."])[0] == list("bad")

@@ -117,6 +117,24 @@ def test_predict_reports_bad_lines_one_by_one_without_crashing(trained, train_ou
     assert "Traceback" not in proc.stderr
 
 
+def test_fast_mode_train_says_an_accuracy_near_chance_is_expected(train_output):
+    rc, out = train_output
+    assert rc == 0 and "note: fast mode trains on" in out and "near chance (0.5) is expected" in out
+
+
+@pytest.mark.slow
+def test_predict_writes_nothing_to_stderr(trained, train_output):
+    """No TensorFlow C++ log line (oneDNN, cudart, absl) on stderr, without any TF_CPP_* set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
+    env.update(LSTM_TUTORIAL_HOME=str(trained["home"]),
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "lstm_tutorial", "predict", "--model",
+                           str(trained["out"] / "model.keras"), "A wonderful film."],
+                          capture_output=True, text=True, env=env, cwd=str(REPO), timeout=180)
+    assert proc.returncode == 0 and proc.stdout.split()[0] in {"positive", "negative"}
+    assert proc.stderr == ""
+
+
 def test_predict_without_a_model_or_input_says_what_to_do(tmp_path, capsys):
     assert cli.main(["predict", "--model", str(tmp_path / "none"), "good film"]) == 1
     assert "lstm_tutorial train" in capsys.readouterr().err

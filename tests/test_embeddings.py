@@ -115,10 +115,12 @@ def test_word_vectors_are_cached_and_keyed_on_their_settings(fixture_imdb, monke
     again = embeddings.word_vectors(dim=8, verbose=True, min_count=1)
     assert "from cache" in capsys.readouterr().out
     np.testing.assert_array_equal(again.vectors, first.vectors)
-    # anything the vectors depend on changes the file name
+    # anything the vectors depend on changes the file name (the stopword setting: the test below)
     others = {embeddings.cache_path(16, min_count=1), embeddings.cache_path(8, limit=5, min_count=1),
-              embeddings.cache_path(8, min_count=2), embeddings.cache_path(8, min_count=1, remove_stopwords=True)}
-    assert path not in others and len(others) == 4
+              embeddings.cache_path(8, min_count=2)}
+    assert path not in others and len(others) == 3
     with pytest.raises(AssertionError, match="cache should"):
         embeddings.word_vectors(dim=8, refresh=True, min_count=1)
     assert not list(path.parent.glob("*.tmp*"))  # the atomic write left no temporary behind
+def test_word_vectors_cache_is_keyed_on_the_stopword_setting(fixture_imdb, nltk_stopwords):
+    assert embeddings.cache_path(8, min_count=1, remove_stopwords=True) != embeddings.cache_path(8, min_count=1)

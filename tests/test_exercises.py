@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import errors, numpy_lstm as R, text
+from lstm_tutorial import numpy_lstm as R, text
 from lstm_tutorial.lab import exercises as check
 
 
@@ -36,11 +36,8 @@ def test_ex00_2(tiny_imdb, capsys):
     assert "percentage" in capsys.readouterr().out
 
 
-def test_ex00_3():
-    try:
-        n = len(text.english_stopwords(keep_negations=True))
-    except errors.DataUnavailableError:
-        pytest.skip("NLTK stopwords corpus not available (set NLTK_DATA)")
+def test_ex00_3(nltk_stopwords):
+    n = len(text.english_stopwords(keep_negations=True))
     assert check.ex00_3(n) and not check.ex00_3(n + 1)
 
 
@@ -104,13 +101,9 @@ def test_ex01_4():
         check.ex01_4("lots")
 
 
-def test_ex03_1_and_4_known_answers(capsys):
+def test_ex03_1_and_4_known_answers(nltk_stopwords, capsys):
     import math
 
-    try:
-        text.english_stopwords()
-    except errors.DataUnavailableError:
-        pytest.skip("NLTK stopwords corpus not available (set NLTK_DATA)")
     assert check.ex03_1(9) and not check.ex03_1(2)  # "goodmovie", letter by letter
     w = check.EX03_4_WEIGHTS
     total = sum(w[t] for t in "this is not a good movie".split())

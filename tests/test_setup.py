@@ -214,3 +214,18 @@ MACHINE_FACTS = re.compile(r"2-core|two-core|\.\./shared|/work/|heavy\.lock|floc
 def test_no_developer_machine_facts_in_text_users_read(path):
     hits = [line.strip() for line in path.read_text().splitlines() if MACHINE_FACTS.search(line)]
     assert hits == [], f"{path.name}: machine facts belong in benchmark output, not here"
+
+
+def test_readme_quickstart_names_the_offline_route_and_the_recorded_run_times():
+    readme = (REPO / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    for step in ("data --from", "NLTK_DATA", "nltk.downloader", "doctor", "test suite about"):
+        assert step in quickstart, step
+    times = notebooks.read_run_times()
+    for mode in ("full", "fast"):
+        total = sum(run[mode]["seconds"] for run in times.values() if mode in run) / 60
+        stated = re.search(rf"about (\d+) minutes in {mode} mode", " ".join(quickstart.split()))
+        assert stated, f"the Quickstart should say how long a {mode} run takes"
+        assert abs(int(stated.group(1)) - total) <= max(1.0, 0.15 * total), (
+            f"README says {stated.group(1)} min for a {mode} run; "
+            f"notebooks/run_times.json sums to {total:.1f}")

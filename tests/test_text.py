@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,29 +10,16 @@ import numpy as np
 import pytest
 
 from conftest import write_aclimdb
+from conftest import forget_stopwords
 from lstm_tutorial import errors, text
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_NLTK = ROOT.parent / "shared" / "nltk_data"
-SHARED_IMDB = ROOT.parent / "shared" / "datasets"
-
-
-def forget_stopwords():
-    """Drop the stopword lists this process has loaded, so the next call looks again."""
-    text._nltk_stopwords.cache_clear()
-    text.english_stopwords.cache_clear()
 
 
 @pytest.fixture
-def nltk_data(monkeypatch):
-    """Stopwords from ../shared/nltk_data (or an NLTK_DATA the user already set)."""
-    if SHARED_NLTK.is_dir():
-        monkeypatch.setenv("NLTK_DATA", str(SHARED_NLTK))
-    forget_stopwords()
-    try:
-        text.english_stopwords(raw=True)
-    except errors.DataUnavailableError:
-        pytest.skip("NLTK stopwords corpus not available (set NLTK_DATA)")
+def nltk_data(nltk_stopwords):
+    """NLTK's stopwords where the course finds them (see conftest.py), else skipped."""
+    return nltk_stopwords
 
 
 # -- cleaning -------------------------------------------------------------------------
@@ -185,14 +171,12 @@ def test_the_download_cannot_hang_on_a_silent_network(monkeypatch, tmp_path):
     forget_stopwords()
 
 
-def test_nltk_data_set_after_import_is_honoured(monkeypatch):
+def test_nltk_data_set_after_import_is_honoured(nltk_stopwords, monkeypatch):
     import nltk
 
-    if not SHARED_NLTK.is_dir():
-        pytest.skip("../shared/nltk_data not present")
     monkeypatch.setattr(nltk.data, "path", [])
     monkeypatch.setattr(text, "_download_attempted", True)  # no download: must come from NLTK_DATA
-    monkeypatch.setenv("NLTK_DATA", str(SHARED_NLTK))
+    monkeypatch.setenv("NLTK_DATA", str(nltk_stopwords))
     forget_stopwords()
     assert "not" in text.english_stopwords()
 
@@ -383,11 +367,7 @@ def test_import_is_cheap():
 # -- real data (optional) -------------------------------------------------------------
 
 @pytest.mark.integration
-def test_preprocess_imdb_on_the_real_archive(monkeypatch, tmp_path):
-    if not (SHARED_IMDB / "aclImdb_v1.tar.gz").is_file() and not os.environ.get("LSTM_TUTORIAL_DATA"):
-        pytest.skip("IMDB archive not present in ../shared/datasets")
-    pytest.importorskip("lstm_tutorial.io.datasets")
-    monkeypatch.setenv("LSTM_TUTORIAL_DATA", os.environ.get("LSTM_TUTORIAL_DATA", str(SHARED_IMDB)))
+def test_preprocess_imdb_on_the_real_archive(imdb_data, tmp_path):
     tokens, labels = text.preprocess_imdb("test")
     assert len(tokens) == len(labels) == 25000 and labels.sum() == 12500
     assert all(tokens[:100])
@@ -419,10 +399,7 @@ def test_encode_ids_equal_the_reference_rule():
 
 
 @pytest.mark.integration
-def test_ids_on_real_reviews_equal_the_reference_rule(monkeypatch):
-    if not (SHARED_IMDB / "aclImdb_v1.tar.gz").is_file() and not os.environ.get("LSTM_TUTORIAL_DATA"):
-        pytest.skip("IMDB archive not present in ../shared/datasets")
-    monkeypatch.setenv("LSTM_TUTORIAL_DATA", os.environ.get("LSTM_TUTORIAL_DATA", str(SHARED_IMDB)))
+def test_ids_on_real_reviews_equal_the_reference_rule(imdb_data):
     train = text.preprocess_imdb("train")[0][::12][:2000]
     test = text.preprocess_imdb("test")[0][::12][:2000]
     vocab = text.Vocabulary.fit(train, max_tokens=20000, min_count=2)

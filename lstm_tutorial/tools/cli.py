@@ -1,7 +1,10 @@
 """The command line: ``python -m lstm_tutorial COMMAND`` (``--help`` lists the commands).
 
 Problems the user can fix (missing data, bad input) are printed as one line starting
-with ``error:`` and the exit status is non-zero; there is no traceback for them.
+with ``error:`` and the exit status is non-zero; there is no traceback for them. Usage
+mistakes are found before anything heavy is imported, and every command that needs
+TensorFlow starts it through :func:`_start_tensorflow` before importing Keras, so no
+C++ log line reaches the terminal.
 """
 from __future__ import annotations
 
@@ -31,6 +34,32 @@ def _command(sub, name: str, func, help: str) -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- doctor
+#: How to provide NLTK's stopwords without internet (doctor prints it when they are missing).
+STOPWORDS_OFFLINE = ("offline: on a machine with internet run `python -m nltk.downloader "
+                     "-d nltk_data stopwords`, copy that nltk_data folder here and set "
+                     "NLTK_DATA to it")
+
+
+def _jena_status() -> str:
+    from ..io import datasets, paths
+
+    try:
+        path, origin = datasets.locate_jena(download=False)
+    except Exception:  # noqa: BLE001 - absent or unreadable: the advice is the same
+        return (f"not found (optional: notebook 05 adds it when present; offline: put "
+                f"{datasets.JENA_ZIP} into {paths.data_dir()} or the folder in {paths.DATA_ENV})")
+    return f"found {path.name} (from {origin})"
+
+
+def _taylor_status() -> str:
+    import importlib.util
+
+    if importlib.util.find_spec("pmdarima") is None:
+        return ("missing: notebook 05's electricity series ships with the pmdarima package; "
+                "offline: `pip install pmdarima` from a wheel (see requirements.txt)")
+    return "available (in the pmdarima package, nothing to download)"
+
+
 def _cmd_doctor(args) -> int:
     from ..io import datasets, environment
     from ..io.paths import FAST_ENV
@@ -41,8 +70,18 @@ def _cmd_doctor(args) -> int:
     print("\n".join(env.summary().splitlines()[:-2]))
     print("gpu: found; TensorFlow uses it automatically (memory growth enabled)" if env.gpus
           else "gpu: none found; TensorFlow runs on the CPU")
-    print(f"imdb data: {datasets.describe_sources()}")
-    print(f"nltk stopwords: {text.describe_stopwords()}")
+    imdb, stopwords = datasets.describe_sources(), text.describe_stopwords()
+    print(f"imdb data: {imdb}")
+    print(f"nltk stopwords: {stopwords}" + ("" if stopwords.startswith("available")
+                                           else f"\n  {STOPWORDS_OFFLINE}"))
+    print(f"electricity series (notebook 05): {_taylor_status()}")
+    print(f"jena climate record (optional, notebook 05): {_jena_status()}")
+    found = {"the IMDB data": not imdb.startswith(("not found", "problem")),
+             "NLTK's stopwords": stopwords.startswith("available")}
+    missing = [what for what, there in found.items() if not there]
+    print("offline: ready, the notebooks need no download" if not missing else
+          f"offline: not ready, {' and '.join(missing)} missing (each line above says how to "
+          "provide it); with internet they are downloaded on first use")
     print(f"mode: {environment.mode()}  (set {FAST_ENV}=1 for fast mode)")
     return 0
 
@@ -103,10 +142,13 @@ def _add_train_parsers(sub) -> None:
                             "test accuracy and save the best on validation")
     p = _command(sub, "predict", _cmd_predict, "label raw reviews with a saved model")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="reviews to label")
-    p.add_argument("--model", help="saved model folder (default: models/bilstm)")
-    p.add_argument("--file", help="a text file with one review per line")
+    p.add_argument("--model",
+                   help="saved model folder, or its model.keras (default: models/bilstm)")
+    p.add_argument("--file", help="a UTF-8 text file with one review per line "
+                                  "('-' reads standard input)")
     p = _command(sub, "evaluate", _cmd_evaluate, "accuracy of a saved model on the official test set")
-    p.add_argument("--model", help="saved model folder (default: models/bilstm)")
+    p.add_argument("--model",
+                   help="saved model folder, or its model.keras (default: models/bilstm)")
 
 
 def _start_tensorflow():
@@ -119,6 +161,7 @@ def _start_tensorflow():
 def _cmd_train(args) -> int:
     _start_tensorflow()  # first: importing training imports Keras, which must start quietly
     from .. import training
+    from ..io import environment
 
     overrides = {k: getattr(args, k) for k in ("epochs", "length", "max_tokens", "batch_size", "word_vectors",
                                                "seed", "dropout", "learning_rate", "remove_stopwords")}
@@ -129,27 +172,40 @@ def _cmd_train(args) -> int:
         stats.train_seeds(config, args.seeds, out_dir=args.out)
     else:
         training.train_model(config, out_dir=args.out)
+    if environment.is_fast():
+        print(f"note: fast mode trains on {config.train_limit:,} reviews for {config.epochs} "
+              "epoch(s), so an accuracy near chance (0.5) is expected; without "
+              "LSTM_TUTORIAL_FAST it trains on all 25,000")
     return 0
 
 
-def _read_reviews(args) -> list[tuple[str, str | None]]:
-    """(text, problem) pairs from TEXT arguments and/or --file (one review per line)."""
-    from ..training import review_problem
+def _decoded(line: bytes) -> tuple[str, str | None]:
+    """A line of --file as text, with the reason it cannot be read as UTF-8 (or None)."""
+    try:
+        return line.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        text = line.decode("utf-8", "replace")
+        if b"\x00" in line:
+            return text, "not UTF-8 text: it contains NUL bytes (binary data?)"
+        return text, (f"not UTF-8 (byte 0x{line[exc.start]:02x} at byte {exc.start}; Latin-1 or "
+                      "Windows-1252 text?): save the file as UTF-8")
 
-    items = [(t, review_problem(t)) for t in args.texts]
+
+def _read_raw_reviews(args) -> list[tuple[str, str | None]]:
+    """(text, encoding problem) pairs from TEXT arguments and/or --file (one review per line).
+
+    Imports nothing heavy: a usage mistake is reported before TensorFlow starts.
+    """
+    items: list[tuple[str, str | None]] = [(t, None) for t in args.texts]
     if args.file:
         if args.file != "-" and not Path(args.file).is_file():
-            raise UsageError(f"no file at {args.file}; --file needs a text file with one review per line")
+            raise UsageError(f"no file at {args.file}; --file needs a text file with one review "
+                             "per line ('-' reads standard input)")
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-        for line in raw.splitlines():
-            try:
-                t = line.decode("utf-8")
-            except UnicodeDecodeError:
-                items.append((line.decode("utf-8", "replace"), "not UTF-8 text (binary data?)"))
-            else:
-                items.append((t, review_problem(t)))
+        items += [_decoded(line) for line in raw.splitlines()]
     if not items:
-        raise UsageError("nothing to classify: give reviews as arguments (in quotes) or --file FILE, one review per line")
+        raise UsageError("nothing to classify: give reviews as arguments (in quotes) or "
+                         "--file FILE (one review per line; --file - reads standard input)")
     return items
 
 
@@ -159,15 +215,21 @@ def _snippet(t: str, width: int = 60) -> str:
 
 
 def _saved_model_folder(args) -> Path:
+    """--model as a folder: the default, the folder given, or the folder of a ``.keras`` file."""
+    if args.model:
+        path = Path(args.model)
+        return path.parent if path.suffix == ".keras" and path.is_file() else path
     from ..training import default_model_dir
 
-    return Path(args.model) if args.model else default_model_dir("bilstm")
+    return default_model_dir("bilstm")
 
 
 def _cmd_predict(args) -> int:
-    items = _read_reviews(args)
+    raw = _read_raw_reviews(args)  # usage mistakes first, before anything heavy
     _start_tensorflow()  # before importing training, which imports Keras
-    from ..training import Classifier
+    from ..training import Classifier, review_problem
+
+    items = [(t, problem or review_problem(t)) for t, problem in raw]
 
     clf = Classifier.load(_saved_model_folder(args))
     good = [t for t, problem in items if problem is None]
@@ -401,8 +463,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # usage mistakes end here, before any import
     args.argv = argv  # the command as typed, for the records saved beside a trained model
+    from ..io.environment import quiet_tensorflow
+
+    quiet_tensorflow()  # whichever command imports TensorFlow later, its C++ log stays quiet
     try:
         return int(args.func(args) or 0)
     except LstmTutorialError as exc:

@@ -1,9 +1,13 @@
 """The headless notebook runner behind ``python -m lstm_tutorial notebooks``.
 
 Each notebook runs top to bottom in a fresh kernel (nbclient) in ``notebooks/``, in full
-mode or with ``LSTM_TUTORIAL_FAST=1``. The executed copies and a summary (status, run
-time, the key figures each notebook printed with ``lt.report()``) go to ``runs/<mode>/``;
-``write_back=True`` saves successful full runs over the notebooks (the committed outputs).
+mode or with ``LSTM_TUTORIAL_FAST=1``, with every committed output cleared first: a run
+shows only what it computed, and a cell after a failure stays empty. The executed copies,
+``summary.md`` (one page: status, run time, a few headline figures) and ``summary.json``
+(every key figure printed by ``lt.report()``) go to ``runs/<mode>/``, with the run times
+in ``runs/<mode>/run_times.json``. ``write_back=True`` (the maintainers' full runs) saves
+successful runs over the notebooks and their times in the tracked
+``notebooks/run_times.json``; nothing else a run does changes the clone.
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ class NotebookResult:
     status: str  # "ok", "error" or "timeout"
     seconds: float
     figures: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
+    error: str = ""  # "code cell 12/17: NameError: ..." (where it stopped, then why)
     output_path: str = ""
 
 
@@ -96,18 +100,43 @@ def save_notebook(nb, path: Path) -> None:
         fh.write(notebook_text(nb))
 
 
+def clear_outputs(nb) -> None:
+    """Remove every code cell's outputs and execution count (the committed run's)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+
+
+def _stopped_at(nb, done: int, total: int) -> str:
+    """Where a failed run stopped, counted in code cells like the progress lines."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for k, cell in enumerate(code, start=1):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                return f"code cell {k}/{total}: {o.get('ename')}: {o.get('evalue')}"
+    return f"code cell {min(done + 1, total)}/{total}"
+
+
 def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print) -> NotebookResult:
-    """Execute one notebook in a fresh kernel and save the executed copy in ``out_dir``."""
+    """Execute one notebook in a fresh kernel and save the executed copy in ``out_dir``.
+
+    Every output is cleared first, so the copy and its key figures hold only this run's
+    results: after a failing cell the rest of the notebook is empty, and a notebook that
+    did not finish reports no key figures.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = nbformat.read(path, as_version=4)
+    clear_outputs(nb)
     total, done, start = sum(c.cell_type == "code" for c in nb.cells), [0], time.perf_counter()
 
     def on_cell_executed(cell, **_):
         if cell.cell_type == "code":
             done[0] += 1
-            log(f"    cell {done[0]}/{total} done at {time.perf_counter() - start:6.1f} s")
+            log(f"    code cell {done[0]}/{total} done at {time.perf_counter() - start:6.1f} s")
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", on_cell_executed=on_cell_executed,
                             resources={"metadata": {"path": str(path.parent)}})
@@ -116,11 +145,12 @@ def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print)
     try:
         client.execute()
     except CellTimeoutError as exc:
-        status, error = "timeout", str(exc).strip().splitlines()[-1]
-    except (CellExecutionError, DeadKernelError) as exc:
-        errors = [f"cell {k}: {o.get('ename')}: {o.get('evalue')}" for k, c in enumerate(nb.cells)
-                  for o in c.get("outputs", []) if o.get("output_type") == "error"]
-        status, error = "error", errors[0] if errors else str(exc).strip().splitlines()[-1]
+        why = str(exc).strip().splitlines()[-1]
+        status, error = "timeout", f"code cell {done[0] + 1}/{total}: {why}"
+    except CellExecutionError:
+        status, error = "error", _stopped_at(nb, done[0], total)
+    except DeadKernelError as exc:
+        status, error = "error", f"{_stopped_at(nb, done[0], total)}: the kernel died ({exc})"
     except RuntimeError as exc:  # e.g. the kernel did not start
         status, error = "error", f"kernel problem: {exc}"
     finally:
@@ -131,7 +161,9 @@ def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print)
     seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     save_notebook(nb, out_dir / path.name)
-    return NotebookResult(path.stem, status, seconds, key_figures_from(nb), error[:500], str(out_dir / path.name))
+    figures = key_figures_from(nb) if status == "ok" else {}  # lt.report() is the last cell
+    return NotebookResult(path.stem, status, seconds, figures, error[:500],
+                          str(out_dir / path.name))
 
 
 def read_run_times(folder: Path | None = None) -> dict:
@@ -144,7 +176,7 @@ def read_run_times(folder: Path | None = None) -> dict:
 
 
 def record_run_time(result: NotebookResult, mode: str, folder: Path | None = None) -> None:
-    """Store a successful run's time in ``notebooks/run_times.json``."""
+    """Store a successful run's time in ``folder/run_times.json`` (default: ``notebooks/``)."""
     if result.status != "ok":
         return
     times = read_run_times(folder)
@@ -184,21 +216,101 @@ def refresh_run_times(nb, times: dict) -> int:
     return count
 
 
-def summary_markdown(summary: RunSummary) -> str:
-    """The one-page summary: a table of notebooks, then each notebook's key figures."""
-    lines = [f"# Notebook run ({summary.mode} mode)", "", "| notebook | status | run time (s) |",
-             "| --- | --- | ---: |"]
-    lines += [f"| {r.name} | {r.status} | {r.seconds:.1f} |" for r in summary.results]
+#: Headline figures shown per notebook in ``summary.md`` (all of them are in ``summary.json``).
+HEADLINE_FIGURES = 4
+#: Key figures that describe the run, not its results: shown in the page's header, not per notebook.
+_RUN_FIGURES = {"mode", "device", "seed"}
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:04.1f} s"
+
+
+#: Parts of a figure's name that mark a result (accuracy, bits per character, error, verdict):
+#: shown first; ``lt.report()`` sorts the names, so the order alone would pick at random.
+_HEADLINE_MARKS = ("test_acc", "accuracy", "bits_per_char", "test_mae", "verdict")
+
+
+def headline_figures(figures: dict[str, Any], limit: int = HEADLINE_FIGURES) -> list[str]:
+    """A few single-number (or short text) figures as ``name = value``: results first."""
+    shown = []
+    def is_result(name: str) -> bool:
+        return name.endswith("_reviews") or any(mark in name for mark in _HEADLINE_MARKS)
+
+    ranked = sorted(figures, key=lambda name: not is_result(name))
+    for key, value in ((k, figures[k]) for k in ranked):
+        if key in _RUN_FIGURES or isinstance(value, bool):
+            continue
+        if isinstance(value, float):
+            shown.append(f"{key} = {value:.4g}")
+        elif isinstance(value, int) or (isinstance(value, str) and len(value) <= 40):
+            shown.append(f"{key} = {value:,}" if isinstance(value, int) else f"{key} = {value}")
+        if len(shown) == limit:
+            break
+    return shown
+
+
+def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
+    """The one-page summary: status, run time and a few headline figures of each notebook,
+    linked to its executed copy; a notebook that failed says where it stopped and why."""
+    devices = sorted({str(r.figures["device"]) for r in summary.results if "device" in r.figures})
+    total = sum(r.seconds for r in summary.results)
+    passed = sum(r.status == "ok" for r in summary.results)
+    lines = [f"# Notebook run ({summary.mode} mode)", "",
+             f"{passed} of {len(summary.results)} notebooks ran to the end in {_minutes(total)}"
+             + (f" on {', '.join(devices)}" if devices else "") + ". Every key figure is in "
+             "`summary.json`; the executed notebooks are linked below.", "",
+             "| notebook | status | run time | headline figures (or where it stopped) |",
+             "| --- | --- | ---: | --- |"]
     for r in summary.results:
-        lines += ["", f"## {r.name}", ""] + ([f"**{r.status}**: {r.error}", ""] if r.error else [])
-        lines += [f"- {k}: {v:.4g}" if isinstance(v, float) else f"- {k}: {json.dumps(v)[:120]}"
-                  for k, v in r.figures.items()] or ["(no key figures reported)"]
+        target = Path(r.output_path).name if r.output_path else ""
+        if target and out_dir is not None and Path(r.output_path).parent != Path(out_dir):
+            target = r.output_path
+        name = f"[{r.name}]({target})" if target else r.name
+        detail = (f"stopped at {r.error}" if r.status != "ok"
+                  else "; ".join(headline_figures(r.figures)) or "(no key figures reported)")
+        detail = detail.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {name} | {r.status} | {_minutes(r.seconds)} | {detail} |")
     return "\n".join(lines) + "\n"
+
+
+def summary_json(summary: RunSummary) -> str:
+    """Every notebook's status, time, error and all its key figures (``summary.json``)."""
+    notebooks = [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1),
+                  "error": r.error, "executed": r.output_path, "figures": r.figures}
+                 for r in summary.results]
+    return json.dumps({"mode": summary.mode, "notebooks": notebooks}, indent=2) + "\n"
+
+
+def _uses_stopwords(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    return any("stopwords" in c.source for c in nb.cells if c.cell_type == "code")
+
+
+def check_data_up_front(paths: Sequence[Path]) -> None:
+    """Fail before the first cell, not in the middle of a notebook, when NLTK's stopwords
+    (which a notebook's code asks for) are neither installed nor downloadable."""
+    needing = [p.stem[:2] for p in paths if _uses_stopwords(p)]
+    if needing:
+        from .. import text
+        from ..errors import DataUnavailableError
+
+        try:
+            text.english_stopwords(raw=True)  # one download attempt; else says how to provide them
+        except DataUnavailableError as exc:
+            raise DataUnavailableError(f"notebook(s) {', '.join(needing)} need NLTK's stopwords, "
+                                       f"so nothing was run. {exc}") from None
 
 
 def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_dir=None, write_back: bool = False,
                   timeout: int | None = None, log=print, record_times: bool = True) -> RunSummary:
-    """Run notebooks headlessly; write executed copies, ``summary.md``/``.json`` and run times."""
+    """Run notebooks headlessly; write executed copies, ``summary.md``/``.json`` and run times.
+
+    Run times go to ``out_dir/run_times.json``; with ``write_back`` (full runs only) to the
+    tracked ``notebooks/run_times.json``, which the notebooks and the site show.
+    """
     if fast and write_back:
         raise UsageError("--write-back saves the committed outputs, which must come from a full run; "
                          "drop --fast or --write-back")
@@ -207,6 +319,7 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
     if not paths:
         raise UsageError("no notebooks found in notebooks/")
     out = Path(out_dir) if out_dir else output_dir("runs") / mode
+    check_data_up_front(paths)
     summary = RunSummary(mode, [])
     for path in paths:
         log(f"running {path.name} ({mode} mode)")
@@ -214,13 +327,14 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
         summary.results.append(result)
         log(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""))
         if record_times:
-            record_run_time(result, mode, path.parent)
+            record_run_time(result, mode, path.parent if write_back else out)
         if write_back and result.status == "ok":
             executed = nbformat.read(result.output_path, as_version=4)
             refresh_run_times(executed, read_run_times(path.parent))  # with this run's time
             save_notebook(executed, path)
             log(f"  outputs written back to {path}")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.md").write_text(summary_markdown(summary))
+    (out / "summary.md").write_text(summary_markdown(summary, out), encoding="utf-8")
+    (out / "summary.json").write_text(summary_json(summary), encoding="utf-8")
     log(f"summary: {out / 'summary.md'}")
     return summary
