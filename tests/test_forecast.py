@@ -197,7 +197,8 @@ def double_seasonal(weeks=8, level=100.0):
     """A series that is exactly a daily (48-row) pattern plus a weekly (336-row) one: no noise, no trend."""
     rows = np.arange(weeks * 336)
     daily = 10 * np.sin(2 * np.pi * rows / 48)
-    weekly = np.where((rows // 48) % 7 >= 5, -20.0, 5.0)          # lower weekends
+    # smooth: STL's loess cannot reproduce a step (a weekend switched on at midnight) exactly
+    weekly = 15 * np.sin(2 * np.pi * rows / 336) + 5 * np.cos(4 * np.pi * rows / 336)
     return level + daily + weekly
 
 
