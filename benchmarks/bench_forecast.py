@@ -7,7 +7,7 @@ With ``--data jena`` (the book's protocol: five days of hourly inputs, 24 h ahea
 the windows are held in memory: several GB for the 420,000 rows, and hours of training on a
 CPU. Tried here on a small file of the real layout only (this machine cannot fetch the record).
 
-On one series, with the protocol of :mod:`lstm_tutorial.lab.forecast` (chronological 50/25/25
+On one series, with the protocol of :mod:`lstm_tutorial.forecast` (chronological 50/25/25
 split, normalisation fitted on the training rows, windows that never cross a split):
 
 * the **baselines**, deterministic, on the test windows: persistence, the seasonal naive
@@ -82,8 +82,7 @@ def main(argv=None) -> int:
     import keras
     import tensorflow as tf
 
-    from lstm_tutorial import stats
-    from lstm_tutorial.lab import forecast as F
+    from lstm_tutorial import forecast as F, stats
     from lstm_tutorial.errors import LstmTutorialError
 
     try:
@@ -172,7 +171,7 @@ def output(series, protocol, p, args, baselines: dict, models: dict, t_all: floa
 
 def write(path, out: dict) -> None:
     """Store ``out`` as JSON, atomically."""
-    from lstm_tutorial.io.paths import atomic_write
+    from lstm_tutorial.tools.paths import atomic_write
 
     with atomic_write(path, "w") as f:
         json.dump(out, f, indent=1)

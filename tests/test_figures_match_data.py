@@ -93,14 +93,3 @@ def test_notebook_05_benchmark_figures_are_the_files():
         assert len(maes) == 3, name
         assert same_at_shown_precision(mean, maes.mean()) and same_at_shown_precision(std, maes.std(ddof=1)), name
 
-
-def test_notebook_05_plain_keras_model_is_the_benchmarks_ridge_gru():
-    """The notebook builds its main model by hand in plain Keras; the benchmark builds it with
-    forecast.build_model("ridge_gru"). Trained with the same seed on CPU they give the same
-    figures, so the hand-written cell and the package's builder make the same model."""
-    nb = nbformat.read(runner.find_notebooks(["05"])[0], as_version=4)
-    figures = runner.key_figures_from(nb)
-    seed0 = next(run for run in json.loads((DATA / "forecast_taylor.json").read_text())["models"]["ridge_gru"]["runs"]
-                 if run["seed"] == 0)
-    assert same_at_shown_precision(figures["rnn_val_mae"], seed0["val_mae"])
-    assert same_at_shown_precision(figures["rnn_test_mae"], seed0["test_mae"])

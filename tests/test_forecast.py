@@ -191,3 +191,65 @@ def test_ridge_gru_starts_as_the_ridge_regression_it_was_given(outputs):
     np.testing.assert_allclose(F.predict(model, x), ridge.predict(x.reshape(40, -1)), rtol=1e-4, atol=1e-4)
     with pytest.raises(UsageError):
         F.build_model("ridge_gru", 60, 2)
+
+
+def double_seasonal(weeks=8, level=100.0):
+    """A series that is exactly a daily (48-row) pattern plus a weekly (336-row) one: no noise, no trend."""
+    rows = np.arange(weeks * 336)
+    daily = 10 * np.sin(2 * np.pi * rows / 48)
+    # smooth: STL's loess cannot reproduce a step (a weekend switched on at midnight) exactly
+    weekly = 15 * np.sin(2 * np.pi * rows / 336) + 5 * np.cos(4 * np.pi * rows / 336)
+    return level + daily + weekly
+
+
+def test_lag_features_are_the_series_shifted_by_each_lag_from_the_next_row():
+    series = index_series(n=2_000)
+    protocol = F.Protocol(336, 1, 1)
+    starts = F.lag_starts(2_000, protocol, "val", steps=48, max_lag=336)
+    x = F.lag_features(series.target_values, starts, protocol, steps=48, lags=(48, 336))
+    last = F.last_input_rows(starts, protocol)
+    assert x.shape == (len(starts), 48, 3)
+    assert np.array_equal(x[:, -1, 0], last) and np.array_equal(x[:, 0, 0], last - 47)
+    assert np.array_equal(x[:, :, 1], x[:, :, 0] + 1 - 48) and np.array_equal(x[:, :, 2], x[:, :, 0] + 1 - 336)
+    # at the last step they are the seasonal naive forecasts of the target
+    assert np.array_equal(x[:, -1, 2], F.seasonal_naive(series, starts, protocol, 336))
+    first_val, _ = F.split_bounds(2_000, protocol)
+    assert x[:, :, 1:].min() >= first_val                          # nothing read from before the split
+    assert starts[0] == first_val + 47 and starts[-1] == F.window_starts(2_000, protocol, "val")[-1]
+    with pytest.raises(UsageError, match="lag_starts"):
+        F.lag_features(series.target_values, np.array([0]), protocol, steps=48)
+
+
+def test_seasonal_ahead_and_mstl_forecast_an_exactly_double_seasonal_series():
+    pytest.importorskip("statsmodels")
+    values = double_seasonal()
+    series = F.Series("ds", values[:, None], ("y",), 0, "u", 30,
+                      np.arange(len(values)) * np.timedelta64(30, "m"), "test")
+    protocol = F.Protocol(336, 1, 1)
+    starts = F.lag_starts(len(values), protocol, "test", 48, 336, horizons=48)
+    truth = F.horizon_targets(series, starts, protocol, 48)
+    weekly = F.seasonal_ahead(values, starts, protocol, 336, 48)
+    assert np.abs(weekly - truth).max() < 1e-9                    # a week repeats exactly
+    train_end, _ = F.split_bounds(len(values), protocol)
+    fitted = F.fit_mstl(values, train_end, periods=(48, 336), ar_lags=2)
+    error = np.abs(F.mstl_forecast(fitted, values, starts, protocol, 48) - truth)
+    assert error.mean() < 0.01 * np.abs(values - values.mean()).mean()   # ~0 beside the signal's swing
+    assert F.mae(F.mstl_forecast(fitted, values, starts, protocol, 1)[:, 0], truth[:, 0]) < 0.5
+    with pytest.raises(UsageError):
+        F.seasonal_ahead(values, starts, protocol, 48, 49)
+
+
+def test_mstl_reads_the_training_rows_only():
+    pytest.importorskip("statsmodels")
+    values = double_seasonal()
+    train_end, _ = F.split_bounds(len(values), F.TAYLOR)
+    changed = values.copy()
+    changed[train_end:] += 1_000.0                                # a different future
+    a, b = (F.fit_mstl(v, train_end, ar_lags=1) for v in (values, changed))
+    assert np.array_equal(a.seasonal, b.seasonal) and a.ar_const == b.ar_const
+
+
+def test_daily_errors_of_a_multi_step_forecast_average_over_horizons():
+    f, t = np.ones((96, 3)), np.zeros((96, 3))
+    f[:, 2] = 4.0                                                  # errors 1, 1, 4 per window: mean 2
+    assert np.allclose(F.daily_mean_errors(f, t, 48), 2.0)

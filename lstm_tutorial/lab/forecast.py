@@ -20,7 +20,8 @@ __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jen
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
            "persistence", "seasonal_naive", "fit_ridge", "build_model", "MODEL_KINDS", "fit_model",
            "predict", "mae", "daily_mean_errors", "lag_of_peak", "recursive_forecast",
-           "horizon_targets", "dlwp_persistence_mae"]
+           "horizon_targets", "dlwp_persistence_mae", "lag_starts", "lag_features", "seasonal_ahead",
+           "MSTLForecast", "fit_mstl", "mstl_forecast"]
 
 
 # ----------------------------------------------------------------------------- data
@@ -360,8 +361,13 @@ def mae(forecast, truth) -> float:
 
 
 def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
-    """Absolute errors averaged per whole day (from the end): the near-independent examples ``stats.compare`` resamples."""
+    """Absolute errors averaged per whole day (from the end): the near-independent examples ``stats.compare`` resamples.
+
+    Multi-step forecasts ``(windows, horizons)`` are first averaged over the horizons.
+    """
     err = np.abs(np.asarray(forecast, dtype=np.float64) - np.asarray(truth, dtype=np.float64))
+    if err.ndim == 2:
+        err = err.mean(axis=1)
     days = len(err) // rows_per_day
     if days < 2:
         raise UsageError(f"need at least two days of forecasts, got {len(err)} rows")
@@ -400,6 +406,99 @@ def recursive_forecast(model, windows: np.ndarray, horizons: int, batch_size: in
         out[:, h] = step
         x = np.concatenate([x[:, 1:], step[:, None, None]], axis=1)
     return out
+
+
+# ----------------------------------------------------------------------------- what ridge reads, given to a recurrent net
+def lag_starts(n_rows: int, protocol: Protocol, split: str, steps: int, max_lag: int,
+               horizons: int = 1) -> np.ndarray:
+    """Window starts of ``split`` whose lag features (:func:`lag_features`) stay inside it too.
+
+    ``horizons`` > 1 keeps only windows whose targets 1..``horizons`` ahead lie in the split.
+    """
+    cut = Protocol(protocol.sequence_length, protocol.sampling_rate, horizons,
+                   protocol.train_fraction, protocol.val_fraction)
+    starts = window_starts(n_rows, cut, split)
+    first, _ = _split_rows(n_rows, protocol, split)
+    earliest = last_input_rows(starts, protocol) - steps + 2 - max_lag
+    return starts[earliest >= first]
+
+
+def lag_features(values: np.ndarray, starts: np.ndarray, protocol: Protocol, steps: int,
+                 lags=(48, 336)) -> np.ndarray:
+    """``(windows, steps, 1 + len(lags))``: at each of a window's last ``steps`` inputs, row r,
+    the value at r and, per lag, the value at ``r + 1 - lag``: what the *next* row looked like
+    one lag earlier. At the last input these are the seasonal naive forecasts of the target.
+    """
+    values = np.asarray(values)
+    last = last_input_rows(starts, protocol)
+    rows = last[:, None] + np.arange(1 - steps, 1)[None, :]
+    if (rows + 1 - max(lags)).min() < 0:
+        raise UsageError(f"a lag of {max(lags)} rows reaches before the first row: use lag_starts()")
+    return np.stack([values[rows]] + [values[rows + 1 - lag] for lag in lags], axis=-1)
+
+
+def seasonal_ahead(values: np.ndarray, starts: np.ndarray, protocol: Protocol, season_rows: int,
+                   horizons: int) -> np.ndarray:
+    """``(windows, horizons)``: the seasonal naive forecast 1..``horizons`` rows after each last input."""
+    if horizons > season_rows:
+        raise UsageError(f"{horizons} steps ahead reach past one season of {season_rows} rows")
+    ahead = last_input_rows(starts, protocol)[:, None] + np.arange(1, horizons + 1)[None, :]
+    return np.asarray(values)[ahead - season_rows]
+
+
+# ----------------------------------------------------------------------------- the published method
+@dataclass(frozen=True)
+class MSTLForecast:
+    """MSTL's two seasonal patterns, repeated from the last training cycle, and an AR(p) on the rest."""
+
+    seasonal: np.ndarray    # (rows,) daily + weekly pattern for every row of the series
+    ar_const: float
+    ar_coefs: np.ndarray    # phi_1 .. phi_p
+    periods: tuple
+    seconds: float
+
+
+def _repeat_last_cycle(component: np.ndarray, period: int, train_end: int, n_rows: int) -> np.ndarray:
+    """The component on the training rows, then its last training cycle repeated up to ``n_rows``."""
+    cycle = component[train_end - period:train_end]
+    later = np.arange(train_end, n_rows)
+    return np.concatenate([component[:train_end], cycle[(later - train_end) % period]])
+
+
+def fit_mstl(values: np.ndarray, train_end: int, periods=(48, 336), ar_lags: int = 2) -> MSTLForecast:
+    """Decompose the training rows with statsmodels' ``MSTL`` and fit an AR(``ar_lags``) with a
+    constant (``AutoReg``) on what the seasons leave (trend + remainder). Nothing after
+    ``train_end`` is read: the forecasts later apply the fitted model to new rows, unrefitted.
+    """
+    from statsmodels.tsa.ar_model import AutoReg
+    from statsmodels.tsa.seasonal import MSTL
+
+    t0 = time.perf_counter()
+    train = np.asarray(values[:train_end], dtype=np.float64)
+    parts = MSTL(train, periods=tuple(periods)).fit()
+    seasonal_train = np.asarray(parts.seasonal).reshape(train_end, -1)
+    seasonal = sum(_repeat_last_cycle(seasonal_train[:, k], p, train_end, len(values))
+                   for k, p in enumerate(periods))
+    ar = AutoReg(train - seasonal[:train_end], lags=ar_lags, trend="c").fit()
+    return MSTLForecast(seasonal, float(ar.params[0]), np.asarray(ar.params[1:], dtype=np.float64),
+                        tuple(periods), time.perf_counter() - t0)
+
+
+def mstl_forecast(fitted: MSTLForecast, values: np.ndarray, starts: np.ndarray, protocol: Protocol,
+                  horizons: int) -> np.ndarray:
+    """``(windows, horizons)``: from each window's last input, AR forecasts of the deseasonalised
+    series (all origins at once) plus the seasonal pattern of the rows ahead."""
+    rest = np.asarray(values, dtype=np.float64) - fitted.seasonal
+    last = last_input_rows(starts, protocol)
+    p = len(fitted.ar_coefs)
+    history = rest[last[:, None] + np.arange(1 - p, 1)[None, :]]      # oldest .. newest
+    out = np.empty((len(last), horizons))
+    for h in range(horizons):
+        step = fitted.ar_const + history[:, ::-1] @ fitted.ar_coefs   # phi_1 reads the newest
+        out[:, h] = step
+        history = np.concatenate([history[:, 1:], step[:, None]], axis=1)
+    ahead = last[:, None] + np.arange(1, horizons + 1)[None, :]
+    return out + fitted.seasonal[ahead]
 
 
 # ----------------------------------------------------------------------------- the book's check

@@ -551,20 +551,28 @@ def forecast_week(times, truth, forecasts: dict, unit: str, title: str = ""):
 def lag_correlation(curves: dict, step: str = "step", title: str = "when does the forecast move?"):
     """Correlation of the forecast's changes with the truth's changes k steps earlier."""
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    for name, by_lag in curves.items():
+    # distinct markers and dashes: two forecasts with near-equal curves stay visible
+    for (name, by_lag), style in zip(curves.items(), ("o-", "s--", "^:", "d-.")):
         lags = sorted(by_lag)
-        ax.plot(lags, [by_lag[k] for k in lags], "o-", label=name)
+        ax.plot(lags, [by_lag[k] for k in lags], style, markerfacecolor="none", label=name)
     ax.axvline(0, color="grey", linewidth=0.8)
     return _finish(fig, ax, xlabel=f"k: forecast compared with the truth k {step}s earlier",
                    ylabel="correlation of changes", title=title, legend=9)
 
 
-def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
-    """MAE of each forecasting method against the horizon (hours ahead)."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    for (name, maes), marker in zip(curves.items(), "os^dvx"):
-        ax.plot(hours, maes, marker=marker, markersize=3, label=name)
-    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit})", title=title, legend=9)
+def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead",
+                     log: bool = True):
+    """MAE of each forecasting method against the horizon (hours ahead).
+
+    ``log``: a logarithmic MAE axis, so a baseline ten times worse does not squash the rest.
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    for (name, maes), marker, dash in zip(curves.items(), "os^dvx", ("-", "--", "-.", ":", "-", "--")):
+        ax.plot(hours, maes, marker=marker, markersize=3, linestyle=dash, label=name)
+    if log:
+        ax.set_yscale("log")
+    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit}{', log scale' if log else ''})",
+                   title=title, legend={"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1)})
 
 
 def model_comparison(rows: dict, unit: str, title: str = "test MAE (mean ± std over seeds)"):
