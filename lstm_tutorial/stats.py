@@ -222,55 +222,8 @@ def _arm(values, name: str) -> tuple[np.ndarray, bool]:
     return arr, bool(fixed)
 
 
-def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, *, a_examples=None,
-            b_examples=None, same_examples: bool = True, same_seeds: bool = False,
-            sample_se: float | None = None, higher_is_better: bool = True, confidence: float = 0.95,
-            n_boot: int = 2000, seed: int = 0, paired: bool | None = None) -> Comparison:
-    """Whether model A really differs from model B: the one rule of this course.
-
-    ``a_seeds``/``b_seeds``: each model's score per training seed, or **one number** for a
-    deterministic model (a TF-IDF baseline, ridge regression: no seed spread, only its
-    test-sample noise). Never pass a deterministic score as ``[x] * n``: two or more exactly
-    equal per-seed scores raise :class:`UsageError` (except with ``same_seeds=True``, where
-    copies are harmless: the per-seed differences carry A's spread alone).
-
-    The design (:attr:`Comparison.design`):
-
-    * ``"Welch"``: two seeded models trained independently. The seeds' part of the variance
-      is ``s_a**2/n_a + s_b**2/n_b`` with Welch-Satterthwaite degrees of freedom (the
-      interval is ``scipy.stats.ttest_ind(a, b, equal_var=False).confidence_interval()``
-      when no test-sample noise is added);
-    * ``"paired seeds"`` (``same_seeds=True``): both models trained on each seed's same data
-      (same split, same label subset, same batches): the per-seed differences ``a_i - b_i``,
-      ``s_d**2/n`` on ``n - 1`` degrees of freedom (``scipy.stats.ttest_rel``). Needs the
-      same number of seeds, in the same order;
-    * ``"against a fixed baseline"``: one side a number: ``s**2/n`` of the seeded side on
-      ``n - 1`` degrees of freedom (``scipy.stats.ttest_1samp``).
-
-    The test sample's noise is added when per-example scores are given: ``a_examples`` /
-    ``b_examples`` (one row per seed, or one row; a fixed model's is one row), averaged over
-    seeds, then a bootstrap of the difference of the per-example means
-    (``scipy.stats.bootstrap``): paired when ``same_examples`` (the default: the same test
-    examples), separate resamples with ``same_examples=False`` (different examples, e.g.
-    two length buckets). Or give ``sample_se`` measured elsewhere. That term counts as known
-    (infinite degrees of freedom); the total's degrees of freedom are Satterthwaite's,
-    ``(sum v_k)**2 / sum(v_k**2 / df_k)``, and with the test sample's term alone the normal
-    quantile. ``paired`` is the deprecated name of ``same_examples``. A known weakness of
-    that textbook rule: with 2 or 3 seeds and a test-sample term of about 5-100 % of the
-    seeds' variance, the df are themselves estimated from those few seeds and the 95 %
-    interval covers only about 87-94 % of the time (``benchmarks/bench_stats_coverage.py``).
-
-    The difference is real when the interval excludes zero. An arm of one seed has no
-    measurable seed spread: against test-sample noise it still gives a verdict (about that
-    trained model), but without test-sample noise it is never real (``note`` says why), and
-    neither is anything with a standard error of 0.
-    """
-    if paired is not None:
-        warnings.warn("compare(paired=...) is now compare(same_examples=...)", DeprecationWarning, stacklevel=2)
-        same_examples = bool(paired)
-    a, a_fixed = _arm(a_seeds, "a_seeds")
-    b, b_fixed = _arm(b_seeds, "b_seeds")
-    _check_confidence(confidence)
+def _check_arms(a, a_fixed, b, b_fixed, same_seeds: bool) -> None:
+    """Refuse designs the rule cannot read: unpaired seeds with ``same_seeds``, copies of one number."""
     if same_seeds:
         if a_fixed or b_fixed:
             raise UsageError("same_seeds=True pairs per-seed scores: give both models' scores per seed, "
@@ -278,23 +231,49 @@ def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, 
         if a.size != b.size:
             raise UsageError(f"same_seeds=True needs the same seeds for both models, in the same order "
                              f"({a.size} and {b.size} scores)")
-    else:
-        for name, arr, fixed in (("a_seeds", a, a_fixed), ("b_seeds", b, b_fixed)):
-            if not fixed and arr.size >= 2 and np.all(arr == arr[0]):
-                raise UsageError(
-                    f"{name} holds {arr.size} identical scores ({arr[0]!r}): a deterministic model is one number, "
-                    f"not copies. Pass {name}={float(arr[0])!r} instead: copies invent seed degrees of freedom "
-                    f"(and if these are seeds that tied, the number gives the same interval)")
+        return
+    for name, arr, fixed in (("a_seeds", a, a_fixed), ("b_seeds", b, b_fixed)):
+        if not fixed and arr.size >= 2 and np.all(arr == arr[0]):
+            raise UsageError(
+                f"{name} holds {arr.size} identical scores ({arr[0]!r}): a deterministic model is one number, "
+                f"not copies. Pass {name}={float(arr[0])!r} instead: copies invent seed degrees of freedom "
+                f"(and if these are seeds that tied, the number gives the same interval)")
 
-    # the seeds' variance components (v = s**2 / n) and their degrees of freedom
+
+def _seed_components(a, a_fixed, b, b_fixed, same_seeds: bool) -> tuple[list, bool]:
+    """The seeds' variance components ``(s**2 / n, n - 1)``, and whether an arm has one seed only."""
     if same_seeds:
         d = a - b
-        components = [(float(d.var(ddof=1)) / d.size, d.size - 1)] if d.size >= 2 else []
-        one_seed = d.size == 1
-    else:
-        components = [(float(x.var(ddof=1)) / x.size, x.size - 1) for x, fixed in ((a, a_fixed), (b, b_fixed))
-                      if not fixed and x.size >= 2]
-        one_seed = any(not fixed and x.size == 1 for x, fixed in ((a, a_fixed), (b, b_fixed)))
+        return ([(float(d.var(ddof=1)) / d.size, d.size - 1)] if d.size >= 2 else []), d.size == 1
+    arms = [(x, fixed) for x, fixed in ((a, a_fixed), (b, b_fixed)) if not fixed]
+    return ([(float(x.var(ddof=1)) / x.size, x.size - 1) for x, _ in arms if x.size >= 2],
+            any(x.size == 1 for x, _ in arms))
+
+
+def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, *, a_examples=None,
+            b_examples=None, same_examples: bool = True, same_seeds: bool = False,
+            sample_se: float | None = None, higher_is_better: bool = True, confidence: float = 0.95,
+            n_boot: int = 2000, seed: int = 0, paired: bool | None = None) -> Comparison:
+    """Whether model A really differs from model B: the one rule of this course.
+
+    ``a_seeds``/``b_seeds``: each model's score per training seed, or **one number** for a
+    deterministic model (never ``[x] * n``: exact copies raise). The design is Welch's for two
+    seeded models (Welch-Satterthwaite df, as ``scipy.stats.ttest_ind(equal_var=False)``), the
+    per-seed differences with ``same_seeds=True`` (``ttest_rel``), or one sample against a
+    fixed baseline (``ttest_1samp``). The test sample's noise is added from per-example scores
+    (``a_examples``/``b_examples``; a bootstrap, paired when ``same_examples``) or a given
+    ``sample_se``, as a term with infinite df; the total df are Satterthwaite's. With 2-3 seeds
+    and such a term the 95 % interval covers about 87-94 % (``benchmarks/bench_stats_coverage.py``).
+    Real means the interval excludes zero; a one-seed arm without test-sample noise never is.
+    """
+    if paired is not None:
+        warnings.warn("compare(paired=...) is now compare(same_examples=...)", DeprecationWarning, stacklevel=2)
+        same_examples = bool(paired)
+    a, a_fixed = _arm(a_seeds, "a_seeds")
+    b, b_fixed = _arm(b_seeds, "b_seeds")
+    _check_confidence(confidence)
+    _check_arms(a, a_fixed, b, b_fixed, same_seeds)
+    components, one_seed = _seed_components(a, a_fixed, b, b_fixed, same_seeds)
     seed_se = math.sqrt(sum(v for v, _ in components))
     s_se, measured = _sample_se(a_examples, b_examples, same_examples, sample_se, n_boot, seed)
     if s_se > 0:
