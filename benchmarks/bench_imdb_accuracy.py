@@ -26,9 +26,11 @@ What is measured, in one process:
   trained on), the recurrent model's weight chosen by log loss on that seed's
   validation split (:func:`lstm_tutorial.baseline.choose_blend_weight`), then scored
   once on the test set;
-* **paired differences** against the baseline on the same test reviews, with a 95 %
-  bootstrap interval (:func:`lstm_tutorial.stats.paired_difference_interval`), and how
-  often the two models disagree and who is right then.
+* **paired differences** against the baseline on the same test reviews, one seed model at
+  a time, with a 95 % interval from a paired bootstrap's standard error
+  (:func:`lstm_tutorial.stats.paired_difference_interval`, :func:`lstm_tutorial.stats.compare`
+  of two fixed models: the test sample's noise only), and how often the two models
+  disagree and who is right then.
 
 Ratios are against the linear baseline of the same run: accuracy as a difference in
 points, time and speed as factors. The neural models train on 90 % of the training
@@ -221,7 +223,7 @@ def main(argv=None) -> int:
               f"{tr / lin['train_seconds']:.1f}x | {rps:.0f} | {rps / lin['reviews_per_second']:.2f}x |")
     print("\nper seed: " + ", ".join(f"seed {r['seed']} {r['accuracy']:.4f} (validation {r['val_accuracy']:.4f}, "
                                       f"best epoch {r['best_epoch']}, train {r['train_seconds']:.0f} s)" for r in rows))
-    print("\npaired with the linear baseline on the same test reviews (95% bootstrap interval, points):")
+    print("\npaired with the linear baseline on the same test reviews (95% interval from a paired bootstrap, points):")
     for r in rows:
         a, b = r["vs_linear"], r["blend_vs_linear"]
         print(f"  seed {r['seed']}: {label} {100 * a['difference']:+.2f} ({100 * a['low']:+.2f} to {100 * a['high']:+.2f}); "

@@ -66,7 +66,7 @@ def test_bucket_comparison_goes_through_the_one_rule():
 
     short, long_ = readout_grid.bucket_accuracy([run(0, 164, 277), run(1, 165, 277), run(2, 163, 276)])
     c = stats.compare(short["values"], long_["values"], a_examples=short["examples"], b_examples=long_["examples"],
-                      paired=False)
+                      same_examples=False)
     assert c.difference == pytest.approx(0.82 - 0.769, abs=0.003)
     assert c.sample_measured and not c.real and c.high - c.low > 0.1
 

@@ -143,14 +143,16 @@ def test_compare_points_uses_the_one_rule_and_pairs_the_test_sequences():
 
     good, bad = point([0.99, 1.0, 0.98]), point([0.12, 0.13, 0.2])
     c = recall.compare_points(good, bad)
-    assert c.real and c.a_better and c.sample_measured
+    assert c.real and c.a_better and c.sample_measured and c.design == "paired seeds"   # a seed's data trains both
     assert c.difference == pytest.approx(good["mean"] - bad["mean"])
     same = stats.compare(good["accuracies"], bad["accuracies"], a_examples=np.asarray(good["correct"], float),
-                         b_examples=np.asarray(bad["correct"], float))
+                         b_examples=np.asarray(bad["correct"], float), same_seeds=True)
     assert (c.low, c.high) == pytest.approx((same.low, same.high))
     assert not recall.compare_points(point([0.99, 0.5, 0.98]), point([0.12, 0.13, 0.6])).real   # seeds disagree
-    assert not recall.compare_points(point([0.9]), point([0.1])).real                         # one seed: no spread
+    one = recall.compare_points(point([0.9]), point([0.1]))             # one seed: only the test sample's noise
+    assert one.noise == "test sample only" and one.real
+    assert not recall.compare_points(point([0.9], with_examples=False), point([0.1], with_examples=False)).real
     unpaired = recall.compare_points(point([0.99, 1.0, 0.98], with_examples=False), bad)
-    assert not unpaired.sample_measured and unpaired.real                                     # seeds only
+    assert not unpaired.sample_measured and unpaired.real and unpaired.noise == "seeds only"
     with pytest.raises(UsageError):
         recall.compare_points({"mean": 1.0}, bad)

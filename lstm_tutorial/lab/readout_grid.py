@@ -313,7 +313,7 @@ def cell_name(group: str, layer: str, readout: str, tokens: str = "words", remov
 def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
     """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and ``examples``.
 
-    ``examples`` are ready for ``stats.compare(..., paired=False)``: two buckets hold different reviews.
+    ``examples`` are ready for ``stats.compare(..., same_examples=False)``: two buckets hold different reviews.
     """
     if not runs:
         return []
@@ -322,7 +322,7 @@ def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
         per_seed = [r["length_buckets"][j]["correct"] / r["length_buckets"][j]["n"]
                     for r in runs if r["length_buckets"][j]["n"]]
         # The file keeps counts, not which reviews were right: one row of 1s and 0s per seed
-        # with that count is what stats.compare(..., paired=False) needs for the sampling noise.
+        # with that count is what stats.compare(..., same_examples=False) needs for the sampling noise.
         examples = [np.r_[np.ones(r["length_buckets"][j]["correct"]),
                           np.zeros(r["length_buckets"][j]["n"] - r["length_buckets"][j]["correct"])]
                     for r in runs if r["length_buckets"][j]["n"]]

@@ -234,10 +234,11 @@ def compare_points(a: dict, b: dict):
             raise UsageError("compare_points() compares two rows of recall.summarize(...)")
     paired = (a.get("correct") is not None and b.get("correct") is not None
               and a.get("seeds") == b.get("seeds"))
+    same_seeds = a.get("seeds") is not None and a.get("seeds") == b.get("seeds")  # a seed's data trains both
     if not paired:
-        return compare(a["accuracies"], b["accuracies"])
+        return compare(a["accuracies"], b["accuracies"], same_seeds=same_seeds)
     return compare(a["accuracies"], b["accuracies"], a_examples=np.asarray(a["correct"], np.float64),
-                   b_examples=np.asarray(b["correct"], np.float64))
+                   b_examples=np.asarray(b["correct"], np.float64), same_seeds=True)
 
 
 def accuracy_table(summary: list[dict]) -> str:
