@@ -250,6 +250,8 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
     assert len(fig.axes[0].lines) >= 1
     fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
     assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
+    fig = plots.context_curves({"m": {1: 3.0, 4: 2.0}, "m, zero start": {1: 4.0, 4: 2.0}}, {"m": 2.0}, 4.2)
+    assert len(fig.axes[0].lines) == 5   # two curves, one full-state line, frequencies, the legend's key
 
 
 def _tiny_saved_lm(folder):
@@ -489,6 +491,10 @@ def test_kneser_ney_equals_nltk_on_a_tiny_corpus(order, discount):
         targets = np.arange(order - 1, len(text))
         expected = [reference.score(text[t], list(text[t - order + 1:t])) for t in targets]
         np.testing.assert_allclose(ours.probabilities(x, targets), expected, rtol=0, atol=1e-9)
+    # the discount is a scoring choice: a model fitted with another gives the same numbers when told it
+    other = L.KneserNey(order, discount=0.3).fit(ids)
+    np.testing.assert_allclose(other.probabilities(ids, np.arange(order - 1, len(TINY)), discount=discount),
+                               ours.probabilities(ids, np.arange(order - 1, len(TINY))), atol=1e-12)
     # one fit serves the lower orders too: its order-3 scores are nltk's order-3 model's
     if order > 3:
         lower = _nltk_kneser_ney(TINY, 3, discount)

@@ -472,6 +472,8 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
             ax.plot([n * shift] * len(by_n[n]), by_n[n], "o", ms=3.5, alpha=0.6, color=f"C{i}")
         ax.plot([n * shift for n in ns], [np.mean(by_n[n]) for n in ns], "-", color=f"C{i}", label=label)
     ax.set_xscale("log")
+    sizes = sorted({n for by_n in table.values() for n in by_n})
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes]), ax.minorticks_off()
     return _finish(fig, ax, xlabel="labelled training reviews (log scale)",
                    ylabel="test accuracy (one dot per seed)", title=title, legend=8, grid=True)
 
@@ -479,18 +481,23 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
 def context_curves(curves: dict, full: dict, unigram: float, title: str = ""):
     """Bits per character against the characters of context k (log x), per model.
 
-    ``curves``: model -> ``{k: bits}``; ``full``: model -> its bits with the full state
-    (a dashed line in its colour); ``unigram``: character frequencies alone (grey).
+    ``curves``: model -> ``{k: bits}``; a label ending in ``", zero start"`` is the same
+    model from zero states, drawn dotted in that model's colour. ``full``: model -> its bits
+    with the full state (a dashed line in its colour); ``unigram``: character frequencies.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    for i, (label, by_k) in enumerate(curves.items()):
+    colours = {}
+    for label, by_k in curves.items():
+        base = label.removesuffix(", zero start")
+        colour = colours.setdefault(base, f"C{len(colours)}")
         ks = sorted(by_k)
-        ax.plot(ks, [by_k[k] for k in ks], "o-", ms=3, color=f"C{i}", label=label)
-        ax.axhline(full[label], color=f"C{i}", ls="--", lw=1)
-    ax.axhline(unigram, color="grey", ls=":", label="character frequencies")
+        ax.plot(ks, [by_k[k] for k in ks], "o:" if base != label else "o-", ms=3, color=colour, label=label)
+        if base == label:
+            ax.axhline(full[label], color=colour, ls="--", lw=1)
+    ax.axhline(unigram, color="grey", ls="-.", lw=1, label="character frequencies")
     ax.plot([], [], "k--", lw=1, label="dashed: same model, full state")
     ax.set_xscale("log", base=2)
-    return _finish(fig, ax, xlabel="k: characters the model reads before the one it predicts (warm start)",
+    return _finish(fig, ax, xlabel="k: characters the model reads before the one it predicts",
                    ylabel="validation bits/char", title=title, legend=8, grid=True)
 
 
