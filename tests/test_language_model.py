@@ -188,7 +188,10 @@ def test_exercise_checks_of_notebook_04(capsys):
 
     from lstm_tutorial.lab import exercises as check
 
-    assert check.ex04_1(math.log2(60), 60) and not check.ex04_1(60, 60)
+    drawable = L.CharVocab.load(L.SHIPPED_LM / L.VOCAB_FILE).size - 2   # the notebook's vocabulary
+    assert check.ex04_1(math.log2(drawable)) and check.ex04_1(math.log2(drawable), drawable)
+    assert not check.ex04_1(drawable) and not check.ex04_1(math.log2(60))
+    assert not check.ex04_1(math.log2(60), 60)   # log2 of another count is not this notebook's answer
     z = np.array(check.EX04_2_LOGITS) / check.EX04_2_TEMPERATURE
     right = float(np.exp(z[0]) / np.exp(z).sum())
     assert check.ex04_2(right) and not check.ex04_2(0.665)  # 0.665: the softmax without the temperature
@@ -247,6 +250,8 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
     assert len(fig.axes[0].lines) >= 1
     fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
     assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
+    fig = plots.context_curves({"m": {1: 3.0, 4: 2.0}, "m, zero start": {1: 4.0, 4: 2.0}}, {"m": 2.0}, 4.2)
+    assert len(fig.axes[0].lines) == 5   # two curves, one full-state line, frequencies, the legend's key
 
 
 def _tiny_saved_lm(folder):
@@ -397,3 +402,115 @@ def test_lm_features_of_padded_reviews_equal_each_review_read_alone():
         alone = vocab.encode(text)[None, :]
         seq = np.asarray(lm.get_layer("rnn_1")(lm.get_layer("embedding")(alone))[0])[0]
         assert feats[i] == pytest.approx(np.concatenate([seq.mean(axis=0), seq[-1]]), abs=1e-5)
+
+
+# -------------------- the context probe and the n-gram reference (known answers)
+
+def _last_character_model(vocab_size=9, units=6):
+    """An LSTM language model whose prediction depends only on the last character read.
+
+    The recurrent weights are zero and the forget gate is shut (bias -1e4: f_t = 0), so
+    c_t = i_t * g_t and h_t are functions of x_t alone, whatever the state before.
+    """
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = models.build_char_lm(vocab_size, "lstm", embedding_dim=4, units=units)
+    layer = model.get_layer("rnn_1")
+    kernel, recurrent, bias = layer.get_weights()
+    bias = bias.copy()
+    bias[units:2 * units] = -1e4          # Keras packs the gates i, f, g, o
+    layer.set_weights([kernel, np.zeros_like(recurrent), bias])
+    return model
+
+
+def test_full_state_bits_are_the_ordinary_evaluation_loss():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = models.build_char_lm(11, "lstm", embedding_dim=5, units=8)
+    ids = np.random.default_rng(0).integers(2, 11, size=2_000).astype("int32")
+    bits, rows, borders = L.carried_bits(model, ids, seq_len=25, batch=4)
+    assert abs(bits.mean() - L.bits_per_char(model, ids, seq_len=25, batch=4)) < 1e-5
+    assert bits.shape == (4, 475) and len(borders) == 19
+    # the probe's "full" values are those same numbers at the drawn positions
+    probe = L.context_curve(model, ids, (1, 8), n=50, seq_len=25, batch=4)
+    flat = {b * rows.shape[1] + j + 1: bits[b, j] for b in range(4) for j in range(bits.shape[1])}
+    np.testing.assert_allclose(probe["full"], [flat[t] for t in probe["targets"]])
+    np.testing.assert_array_equal(ids[probe["targets"]], rows.reshape(-1)[probe["targets"]])
+
+
+@pytest.mark.parametrize("start", ["warm", "zero"])
+def test_a_model_that_reads_only_the_last_character_needs_no_more_context(start):
+    model = _last_character_model()
+    ids = np.random.default_rng(1).integers(2, 9, size=1_500).astype("int32")
+    probe = L.context_curve(model, ids, (1, 2, 16, 64), n=120, seed=4, seq_len=20, batch=3, start=start)
+    for k, bits in probe["curve"].items():
+        np.testing.assert_allclose(bits, probe["full"], atol=1e-5, err_msg=f"k = {k}")
+
+
+def test_a_model_with_memory_gains_from_context_and_warm_starts_differ_from_zero():
+    import keras
+
+    keras.utils.set_random_seed(2)
+    model = models.build_char_lm(9, "lstm", embedding_dim=4, units=6)
+    ids = np.random.default_rng(1).integers(2, 9, size=1_500).astype("int32")
+    warm = L.context_curve(model, ids, (1, 64), n=120, seed=4, seq_len=20, batch=3)
+    zero = L.context_curve(model, ids, (1, 64), n=120, seed=4, seq_len=20, batch=3, start="zero")
+    np.testing.assert_array_equal(warm["targets"], zero["targets"])
+    assert np.abs(warm["curve"][1] - warm["full"]).max() > 1e-4       # one character is not the full state
+    assert np.abs(warm["curve"][1] - zero["curve"][1]).max() > 1e-4   # and the start state matters
+    # 64 characters back, a random small LSTM has forgotten where it started
+    np.testing.assert_allclose(warm["curve"][64], warm["full"], atol=1e-4)
+    with pytest.raises(UsageError):
+        L.context_curve(model, ids, (1,), start="cold")
+
+
+TINY = "the cat sat on the mat. the rat ate the hat; a bat at the cab. that cat and the rat sat. the"
+
+
+def _nltk_kneser_ney(text, order, discount):
+    from nltk.lm import KneserNeyInterpolated
+    from nltk.util import everygrams
+
+    lm = KneserNeyInterpolated(order, discount=discount)
+    lm.fit([everygrams(list(text), max_len=order)], list(text))
+    return lm
+
+
+@pytest.mark.parametrize("order,discount", [(2, 0.1), (3, 0.75), (4, 0.5), (5, 0.9)])
+def test_kneser_ney_equals_nltk_on_a_tiny_corpus(order, discount):
+    chars = sorted(set(TINY))
+    encode = {c: i for i, c in enumerate(chars)}
+    ids = np.array([encode[c] for c in TINY])
+    ours = L.KneserNey(order, discount=discount).fit(ids)
+    reference = _nltk_kneser_ney(TINY, order, discount)
+    held_out = "a hat sat on the cat; the bat ate. tea"   # contexts seen and unseen, same characters
+    for text in (TINY, held_out):
+        x = np.array([encode[c] for c in text])
+        targets = np.arange(order - 1, len(text))
+        expected = [reference.score(text[t], list(text[t - order + 1:t])) for t in targets]
+        np.testing.assert_allclose(ours.probabilities(x, targets), expected, rtol=0, atol=1e-9)
+    # the discount is a scoring choice: a model fitted with another gives the same numbers when told it
+    other = L.KneserNey(order, discount=0.3).fit(ids)
+    np.testing.assert_allclose(other.probabilities(ids, np.arange(order - 1, len(TINY)), discount=discount),
+                               ours.probabilities(ids, np.arange(order - 1, len(TINY))), atol=1e-12)
+    # one fit serves the lower orders too: its order-3 scores are nltk's order-3 model's
+    if order > 3:
+        lower = _nltk_kneser_ney(TINY, 3, discount)
+        targets = np.arange(2, len(TINY))
+        np.testing.assert_allclose(ours.probabilities(ids, targets, order=3),
+                                   [lower.score(TINY[t], list(TINY[t - 2:t])) for t in targets], atol=1e-9)
+
+
+def test_kneser_ney_probabilities_sum_to_one_over_the_characters():
+    chars = sorted(set(TINY))
+    ids = np.array([chars.index(c) for c in TINY])
+    lm = L.KneserNey(4).fit(ids)
+    for context in ("the", "at ", "e c", "cab"):   # seen and unseen contexts
+        ctx = [chars.index(c) for c in context]
+        x = np.array([ctx + [w] for w in range(len(chars))]).reshape(-1)
+        targets = np.arange(3, len(x), 4)
+        assert abs(lm.probabilities(x, targets).sum() - 1) < 1e-9, context
+    with pytest.raises(UsageError):
+        lm.probabilities(ids, [1])          # order 4 needs three characters before the target

@@ -457,17 +457,48 @@ def dependence_on_distance(curves: dict, ylabel: str, title: str = ""):
 
 
 def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled reviews"):
-    """``table`` maps a method to ``{n_labels: [accuracy per seed]}``; mean with min-max bars."""
+    """``table`` maps a method to ``{n_labels: [accuracy per seed]}``: one dot per seed, a line through the means.
+
+    Dots and not min-max bars: the seeds are paired (each seed is one labelled subset, the
+    same for every method), so two methods' bars may never overlap and still differ by
+    less than their noise, or overlap and differ for certain; the paired differences are
+    the table's business.
+    """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, (label, by_n) in enumerate(table.items()):
         ns = sorted(by_n)
-        means = np.array([np.mean(by_n[n]) for n in ns])
-        lo = means - np.array([np.min(by_n[n]) for n in ns])
-        hi = np.array([np.max(by_n[n]) for n in ns]) - means
-        ax.errorbar(ns, means, yerr=[lo, hi], fmt="o-", capsize=3, label=label, color=f"C{i}")
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        shift = 1 + 0.04 * (i - (len(table) - 1) / 2)   # side by side on the log axis
+        for n in ns:
+            ax.plot([n * shift] * len(by_n[n]), by_n[n], "o", ms=3.5, alpha=0.6, color=f"C{i}")
+        ax.plot([n * shift for n in ns], [np.mean(by_n[n]) for n in ns], "-", color=f"C{i}", label=label)
     ax.set_xscale("log")
-    return _finish(fig, ax, xlabel="labelled training reviews", ylabel="test accuracy", title=title, legend=8)
+    sizes = sorted({n for by_n in table.values() for n in by_n})
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes]), ax.minorticks_off()
+    return _finish(fig, ax, xlabel="labelled training reviews (log scale)",
+                   ylabel="test accuracy (one dot per seed)", title=title, legend=8, grid=True)
+
+
+def context_curves(curves: dict, full: dict, unigram: float, title: str = ""):
+    """Bits per character against the characters of context k (log x), per model.
+
+    ``curves``: model -> ``{k: bits}``; a label ending in ``", zero start"`` is the same
+    model from zero states, drawn dotted in that model's colour. ``full``: model -> its bits
+    with the full state (a dashed line in its colour); ``unigram``: character frequencies.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    colours = {}
+    for label, by_k in curves.items():
+        base = label.removesuffix(", zero start")
+        colour = colours.setdefault(base, f"C{len(colours)}")
+        ks = sorted(by_k)
+        ax.plot(ks, [by_k[k] for k in ks], "o:" if base != label else "o-", ms=3, color=colour, label=label)
+        if base == label:
+            ax.axhline(full[label], color=colour, ls="--", lw=1)
+    ax.axhline(unigram, color="grey", ls="-.", lw=1, label="character frequencies")
+    ax.plot([], [], "k--", lw=1, label="dashed: same model, full state")
+    ax.set_xscale("log", base=2)
+    return _finish(fig, ax, xlabel="k: characters the model reads before the one it predicts",
+                   ylabel="validation bits/char", title=title, legend=8, grid=True)
 
 
 # --- Notebook 03: the readout grid, the article's set-up, length buckets, contributions ----
