@@ -351,13 +351,15 @@ def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 
     Every model first takes two warm-up steps (tracing, and XLA compilation with
     ``jit_compile=True``; reported as ``first_s``). Then the models take turns,
     ``rounds`` times ``steps`` steps each, so that a change in machine load hits all of
-    them alike. Returns ``{name: {"median_s", "min_s", "first_s", "steps"}}``.
+    them alike. Returns ``{name: {"median_s", "min_s", "first_s", "steps", "round_median_s"}}``;
+    ``round_median_s`` holds the median step of each round, the unit to pair two models on
+    (the same round ran both under the same load).
     """
     import time
 
     if steps < 1 or rounds < 1 or not models:
         raise UsageError("give at least one model, and steps and rounds of at least 1.")
-    first, times = {}, {name: [] for name in models}
+    first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}
     for name, model in models.items():
         t0 = time.perf_counter()
         model.train_on_batch(x, y)
@@ -369,9 +371,10 @@ def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 
                 t0 = time.perf_counter()
                 model.train_on_batch(x, y)
                 times[name].append(time.perf_counter() - t0)
+            rounds_of[name].append(float(np.median(times[name][-steps:])))
     return {
         name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
-               "first_s": float(first[name]), "steps": len(t)}
+               "first_s": float(first[name]), "steps": len(t), "round_median_s": rounds_of[name]}
         for name, t in times.items()
     }
 

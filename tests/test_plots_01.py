@@ -40,3 +40,38 @@ def test_accuracy_vs_gap_legend_outside_the_axes():
     ax = fig.axes[0]
     legend_box = ax.get_legend().get_window_extent()
     assert legend_box.x0 >= ax.get_window_extent().x1 - 1
+
+
+def _y_extent(ax):
+    """The lowest and highest y of everything drawn on ``ax``: lines and error-bar segments."""
+    ys = [np.asarray(line.get_ydata(), float) for line in ax.lines]
+    ys += [np.asarray(seg)[:, 1] for coll in ax.collections if hasattr(coll, "get_segments")
+           for seg in coll.get_segments() if len(seg)]
+    ys = np.concatenate([y[np.isfinite(y)] for y in ys if y.size])
+    return ys.min(), ys.max()
+
+
+def test_accuracy_vs_gap_draws_nothing_outside_0_1_and_every_seed():
+    # seeds split between solved and failed: mean +- std would run past 1 and below 0
+    summary = [{"model": "split", "gap": g, "n": 3, "mean": float(np.mean(acc)), "std": float(np.std(acc, ddof=1)),
+                "min": min(acc), "max": max(acc), "accuracies": acc}
+               for g, acc in ((20, [0.2, 1.0, 1.0]), (50, [0.12, 0.13, 0.99]))]
+    fig = plots.accuracy_vs_gap(summary, chance=0.125)
+    ax = fig.axes[0]
+    low, high = _y_extent(ax)
+    assert 0.0 <= low and high <= 1.0
+    dots = [y for line in ax.lines if line.get_marker() == "o" for y in line.get_ydata()]
+    assert sorted(dots) == sorted(a for s in summary for a in s["accuracies"])
+
+
+def test_lstm_gate_values_shows_the_step0_spike_at_a_glance():
+    rng = np.random.default_rng(0)
+    i = np.full((16, 101, 8), 0.07) + rng.normal(0, 0.003, (16, 101, 8))
+    i[:, 0, :3] = 0.22                                  # three units write at the flagged step
+    gates = {"f": np.full((16, 101, 8), 0.99), "i": i}
+    fig = plots.lstm_gate_values(gates)
+    bx = fig.axes[1]
+    y0, y1 = bx.get_ylim()
+    spike, rest = i.mean(axis=0)[0].max(), i.mean(axis=0)[1:].mean()
+    assert (spike - y0) / (y1 - y0) > 0.6                # the spike fills most of the panel
+    assert (spike - rest) / (y1 - y0) > 0.4              # and stands well above the distractor level

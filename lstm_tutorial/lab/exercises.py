@@ -34,6 +34,11 @@ EX01_2_FACTOR = 0.8
 EX01_3_T, EX01_3_KEEP = 100, 0.5
 #: Exercise 01-4: the GRU's update-gate bias and the number of steps.
 EX01_4_BIAS, EX01_4_T = 3.0, 20
+#: Exercise 02-1: the embedding size and the LSTM's units (not notebook 03's model, whose
+#: layer summary prints its own count).
+EX02_1_INPUT, EX02_1_UNITS = 80, 40
+#: Exercise 02-2: the units of the peephole layer.
+EX02_2_UNITS = 16
 
 
 def _verdict(ok: bool, hint: str) -> bool:
@@ -119,9 +124,28 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def _expected_ex01_1() -> float:
+    return EX01_1_A ** (EX01_1_T - 1)
+
+
+def _expected_ex01_2() -> int:
+    import numpy as np
+
+    return next(t for t in range(1, 10_000) if np.float32(EX01_2_FACTOR ** t) == 0.0)
+
+
+def _expected_ex01_3() -> float:
+    p = EX01_3_KEEP ** (1 / EX01_3_T)
+    return math.log(p / (1 - p))
+
+
+def _expected_ex01_4() -> float:
+    return _sigmoid(EX01_4_BIAS) ** EX01_4_T
+
+
 def ex01_1(ratio) -> bool:
     """Exercise 01-1: first/last gradient ratio of the linear RNN with a = 0.95 at T = 100 (0.1% relative)."""
-    expected = EX01_1_A ** (EX01_1_T - 1)
+    expected = _expected_ex01_1()
     value = _number(ratio, "ratio")
     return _verdict(abs(value - expected) <= 1e-3 * expected,
                     "d h_T / d x_t is a^(T-1-t); the first step is t = 0 and the last t = T-1. "
@@ -130,9 +154,7 @@ def ex01_1(ratio) -> bool:
 
 def ex01_2(steps) -> bool:
     """Exercise 01-2: the first T at which the exact 0.8^T, rounded once to float32, is 0."""
-    import numpy as np
-
-    expected = next(t for t in range(1, 10_000) if np.float32(EX01_2_FACTOR ** t) == 0.0)
+    expected = _expected_ex01_2()
     value = _number(steps, "T")
     hint = ("too early: below the smallest normal float32 there are still subnormal numbers"
             if value < expected else "too late: round the exact value once, do not multiply step by step in float32")
@@ -150,7 +172,7 @@ def ex01_3(forget_bias) -> bool:
 
 def ex01_4(share) -> bool:
     """Exercise 01-4: share of h_0 a GRU with b_z = 3 keeps over 20 steps if z stays at its start (1%)."""
-    expected = _sigmoid(EX01_4_BIAS) ** EX01_4_T
+    expected = _expected_ex01_4()
     value = _number(share, "share")
     return _verdict(abs(value - expected) <= 0.01 * expected,
                     "each step keeps z_t of h_{t-1} (h_t = z_t h_{t-1} + (1 - z_t) g_t), and z starts at sigma(b_z).")
@@ -158,11 +180,29 @@ def ex01_4(share) -> bool:
 
 # --- notebook 02 ------------------------------------------------------------------------
 
-def ex02_1(lstm_params, bidirectional_params) -> bool:
-    """Parameters of ``LSTM(64)`` on 100-dimensional inputs, and of its ``Bidirectional`` version."""
+def _expected_ex02_1() -> tuple[int, int]:
     from ..numpy_lstm import parameter_count
 
-    one = parameter_count(100, 64)
+    one = parameter_count(EX02_1_INPUT, EX02_1_UNITS)
+    return one, 2 * one
+
+
+def _expected_ex02_2(units: int = EX02_2_UNITS) -> int:
+    from ..numpy_lstm import parameter_count
+
+    return parameter_count(8, units, peephole=True) - parameter_count(8, units)
+
+
+def _expected_ex02_6() -> float:
+    from ..numpy_lstm import lstm_sequence
+
+    params, x = ex02_6_setup()
+    return float(lstm_sequence(x, params)["gates"]["f"][0, :, 0].prod())
+
+
+def ex02_1(lstm_params, bidirectional_params) -> bool:
+    """Parameters of ``LSTM(40)`` on 80-dimensional inputs, and of its ``Bidirectional`` version."""
+    one, _ = _expected_ex02_1()
     ok_one = _number(lstm_params, "lstm_params") == one
     ok_two = _number(bidirectional_params, "bidirectional_params") == 2 * one
     hint = ("the single LSTM is off: four gates, each with input weights, recurrent weights and a bias."
@@ -170,11 +210,9 @@ def ex02_1(lstm_params, bidirectional_params) -> bool:
     return _verdict(ok_one and ok_two, hint)
 
 
-def ex02_2(extra_params, units: int = 16) -> bool:
+def ex02_2(extra_params, units: int = EX02_2_UNITS) -> bool:
     """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
-    from ..numpy_lstm import parameter_count
-
-    expected = parameter_count(8, units, peephole=True) - parameter_count(8, units)
+    expected = _expected_ex02_2(units)
     return _verdict(_number(extra_params) == expected,
                     "one peephole vector per gate that has one (not the candidate), each of length units.")
 
@@ -194,15 +232,18 @@ def ex02_6_setup():
 
 def ex02_6(ratio) -> bool:
     """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
-    from ..numpy_lstm import lstm_sequence
-
-    params, x = ex02_6_setup()
-    f = lstm_sequence(x, params)["gates"]["f"][0, :, 0]
-    expected = float(f.prod())
+    expected = _expected_ex02_6()
     value = _number(ratio, "ratio")
     return _verdict(abs(value - expected) <= 1e-4 * abs(expected),
                     "dL/dc_T is the loss's own gradient (ones); divide the gradient that reaches the initial "
                     "cell state (the backward pass's 'c0') by it, for unit 0.")
+
+
+def _answers_01_02() -> dict:
+    """The expected answers of notebooks 01 and 02, for the test that no student notebook shows them."""
+    return {"ex01_1": (_expected_ex01_1(),), "ex01_2": (_expected_ex01_2(),), "ex01_3": (_expected_ex01_3(),),
+            "ex01_4": (_expected_ex01_4(),), "ex02_1": _expected_ex02_1(), "ex02_2": (_expected_ex02_2(),),
+            "ex02_6": (_expected_ex02_6(),)}
 
 
 # --- notebook 04 ------------------------------------------------------------------------
