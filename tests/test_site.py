@@ -7,11 +7,16 @@ package; no browser is downloaded). Every request that leaves 127.0.0.1 is block
 recorded, so the site is tested as it would behave offline.
 
 A reader's view is checked at 1280 px (a lecture hall's projector) and 390 px (a phone) by
-``tests/site_reader_checks.js`` and by clicking the menu and contents buttons; the same
-checks are shown to fail on pages broken on purpose (a hidden article, an element wider
-than a phone, a menu without its script, a shrunken figure). Screenshots of the landing page
-and notebooks 01 and 03 at both widths go to runs/site/screenshots/ (the committed ones are
-in site/screenshots/).
+``tests/site_reader_checks.js`` and by clicking the menu and contents buttons; notebook
+pages are printed at A4 width (print media) and checked for cut code, tables and logs; a
+search for "forget gate" must open its hit at the words, marked; a figure tapped on a phone
+opens in a viewer at its natural size. Every check is shown to fail on pages broken on
+purpose (a hidden article, an element wider than a phone, a menu without its script, a
+shrunken or too wide figure, figures not lazy, tiny text, hidden or covering copy buttons,
+no Colab link, a log without its box, two search boxes, code or tables cut in print, search
+or figure viewer without the site's script). Screenshots of the landing page and notebooks
+01, 03 and 05 at both widths, of a printed page and of the figure viewer go to
+runs/site/screenshots/ (the committed ones are in site/screenshots/).
 """
 from __future__ import annotations
 
@@ -79,6 +84,46 @@ def test_article_map_page_collects_every_notebook_and_says_where_one_is_missing(
     assert "[Open the notebook](02_b.ipynb)" in page
     linked = site.article_map_page([site.Notebook(Path("03_c.ipynb"), "03 · C", "see [section 5](#5-backward)")])
     assert "see [section 5](03_c.ipynb#5-backward)" in linked  # an in-notebook anchor still works from here
+
+
+def test_article_map_page_says_where_to_read_the_articles():
+    page = site.article_map_page([site.Notebook(Path("01_a.ipynb"), "01 · A", "| map |")])
+    assert page.index("## The articles") < page.index("## 01 · A")
+    for name in ("What is LSTM?", "Improving RNNs", "BiLSTM on IMDB", "complete LSTM tutorial", "NLP tutorials"):
+        assert name in page, name
+    assert not re.search(r"https?://", page.split("## 01 · A")[0])  # no address we could not verify
+
+
+def test_the_article_map_moves_to_the_end_of_the_site_copy():
+    nb = _nb("# 01 · Title\n\nIntro.", "## Map to the articles\n\n| a | b |\n|---|---|\n| x | y |",
+             _code(source="x = 1"), "## 1. First section\n\ntext", "## Exercises\n\n1. one")
+    assert site.move_article_map_to_end(nb)
+    sources = [c.source for c in nb.cells]
+    assert sources[1] == site.MAP_POINTER.format(anchor="map-to-the-articles")
+    assert sources[3].startswith("## 1. First section") and sources[4].startswith("## Exercises")
+    assert sources[-1].startswith("## Map to the articles\n\n| a | b |") and sources[-1].endswith(site.MAP_SOURCES)
+    assert site.article_map(nb).startswith("| a | b |")  # the article-map page still finds it
+    shared = _nb("# 02 · T\n\nIntro.\n\n## Article map\n\nrow\n\n## 1. Next\n\nkept here")
+    assert site.move_article_map_to_end(shared)
+    assert shared.cells[0].source.startswith("# 02 · T\n\nIntro.\n\n*Read alongside")
+    assert shared.cells[0].source.endswith("## 1. Next\n\nkept here") and "row" not in shared.cells[0].source
+    assert shared.cells[1].source.startswith("## Article map\n\nrow") and "(#article-map)" in shared.cells[0].source
+    assert not site.move_article_map_to_end(_nb("# 03 · No map", "## 1. Only"))
+
+
+def test_built_figures_are_lazy_with_their_size(tmp_path):
+    (tmp_path / "_images").mkdir()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (1190).to_bytes(4, "big") + (590).to_bytes(4, "big") + b"\x08\x06"
+    (tmp_path / "_images" / "fig.png").write_bytes(png)
+    html = ('<img alt="x" src="_images/fig.png" /> <img src="_images/badge.svg"/> '
+            '<img loading="eager" src="_images/fig.png"/> <img src="https://example.org/a.png"/>')
+    out, count = site.lazy_figures(html, tmp_path)
+    assert count == 2
+    assert '<img loading="lazy" decoding="async" width="1190" height="590" alt="x" src="_images/fig.png" />' in out
+    assert '<img loading="lazy" decoding="async" src="_images/badge.svg"/>' in out
+    assert '<img loading="eager" src="_images/fig.png"/>' in out and '<img src="https://example.org/a.png"/>' in out
+    assert site.png_size(tmp_path / "_images" / "fig.png") == (1190, 590)
+    assert site.png_size(tmp_path / "missing.png") is None
 
 
 def test_run_time_table_shows_recorded_minutes_and_says_not_recorded():
@@ -420,15 +465,22 @@ def server(built_site):
     httpd.server_close()
 
 
-def _open(context, server: str, name: str, visit: "Visit | None" = None, block: str | None = None):
+def _open(context, server: str, name: str, visit: "Visit | None" = None, block: str | None = None,
+          rewrite: tuple[str, str] | None = None, media: str | None = None):
     """Open page ``name`` of the site, blocking every request that leaves it (and ``block``,
-    a file of the site, to break the page on purpose); wait for MathJax and the figures."""
+    a file of the site, to break the page on purpose; ``rewrite`` = (old, new) changes the
+    page's HTML as served); wait for MathJax and the figures. ``media="print"`` prints it."""
     page = context.new_page()
+    if media:
+        page.emulate_media(media=media)
 
     def route(r):
         url = r.request.url
         if block and urlparse(url).path.endswith(block):
             r.abort()
+        elif rewrite and urlparse(url).path.endswith("/" + name):
+            served = r.fetch()
+            r.fulfill(response=served, body=served.text().replace(*rewrite))
         elif url.startswith(server) or url.startswith("data:"):
             r.continue_()
         else:
@@ -446,8 +498,8 @@ def _open(context, server: str, name: str, visit: "Visit | None" = None, block: 
     if page.evaluate("() => !!document.querySelector('span.math, div.math')"):
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
         page.evaluate("() => MathJax.startup.promise.then(() => true)")
-    page.evaluate("""async () => {  // lazy images load once scrolled to
-        for (const img of document.images) { img.loading = 'eager'; }
+    page.evaluate("""async () => {  // lazy images load once scrolled to (the attribute as built is kept)
+        for (const img of document.images) { img.dataset.builtLoading = img.getAttribute('loading') || ''; img.loading = 'eager'; }
         await Promise.all([...document.images].map(img => img.complete ? null :
             new Promise(done => { img.onload = img.onerror = done; })));
     }""")
@@ -567,14 +619,134 @@ def test_every_internal_link_resolves(visits, server, built_site):
     assert not broken, "\n".join(broken[:30])
 
 
-def test_search_works_offline(browser, server):
+SEARCH = "forget gate"
+#: Text of the theme's buttons, which a search summary showed before the page's own text.
+THEME_TEXT = re.compile(r"System Settings|Light Dark|Ctrl\s*\+\s*K")
+
+
+def _search_problems(context, server: str, block: str | None = None) -> list[str]:
+    """Search for "forget gate": the hits' summaries are the pages' text (not the theme's
+    buttons), and the first hit opens scrolled to the words, marked."""
+    page = _open(context, server, "search.html?q=" + SEARCH.replace(" ", "+"), block=block)
+    page.wait_for_selector("ul.search li p.context", timeout=20_000)
+    page.wait_for_timeout(500)
+    hits = page.evaluate("() => [...document.querySelectorAll('ul.search li')].map(li => li.innerText)")
+    problems = [f"search: a summary shows the theme's buttons: {h[:160]!r}" for h in hits if THEME_TEXT.search(h)][:2]
+    page.click("ul.search li a")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1500)  # MathJax and the figures above the words settle
+    landing = page.evaluate("""() => {
+        const marks = [...document.querySelectorAll('article.bd-article span.highlighted')];
+        const seen = marks.filter(m => { const r = m.getBoundingClientRect();
+            return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; });
+        return {page: location.pathname.split('/').pop(), marks: marks.length, seen: seen.length,
+                text: seen.map(m => m.textContent.toLowerCase()), top: Math.round(scrollY)}; }""")
+    page.close()
+    if not landing["marks"]:
+        problems.append(f"search: {landing['page']} opens with none of the searched words marked")
+    elif not landing["seen"]:
+        problems.append(f"search: {landing['page']} opens at {landing['top']} px, none of its "
+                        f"{landing['marks']} marked words in view")
+    elif not set(SEARCH.split()) & set(landing["text"]):
+        problems.append(f"search: the words in view are {landing['text']}, not the searched ones")
+    return problems
+
+
+def test_search_works_offline_and_lands_on_the_words(browser, server):
     page = browser.new_page()
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
     page.goto(server + "search.html?q=forget+gate")
     page.wait_for_selector("ul.search li a", timeout=20_000)
     hits = page.evaluate("() => [...document.querySelectorAll('ul.search li a')].map(a => a.getAttribute('href'))")
     page.close()
-    assert any(hit.startswith("02_") for hit in hits), hits
+    assert any(re.match(r"(.*/)?02_", hit) for hit in hits), hits
+    context = _reader_context(browser, "1280")
+    problems = _search_problems(context, server)
+    context.close()
+    assert not problems, problems
+
+
+#: A4 at 96 dpi: the width a printed page lays out at.
+A4_PX = (794, 1123)
+_PRINT_CHECKS = """() => {
+  const width = document.documentElement.clientWidth, problems = [];
+  const shown = (e) => e.getBoundingClientRect().height > 0 && e.checkVisibility();
+  const blocks = [...document.querySelectorAll('article.bd-article :is(div.highlight pre, .output pre, table)')].filter(shown);
+  const cut = blocks.filter(b => b.scrollWidth > b.clientWidth + 1 || b.getBoundingClientRect().right > width + 1);
+  if (cut.length) problems.push(`print: ${cut.length} of ${blocks.length} code, output and table blocks are cut at the right ` +
+                                `(first: ${cut[0].tagName.toLowerCase()} ${cut[0].scrollWidth} px in ${cut[0].clientWidth} px)`);
+  const boxed = [...document.querySelectorAll('article.bd-article :is(.cell_output, .output, pre)')].filter(shown)
+      .filter(b => b.scrollHeight > b.clientHeight + 2 && getComputedStyle(b).overflowY !== 'visible');
+  if (boxed.length) problems.push(`print: ${boxed.length} outputs print only their box ` +
+                                  `(${boxed[0].clientHeight} of ${boxed[0].scrollHeight} px)`);
+  const nav = [...document.querySelectorAll('.bd-header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, ' +
+                                            '.prev-next-area, button.copybtn, .search-button-field')].filter(shown);
+  if (nav.length) problems.push(`print: the page's navigation is printed (${nav[0].className.slice(0, 60)})`);
+  return problems;
+}"""
+
+
+def _print_context(browser):
+    return browser.new_context(viewport={"width": A4_PX[0], "height": A4_PX[1]}, service_workers="block")
+
+
+def test_printed_notebooks_cut_nothing(browser, server, built_site):
+    """Each notebook printed at A4 width: code and output wrap, logs print in full, tables fit,
+    no navigation."""
+    context = _print_context(browser)
+    problems = {}
+    for name in (f"{path.stem}.html" for path in NOTEBOOKS):
+        page = _open(context, server, name, media="print")
+        found = page.evaluate(_PRINT_CHECKS)
+        if found:
+            problems[name] = found
+        page.close()
+    context.close()
+    assert not problems, json.dumps(problems, indent=1)[:3000]
+
+
+def _viewer_problems(page) -> list[str]:
+    """A tap on a figure opens it in the viewer at its natural size (wider than the phone, so
+    it pans), with a close button that closes it."""
+    link = page.query_selector("article .cell_output a.figure-full-size img, article .cell_output img")
+    if link is None:
+        return ["viewer: no figure on the page"]
+    link.scroll_into_view_if_needed()
+    natural = link.evaluate("img => img.naturalWidth")
+    before = page.url
+    link.click()
+    page.wait_for_timeout(400)
+    if page.url != before:
+        return [f"viewer: a tap leaves the page for {page.url.rsplit('/', 1)[-1]}"]
+    shown = page.evaluate("""() => { const d = document.querySelector('dialog.figure-viewer[open]');
+        if (!d) return null; const img = d.querySelector('img'), pane = img.parentElement;
+        return {width: img.getBoundingClientRect().width, pans: pane.scrollWidth > pane.clientWidth + 1}; }""")
+    if shown is None:
+        return ["viewer: a tap on a figure opens no viewer"]
+    problems = []
+    if shown["width"] < natural - 1:
+        problems.append(f"viewer: the figure shows {shown['width']:.0f} px wide, not its natural {natural} px")
+    if natural > page.viewport_size["width"] and not shown["pans"]:
+        problems.append("viewer: the figure is wider than the screen but does not pan")
+    close = _visible_button(page, "dialog.figure-viewer .figure-viewer__close")
+    if close is None:
+        problems.append("viewer: no close button")
+    else:
+        close.click()
+        page.wait_for_timeout(200)
+        if page.evaluate("() => !!document.querySelector('dialog.figure-viewer[open]')"):
+            problems.append("viewer: the close button leaves it open")
+    return problems
+
+
+def test_a_tapped_figure_opens_at_natural_size_on_a_phone(browser, server, built_site):
+    context = _reader_context(browser, "390")
+    name = next(f"{path.stem}.html" for path in NOTEBOOKS if path.name.startswith("01_"))
+    page = _open(context, server, name)
+    problems = _viewer_problems(page)
+    page.close()
+    context.close()
+    assert not problems, problems
 
 
 # --------------------------------------------------------------------------- a reader at 1280 and 390 px
@@ -610,6 +782,7 @@ def _menu_problems(page, wanted: set[str]) -> list[str]:
     if wanted <= before:
         if after == before:
             problems.append("menu: clicking the menu button changed nothing")
+        problems += [p for p in page.evaluate(READER_CHECKS, MIN_FIGURE_PX) if p.startswith("search:")]
         button.click()
         page.wait_for_timeout(300)
         after = set(page.evaluate(_NAV_LINKS))
@@ -664,68 +837,117 @@ def test_a_reader_can_read_and_navigate_every_page(browser, server, built_site, 
 
 
 _UNWRAP_FIGURES = "() => document.querySelectorAll('a.figure-full-size').forEach(a => a.replaceWith(...a.childNodes))"
-#: Pages broken on purpose: (width, how, what the checks must then report). A "style" is CSS
-#: added to the page, a "script" runs in it, a "block" is a file of the site not served.
+#: Pages broken on purpose: (width, check, how, what the check must then report). A "style" is
+#: CSS added to the page, a "script" runs in it, a "block" is a file of the site not served, a
+#: "rewrite" = (old, new) changes the page's HTML. The checks: "reader" (site_reader_checks.js
+#: and the buttons), "print" (the page printed at A4 width), "search" (a search for "forget
+#: gate" and its first hit), "viewer" (a figure tapped on a phone).
 MUTATIONS = {
-    "hidden-article-1280": ("1280", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
-    "hidden-article-390": ("390", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
-    "phone-overflow-390": ("390", {"script": "() => document.querySelector('article.bd-article section p')"
-                                             ".insertAdjacentHTML('afterend', '<div style=\"width: 600px\">a box wider "
-                                             "than a phone</div>')"}, "overflow:"),
-    "menu-without-its-script-390": ("390", {"block": "_static/course.js"}, "menu:"),
-    "menu-without-its-script-1280": ("1280", {"block": "_static/course.js"}, "menu:"),
-    "shrunken-figure-390": ("390", {"style": ".cell_output img{min-width:0 !important;width:200px !important}",
-                                    "script": _UNWRAP_FIGURES}, "figure:"),
+    "hidden-article-1280": ("1280", "reader", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
+    "hidden-article-390": ("390", "reader", {"style": "article.bd-article{visibility:hidden}"}, "text:"),
+    "phone-overflow-390": ("390", "reader", {"script": "() => document.querySelector('article.bd-article section p')"
+                                                       ".insertAdjacentHTML('afterend', '<div style=\"width: 600px\">a box "
+                                                       "wider than a phone</div>')"}, "overflow:"),
+    "menu-without-its-script-390": ("390", "reader", {"block": "_static/course.js"}, "menu:"),
+    "menu-without-its-script-1280": ("1280", "reader", {"block": "_static/course.js"}, "menu:"),
+    "shrunken-figure-390": ("390", "reader", {"style": ".cell_output img{min-width:0 !important;width:200px !important}",
+                                              "script": _UNWRAP_FIGURES}, "figure:"),
+    "figure-wider-than-a-phone-390": ("390", "reader", {"style": ".bd-article .cell_output img{max-width:none !important}"},
+                                      "wide figure:"),
+    "figures-not-lazy-390": ("390", "reader", {"rewrite": (' loading="lazy"', "")}, "lazy:"),
+    "tiny-text-390": ("390", "reader", {"style": "article.bd-article :is(p, li){font-size:12px !important}"}, "text size:"),
+    "copy-buttons-on-hover-only-390": ("390", "reader", {"style": ".bd-article button.copybtn{opacity:0 !important}"}, "copy:"),
+    "copy-buttons-over-the-code-1280": ("1280", "reader", {"style": ".bd-article div.highlight pre{padding-top:0.3em !important}"},
+                                        "copy:"),
+    "no-colab-link-1280": ("1280", "reader", {"script": "() => document.querySelectorAll('a[href*=\"colab.research\"]')"
+                                                        ".forEach(a => a.remove())"}, "colab:"),
+    "log-without-its-box-1280": ("1280", "reader", {"style": ".bd-article .cell_output, .bd-article .output.stream"
+                                                             "{max-height:none !important}"}, "wall:"),
+    "two-search-boxes-1280": ("1280", "reader", {"style": ".bd-header{display:block !important}"}, "search:"),
+    "print-code-unwrapped": ("print", "print", {"style": "@media print{html body .bd-article :is(.highlight, .output) pre"
+                                                         "{white-space:pre !important;overflow-x:auto !important}}"}, "print:"),
+    "print-log-in-its-box": ("print", "print", {"style": "@media print{.bd-article .cell_output, .bd-article "
+                                                         ".output.stream{max-height:12em !important;overflow-y:auto !important}}"},
+                             "print:"),
+    "print-wide-table-cells": ("print", "print", {"style": "@media print{.bd-article table :is(td,th){min-width:14em !important;"
+                                                           "white-space:nowrap !important}}"}, "print:"),
+    "search-without-the-site-script": ("1280", "search", {"block": "_static/course.js"}, "search:"),
+    "figure-viewer-without-the-site-script": ("390", "viewer", {"block": "_static/course.js"}, "viewer:"),
 }
+#: (width, check) -> what the check reports on notebook 01 as built (computed once).
+_CLEAN: dict[tuple[str, str], list[str]] = {}
+
+
+def _check(browser, server, width: str, kind: str, change: dict) -> list[str]:
+    """Run check ``kind`` on notebook 01's page at ``width``, broken by ``change``."""
+    name = next(f"{path.stem}.html" for path in NOTEBOOKS if path.name.startswith("01_"))
+    context = _print_context(browser) if kind == "print" else _reader_context(browser, width)
+    try:
+        if kind == "search":
+            return _search_problems(context, server, block=change.get("block"))
+        page = _open(context, server, name, block=change.get("block"), rewrite=change.get("rewrite"),
+                     media="print" if kind == "print" else None)
+        if "style" in change:
+            page.add_style_tag(content=change["style"])
+        if "script" in change:
+            page.evaluate(change["script"])
+        found = {"reader": _reader_problems, "viewer": _viewer_problems,
+                 "print": lambda pg: pg.evaluate(_PRINT_CHECKS)}[kind](page)
+        page.close()
+        return found
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS)
 def test_the_reader_checks_fail_on_a_broken_page(browser, server, built_site, mutation):
-    """Each mutation breaks notebook 01's page one way; the checks pass on the page as built
-    and report that kind of problem on the broken one."""
-    width, change, expected = MUTATIONS[mutation]
-    name = next(f"{path.stem}.html" for path in NOTEBOOKS if path.name.startswith("01_"))
-    context = _reader_context(browser, width)
-    page = _open(context, server, name)
-    clean = [p for p in _reader_problems(page) if p.startswith(expected)]
-    page.close()
-    page = _open(context, server, name, block=change.get("block"))
-    if "style" in change:
-        page.add_style_tag(content=change["style"])
-    if "script" in change:
-        page.evaluate(change["script"])
-    broken = _reader_problems(page)
-    page.close()
-    context.close()
+    """Each mutation breaks notebook 01's page one way; the check passes on the page as built
+    and reports that kind of problem on the broken one."""
+    width, kind, change, expected = MUTATIONS[mutation]
+    if (width, kind) not in _CLEAN:
+        _CLEAN[width, kind] = _check(browser, server, width, kind, {})
+    clean = [p for p in _CLEAN[width, kind] if p.startswith(expected)]
+    broken = _check(browser, server, width, kind, change)
     assert clean == [], clean
     assert any(p.startswith(expected) for p in broken), f"the checks missed the {mutation} mutation: {broken}"
 
 
 #: Screenshot name -> page. Notebook pages are shot from their first figure's code cell.
-SHOTS = {"landing": "index.html", "nb01": "01_", "nb03": "03_"}
+SHOTS = {"landing": "index.html", "nb01": "01_", "nb03": "03_", "nb05": "05_"}
+_TO_FIRST_FIGURE = """() => {  // the code cell of the first figure, under the header bar
+    const img = document.querySelector('.cell_output img');
+    const cell = img && img.closest('.cell');
+    if (cell && !location.pathname.endsWith('index.html')) {
+        window.scrollTo(0, cell.getBoundingClientRect().top + window.scrollY - 70);
+    }
+}"""
 
 
-def test_screenshots_of_the_landing_page_and_notebooks_01_and_03_at_both_widths(browser, server, built_site):
-    """Saved to runs/site/screenshots/ (the committed copies are in site/screenshots/), with
-    notebook 01's menu opened on a phone."""
+def _page_named(prefix: str) -> str:
+    return prefix if prefix.endswith(".html") else next(f"{p.stem}.html" for p in NOTEBOOKS if p.name.startswith(prefix))
+
+
+def test_screenshots_at_both_widths_in_print_and_of_the_figure_viewer(browser, server, built_site):
+    """Saved to runs/site/screenshots/ (the committed copies are in site/screenshots/): the
+    landing page and notebooks 01, 03 and 05 at both widths, notebook 01's menu opened and a
+    figure opened in the viewer on a phone, and an A4 page of notebook 01 printed (print media)
+    where a long log prints in full."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     saved = []
     for width in WIDTHS:
         context = _reader_context(browser, width)
         for shot, prefix in SHOTS.items():
-            name = prefix if prefix.endswith(".html") else next(f"{p.stem}.html" for p in NOTEBOOKS if p.name.startswith(prefix))
-            page = _open(context, server, name)
-            page.evaluate("""() => {  // the code cell of the first figure, under the header bar
-                const img = document.querySelector('.cell_output img');
-                const cell = img && img.closest('.cell');
-                if (cell && !location.pathname.endsWith('index.html')) {
-                    window.scrollTo(0, cell.getBoundingClientRect().top + window.scrollY - 70);
-                }
-            }""")
+            page = _open(context, server, _page_named(prefix))
+            page.evaluate(_TO_FIRST_FIGURE)
             page.wait_for_timeout(200)
             saved.append(SCREENSHOTS / f"{shot}_{width}.png")
             page.screenshot(path=str(saved[-1]))
             if shot == "nb01" and width == "390":
+                page.click("article .cell_output img")
+                page.wait_for_timeout(400)
+                saved.append(SCREENSHOTS / "nb01_390_figure.png")
+                page.screenshot(path=str(saved[-1]))
+                page.keyboard.press("Escape")
                 page.evaluate("() => window.scrollTo(0, 0)")
                 _visible_button(page, ".primary-toggle").click()
                 page.wait_for_timeout(400)
@@ -733,5 +955,14 @@ def test_screenshots_of_the_landing_page_and_notebooks_01_and_03_at_both_widths(
                 page.screenshot(path=str(saved[-1]))
             page.close()
         context.close()
+    context = _print_context(browser)
+    page = _open(context, server, _page_named("01_"), media="print")
+    top = page.evaluate("""() => { const log = document.querySelector('.cell.tag_log-output, .cell.tag_scroll-output') ||
+                                             document.querySelector('.cell_output');
+                                   return Math.max(0, log.getBoundingClientRect().top + scrollY - 300); }""")
+    saved.append(SCREENSHOTS / "nb01_print_a4.png")
+    page.screenshot(path=str(saved[-1]), full_page=True, clip={"x": 0, "y": top, "width": A4_PX[0], "height": A4_PX[1]})
+    page.close()
+    context.close()
     for shot in saved:
         assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", shot

@@ -56,6 +56,15 @@ LOG_WRITES = 8
 LONG_OUTPUT_LINES = 25
 #: The tag (course.css) that scrolls a cell's printed output in a box, its figures left in the page.
 LOG_TAG = "log-output"
+#: Where a notebook's map to the articles stood, in the site's copy (the map itself moves to the end).
+MAP_POINTER = ("*Read alongside articles on LSTMs? The map from their sections to this notebook's is at "
+               "[the end of the page](#{anchor}).*")
+#: Under each map: where the articles can be read (a section of the article-map page).
+MAP_SOURCES = "*Where to read each article: [the articles](article_map.md#the-articles).*"
+#: The article list of the article-map page (names and where they are published; no article text).
+ARTICLES_FILE = "articles.md"
+#: A figure in a built page: an ``<img>`` of the site's ``_images/`` folder.
+_IMG_TAG = re.compile(r'<img\b[^>]*\bsrc="(_images/[^"]+)"[^>]*>')
 
 
 @dataclass
@@ -101,6 +110,37 @@ def article_map(nb) -> str | None:
     return None
 
 
+def heading_anchor(title: str) -> str:
+    """The id MyST gives a heading (``myst_heading_anchors``): ``Map to the articles`` → ``map-to-the-articles``."""
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", title.strip().lower()))
+
+
+def move_article_map_to_end(nb) -> bool:
+    """Move the *Map to the articles* section to the end of the notebook (the site's copy).
+
+    The maps are long tables (5,400 px on a phone before the first section of notebook 01);
+    a reader comes for the lesson, and one coming from an article finds the map through a
+    one-line pointer left where it stood. The section is cut from its cell up to the next
+    heading of its level (text around it stays in place); where to read the articles is added
+    under it. Returns whether a map was moved.
+    """
+    for cell in nb.cells:
+        match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
+        if not match:
+            continue
+        following = re.compile(rf"^#{{1,{len(match.group(1))}}}\s", re.MULTILINE)
+        after = following.search(cell.source, match.end())
+        end = after.start() if after else len(cell.source)
+        section = cell.source[match.start():end].rstrip()
+        title = re.sub(r"^#+\s*", "", match.group(0)).strip()
+        pointer = MAP_POINTER.format(anchor=heading_anchor(title))
+        cell.source = "\n\n".join(part for part in (cell.source[:match.start()].rstrip(), pointer,
+                                                     cell.source[end:].strip()) if part)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"{section}\n\n{MAP_SOURCES}"))
+        return True
+    return False
+
+
 def run_time_cell(times: dict, stem: str, mode: str) -> str:
     """``"2.1 min (CPU, 2 cores)"`` for a recorded run, ``"not recorded"`` otherwise."""
     run = times.get(stem, {}).get(mode)
@@ -138,9 +178,12 @@ def landing_page(notebooks: Sequence[Notebook], times: dict) -> str:
 def article_map_page(notebooks: Sequence[Notebook]) -> str:
     """The page that collects every notebook's map to the articles."""
     parts = ["# Map to the articles", "",
-             "Each notebook starts with a map from the sections of the articles this course is read "
+             "Each notebook ends with a map from the sections of the articles this course is read "
              "alongside to the cells that show, measure or correct them. Here are all of them, "
              "notebook by notebook.", ""]
+    articles = _site_dir() / ARTICLES_FILE
+    if articles.is_file():
+        parts += [articles.read_text(encoding="utf-8").strip(), ""]
     for nb in notebooks:
         parts += [f"## {nb.title}", "", f"[Open the notebook]({nb.path.name}) · "
                   f"[launch in Colab]({colab_link(nb.path)})", ""]
@@ -168,6 +211,7 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
     _replace_widgets(nb)
     drop_report_echo(nb)
     fold_long_outputs(nb)
+    move_article_map_to_end(nb)
     refresh_run_times(nb, times if times is not None else read_run_times(source.parent))
     if not has_badge:  # every page gets its link: under the title, or as a first cell
         first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
@@ -311,6 +355,52 @@ def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict |
 
 
 # --------------------------------------------------------------------------- build
+def png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of a PNG file from its header; None for anything else."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def lazy_figures(html: str, html_dir: Path) -> tuple[str, int]:
+    """Mark the figures of a built page ``loading="lazy"`` (a notebook page holds up to nine
+    figures of 100-200 kB; a phone fetches those it scrolls to) with their width and height,
+    so that the page keeps its layout while they load (course.css scales them to the column).
+    Returns the page and how many figures were marked."""
+    count = 0
+
+    def mark(match):
+        nonlocal count
+        tag = match.group(0)
+        if re.search(r"\sloading=", tag):
+            return tag
+        extra = ' loading="lazy" decoding="async"'
+        size = png_size(html_dir / match.group(1))
+        if size and not re.search(r"\s(width|height)=", tag):
+            extra += f' width="{size[0]}" height="{size[1]}"'
+        count += 1
+        return tag[:4] + extra + tag[4:]
+
+    return _IMG_TAG.sub(mark, html), count
+
+
+def finish_pages(html_dir: Path) -> int:
+    """What Sphinx cannot be told: lazy figures with their sizes on every page. Returns how many."""
+    total = 0
+    for page in Path(html_dir).glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        changed, count = lazy_figures(text, Path(html_dir))
+        if count:
+            page.write_text(changed, encoding="utf-8")
+            total += count
+    return total
+
+
 def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, log=print) -> Path:
     """Build the site into ``out_dir`` (default ``runs/site/html``); returns its index.html.
 
@@ -333,6 +423,7 @@ def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, 
                 raise UsageError(f"Sphinx could not build the site (exit status {proc.returncode}):\n{tail}")
             for line in filter(str.strip, proc.stderr.splitlines()):
                 log(f"site: {line}")
+            finish_pages(Path(html))
             for nb in staged:  # the download button offers the committed notebook (its badge is Colab's)
                 target = Path(html) / "_sources" / nb.path.name
                 if nb.source is not None and target.is_file():
