@@ -256,27 +256,10 @@ def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -
     """Mean cross-entropy in bits per character of predicting each next character of ``ids``.
 
     The text is cut into ``batch`` streams and read window by window with carried states
-    (as in training), so every prediction sees all the text before it in its stream.
+    (as in training), so every prediction sees all the text before it in its stream: the
+    mean of :func:`carried_bits`.
     """
-    import tensorflow as tf
-
-    rows = streams(ids, min(batch, max(1, len(ids) // (seq_len + 1))))
-    states = zero_states(model, len(rows))
-
-    @tf.function(reduce_retracing=True)
-    def run(x, y, states):
-        logits, *new_states = model([x, *states], training=False)
-        nats = tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
-        return tf.reduce_sum(nats), new_states
-
-    total, count = 0.0, 0
-    for x, y in windows(rows, seq_len):
-        nats, states = run(x, y, states)
-        total += float(nats)
-        count += y.size
-    if count == 0:
-        raise UsageError("validation text shorter than one window; use more text or a smaller seq_len")
-    return total / count / math.log(2)
+    return float(carried_bits(model, ids, seq_len, batch)[0].mean())
 
 
 def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
