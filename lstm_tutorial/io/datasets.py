@@ -135,6 +135,9 @@ def _fetch(url: str, name: str, sha256: str | None, dest_dir=None, *, ways: str,
     writes into a hidden staging folder: only a file that passed the hash (and ``check``,
     which raises CorruptDataError) is renamed into place; the staging folder always goes.
     """
+    from .environment import import_tensorflow
+
+    import_tensorflow()  # first, quietly: its C++ start-up lines would land on the user's stderr
     from keras.utils import get_file  # Keras loads TensorFlow (seconds): only a download needs it
 
     dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
