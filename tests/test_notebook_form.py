@@ -1,0 +1,107 @@
+"""What a reader sees of a notebook's form, in Jupyter, Colab and on the course site.
+
+* **Exercises are a numbered list.** Each exercise is an item of a Markdown ordered list
+  (``1. **★ Title.** ...``), numbered as it is named. Items typed on consecutive lines with
+  no list marker render as one run-on paragraph in all three places.
+
+Markdown is read with markdown-it-py (CommonMark), the parser behind the site's myst-parser;
+Jupyter's and Colab's renderers follow the same rules for lists and paragraphs.
+"""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from markdown_it import MarkdownIt
+
+from lstm_tutorial.tools import runner, solutions
+
+STUDENT = runner.find_notebooks()
+INSTRUCTOR = sorted(solutions.solutions_dir(runner.notebooks_dir()).glob("*.ipynb"))
+EVERY_NOTEBOOK = STUDENT + INSTRUCTOR
+
+
+def _ids(paths):
+    return [f"{p.parent.name}/{p.stem}" if p.parent.name == "solutions" else p.stem for p in paths]
+
+
+# ------------------------------------------------------------------ exercises
+#: An exercise's title as typed: ``**★★ Title.**`` in a list item, or ``**2. ★★ Title.**``.
+EXERCISE_TITLE = re.compile(r"\*\*(?:\d+\.\s+)?★")
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+def exercise_cells(nb) -> list[str]:
+    """The markdown of the Exercises section: from its heading to the next heading of its level."""
+    cells, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        if re.match(r"##\s+Exercises\b", cell.source):
+            inside = True
+        elif inside and re.match(r"#{1,2}\s", cell.source):
+            break
+        if inside:
+            cells.append(cell.source)
+    return cells
+
+
+def exercise_layout(markdown_cells: list[str]) -> tuple[list[int | None], list[str]]:
+    """(the list-item number of each exercise, in order; None outside an ordered list), problems.
+
+    A paragraph holding two exercise titles is a problem: the items run together.
+    """
+    numbers, problems = [], []
+    for source in markdown_cells:
+        item_stack: list[int | None] = []   # the list items open around the current token
+        for token in _MARKDOWN.parse(source):
+            if token.type == "list_item_open":
+                item_stack.append(int(token.info) if token.info.isdigit() else None)
+            elif token.type == "list_item_close":
+                item_stack.pop()
+            elif token.type == "inline":
+                titles = EXERCISE_TITLE.findall(token.content)
+                if len(titles) > 1:
+                    problems.append(f"{len(titles)} exercises in one paragraph: {token.content[:70]!r}...")
+                numbers.extend([item_stack[-1] if item_stack else None] * len(titles))
+    return numbers, problems
+
+
+def exercise_list_problems(nb) -> list[str]:
+    cells = exercise_cells(nb)
+    if not cells:
+        return ["no '## Exercises' section"]
+    numbers, problems = exercise_layout(cells)
+    if len(numbers) < 2:
+        problems.append(f"{len(numbers)} exercise(s) found; a section lists at least two")
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(f"exercises are list items numbered {numbers}, not 1 to {len(numbers)} "
+                        "(None: not an item of a numbered list)")
+    return problems
+
+
+def test_the_exercise_check_sees_a_run_on_paragraph():
+    run_on = ("## Exercises\n\n**1. ★ First.** Do this.\n*Expected:* a number.\n"
+              "**2. ★★ Second.** Do that.\n*Expected:* a word.")
+    listed = ("## Exercises\n\n1. **★ First.** Do this.\n\n   *Expected:* a number.\n\n"
+              "2. **★★ Second.** Do that.\n\n   *Expected:* a word.")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(run_on)])
+    problems = exercise_list_problems(nb)
+    assert any("2 exercises in one paragraph" in p for p in problems)
+    assert any("[None, None]" in p for p in problems)
+    nb.cells[0].source = listed
+    assert exercise_list_problems(nb) == []
+    # a solution block between two items (the instructor copies) restarts the list at 2: fine
+    nb.cells[0].source = listed.replace("\n\n2.", "\n\n<details><summary>Solution</summary>\n\nx\n</details>\n\n2.")
+    assert exercise_list_problems(nb) == []
+    nb.cells[0].source = listed.replace("2. **", "3. **")
+    assert exercise_list_problems(nb)
+
+
+@pytest.mark.parametrize("path", EVERY_NOTEBOOK, ids=_ids(EVERY_NOTEBOOK))
+def test_exercises_are_a_numbered_list(path):
+    problems = exercise_list_problems(nbformat.read(path, as_version=4))
+    assert not problems, (f"{path.name}: write the exercises as a Markdown numbered list, one item per "
+                          "exercise ('1. **★ Title.** ...', a blank line between items):\n  "
+                          + "\n  ".join(problems))
