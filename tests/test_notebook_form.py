@@ -4,6 +4,9 @@
   reads without sideways scrolling on a projector or the site. The notebooks were formatted
   with ``ruff format --line-length 88`` (ruff reads .ipynb); strings it cannot split are
   written as implicit concatenations, which print the same text.
+* **Sentences stay short.** No code cell that calls ``lt.say`` is longer than 12 lines: the
+  computation goes in a cell of its own before it, so the cell that writes a sentence shows
+  the sentence and the verdict it depends on, not a page of templates.
 * **Exercises are a numbered list.** Each exercise is an item of a Markdown ordered list
   (``1. **★ Title.** ...``), numbered as it is named. Items typed on consecutive lines with
   no list marker render as one run-on paragraph in all three places.
@@ -71,6 +74,34 @@ def test_code_lines_fit_88_columns(path):
                    "not reformatted yet (it must change in colab.py and every notebook together)")
 def test_the_setup_cell_fits_its_column():
     assert [line for line in colab.setup_cell_source().split("\n") if len(line) > MAX_COLUMNS] == []
+
+
+# ------------------------------------------------------------------ sentences
+MAX_SAY_LINES = 12
+
+
+def long_say_cells(nb, limit: int = MAX_SAY_LINES) -> list[str]:
+    """'cell N (L lines)' for each code cell that calls say( and is over ``limit`` lines."""
+    return [f"cell {k} ({len(cell.source.splitlines())} lines): {cell.source.splitlines()[0][:60]}"
+            for k, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and "say(" in cell.source and len(cell.source.splitlines()) > limit]
+
+
+def test_the_say_check_sees_a_long_cell():
+    twelve = "x = 1\n" * 10 + 'lt.say(f"{x}")\nlt.record(x=x)'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(twelve)])
+    assert long_say_cells(nb) == []
+    nb.cells[0].source = "y = 2\n" + twelve
+    assert len(long_say_cells(nb)) == 1 and "(13 lines)" in long_say_cells(nb)[0]
+    nb.cells[0].source = nb.cells[0].source.replace("lt.say", "print")   # no sentence: any length
+    assert long_say_cells(nb) == []
+
+
+@pytest.mark.parametrize("path", EVERY_NOTEBOOK, ids=_ids(EVERY_NOTEBOOK))
+def test_say_cells_are_at_most_12_lines(path):
+    found = long_say_cells(nbformat.read(path, as_version=4))
+    assert not found, (f"{path.name}: cells that write a sentence with lt.say and are over {MAX_SAY_LINES} "
+                       "lines (move the computation into a cell before it):\n  " + "\n  ".join(found))
 
 
 # ------------------------------------------------------------------ exercises
