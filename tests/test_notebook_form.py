@@ -7,6 +7,9 @@
 * **Sentences stay short.** No code cell that calls ``lt.say`` is longer than 12 lines: the
   computation goes in a cell of its own before it, so the cell that writes a sentence shows
   the sentence and the verdict it depends on, not a page of templates.
+* **Every figure has its lesson.** ``notebooks/figures.md`` lists each figure a notebook saves
+  (by the name given to ``plots.savefig``) with the sentence it supports; a figure drawn but
+  not listed, listed but no longer drawn, or shown without a name, fails.
 * **Exercises are a numbered list.** Each exercise is an item of a Markdown ordered list
   (``1. **★ Title.** ...``), numbered as it is named. Items typed on consecutive lines with
   no list marker render as one run-on paragraph in all three places.
@@ -102,6 +105,69 @@ def test_say_cells_are_at_most_12_lines(path):
     found = long_say_cells(nbformat.read(path, as_version=4))
     assert not found, (f"{path.name}: cells that write a sentence with lt.say and are over {MAX_SAY_LINES} "
                        "lines (move the computation into a cell before it):\n  " + "\n  ".join(found))
+
+
+# ------------------------------------------------------------------ figures
+FIGURES_FILE = runner.notebooks_dir() / "figures.md"
+#: The name a cell saves a figure under: plots.savefig(fig, "01_clipping") or an f-string.
+_SAVEFIG = re.compile(r"savefig\(\s*\w+\s*,\s*(f?)([\"'])(.+?)\2")
+#: A figure's entry in figures.md: a list item that starts with its name in backticks.
+_LISTED = re.compile(r"^- `([^`]+)`:\s*\S", re.M)
+
+
+def figure_names(nb) -> tuple[set[str], list[str]]:
+    """(the names the notebook saves figures under, cells that show a figure without a name).
+
+    An f-string name stands for a family: each ``{...}`` becomes ``*``.
+    """
+    names, unnamed = set(), []
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        found = {re.sub(r"\{[^}]*\}", "*", m.group(3)) if m.group(1) else m.group(3)
+                 for m in _SAVEFIG.finditer(cell.source)}
+        names |= found
+        shows = any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+        if shows and not found:
+            unnamed.append(f"cell {k}")
+    return names, unnamed
+
+
+def figure_list_problems(notebooks, listing: str) -> list[str]:
+    listed = _LISTED.findall(listing)
+    problems = [f"{name}: listed twice" for name in sorted({n for n in listed if listed.count(n) > 1})]
+    drawn = set()
+    for path in notebooks:
+        names, unnamed = figure_names(nbformat.read(path, as_version=4))
+        drawn |= names
+        problems += [f"{path.name} {where}: shows a figure without saving it under a name "
+                     "(plots.savefig(fig, NAME))" for where in unnamed]
+    problems += [f"{name}: drawn, but not in figures.md" for name in sorted(drawn - set(listed))]
+    problems += [f"{name}: in figures.md, but no notebook draws it" for name in sorted(set(listed) - drawn)]
+    return problems
+
+
+def test_the_figure_check_sees_a_new_figure_and_a_stale_entry(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('fig = plots.a()\n_ = plots.savefig(fig, "07_a")'),
+        nbformat.v4.new_code_cell('for u in units:\n    plots.savefig(fig, f"07_unit_{u}")')])
+    path = tmp_path / "07_x.ipynb"
+    nbformat.write(nb, path)
+    listing = "- `07_a`: one lesson.\n- `07_unit_*`: another.\n"
+    assert figure_list_problems([path], listing) == []
+    assert figure_list_problems([path], "- `07_a`: one lesson.\n") == ["07_unit_*: drawn, but not in figures.md"]
+    assert figure_list_problems([path], listing + "- `07_b`: gone.\n") == ["07_b: in figures.md, but no notebook draws it"]
+    assert figure_list_problems([path], "- `07_a`:\n- `07_unit_*`: another.\n")   # no sentence: not listed
+    nb.cells.append(nbformat.v4.new_code_cell("plt.plot(x)", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"})]))
+    nbformat.write(nb, path)
+    assert "shows a figure without saving it" in figure_list_problems([path], listing)[0]
+
+
+def test_every_figure_is_listed_with_its_lesson():
+    problems = figure_list_problems(STUDENT, FIGURES_FILE.read_text(encoding="utf-8"))
+    assert not problems, ("notebooks/figures.md and the notebooks' figures disagree (add each new "
+                          "figure with the sentence it supports):\n  " + "\n  ".join(problems))
 
 
 # ------------------------------------------------------------------ exercises
