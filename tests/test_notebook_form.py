@@ -73,8 +73,6 @@ def test_code_lines_fit_88_columns(path):
                        "implicit concatenations):\n  " + "\n  ".join(found))
 
 
-@pytest.mark.xfail(strict=True, reason="the set-up cell is lstm_tutorial/tools/colab.py's template, "
-                   "not reformatted yet (it must change in colab.py and every notebook together)")
 def test_the_setup_cell_fits_its_column():
     assert [line for line in colab.setup_cell_source().split("\n") if len(line) > MAX_COLUMNS] == []
 

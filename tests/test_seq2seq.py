@@ -201,6 +201,8 @@ def test_dates_spans_point_at_their_fields_and_alignment_counts_them():
         perfect[0, step, (span or (0, 1))[0]] = 1.0
     assert S.date_alignment_hits(perfect, [spans]).all()
     assert S.date_alignment_hits(perfect[:, ::-1], [spans]).mean() < 1  # reversed rows: wrong places
+    shifted = np.roll(perfect, 1, axis=2)  # one letter to the right of each source's start
+    assert S.date_alignment_hits(shifted, [spans], margin=1).all()
 
 
 def test_split_is_by_word_disjoint_and_fixed():
@@ -304,3 +306,18 @@ def test_committed_notebook_meets_the_goals():
     assert figures["test_wer"]["attention"] <= 0.30
     assert figures["dates_alignment"] >= 0.95
     assert figures["attention_largest_difference"] < 1e-5 and figures["padding_gap"] < 1e-5
+
+
+def test_an_interrupted_run_resumes_only_with_its_own_settings(tmp_path):
+    work = tmp_path / "g2p.training"
+    work.mkdir()
+    (work / "config.json").write_text('{"units": 16}')
+    entries = {"ab": [("A", "B")], "ba": [("B", "A")]}
+    with pytest.raises(UsageError, match="other settings.*delete"):
+        S.train_g2p(tmp_path / "g2p", TINY, entries=entries, verbose=0)
+    assert (work / "config.json").read_text() == '{"units": 16}'  # the user's run is left alone
+
+
+def test_the_recipe_says_how_a_model_was_made_not_where_it_was_saved():
+    argv = ["train-g2p", "--out", "/somewhere/g2p", "--epochs", "3", "--out=/elsewhere"]
+    assert cli._without_out(argv) == ["train-g2p", "--epochs", "3"]

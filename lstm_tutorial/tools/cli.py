@@ -354,6 +354,19 @@ def _cmd_train_lm(args) -> int:
     return 0
 
 
+def _without_out(argv: list[str]) -> list[str]:
+    """The command's arguments less ``--out PATH``: where a model was saved is not how it was made."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif not arg.startswith("--out="):
+            out.append(arg)
+    return out
+
+
 def _training_recipe(args) -> dict:
     """How a model was made, saved beside it: the command, device, versions, when."""
     import datetime
@@ -367,7 +380,7 @@ def _training_recipe(args) -> dict:
 
     gpus = tf.config.list_physical_devices("GPU")
     return {
-        "command": f"{PROG} " + " ".join(shlex.quote(a) for a in args.argv),
+        "command": f"{PROG} " + " ".join(shlex.quote(a) for a in _without_out(args.argv)),
         "device": f"GPU ({len(gpus)})" if gpus else f"CPU ({os.cpu_count()} cores)",
         "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": {"lstm_tutorial": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,

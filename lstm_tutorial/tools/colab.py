@@ -32,28 +32,33 @@ PIP_REQUIREMENT = f"lstm-tutorial @ git+{REPO_URL}@{PINNED_REF}"
 #: First line of the set-up cell: how the updater recognises it.
 SETUP_MARKER = "# Setup: the same cell locally, in Colab, Kaggle and Binder"
 
-_SETUP_CELL = '''{marker} (made by lstm_tutorial/tools/colab.py).
-FAST = None  # None: follow LSTM_TUTORIAL_FAST (full mode when unset); True: a quick run on small data
+_SETUP_CELL = '''{marker}
+# (made by lstm_tutorial/tools/colab.py; every line fits 88 columns).
+FAST = None  # None: follow LSTM_TUTORIAL_FAST (unset: full mode); True: a quick run
 import os, sys
+PACKAGE = "{requirement}"
+KAGGLE = "KAGGLE_KERNEL_RUN_TYPE" in os.environ
 try:
     import lstm_tutorial as lt
 except ImportError:
     if os.path.isdir("../lstm_tutorial"):  # a checkout without `pip install -e .`
         sys.path.insert(0, os.path.abspath(".."))
-    elif "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ:
-        # Install the pinned release; pip keeps Colab's and Kaggle's own TensorFlow and Keras.
+    elif "google.colab" in sys.modules or KAGGLE:
+        # This package only: pip keeps Colab's and Kaggle's TensorFlow and Keras.
         import importlib, subprocess
-        PACKAGE = "{requirement}"
         if subprocess.call([sys.executable, "-m", "pip", "install", "-q", PACKAGE]):
-            raise RuntimeError("could not install lstm-tutorial from GitHub: " + (
-                "on Kaggle, switch Internet on in the notebook's settings, then run this cell again"
-                if "KAGGLE_KERNEL_RUN_TYPE" in os.environ else "check the connection and run this cell again"))
+            raise RuntimeError(
+                "could not install lstm-tutorial from GitHub: "
+                + ("on Kaggle, switch Internet on in the notebook's settings, then run "
+                   "this cell again" if KAGGLE
+                   else "check the connection and run this cell again"))
         importlib.invalidate_caches()
     else:
         raise ModuleNotFoundError(
-            "this notebook needs the lstm_tutorial package, which is not installed here. "
-            "Clone {repo_url} and open the notebook from its notebooks/ folder "
-            "(`bash run.sh doctor` sets up the rest), or open it in Colab.")
+            "this notebook needs the lstm_tutorial package, which is not installed "
+            "here. Clone {repo_url} "
+            "and open the notebook from its notebooks/ folder (`bash run.sh doctor` "
+            "sets up the rest), or open it in Colab.")
     import lstm_tutorial as lt
 env = lt.setup(fast=FAST)'''
 
