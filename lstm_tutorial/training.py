@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from sklearn import metrics
 
 from . import models
 from .io import environment, paths, saving
@@ -489,19 +490,18 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
     t0 = time.perf_counter()
     p = predict_proba(model, x, batch_size)
     seconds = time.perf_counter() - t0
-    from .baseline import log_loss
-
     y = np.asarray(y).reshape(-1)
-    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": log_loss(p, y), "count": int(len(y)),
+    # clipped at 1e-7 as Keras' binary cross-entropy is: a saturated float32 sigmoid gives exactly 1.0
+    loss = float(metrics.log_loss(y, np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7), labels=[0, 1]))
+    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": loss, "count": int(len(y)),
             "seconds": seconds, "reviews_per_second": len(y) / seconds if seconds else float("nan"),
             "probabilities": p}
 
 
 def confusion_matrix(y_true, probabilities, threshold: float = 0.5) -> np.ndarray:
     """2x2 counts: rows = true (negative, positive), columns = predicted."""
-    y = np.asarray(y_true).reshape(-1) >= 0.5
-    p = np.asarray(probabilities).reshape(-1) >= threshold
-    return np.array([[np.sum(~y & ~p), np.sum(~y & p)], [np.sum(y & ~p), np.sum(y & p)]], dtype=np.int64)
+    return metrics.confusion_matrix(np.asarray(y_true).reshape(-1) >= 0.5,
+                                    np.asarray(probabilities).reshape(-1) >= threshold, labels=[False, True])
 
 
 def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int, float]]:
