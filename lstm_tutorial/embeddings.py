@@ -31,8 +31,8 @@ from . import text
 from .io import caches, datasets
 from .errors import UsageError
 
-__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
-           "PRETRAIN_SPLITS"]
+__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "cache_path", "pretraining_corpus", "word_vectors",
+           "embedding_matrix"]
 
 #: The word2vec settings (gensim's names). CBOW (``sg=0``) is several times faster than
 #: skip-gram on a CPU; a window of 5 words, words seen at least 5 times, 5 passes.
@@ -43,7 +43,7 @@ WORD2VEC_SETTINGS = {"sg": 0, "window": 5, "min_count": 5, "negative": 5, "sampl
 
 #: The splits word2vec reads: the training reviews' text (labels unused) and the
 #: unlabelled reviews. Never "test".
-PRETRAIN_SPLITS = ("train", "unsup")
+_PRETRAIN_SPLITS = ("train", "unsup")
 
 
 @dataclass
@@ -108,7 +108,7 @@ def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = Fals
     """Where :func:`word_vectors` keeps its vectors: a name keyed on all they depend on (the
     copy of the data, the tokenizing rules, the stopword list, the settings and ``limit``)."""
     return caches.word_vectors_path(dim, text.english_stopwords() if remove_stopwords else None, limit=limit,
-                                     splits=PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
+                                     splits=_PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
                                      text_version=text.TEXT_VERSION, data=datasets.data_key(source))
 
 
@@ -119,7 +119,7 @@ def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False,
     ``limit`` keeps the first ``limit`` of each split (fast mode).
     """
     corpus = []
-    for split in PRETRAIN_SPLITS:
+    for split in _PRETRAIN_SPLITS:
         tokens, _ = text.preprocess_imdb(split, remove_stopwords=remove_stopwords, source=source,
                                          verbose=verbose)
         corpus.extend(tokens if limit is None else tokens[:limit])

@@ -17,17 +17,21 @@ Gate traces (the value of every gate at every step) live here and nowhere else:
 """
 from __future__ import annotations
 
-import numpy as np
+import time
 
 import keras
+import numpy as np
 from keras import ops
 
 from .errors import UsageError
 from .gradients import find_keras_layer
-from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
+from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, lstm_sequence, sigmoid, split_keras_lstm_weights
+
+__all__ = ["GatedLSTMCell", "GatedLSTM", "split_gates", "get_params", "set_params", "load_keras_lstm_weights",
+           "copy_builtin_model", "compare_train_step_times", "compare_with_keras_lstm", "trace_lstm", "trace_gru"]
 
 #: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
-TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
+_TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
@@ -87,7 +91,7 @@ class GatedLSTMCell(keras.layers.Layer):
         # Weights stacked side by side for the fused products; GatedLSTM sets this once per
         # call so that the stacking is not repeated at every time step (see stacked_weights).
         self._stacked = None
-        self.output_size = self.units * (len(TRACE_NAMES) if self.return_gates else 1)
+        self.output_size = self.units * (len(_TRACE_NAMES) if self.return_gates else 1)
 
     # ------------------------------------------------------------------ weights
     def build(self, input_shape):
@@ -258,9 +262,9 @@ class GatedLSTM(keras.layers.RNN):
 def split_gates(output, units: int) -> dict:
     """Cut the output of a ``return_gates=True`` cell or layer into h, f, i, g, o, c."""
     output = keras.ops.convert_to_numpy(output)
-    if output.shape[-1] != len(TRACE_NAMES) * units:
-        raise UsageError(f"expected a last axis of {len(TRACE_NAMES)} * {units}; got {output.shape}.")
-    return {k: output[..., n * units:(n + 1) * units] for n, k in enumerate(TRACE_NAMES)}
+    if output.shape[-1] != len(_TRACE_NAMES) * units:
+        raise UsageError(f"expected a last axis of {len(_TRACE_NAMES)} * {units}; got {output.shape}.")
+    return {k: output[..., n * units:(n + 1) * units] for n, k in enumerate(_TRACE_NAMES)}
 
 
 def _as_cell(layer) -> GatedLSTMCell:
@@ -355,8 +359,6 @@ def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 
     ``round_median_s`` holds the median step of each round, the unit to pair two models on
     (the same round ran both under the same load).
     """
-    import time
-
     if steps < 1 or rounds < 1 or not models:
         raise UsageError("give at least one model, and steps and rounds of at least 1.")
     first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}
@@ -390,9 +392,7 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
     (the built-in's fused gradients cut per gate), and of the NumPy reference.
     Gradients use TensorFlow's ``GradientTape`` (the TensorFlow backend).
     """
-    import tensorflow as tf
-
-    from .numpy_lstm import lstm_sequence
+    import tensorflow as tf  # GradientTape; the layers themselves run on any Keras backend
 
     keras.utils.set_random_seed(seed)
     x = tf.constant(np.asarray(x, np.float32))
@@ -462,8 +462,6 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
     ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
     """
-    from .numpy_lstm import lstm_sequence
-
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
     for inner in getattr(layer, "layers", []):
@@ -480,7 +478,7 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     parts = {**run["gates"], "c": run["cells"], "h": run["outputs"]}
     if getattr(lstm, "go_backwards", False):
         parts = {k: v[:, ::-1] for k, v in parts.items()}
-    return {k: parts[k] for k in TRACE_NAMES}
+    return {k: parts[k] for k in _TRACE_NAMES}
 
 
 def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
@@ -498,8 +496,6 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     how much of a stored value survives it. Returns arrays (batch, time, units) with keys
     ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
     """
-    from .numpy_lstm import sigmoid
-
     gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)
     _check_default_activations(cell, "trace_gru")

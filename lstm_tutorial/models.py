@@ -42,6 +42,10 @@ from keras import activations, layers, ops
 from .errors import UsageError
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
+__all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
+           "build_simple_classifier", "compile_binary", "build_keras_reference", "layer_summary", "cudnn_eligibility",
+           "LM_KINDS", "build_char_lm", "char_lm_params", "units_for_params", "build_char_classifier"]
+
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
 
@@ -109,7 +113,7 @@ class MaskedGlobalMaxPooling1D(layers.Layer):
 _LAYERS = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
-def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
+def _recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
     """The recurrent layer for ``kind`` with cuDNN-compatible (default) settings."""
     if kind == "bilstm":
         return layers.Bidirectional(
@@ -150,12 +154,12 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
     x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
     if readout == "pool":
-        h = recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
+        h = _recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
         features = layers.Concatenate(name="max_and_mean_over_time")(
             [MaskedGlobalMaxPooling1D(name="max_over_time")(h), layers.GlobalAveragePooling1D(name="mean_over_time")(h)]
         )
     else:
-        features = recurrent_layer(kind, config.units, return_sequences=False, name=kind)(x)
+        features = _recurrent_layer(kind, config.units, return_sequences=False, name=kind)(x)
     x = layers.Dropout(config.dropout, name="dropout")(features)
     # float32 output keeps the sigmoid and the loss stable under mixed precision on a GPU.
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
@@ -277,7 +281,7 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
 LM_KINDS = ("lstm", "rnn")
 
 
-def lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
+def _lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
     """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
     if kind not in LM_KINDS:
         raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
@@ -290,7 +294,7 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
 
     Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
     with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
-    SimpleRNN layers (:func:`lm_state_sizes`). Passing the states out and back in by hand
+    SimpleRNN layers (:func:`_lm_state_sizes`). Passing the states out and back in by hand
     is how truncated backpropagation through time carries memory from one window to the
     next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
     character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
@@ -301,7 +305,7 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     if n_layers < 1:
         raise UsageError(f"n_layers must be at least 1, not {n_layers}")
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(lm_state_sizes(kind, units, n_layers))]
+    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(_lm_state_sizes(kind, units, n_layers))]
     x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     per_layer = 2 if kind == "lstm" else 1
     states_out = []

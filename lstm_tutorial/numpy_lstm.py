@@ -13,6 +13,10 @@ import numpy as np
 
 from .errors import UsageError
 
+__all__ = ["GATES", "KERAS_GATE_ORDER", "PEEPHOLE_GATES", "sigmoid", "LSTMParams", "init_params",
+           "split_keras_lstm_weights", "lstm_step", "lstm_sequence", "lstm_step_backward", "forward_tape",
+           "lstm_sequence_backward", "numeric_gradient", "parameter_count"]
+
 #: The project's gate order: forget, input, candidate, output.
 GATES = ("f", "i", "g", "o")
 #: The order in which Keras packs the four gates in one kernel: i, f, c (= our g), o.

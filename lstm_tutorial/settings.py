@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
+__all__ = ["DictConfig"]
+
 
 class DictConfig:
     """For frozen dataclasses of settings: ``to_dict()`` and ``from_dict()`` (unknown keys ignored)."""

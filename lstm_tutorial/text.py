@@ -26,6 +26,7 @@ import re
 import socket
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -34,6 +35,10 @@ import numpy as np
 
 from .io import caches, datasets, paths
 from .errors import CorruptDataError, DataUnavailableError, UsageError
+
+__all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "DOWNLOAD_TIMEOUT_S", "describe_stopwords",
+           "english_stopwords", "remove_stopwords", "negations_removed", "TEXT_VERSION", "preprocess",
+           "preprocess_imdb", "lengths", "truncation_share", "Vocabulary"]
 
 # ---------------------------------------------------------------------------------
 # Cleaning
@@ -303,8 +308,8 @@ def truncation_share(token_lists: Sequence[Sequence[str]], length: int) -> float
 # ---------------------------------------------------------------------------------
 
 #: Id 0: padding (Keras' mask token); id 1: out-of-vocabulary.
-PAD_TOKEN = ""
-OOV_TOKEN = "[UNK]"
+_PAD = ""
+_OOV = "[UNK]"
 _FORMAT = "lstm_tutorial.Vocabulary"
 
 
@@ -317,7 +322,7 @@ class Vocabulary:
     """
 
     def __init__(self, tokens: Sequence[str]):
-        self.tokens = [PAD_TOKEN, OOV_TOKEN] + [t for t in tokens if t not in (PAD_TOKEN, OOV_TOKEN)]
+        self.tokens = [_PAD, _OOV] + [t for t in tokens if t not in (_PAD, _OOV)]
         if len(set(self.tokens)) != len(self.tokens):
             raise UsageError("a vocabulary cannot list a token twice")
 
@@ -339,7 +344,7 @@ class Vocabulary:
                                             and isinstance(token_lists[0], str)):
             raise UsageError("Vocabulary.fit() needs a list of token lists, e.g. [['a', 'film'], ...]")
         counts = Counter(itertools.chain.from_iterable(token_lists))
-        kept = sorted((t for t, c in counts.items() if c >= min_count and t not in (PAD_TOKEN, OOV_TOKEN)),
+        kept = sorted((t for t, c in counts.items() if c >= min_count and t not in (_PAD, _OOV)),
                       key=lambda t: (-counts[t], t))
         return cls(kept if max_tokens is None else kept[:max_tokens - 2])
 
@@ -365,7 +370,7 @@ class Vocabulary:
         """
         import keras
 
-        return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=PAD_TOKEN, oov_token=OOV_TOKEN)
+        return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=_PAD, oov_token=_OOV)
 
     @functools.cached_property
     def _lookup(self):
@@ -422,7 +427,7 @@ class Vocabulary:
         """Write the vocabulary as a small JSON file (e.g. beside a ``.keras`` model)."""
         path = Path(path)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
-                   "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self.tokens}
+                   "pad_token": _PAD, "oov_token": _OOV, "tokens": self.tokens}
         with paths.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False)
         return path
@@ -442,8 +447,6 @@ class Vocabulary:
             raise CorruptDataError(f"{path} is not a vocabulary saved by Vocabulary.save ({exc})") from None
         saved_version = payload.get("text_version")
         if saved_version and saved_version != TEXT_VERSION:
-            import warnings
-
             warnings.warn(f"{path} was built with text version {saved_version}, this package "
                           f"tokenizes with {TEXT_VERSION}: some tokens may now be out of vocabulary",
                           stacklevel=2)

@@ -31,17 +31,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import keras
 import numpy as np
-from sklearn import metrics
+import tensorflow as tf
 
-from . import models
+from . import models, text
 from .io import environment, paths, saving
 from .errors import UsageError
 from .settings import DictConfig
 
+__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "LR_SCHEDULES", "TrainConfig", "FAST_OVERRIDES",
+           "default_config", "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
+           "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches", "learning_rate",
+           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate", "confusion_matrix",
+           "most_confident_mistakes", "save_classifier", "default_model_dir", "Prediction", "Classifier",
+           "review_problem", "train_model"]
+
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
-WORD_VECTOR_CHOICES = ("word2vec", "none")
+_WORD_VECTOR_CHOICES = ("word2vec", "none")
 #: Learning rate over training: cosine decay to zero over ``epochs``, or constant.
 LR_SCHEDULES = ("cosine", "constant")
 VOCAB_FILE = "vocabulary.json"
@@ -95,7 +103,7 @@ class TrainConfig(DictConfig):
     def validate(self) -> "TrainConfig":
         """This config, or a :class:`UsageError` naming the first setting out of range."""
         choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
-                   "word_vectors": WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
+                   "word_vectors": _WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise UsageError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -175,8 +183,6 @@ def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
     The vocabulary is fitted on the training part only, so the validation reviews are
     as new to it as the test reviews will be.
     """
-    from . import text
-
     t0 = time.perf_counter()
     tokens, labels = text.preprocess_imdb("train", remove_stopwords=config.remove_stopwords, verbose=verbose)
     train_idx, val_idx = split_indices(len(tokens), config.validation_fraction, config.train_limit, config.seed)
@@ -196,8 +202,6 @@ def load_test(config: TrainConfig, vocab, verbose: bool = False, with_tokens: bo
     In fast mode ``config.test_limit`` takes a seeded random subset (balanced in
     expectation: the files come sorted by label).
     """
-    from . import text
-
     tokens, labels = text.preprocess_imdb("test", remove_stopwords=config.remove_stopwords, verbose=verbose)
     idx = official_test_indices(config, len(tokens))
     tokens = [tokens[i] for i in idx]
@@ -230,7 +234,7 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
     return np.maximum((np.asarray(x) != 0).sum(axis=1), 1)
 
 
-def check_right_padded(x: np.ndarray) -> None:
+def _check_right_padded(x: np.ndarray) -> None:
     """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
 
     :func:`length_batches` keeps the first ``n`` columns of a row with ``n`` real ids, which
@@ -278,10 +282,8 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
     anew every epoch before they are bucketed; without it the order is fixed. Elements are
     ``(ids,)`` or ``(ids, y)``.
     """
-    import tensorflow as tf
-
     x = np.asarray(x, dtype="int32")
-    check_right_padded(x)
+    _check_right_padded(x)
     lengths = sequence_lengths(x)
     rows = tf.data.Dataset.from_tensor_slices((x, lengths)).map(lambda r, n: r[:n])
     if y is not None:
@@ -304,8 +306,6 @@ def learning_rate(config: TrainConfig, x_train: np.ndarray):
     are nearly there, and no learning rate to tune by hand per epoch."""
     if config.lr_schedule == "constant":
         return config.learning_rate
-    import keras
-
     steps = steps_per_epoch(x_train, config.batch_size) * config.epochs
     return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
 
@@ -317,7 +317,7 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
                                     readout=config.readout)
     if config.word_vectors == "word2vec":
-        from . import embeddings
+        from . import embeddings  # gensim loads in seconds; a random start needs none of it
 
         vectors = embeddings.word_vectors(config.embedding_dim, limit=config.pretrain_limit,
                                           remove_stopwords=config.remove_stopwords, source=source,
@@ -334,8 +334,6 @@ def _epoch_timer(seconds: list):
     """A callback that appends each epoch's seconds (training plus the validation pass) to
     ``seconds`` and to the epoch's logs; listed before Keras' own History callback, the
     value lands in ``history.history["epoch_seconds"]``."""
-    import keras
-
     def end(epoch, logs):
         seconds.append(time.perf_counter() - seconds.pop())  # the start time was kept in its place
         logs["epoch_seconds"] = seconds[-1]
@@ -375,8 +373,6 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
       with other settings or another vocabulary is refused);
     * extra ``callbacks`` run after these (so after the backup is written).
     """
-    import keras
-
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     seconds: list[float] = []
@@ -386,7 +382,7 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     best = None
     if run_dir is not None:
         backup = Path(run_dir) / "backup"
-        best = _best_checkpoint(Path(run_dir), config, run_fingerprint(config, data.vocab),
+        best = _best_checkpoint(Path(run_dir), config, _run_fingerprint(config, data.vocab),
                                 resuming=(backup / "latest.weights.h5").is_file())
         if best.resuming and verbose:
             print(f"resuming an interrupted run from {backup}")
@@ -414,7 +410,7 @@ def _fit_result(model, history, config: TrainConfig, seconds: list, best) -> Fit
                      resumed_from_epoch=resumed_from)
 
 
-def run_fingerprint(config: TrainConfig, vocab) -> str:
+def _run_fingerprint(config: TrainConfig, vocab) -> str:
     """A hash of everything that gives a backup's weights their meaning.
 
     The settings (except ``epochs``: training longer is a valid continuation) and the
@@ -433,8 +429,6 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
     the fingerprint, starts from the saved best value (a worse epoch does not replace the
     checkpoint) and knows the best epoch of before the interruption.
     """
-    import keras
-
     path = run_dir / "run.json"
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -490,6 +484,8 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
     t0 = time.perf_counter()
     p = predict_proba(model, x, batch_size)
     seconds = time.perf_counter() - t0
+    from sklearn import metrics  # scikit-learn loads in seconds; predicting needs none of it
+
     y = np.asarray(y).reshape(-1)
     # clipped at 1e-7 as Keras' binary cross-entropy is: a saturated float32 sigmoid gives exactly 1.0
     loss = float(metrics.log_loss(y, np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7), labels=[0, 1]))
@@ -500,6 +496,8 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
 
 def confusion_matrix(y_true, probabilities, threshold: float = 0.5) -> np.ndarray:
     """2x2 counts: rows = true (negative, positive), columns = predicted."""
+    from sklearn import metrics
+
     return metrics.confusion_matrix(np.asarray(y_true).reshape(-1) >= 0.5,
                                     np.asarray(probabilities).reshape(-1) >= threshold, labels=[False, True])
 
@@ -555,16 +553,12 @@ class Classifier:
     @classmethod
     def load(cls, folder) -> "Classifier":
         """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
-        from .text import Vocabulary
-
         model, vocab, config, info = saving.load_model_folder(
-            folder, names=FILES, vocab_class=Vocabulary, config_class=TrainConfig,
+            folder, names=FILES, vocab_class=text.Vocabulary, config_class=TrainConfig,
             how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
         return cls(model, vocab, config, info.get("metrics", {}))
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        from . import text
-
         for i, t in enumerate(texts):
             problem = review_problem(t)
             if problem:
@@ -591,8 +585,6 @@ class Classifier:
 
 def review_problem(review) -> str | None:
     """Why ``review`` cannot be classified (a sentence), or None when it can."""
-    from . import text
-
     if not isinstance(review, str):
         return f"not text (got {type(review).__name__})"
     if "\x00" in review:
@@ -609,8 +601,6 @@ def review_problem(review) -> str | None:
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
     """The whole ``train`` command as a function: returns a summary dict."""
     environment.quiet_tensorflow()
-    import keras
-
     t_start = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     out = Path(out_dir) if out_dir else default_model_dir(config.model)
@@ -618,8 +608,6 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({environment.mode()} mode)")
     say("step 1/4 data: reading and tokenizing the training reviews (cached after the first run)")
     data = prepare_data(config, verbose=verbose)
-    from . import text
-
     truncated = text.truncation_share(data.train_tokens, config.length)
     lost = "beginning" if config.truncating == "pre" else "end"
     say(f"  {data.summary()}; {truncated:.1%} of training reviews are longer than "
