@@ -24,14 +24,25 @@ import numpy as np
 from keras import ops
 
 from .errors import UsageError
-from .gradients import find_keras_layer
 from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, lstm_sequence, sigmoid, split_keras_lstm_weights
 
-__all__ = ["GatedLSTMCell", "GatedLSTM", "split_gates", "get_params", "set_params", "load_keras_lstm_weights",
+__all__ = ["find_keras_layer", "GatedLSTMCell", "GatedLSTM", "split_gates", "get_params", "set_params", "load_keras_lstm_weights",
            "copy_builtin_model", "compare_train_step_times", "compare_with_keras_lstm", "trace_lstm", "trace_gru"]
 
 #: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
 _TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
+
+
+def find_keras_layer(model, kind: str):
+    """``model`` itself if it is a ``keras.layers.<kind>``, else the first such layer inside it."""
+    if type(model).__name__ == kind:
+        return model
+    for layer in getattr(model, "layers", []):
+        if type(layer).__name__ == kind:
+            return layer
+    raise UsageError(
+        f"no keras.layers.{kind} found in {type(model).__name__}; pass the {kind} layer itself"
+    )
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")

@@ -27,7 +27,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -35,23 +35,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import models, text
+from . import models, stats, text
 from .io import environment, paths, saving
 from .errors import UsageError
-from .settings import DictConfig
+from .settings import LR_SCHEDULES, DictConfig, learning_rate_schedule
 
-__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "LR_SCHEDULES", "TrainConfig", "FAST_OVERRIDES",
+__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "TrainConfig",
            "default_config", "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
-           "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches", "learning_rate",
+           "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches",
            "prepare_model", "FitResult", "fit", "predict_proba", "evaluate", "confusion_matrix",
            "most_confident_mistakes", "save_classifier", "default_model_dir", "Prediction", "Classifier",
-           "review_problem", "train_model"]
+           "review_problem", "train_model", "train_seeds"]
 
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
 _WORD_VECTOR_CHOICES = ("word2vec", "none")
-#: Learning rate over training: cosine decay to zero over ``epochs``, or constant.
-LR_SCHEDULES = ("cosine", "constant")
 VOCAB_FILE = "vocabulary.json"
 CONFIG_FILE = "training.json"
 FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
@@ -95,6 +93,11 @@ class TrainConfig(DictConfig):
     train_limit: int | None = None
     test_limit: int | None = None
 
+    #: Fast mode: a small slice of the data and a small network, so that tests and quick
+    #: checks finish in seconds. Accuracy then means little.
+    FAST = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2, batch_size=64,
+                train_limit=1200, test_limit=600, pretrain_limit=3000)
+
     def model_config(self, vocab_size: int) -> models.ModelConfig:
         return models.ModelConfig(vocab_size=vocab_size, embedding_dim=self.embedding_dim,
                                   units=self.units, dropout=self.dropout,
@@ -119,20 +122,9 @@ class TrainConfig(DictConfig):
         return self
 
 
-#: Fast mode (LSTM_TUTORIAL_FAST=1): a small slice of the data and a small network, so
-#: that tests and quick checks finish in seconds. Accuracy then means little.
-FAST_OVERRIDES = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2,
-                      batch_size=64, train_limit=1200, test_limit=600, pretrain_limit=3000)
-
-
 def default_config(model: str = "bilstm", fast: bool | None = None, **overrides) -> TrainConfig:
-    """The ``train`` command's settings for ``model`` (fast mode shrinks them)."""
-    fast = environment.is_fast() if fast is None else fast
-    values = dict(model=model)
-    if fast:
-        values.update(FAST_OVERRIDES)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return TrainConfig(**values).validate()
+    """The ``train`` command's settings for ``model`` (fast mode shrinks them: :attr:`TrainConfig.FAST`)."""
+    return TrainConfig.for_mode(fast, model=model, **overrides)
 
 
 # -------------------- Data: tokens -> vocabulary -> ids
@@ -300,16 +292,6 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
 
 # -------------------- Fitting
 
-def learning_rate(config: TrainConfig, x_train: np.ndarray):
-    """The optimizer's learning rate: a number, or (``"cosine"``) a decay to zero at the end of
-    ``config.epochs`` epochs over ``x_train``: large steps early, small ones when the weights
-    are nearly there, and no learning rate to tune by hand per epoch."""
-    if config.lr_schedule == "constant":
-        return config.learning_rate
-    steps = steps_per_epoch(x_train, config.batch_size) * config.epochs
-    return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
-
-
 def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False, source=None):
     """The ``config.model`` classifier for ``data``'s vocabulary, compiled, ready for :func:`fit`;
     its Embedding starts from word2vec vectors (:func:`lstm_tutorial.embeddings.word_vectors`)
@@ -326,7 +308,8 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
         model.get_layer("embedding").set_weights([matrix])
         if verbose:
             print(f"  embedding starts from word2vec for {share:.1%} of the {data.vocab.size:,} ids")
-    models.compile_binary(model, learning_rate(config, data.x_train))
+    steps = steps_per_epoch(data.x_train, config.batch_size) * config.epochs
+    models.compile_binary(model, learning_rate_schedule(config.lr_schedule, config.learning_rate, steps))
     return model
 
 
@@ -596,7 +579,7 @@ def review_problem(review) -> str | None:
     return None
 
 
-# -------------------- A whole training run (the ``train`` command of cli.py calls this)
+# -------------------- Whole training runs (the ``train`` command of cli.py calls these)
 
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
     """The whole ``train`` command as a function: returns a summary dict."""
@@ -630,3 +613,42 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"step 4/4 saved: {out / MODEL_FILE}, {out / VOCAB_FILE}, {out / CONFIG_FILE}")
     say(f"test accuracy: {test['accuracy']:.4f}  (total {metrics['total_seconds'] / 60:.1f} min)")
     return {"out_dir": str(out), "metrics": metrics, "model": model, "vocab": data.vocab, "fit": result}
+
+
+def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
+    """Train ``config`` once per seed into ``out_dir/seeds/seed-N``; save the best on validation as ``out_dir``.
+
+    Returns ``{"runs", "summary" (of test accuracies), "best_seed", "out_dir"}``.
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise UsageError("give at least one seed, e.g. --seeds 0 1 2")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"each seed once, please (got {seeds})")
+    out = Path(out_dir) if out_dir else default_model_dir(config.model)
+    say = print if verbose else (lambda *a, **k: None)
+    runs = []
+    for k, seed in enumerate(seeds, start=1):
+        say(f"=== seed {seed} ({k} of {len(seeds)}) ===")
+        folder = out / "seeds" / f"seed-{seed}"
+        result = train_model(replace(config, seed=seed), out_dir=folder, verbose=verbose)
+        m = result["metrics"]
+        runs.append({"seed": seed, "test_accuracy": float(m["test_accuracy"]),
+                     "val_accuracy": float(m["best_val_accuracy"]), "test_count": int(m["test_count"]),
+                     "seconds": float(m["total_seconds"]), "out_dir": str(folder)})
+    summary = stats.summarise_seeds([r["test_accuracy"] for r in runs])
+    best = max(runs, key=lambda r: r["val_accuracy"])  # validation only: the test set chooses nothing
+    clf = Classifier.load(best["out_dir"])
+    metrics = {**clf.metrics, "seeds": runs, "seed_summary": {k: v for k, v in summary.items()},
+               "chosen_seed": best["seed"], "chosen_by": "validation accuracy"}
+    save_classifier(out, clf.model, clf.vocab, clf.config, metrics)
+    say("")
+    say("| seed | validation accuracy | test accuracy | 95% interval | minutes |")
+    say("|---:|---:|---:|---|---:|")
+    for r in runs:
+        low, high = stats.accuracy_interval(r["test_accuracy"], r["test_count"])
+        say(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {low:.4f}-{high:.4f} "
+            f"| {r['seconds'] / 60:.1f} |")
+    say(f"test accuracy over seeds: {summary['text']}")
+    say(f"saved the best on validation (seed {best['seed']}) to {out}")
+    return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}

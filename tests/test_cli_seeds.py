@@ -65,7 +65,7 @@ def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, c
 
 def test_seeds_option_hands_every_seed_to_train_seeds(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(stats, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
+    monkeypatch.setattr(training, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
     assert cli.main(["train", "--model", "gru", "--seeds", "0", "1", "2", "--epochs", "2",
                      "--out", str(tmp_path / "m")]) == 0
     (config, given, out_dir), = calls

@@ -69,7 +69,7 @@ def load_jena(source=None, download: bool = True) -> Series:
     """The Jena climate record (10-minute rows, 14 measurements); the target is temperature."""
     from ..io import datasets
 
-    raw = datasets.load_jena(source, download=download)
+    raw = datasets.read_jena(source, download=download)
     return Series("jena", raw["values"], tuple(raw["columns"]), list(raw["columns"]).index("T (degC)"),
                   "°C", 10, raw["times"], raw["origin"])
 

@@ -90,7 +90,7 @@ def _cmd_doctor(args) -> int:
 def _cmd_data(args) -> int:
     from ..io import datasets
 
-    info = datasets.prepare(source=args.source)
+    info = datasets.prepare_imdb(source=args.source)
     print(f"imdb data: {info['location']} ({info['origin']})")
     for split, count in info["counts"].items():
         positives = info.get("positive", {}).get(split)
@@ -167,9 +167,7 @@ def _cmd_train(args) -> int:
                                                "seed", "dropout", "learning_rate", "remove_stopwords")}
     config = training.default_config(args.model, **overrides)  # None: the default
     if args.seeds:
-        from .. import stats
-
-        stats.train_seeds(config, args.seeds, out_dir=args.out)
+        training.train_seeds(config, args.seeds, out_dir=args.out)
     else:
         training.train_model(config, out_dir=args.out)
     if environment.is_fast():
@@ -260,7 +258,7 @@ def _cmd_evaluate(args) -> int:
     clf = training.Classifier.load(folder)
     config = clf.config
     if environment.is_fast() and config.test_limit is None:
-        config = replace(config, test_limit=training.FAST_OVERRIDES["test_limit"])
+        config = replace(config, test_limit=training.TrainConfig.FAST["test_limit"])
     elif not environment.is_fast():
         config = replace(config, test_limit=None)
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
@@ -318,7 +316,7 @@ def _cmd_train_lm(args) -> int:
     overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
                                                "n_reviews", "seq_len", "batch_size", "embedding_dim",
                                                "learning_rate", "lr_schedule", "val_chars", "seed")}
-    config = lm.default_lm_config(**overrides)
+    config = lm.LMConfig.for_mode(**overrides)
     out = _lm_folder(args.out)
     _start_tensorflow()
     import keras
@@ -389,7 +387,7 @@ def _cmd_generate(args) -> int:
         raise UsageError("--length must be 0 or more and -n at least 1")
     _start_tensorflow()
     folder = _lm_folder(args.model)
-    if args.model is None and not (folder / lm.MODEL_FILE).is_file():
+    if args.model is None and not (folder / lm.LM_MODEL_FILE).is_file():
         folder = lm.SHIPPED_LM  # nothing trained here yet: the model that ships with the package
     model, vocab, _ = lm.load_lm(folder, require_hash=folder == lm.SHIPPED_LM)
     for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
