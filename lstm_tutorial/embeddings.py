@@ -1,19 +1,15 @@
-"""Word vectors learnt here from the IMDB reviews themselves (word2vec), to start the
-classifiers' Embedding layer from something better than random numbers.
+"""word2vec vectors learnt from the IMDB reviews themselves, to start the classifiers'
+Embedding layer from something better than random numbers.
 
-Why: 25,000 labelled reviews are few for learning what 30,000 words mean from the
-label alone. The archive also holds 50,000 *unlabelled* reviews (``train/unsup``);
-word2vec (Mikolov et al. 2013, as implemented by gensim) learns from them, and from the
-training reviews' text, which words appear in similar contexts ("superb" near
-"excellent", "dull" near "boring"). The classifier then starts from those vectors and
-fine-tunes them with the labels. The test reviews are never read here.
+25,000 labelled reviews are few for learning what 30,000 words mean from the label alone;
+word2vec (gensim) learns which words share contexts ("superb" near "excellent") from the
+training reviews' text and the 50,000 unlabelled ones, never the test reviews. The
+classifier starts from these vectors and fine-tunes them. Nothing is downloaded; the
+vectors are cached on disk (:func:`cache_path`)::
 
-    vectors = word_vectors(dim=100)                  # trained once, then cached on disk
+    vectors = word_vectors(dim=100)                           # a minute or two, once
     matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
     model.get_layer("embedding").set_weights([matrix])
-
-Nothing is downloaded: the vectors come from the archive already on this machine and
-are cached on disk (:func:`cache_path`). Training them takes a minute or two on a small CPU.
 """
 from __future__ import annotations
 

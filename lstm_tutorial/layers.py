@@ -1,19 +1,12 @@
 """An LSTM written gate by gate as a Keras 3 layer, and a bridge to ``keras.layers.LSTM``.
 
-:class:`GatedLSTMCell` keeps one input matrix ``W_k``, one recurrent matrix ``U_k`` and
-one bias ``b_k`` per gate ``k`` in ``f`` (forget), ``i`` (input), ``g`` (candidate) and
-``o`` (output), so that the code reads like the equations. It uses ``keras.ops`` only,
-so it runs under any Keras 3 backend. :class:`GatedLSTM` wraps it in
-``keras.layers.RNN`` (masks, ``go_backwards``, ``Bidirectional``, saving come from there).
-Importing this module registers both with Keras, so ``keras.models.load_model`` reads a
-``.keras`` file that holds them after ``import lstm_tutorial.layers``.
-
-:func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into a
-:class:`GatedLSTM`, which is how the notebook proves the two compute the same function.
-
-Gate traces (the value of every gate at every step) live here and nowhere else:
-:func:`trace_lstm` for a ``GatedLSTM`` or a ``keras.layers.LSTM``, :func:`trace_gru` for a
-``keras.layers.GRU``.
+:class:`GatedLSTMCell` keeps one ``W_k``, ``U_k`` and ``b_k`` per gate ``k`` in ``f, i, g, o``,
+so the code reads like the equations; it uses ``keras.ops`` only (any Keras 3 backend).
+:class:`GatedLSTM` wraps it in ``keras.layers.RNN``, which brings masks, ``go_backwards``,
+``Bidirectional`` and saving; importing this module registers both with Keras.
+:func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into one, which is how
+notebook 02 shows the two compute the same function. Gate traces live here and nowhere else:
+:func:`trace_lstm` (a ``GatedLSTM`` or ``keras.layers.LSTM``) and :func:`trace_gru`.
 """
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Sentiment classifiers for IMDB: SimpleRNN, LSTM, GRU and Bidirectional LSTM.
-
-All four share one pipeline so that a comparison measures the recurrent layer and
-nothing else::
+"""Sentiment classifiers for IMDB (SimpleRNN, LSTM, GRU, Bidirectional LSTM) on one shared
+pipeline, so that a comparison measures the recurrent layer and nothing else::
 
     token ids (batch, T), 0 = padding
       -> Embedding(vocab, d, mask_zero=True)      # the mask marks the real tokens
@@ -10,36 +8,23 @@ nothing else::
       -> [masked max over t ; masked mean over t] # pooling over time (readout="pool")
       -> Dropout -> Dense(1, sigmoid)             # P(review is positive)
 
-Pooling over time lets every step's h_t vote, instead of asking the last h_T to carry
-a 300-token review on its own; with a mask, padded steps take no part in either pool.
-``readout="last"`` is the other common design (and the PyTorch article's): the layer
-returns only its state after the last real token (for a Bidirectional LSTM, the
-forward state after the last token beside the backward state after the first), and
-the head reads that. Notebook 03's grid measures what the choice is worth.
-
-GPU note: the recurrent layers keep Keras' defaults (``activation="tanh"``,
-``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False``,
-``use_bias=True``; for GRU also ``reset_after=True``). Those are exactly the
-conditions under which Keras runs LSTM and GRU on the fused cuDNN kernel when a GPU is
-present, and cuDNN accepts a mask only when it is right-padded (real tokens first,
-zeros after), which is how :meth:`lstm_tutorial.text.Vocabulary.encode` pads.
-SimpleRNN has no cuDNN kernel. :func:`cudnn_eligibility` checks a built model.
-
-Importing this module registers the package's custom layers with Keras (this module's
-:class:`MaskedGlobalMaxPooling1D`, and :mod:`lstm_tutorial.layers`' ``GatedLSTM``), so a
-saved ``.keras`` file loads in a fresh kernel with::
-
-    import lstm_tutorial.models
-    model = keras.models.load_model("model.keras")
+Pooling lets every step's h_t vote instead of asking h_T to carry a 300-token review alone;
+``readout="last"`` (the PyTorch article's design) reads the final state only. Notebook 03's
+grid measures what the choice is worth. The recurrent layers keep Keras' defaults, the
+conditions for the fused cuDNN kernel on a GPU (:func:`cudnn_eligibility` checks a model).
+Importing this module registers the custom layers, so ``keras.models.load_model`` reads a
+saved ``.keras`` file after ``import lstm_tutorial.models``. The character language models
+of notebook 04 are built here too (:func:`build_char_lm`).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import keras
 from keras import activations, layers, ops
 
 from .errors import UsageError
+from .settings import DictConfig
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
 __all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
@@ -63,10 +48,11 @@ DISPLAY_NAMES = {
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    """Every size of a classifier; the defaults are the ones ``train`` uses.
+class ModelConfig(DictConfig):
+    """Every size of a classifier (``vocab_size`` counts the padding id 0 and the unknown id 1).
 
-    ``vocab_size`` counts the padding id 0 and the out-of-vocabulary id 1.
+    The ``train`` command's sizes are :class:`lstm_tutorial.training.TrainConfig`'s, handed over
+    by its ``model_config``; these defaults serve a model built directly.
     """
 
     vocab_size: int = 10000
@@ -74,9 +60,6 @@ class ModelConfig:
     units: int = 64
     dropout: float = 0.4
     learning_rate: float = 2e-3
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")

@@ -53,11 +53,6 @@ class LSTMParams:
     def units(self) -> int:
         return int(self.U["f"].shape[0])
 
-    def count(self) -> int:
-        """Number of scalars: 4 * (units * (input_dim + units) + units) (+ 3 * units with peepholes)."""
-        arrays = [*self.W.values(), *self.U.values(), *self.b.values(), *self.P.values()]
-        return int(sum(a.size for a in arrays))
-
     def check(self) -> "LSTMParams":
         """Raise :class:`UsageError` if a gate is missing or a shape is inconsistent."""
         for name, table in (("W", self.W), ("U", self.U), ("b", self.b)):

@@ -1,15 +1,11 @@
 """How much of a result is the model and how much is luck: the course's statistics.
 
-Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`,
-the bootstrap inside :func:`compare`) and the training run (:func:`summarise_seeds` of the
-scores of several seeds, e.g. from :func:`lstm_tutorial.training.train_seeds`). :func:`compare` adds both up and is the one place that decides
-whether two models really differ: every "better", "worse" or "within noise" in the notebooks comes from it.
-:func:`holm` adjusts many such verdicts at once.
-
-The statistics are the textbook ones, from the libraries: Student's t and the bootstrap from
-SciPy, the Wilson interval and Holm's adjustment from statsmodels. What this module adds is
-the bookkeeping: which noise to count, with how many degrees of freedom. SciPy and statsmodels
-load on first use (seconds each), so importing this module stays cheap.
+Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`, the
+bootstrap inside :func:`compare`) and the training run (:func:`summarise_seeds`).
+:func:`compare` adds both up and is the one place that decides whether two models really
+differ; :func:`holm` adjusts many such verdicts at once. The statistics are the textbook
+ones from SciPy (Student's t, the bootstrap) and statsmodels (Wilson, Holm), loaded on first
+use; this module adds the bookkeeping: which noise to count, with how many degrees of freedom.
 """
 from __future__ import annotations
 

@@ -1,17 +1,13 @@
-"""From raw review text to integer ids: cleaning, tokens, stopwords, vocabulary.
+"""From raw review text to integer ids: cleaning, tokens, stopwords, vocabulary::
 
-The pipeline a notebook uses::
-
-    from lstm_tutorial import text
     train_tokens, y_train = text.preprocess_imdb("train")      # cached on disk
     vocab = text.Vocabulary.fit(train_tokens, max_tokens=20000, min_count=2)
     x_train = vocab.encode(train_tokens, length=256)          # int32 (25000, 256)
 
-Cleaning and tokenizing are a few regular expressions here (neither NLTK nor Keras offers
-them for this data); the stopwords are NLTK's English list; the ids come from Keras
-(``StringLookup`` and ``pad_sequences``), only the counting, with the ``min_count`` limit
-``StringLookup.adapt`` lacks, is ``collections.Counter``. Importing this module loads
-neither NLTK nor Keras; the functions that need them do.
+Cleaning and tokenizing are a few regular expressions (no library offers them for this
+data); the stopwords are NLTK's English list; the ids come from Keras' ``StringLookup`` and
+``pad_sequences``, the counts (with the ``min_count`` that ``StringLookup.adapt`` lacks)
+from ``collections.Counter``. NLTK and Keras load only in the functions that need them.
 """
 from __future__ import annotations
 

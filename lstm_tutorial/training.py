@@ -1,6 +1,5 @@
-"""Training, evaluation, saving and prediction for the IMDB classifiers.
-
-The pieces, in the order the ``train`` command uses them::
+"""Training, evaluation, saving and prediction for the IMDB classifiers, in the order the
+``train`` command uses them::
 
     config = default_config("bilstm")            # every size in one place
     data = prepare_data(config)                  # tokens -> vocabulary -> ids, validation split
@@ -8,18 +7,12 @@ The pieces, in the order the ``train`` command uses them::
     result = fit(model, data, config, run_dir)   # early stopping, checkpoints, resume
     test = evaluate(model, *load_test(config, data.vocab))
     save_classifier(out_dir, model, data.vocab, config, metrics)
+    Classifier.load(out_dir).predict(["A slow start, but the ending is wonderful."])
 
-    clf = Classifier.load(out_dir)               # later, in any process
-    clf.predict(["A slow start, but the ending is wonderful."])
-
-Speed on a CPU: an LSTM costs time per step, so the batches here hold reviews of
-similar length, each padded only to its longest review (:func:`length_batches`,
-built on ``tf.data``). Padding stays on the right and the mask hides it, so the model
-computes the same function as on fixed-length batches, only without spending time on
-rows of zeros (``benchmarks/bench_imdb_models.py`` measures how much faster that is).
-
-The official test set is read only by :func:`load_test`; model selection (early
-stopping) sees the validation split carved from the training set.
+An LSTM costs time per step, so batches hold reviews of similar length, each padded only to
+its longest (:func:`length_batches`; the mask hides the padding, so the model computes the
+same function). Only :func:`load_test` reads the official test set; early stopping sees the
+validation split carved from the training set.
 """
 from __future__ import annotations
 
