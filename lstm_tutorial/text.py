@@ -14,12 +14,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import io
 import itertools
 import json
-import os
 import re
-import socket
 import sys
 import time
 import warnings
@@ -29,12 +26,12 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .io import caches, datasets, paths
-from .errors import CorruptDataError, DataUnavailableError, UsageError
+from .io import caches, datasets, nltk_data, paths
+from .errors import CorruptDataError, UsageError
 
-__all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "DOWNLOAD_TIMEOUT_S", "describe_stopwords",
-           "english_stopwords", "remove_stopwords", "negations_removed", "TEXT_VERSION", "preprocess",
-           "preprocess_imdb", "lengths", "truncation_share", "Vocabulary"]
+__all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "english_stopwords", "remove_stopwords",
+           "negations_removed", "TEXT_VERSION", "preprocess", "preprocess_imdb", "lengths", "truncation_share",
+           "Vocabulary"]
 
 # ---------------------------------------------------------------------------------
 # Cleaning
@@ -120,68 +117,6 @@ NEGATION_WORDS = frozenset(
        "couldn", "shouldn", "wouldn", "mightn", "mustn", "needn", "shan", "ain"}
 )
 
-_STOPWORDS_HELP = (
-    "NLTK's English stopword list is not installed and could not be downloaded. "
-    "Get it with `python -m nltk.downloader stopwords` (on a machine with internet), "
-    "or copy an nltk_data folder holding corpora/stopwords(.zip) here and set the "
-    "NLTK_DATA environment variable to that folder."
-)
-#: Seconds any one network wait of the one download attempt may take.
-DOWNLOAD_TIMEOUT_S = 15.0
-_download_attempted = False
-
-
-def _honour_nltk_data(nltk) -> None:
-    # nltk reads NLTK_DATA only when it is first imported; a notebook may set the
-    # variable later, so put its folders first on the search path on every call.
-    for folder in reversed(os.environ.get("NLTK_DATA", "").split(os.pathsep)):
-        if folder and folder not in nltk.data.path:
-            nltk.data.path.insert(0, folder)
-
-
-def describe_stopwords() -> str:
-    """One line for ``doctor``: where NLTK's English stopwords load from; never downloads."""
-    import nltk
-
-    _honour_nltk_data(nltk)
-    try:
-        return f"available ({nltk.data.find('corpora/stopwords/english')})"
-    except LookupError:
-        return ("missing; the first use tries one download, or run "
-                "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
-
-
-def _download_stopwords(nltk) -> None:
-    """One ``nltk.download("stopwords")`` per process (Colab has NLTK but not its data)."""
-    global _download_attempted
-    _download_attempted = True
-    # A firewall that silently drops packets must not hang the notebook: cap every wait.
-    before = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:  # our own error below says what to do; NLTK's would only say it failed
-        nltk.download("stopwords", quiet=True, print_error_to=io.StringIO())
-    except Exception:  # noqa: BLE001 - any failure means "not available"
-        pass
-    finally:
-        socket.setdefaulttimeout(before)
-
-
-@functools.cache
-def _nltk_stopwords() -> frozenset[str]:
-    """NLTK's English list from ``NLTK_DATA`` or NLTK's folders, downloaded once if missing."""
-    import nltk
-
-    _honour_nltk_data(nltk)
-    for _ in range(2):
-        try:  # this name finds both an unzipped corpora/stopwords folder and stopwords.zip
-            return frozenset(nltk.data.load("corpora/stopwords/english", format="text", cache=False).split())
-        except (LookupError, OSError):
-            if _download_attempted:
-                break
-            _download_stopwords(nltk)
-    raise DataUnavailableError(_STOPWORDS_HELP)
-
-
 @functools.cache
 def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozenset[str]:
     """NLTK's English stopword list (179 words in NLTK's 2024 data), ready for our tokens.
@@ -198,7 +133,7 @@ def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozen
     The list is read from ``NLTK_DATA`` or NLTK's folders and downloaded once if missing;
     failing that, :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
     """
-    words = _nltk_stopwords()
+    words = nltk_data.stopwords()
     if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
         words |= {p for w in words if "'" in w for p in tokenize(w) if p.startswith("'") or p == "n't"}
     if keep_negations:

@@ -61,16 +61,15 @@ def _taylor_status() -> str:
 
 
 def _cmd_doctor(args) -> int:
-    from ..io import datasets, environment
+    from ..io import datasets, environment, nltk_data
     from ..io.paths import FAST_ENV
-    from .. import text
 
     env = environment.environment()
     # The summary without its last two lines (mode and seed): mode is printed last, with advice.
     print("\n".join(env.summary().splitlines()[:-2]))
     print("gpu: found; TensorFlow uses it automatically (memory growth enabled)" if env.gpus
           else "gpu: none found; TensorFlow runs on the CPU")
-    imdb, stopwords = datasets.describe_sources(), text.describe_stopwords()
+    imdb, stopwords = datasets.describe_sources(), nltk_data.describe_stopwords()
     print(f"imdb data: {imdb}")
     print(f"nltk stopwords: {stopwords}" + ("" if stopwords.startswith("available")
                                            else f"\n  {STOPWORDS_OFFLINE}"))
