@@ -28,6 +28,7 @@ def seeded_run(trained):  # noqa: F811
     return rc, buf.getvalue(), out
 
 
+@pytest.mark.slow
 def test_seed_and_word_vectors_options_reach_the_saved_settings(seeded_run):
     rc, printed, out = seeded_run
     assert rc == 0, printed
@@ -36,6 +37,7 @@ def test_seed_and_word_vectors_options_reach_the_saved_settings(seeded_run):
     assert "word2vec" not in printed  # no vectors trained or read
 
 
+@pytest.mark.slow
 def test_default_train_starts_from_word2vec(trained):  # noqa: F811
     import contextlib
     import io
@@ -50,6 +52,7 @@ def test_default_train_starts_from_word2vec(trained):  # noqa: F811
     assert config["word_vectors"] == "word2vec" and config["seed"] == 0 and config["lr_schedule"] == "cosine"
 
 
+@pytest.mark.slow
 def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, capsys):
     _, _, out = seeded_run
     assert cli.main(["evaluate", "--model", str(out)]) == 0

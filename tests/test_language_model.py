@@ -71,6 +71,7 @@ def _periodic():
     return "the cat sat. " * 300
 
 
+@pytest.mark.slow
 def test_a_model_trained_on_periodic_text_reproduces_it(tmp_path):
     import keras
 
@@ -89,6 +90,7 @@ def test_a_model_trained_on_periodic_text_reproduces_it(tmp_path):
     assert L.sample(model, vocab, "the cat", 26, temperature=0.05, seed=3)[0] == out
 
 
+@pytest.mark.slow
 def test_training_resumes_from_the_last_saved_epoch_and_refuses_other_settings(tmp_path):
     import keras
 
@@ -161,6 +163,7 @@ def test_trace_of_the_trained_layer_matches_the_model():
     np.testing.assert_allclose(trace["c"][-1], np.asarray(c2)[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_cli_train_lm_and_generate(tmp_path, capsys):
     from lstm_tutorial.tools import cli
 
@@ -203,6 +206,7 @@ def test_exercise_checks_of_notebook_04(capsys):
     assert f"{right:.3f}" not in out and str(inside) not in out
 
 
+@pytest.mark.slow
 def test_continuation_bits_prefers_what_the_periodic_model_learned():
     import keras
 

@@ -477,6 +477,7 @@ def coverage(case: str, reps: int, seed: int = 0, bootstrap: bool = False) -> di
     return {"new": new_hits / n, "old": old_hits / n, "new_width": new_width / n, "old_width": old_width / n}
 
 
+@pytest.mark.slow
 def test_new_rule_covers_95_percent_where_the_old_one_did_not():
     """4,000 simulated experiments per design, fixed seed: the new rule's 95 % intervals cover
     the true difference 93-97 % of the time in every design; the old rule under-covers with

@@ -166,6 +166,7 @@ def test_fit_records_history_time_and_checkpoints(tmp_path):
     assert not (tmp_path / "run" / "backup").exists()  # deleted once training completed
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_weights():
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -179,6 +180,7 @@ def test_early_stopping_restores_the_best_weights():
     assert restored == pytest.approx(result.history["val_loss"][best], rel=1e-3, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_after_the_last_finished_epoch(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -227,6 +229,7 @@ def interrupt_after_two_epochs(data, config, run_dir, sabotage=None) -> dict:
     return seen
 
 
+@pytest.mark.slow
 def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     """Ids of another vocabulary mean other words: such a backup must not be resumed."""
     keras.utils.set_random_seed(0)
@@ -245,6 +248,7 @@ def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     assert training.fit(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
 
 
+@pytest.mark.slow
 def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tmp_path):
     """After a resume, a worse epoch must not replace best.weights.h5, and the model ends
     with the best weights of the whole run."""
@@ -275,6 +279,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
     assert interrupted["weights"]
 
 
+@pytest.mark.slow
 def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -384,6 +389,7 @@ def test_train_seeds_refuses_repeated_or_no_seeds():
         training.train_seeds(config, [], verbose=False)
 
 
+@pytest.mark.slow
 def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkeypatch, capsys):
     """On a tiny aclImdb-shaped fixture: every seed's run kept, the best on validation (only) saved on top."""
     from lstm_tutorial.io import datasets as data
