@@ -263,6 +263,53 @@ class GatedLSTM(keras.layers.RNN):
         return parts
 
 
+@keras.saving.register_keras_serializable(package="lstm_tutorial")
+class BahdanauAttention(keras.layers.Layer):
+    """Additive attention written out: which encoder outputs should the decoder read now?
+
+    For a decoder output (the query) ``s_t`` and encoder outputs ``e_j``::
+
+        score[t, j]  = v . tanh(W_query s_t + W_key e_j)      how well e_j answers s_t
+        weight[t, j] = softmax over j of score[t, j]          padded letters get weight 0
+        read[t]      = sum over j of weight[t, j] e_j         the context handed back
+
+    Called on ``[queries, encoder_outputs]``; Keras passes their masks. It computes what
+    ``keras.layers.AdditiveAttention(use_scale=True)`` computes after two bias-free
+    ``Dense(units)`` projections of query and key (notebook 06 proves it, gradients too).
+    """
+
+    def __init__(self, units: int, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        query_shape, value_shape = input_shape
+        self.W_query = self.add_weight(shape=(query_shape[-1], self.units), name="W_query")
+        self.W_key = self.add_weight(shape=(value_shape[-1], self.units), name="W_key")
+        self.v = self.add_weight(shape=(self.units,), name="v")
+
+    def call(self, inputs, mask=None, return_attention_scores=False):
+        queries, values = inputs
+        query_mask, value_mask = mask if mask is not None else (None, None)
+        q = ops.expand_dims(ops.matmul(queries, self.W_query), 2)  # (batch, T_out, 1, units)
+        k = ops.expand_dims(ops.matmul(values, self.W_key), 1)     # (batch, 1, T_in, units)
+        scores = ops.sum(self.v * ops.tanh(q + k), axis=-1)        # (batch, T_out, T_in)
+        if value_mask is not None:  # a padded letter can never win: -1e9 before the softmax
+            scores = scores - 1e9 * ops.cast(ops.logical_not(ops.expand_dims(value_mask, 1)), scores.dtype)
+        weights = ops.softmax(scores, axis=-1)
+        read = ops.matmul(weights, values)
+        if query_mask is not None:  # padded output steps read nothing (as Keras's layer does)
+            read = read * ops.cast(ops.expand_dims(query_mask, -1), read.dtype)
+        return (read, weights) if return_attention_scores else read
+
+    def compute_mask(self, inputs, mask=None):
+        return None if mask is None else mask[0]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 def split_gates(output, units: int) -> dict:
     """Cut the output of a ``return_gates=True`` cell or layer into h, f, i, g, o, c."""
     output = keras.ops.convert_to_numpy(output)

@@ -211,8 +211,10 @@ def layer_summary(model) -> list[tuple]:
             continue
         if kind == "Bidirectional":
             kind = f"Bidirectional({type(layer.forward_layer).__name__})"
-        shape = layer.output.shape if hasattr(layer, "output") else None
-        rows.append((kind, tuple(shape) if shape is not None else None, int(layer.count_params())))
+        output = getattr(layer, "output", None)
+        shape = (None if output is None else tuple(tuple(o.shape) for o in output)  # e.g. return_state
+                 if isinstance(output, (list, tuple)) else tuple(output.shape))
+        rows.append((kind, shape, int(layer.count_params())))
     return rows
 
 

@@ -857,8 +857,11 @@ MUTATIONS = {
     "figures-not-lazy-390": ("390", "reader", {"rewrite": (' loading="lazy"', "")}, "lazy:"),
     "tiny-text-390": ("390", "reader", {"style": "article.bd-article :is(p, li){font-size:12px !important}"}, "text size:"),
     "copy-buttons-on-hover-only-390": ("390", "reader", {"style": ".bd-article button.copybtn{opacity:0 !important}"}, "copy:"),
-    "copy-buttons-over-the-code-1280": ("1280", "reader", {"style": ".bd-article div.highlight pre{padding-top:0.3em !important}"},
-                                        "copy:"),
+    # the button over the start of the first line: since the code fits its column (88
+    # characters), no first line reaches the button's own place at the right edge
+    "copy-buttons-over-the-code-1280": ("1280", "reader", {"style": ".bd-article div.highlight pre{padding-top:0.3em !important}"
+                                                                    ".bd-article button.copybtn{right:auto !important;"
+                                                                    "left:0.25rem !important}"}, "copy:"),
     "no-colab-link-1280": ("1280", "reader", {"script": "() => document.querySelectorAll('a[href*=\"colab.research\"]')"
                                                         ".forEach(a => a.remove())"}, "colab:"),
     "log-without-its-box-1280": ("1280", "reader", {"style": ".bd-article .cell_output, .bd-article .output.stream"

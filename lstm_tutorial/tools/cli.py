@@ -351,8 +351,8 @@ def _cmd_train_lm(args) -> int:
     return 0
 
 
-def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_early: bool) -> dict:
-    """How a language model was made, saved beside it: the command, data, device, time."""
+def _training_recipe(args) -> dict:
+    """How a model was made, saved beside it: the command, device, versions, when."""
     import datetime
     import platform
     import shlex
@@ -365,17 +365,24 @@ def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_ea
     gpus = tf.config.list_physical_devices("GPU")
     return {
         "command": f"{PROG} " + " ".join(shlex.quote(a) for a in args.argv),
+        "device": f"GPU ({len(gpus)})" if gpus else f"CPU ({os.cpu_count()} cores)",
+        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": {"lstm_tutorial": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+                     "python": platform.python_version()},
+    }
+
+
+def _lm_recipe(args, config, n_train: int, n_val: int, history: list, stopped_early: bool) -> dict:
+    """How a language model was made, saved beside it: the command, data, device, time."""
+    return {
+        **_training_recipe(args),
         "data": "text" if args.text else f"IMDB train + unsup reviews, shuffled with seed {config.seed}, "
                                          f"{config.n_reviews or 'all'} reviews, 5 % of them held out for validation",
         "training_chars": n_train, "validation_chars": n_val,
         "chars_seen": int(history[-1]["chars_seen"]) if history else 0,
         "epochs_done": len(history), "stopped_early": stopped_early,
         "seed": config.seed,
-        "device": f"GPU ({len(gpus)})" if gpus else f"CPU ({os.cpu_count()} cores)",
         "wall_seconds": round(sum(h["seconds"] for h in history), 1),
-        "finished": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": {"lstm_tutorial": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-                     "python": platform.python_version()},
     }
 
 
@@ -391,6 +398,64 @@ def _cmd_generate(args) -> int:
     model, vocab, _ = lm.load_lm(folder, require_hash=folder == lm.SHIPPED_LM)
     for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
         print(args.prompt + text)
+    return 0
+
+
+# --------------------------------------------------------------------------- train-g2p / pronounce (notebook 06)
+def _add_g2p_parsers(sub) -> None:
+    p = _command(sub, "train-g2p", _cmd_train_g2p,
+                 "train notebook 06's spelling-to-pronunciation model on the CMU Pronouncing Dictionary")
+    p.add_argument("--out", help="output folder (default: models/g2p, or models/g2p_plain with --no-attention)")
+    p.add_argument("--no-attention", dest="attention", action="store_false",
+                   help="the decoder sees the word only through the encoder's final states")
+    p.add_argument("--epochs", type=int, help="passes over the training words (default: 12)")
+    p.add_argument("--words", type=int, dest="max_train_words", help="train on only this many words (a quick try)")
+    p.add_argument("--seed", type=int, help="initial weights and batch order (default: 0)")
+    p = _command(sub, "pronounce", _cmd_pronounce, "spell out how English words are pronounced (ARPAbet)")
+    p.add_argument("words", nargs="+", metavar="WORD", help="words spelt with the letters a-z and apostrophes")
+    p.add_argument("--model", help="folder saved by train-g2p (default: models/g2p, else the shipped model)")
+    p.add_argument("--beam", type=int, default=3, help="beam width (1 = greedy; default: 3)")
+
+
+def _cmd_train_g2p(args) -> int:
+    from ..io import paths
+
+    out = Path(args.out) if args.out else paths.output_dir("models") / ("g2p" if args.attention else "g2p_plain")
+    _start_tensorflow()  # before the model code imports Keras, so TensorFlow starts quietly
+    from ..lab import seq2seq
+
+    overrides = {k: getattr(args, k) for k in ("epochs", "max_train_words", "seed") if getattr(args, k) is not None}
+    config = seq2seq.G2PConfig(attention=args.attention, **overrides)
+    print(f"train {'with' if args.attention else 'without'} attention into {out} "
+          f"(an interrupted run resumes from {out.name}.training/ when started again)")
+    metrics = seq2seq.train_g2p(out, config, recipe=_training_recipe(args))
+    print(f"saved {out}: validation word error rate {metrics['validation_word_error_rate']:.1%}, "
+          f"phoneme error rate {metrics['validation_phoneme_error_rate']:.1%} (greedy)")
+    return 0
+
+
+def _cmd_pronounce(args) -> int:
+    from ..io import datasets, paths
+
+    if args.beam < 1:
+        raise UsageError("--beam must be at least 1")
+    words = [w.lower() for w in args.words]
+    _start_tensorflow()  # before the model code imports Keras, so TensorFlow starts quietly
+    from ..lab import seq2seq
+
+    folder = Path(args.model) if args.model else paths.output_dir("models") / "g2p"
+    if args.model is None and not (folder / seq2seq.G2P_FILES[0]).is_file():
+        folder = seq2seq.SHIPPED_G2P  # nothing trained here yet: the model that ships with the package
+    model, symbols, _, _ = seq2seq.load_g2p(folder)
+    sources = symbols.encode_sources([tuple(w) for w in words])  # a UsageError names what it cannot spell
+    predicted = seq2seq.Decoder(model).beam(sources, width=args.beam)
+    dictionary = datasets.load_cmudict()
+    for word, ids in zip(words, predicted):
+        known = dictionary.get(word)
+        line = f"{word:<16} {' '.join(symbols.decode(ids))}"
+        if known:
+            line += "   dictionary: " + " | ".join(" ".join(p) for p in known)
+        print(line)
     return 0
 
 
@@ -448,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(notebooks and README) from lstm_tutorial/tools/colab.py")
     _add_train_parsers(sub)
     _add_language_model_parsers(sub)
+    _add_g2p_parsers(sub)
     p = _command(sub, "site", _cmd_site, "build the course website from the committed notebooks")
     p.add_argument("--out", help="output folder (default: runs/site/html)")
     p = _command(sub, "solutions", _cmd_solutions, "write the instructor copies with the exercises' solutions")

@@ -1,11 +1,12 @@
 """Exercise solutions, kept out of the student notebooks, and the instructor copies made from them.
 
-A student notebook states its exercises (``**1. ★ Title.** ...``); ``lt.check.exNN_K`` says
-whether an answer is right. The solutions live in ``notebooks/solutions/NN.md`` (one
-``## Exercise N`` section each); :func:`write_instructor_copies` writes
-``notebooks/solutions/NN_name.ipynb``: the student notebook without outputs, each solution
-in a ``<details>`` block after its exercise. :func:`check` finds stale copies and leaked
-solutions; :func:`extract` moves a notebook's solution blocks into its ``NN.md``.
+A student notebook states its exercises as a numbered list (``1. **★ Title.** ...``);
+``lt.check.exNN_K`` says whether an answer is right. The solutions live in
+``notebooks/solutions/NN.md`` (one ``## Exercise N`` section each);
+:func:`write_instructor_copies` writes ``notebooks/solutions/NN_name.ipynb``: the student
+notebook without outputs, each solution in a ``<details>`` block after its exercise.
+:func:`check` finds stale copies and leaked solutions; :func:`extract` moves a notebook's
+solution blocks into its ``NN.md``.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from ..errors import UsageError
 from ..io.paths import atomic_write
 from .runner import notebook_text, save_notebook
 
-#: The start of an exercise in a markdown cell: ``**3. ★★ Title.**`` at the start of a line.
-EXERCISE = re.compile(r"^\*\*(\d+)\.\s", re.M)
+#: The start of an exercise in a markdown cell, at the start of a line: a list item
+#: ``3. **★★ Title.**`` (a numbered list renders one exercise per item), or ``**3. Title.**``.
+#: The stars tell an exercise from the numbered lesson map at the top of a notebook.
+EXERCISE = re.compile(r"^(?=\d+\.\s+\*\*★|\*\*\d+\.\s)(?:\*\*)?(\d+)\.", re.M)
 #: A solution block in a markdown cell.
 SOLUTION_BLOCK = re.compile(r"\n*<details>\s*<summary>\s*Solution\s*</summary>(.*?)</details>[ \t]*\n?", re.S)
 #: A section of a solutions file.
