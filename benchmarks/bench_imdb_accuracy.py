@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     folders = [Path(f) for f in args.folders]
     if args.train:
         config = training.default_config(args.model, fast=False)
-        result = stats.train_seeds(config, args.seeds, out_dir=args.out)
+        result = training.train_seeds(config, args.seeds, out_dir=args.out)
         folders = [Path(r["out_dir"]) for r in result["runs"]]
     if not folders:
         parser.error("give saved model folders (one per seed) or --train")

@@ -1,19 +1,15 @@
-"""Word vectors learnt here from the IMDB reviews themselves (word2vec), to start the
-classifiers' Embedding layer from something better than random numbers.
+"""word2vec vectors learnt from the IMDB reviews themselves, to start the classifiers'
+Embedding layer from something better than random numbers.
 
-Why: 25,000 labelled reviews are few for learning what 30,000 words mean from the
-label alone. The archive also holds 50,000 *unlabelled* reviews (``train/unsup``);
-word2vec (Mikolov et al. 2013, as implemented by gensim) learns from them, and from the
-training reviews' text, which words appear in similar contexts ("superb" near
-"excellent", "dull" near "boring"). The classifier then starts from those vectors and
-fine-tunes them with the labels. The test reviews are never read here.
+25,000 labelled reviews are few for learning what 30,000 words mean from the label alone;
+word2vec (gensim) learns which words share contexts ("superb" near "excellent") from the
+training reviews' text and the 50,000 unlabelled ones, never the test reviews. The
+classifier starts from these vectors and fine-tunes them. Nothing is downloaded; the
+vectors are cached on disk (:func:`cache_path`)::
 
-    vectors = word_vectors(dim=100)                  # trained once, then cached on disk
+    vectors = word_vectors(dim=100)                           # a minute or two, once
     matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
     model.get_layer("embedding").set_weights([matrix])
-
-Nothing is downloaded: the vectors come from the archive already on this machine and
-are cached on disk (:func:`cache_path`). Training them takes a minute or two on a small CPU.
 """
 from __future__ import annotations
 
@@ -31,8 +27,8 @@ from . import text
 from .io import caches, datasets
 from .errors import UsageError
 
-__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "word_vectors", "embedding_matrix",
-           "PRETRAIN_SPLITS"]
+__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "cache_path", "pretraining_corpus", "word_vectors",
+           "embedding_matrix"]
 
 #: The word2vec settings (gensim's names). CBOW (``sg=0``) is several times faster than
 #: skip-gram on a CPU; a window of 5 words, words seen at least 5 times, 5 passes.
@@ -43,7 +39,7 @@ WORD2VEC_SETTINGS = {"sg": 0, "window": 5, "min_count": 5, "negative": 5, "sampl
 
 #: The splits word2vec reads: the training reviews' text (labels unused) and the
 #: unlabelled reviews. Never "test".
-PRETRAIN_SPLITS = ("train", "unsup")
+_PRETRAIN_SPLITS = ("train", "unsup")
 
 
 @dataclass
@@ -108,7 +104,7 @@ def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = Fals
     """Where :func:`word_vectors` keeps its vectors: a name keyed on all they depend on (the
     copy of the data, the tokenizing rules, the stopword list, the settings and ``limit``)."""
     return caches.word_vectors_path(dim, text.english_stopwords() if remove_stopwords else None, limit=limit,
-                                     splits=PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
+                                     splits=_PRETRAIN_SPLITS, settings={**WORD2VEC_SETTINGS, **changes},
                                      text_version=text.TEXT_VERSION, data=datasets.data_key(source))
 
 
@@ -119,7 +115,7 @@ def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False,
     ``limit`` keeps the first ``limit`` of each split (fast mode).
     """
     corpus = []
-    for split in PRETRAIN_SPLITS:
+    for split in _PRETRAIN_SPLITS:
         tokens, _ = text.preprocess_imdb(split, remove_stopwords=remove_stopwords, source=source,
                                          verbose=verbose)
         corpus.extend(tokens if limit is None else tokens[:limit])

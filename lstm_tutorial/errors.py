@@ -4,6 +4,8 @@ The command line prints these as one line (no traceback) and exits non-zero; in 
 notebook they show as a short exception whose message is the instruction.
 """
 
+__all__ = ["LstmTutorialError", "DataUnavailableError", "CorruptDataError", "UsageError"]
+
 
 class LstmTutorialError(Exception):
     """Base class for problems the user can fix (missing data, bad input, ...)."""

@@ -8,10 +8,13 @@ probes set gate biases (:func:`set_gate_bias`), read and set the size of a recur
 """
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from .errors import UsageError
-from .numpy_lstm import GATES, forward_tape, lstm_step_backward, split_keras_lstm_weights
+from .layers import find_keras_layer
+from .numpy_lstm import GATES, KERAS_GATE_ORDER, forward_tape, lstm_step_backward, split_keras_lstm_weights
 
 __all__ = [
     "gradient_norms",
@@ -57,8 +60,6 @@ def _projection_vector(projection, size: int) -> np.ndarray:
 
 def _check_labels(labels, batch: int):
     """Integer class ids, one per sequence, as a tensor; a clear error otherwise."""
-    import tensorflow as tf
-
     y = np.asarray(labels)
     if y.shape != (batch,) or not np.issubdtype(y.dtype, np.integer):
         raise UsageError(f"labels must be integer class ids of shape ({batch},), got dtype {y.dtype} and shape {y.shape}")
@@ -67,9 +68,6 @@ def _check_labels(labels, batch: int):
 
 def _probed_loss(out, labels, y, projection, from_logits: bool):
     """The scalar whose gradient is probed: cross-entropy with ``labels``, ``v . output``, or the sum."""
-    import keras
-    import tensorflow as tf
-
     if labels is not None:
         if out.shape[-1] is not None and int(np.max(labels)) >= out.shape[-1]:
             raise UsageError(f"a label is {int(np.max(labels))} but the model has {out.shape[-1]} outputs")
@@ -95,8 +93,6 @@ def gradient_norms(model, inputs, labels=None, *, projection=None, from_logits: 
     recurrent layer), or else the sum of the outputs (refused for probabilities: their
     sum is constant). Returns float64 ``(T,)``; an exact 0 is float32 underflow, not a bug.
     """
-    import tensorflow as tf
-
     if labels is not None and projection is not None:
         raise UsageError("pass labels (cross-entropy loss) or projection (v . output), not both")
     x_np = _as_sequences(inputs)
@@ -138,28 +134,17 @@ def gradient_reach(norms, fraction: float = 1e-3) -> int:
     return int(np.argmax(below)) if below.any() else int(below.size)
 
 
-def find_keras_layer(model, kind: str):
-    """``model`` itself if it is a ``keras.layers.<kind>``, else the first such layer inside it."""
-    if type(model).__name__ == kind:
-        return model
-    for layer in getattr(model, "layers", []):
-        if type(layer).__name__ == kind:
-            return layer
-    raise UsageError(
-        f"no keras.layers.{kind} found in {type(model).__name__}; pass the {kind} layer itself"
-    )
-
-
-#: Where each gate's bias sits in a Keras layer's packed bias vector (blocks of ``units``).
-#: LSTM packs i, f, c (our g), o; GRU packs z (update), r (reset), h (candidate).
-GATE_BLOCKS = {
-    "LSTM": {"i": 0, "input": 0, "f": 1, "forget": 1, "g": 2, "c": 2, "candidate": 2, "o": 3, "output": 3},
-    "GRU": {"z": 0, "update": 0, "r": 1, "reset": 1, "h": 2, "candidate": 2},
-}
+#: Where each gate's bias sits in a Keras layer's packed bias vector (blocks of ``units``): an
+#: LSTM packs its gates in :data:`~lstm_tutorial.numpy_lstm.KERAS_GATE_ORDER`, a GRU packs
+#: z (update), r (reset), h (candidate).
+_GATE_BLOCKS = {"LSTM": {k: n for n, k in enumerate(KERAS_GATE_ORDER)}, "GRU": {"z": 0, "r": 1, "h": 2}}
+#: The long names a gate may also be called by (Keras calls the LSTM's candidate c).
+_LONG_NAMES = {"LSTM": {"input": "i", "forget": "f", "candidate": "g", "c": "g", "output": "o"},
+               "GRU": {"update": "z", "reset": "r", "candidate": "h"}}
 
 
 def set_gate_bias(layer, gate: str, value: float) -> None:
-    """Set the starting bias of one gate (a name of :data:`GATE_BLOCKS`) of a built Keras ``LSTM`` or ``GRU``.
+    """Set the starting bias of one gate (``"f"`` or ``"forget"``, ...) of a built Keras ``LSTM`` or ``GRU``.
 
     For a GRU with two bias rows (``reset_after=True``) the recurrent row's entry is set to 0,
     so the gate's total bias is ``value``.
@@ -174,15 +159,15 @@ def set_gate_bias(layer, gate: str, value: float) -> None:
         break
     if kind is None:
         raise UsageError(f"no keras.layers.LSTM or GRU found in {type(layer).__name__}; pass the layer itself")
-    blocks = GATE_BLOCKS[kind]
-    if gate not in blocks:
-        names = sorted({k for k in blocks if len(k) == 1})
-        raise UsageError(f"a {kind} has no gate {gate!r}; choose from {names} (or their long names)")
+    blocks = _GATE_BLOCKS[kind]
+    block = blocks.get(_LONG_NAMES[kind].get(gate, gate))
+    if block is None:
+        raise UsageError(f"a {kind} has no gate {gate!r}; choose from {sorted(blocks)} (or their long names)")
     weights = rnn.get_weights()
     if len(weights) != 3:
         raise UsageError(f"this {kind} has no bias (use_bias=False); there is no gate bias to set")
     units = weights[1].shape[0]
-    lo, hi = blocks[gate] * units, (blocks[gate] + 1) * units
+    lo, hi = block * units, (block + 1) * units
     bias = np.array(weights[2], copy=True)
     if bias.ndim == 2:  # GRU with reset_after=True: rows (input bias, recurrent bias)
         bias[0, lo:hi] = value
@@ -230,8 +215,6 @@ def scale_recurrent_weights(layer, radius: float) -> float:
 
 def linear_rnn(a: float, features: int = 1, steps: int | None = None):
     """A Keras model h_t = a * h_{t-1} + x_t returning h_T: ``gradient_norms`` is exactly sqrt(B F) |a|^(T-1-t)."""
-    import keras
-
     eye = np.eye(features, dtype=np.float32)
     layer = keras.layers.SimpleRNN(
         features,

@@ -1,33 +1,41 @@
 """An LSTM written gate by gate as a Keras 3 layer, and a bridge to ``keras.layers.LSTM``.
 
-:class:`GatedLSTMCell` keeps one input matrix ``W_k``, one recurrent matrix ``U_k`` and
-one bias ``b_k`` per gate ``k`` in ``f`` (forget), ``i`` (input), ``g`` (candidate) and
-``o`` (output), so that the code reads like the equations. It uses ``keras.ops`` only,
-so it runs under any Keras 3 backend. :class:`GatedLSTM` wraps it in
-``keras.layers.RNN`` (masks, ``go_backwards``, ``Bidirectional``, saving come from there).
-Importing this module registers both with Keras, so ``keras.models.load_model`` reads a
-``.keras`` file that holds them after ``import lstm_tutorial.layers``.
-
-:func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into a
-:class:`GatedLSTM`, which is how the notebook proves the two compute the same function.
-
-Gate traces (the value of every gate at every step) live here and nowhere else:
-:func:`trace_lstm` for a ``GatedLSTM`` or a ``keras.layers.LSTM``, :func:`trace_gru` for a
-``keras.layers.GRU``.
+:class:`GatedLSTMCell` keeps one ``W_k``, ``U_k`` and ``b_k`` per gate ``k`` in ``f, i, g, o``,
+so the code reads like the equations; it uses ``keras.ops`` only (any Keras 3 backend).
+:class:`GatedLSTM` wraps it in ``keras.layers.RNN``, which brings masks, ``go_backwards``,
+``Bidirectional`` and saving; importing this module registers both with Keras.
+:func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into one, which is how
+notebook 02 shows the two compute the same function. Gate traces live here and nowhere else:
+:func:`trace_lstm` (a ``GatedLSTM`` or ``keras.layers.LSTM``) and :func:`trace_gru`.
 """
 from __future__ import annotations
 
-import numpy as np
+import time
 
 import keras
+import numpy as np
 from keras import ops
 
 from .errors import UsageError
-from .gradients import find_keras_layer
-from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, split_keras_lstm_weights
+from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, lstm_sequence, sigmoid, split_keras_lstm_weights
+
+__all__ = ["find_keras_layer", "GatedLSTMCell", "GatedLSTM", "split_gates", "get_params", "set_params", "load_keras_lstm_weights",
+           "copy_builtin_model", "compare_train_step_times", "compare_with_keras_lstm", "trace_lstm", "trace_gru"]
 
 #: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
-TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
+_TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
+
+
+def find_keras_layer(model, kind: str):
+    """``model`` itself if it is a ``keras.layers.<kind>``, else the first such layer inside it."""
+    if type(model).__name__ == kind:
+        return model
+    for layer in getattr(model, "layers", []):
+        if type(layer).__name__ == kind:
+            return layer
+    raise UsageError(
+        f"no keras.layers.{kind} found in {type(model).__name__}; pass the {kind} layer itself"
+    )
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
@@ -87,7 +95,7 @@ class GatedLSTMCell(keras.layers.Layer):
         # Weights stacked side by side for the fused products; GatedLSTM sets this once per
         # call so that the stacking is not repeated at every time step (see stacked_weights).
         self._stacked = None
-        self.output_size = self.units * (len(TRACE_NAMES) if self.return_gates else 1)
+        self.output_size = self.units * (len(_TRACE_NAMES) if self.return_gates else 1)
 
     # ------------------------------------------------------------------ weights
     def build(self, input_shape):
@@ -305,9 +313,9 @@ class BahdanauAttention(keras.layers.Layer):
 def split_gates(output, units: int) -> dict:
     """Cut the output of a ``return_gates=True`` cell or layer into h, f, i, g, o, c."""
     output = keras.ops.convert_to_numpy(output)
-    if output.shape[-1] != len(TRACE_NAMES) * units:
-        raise UsageError(f"expected a last axis of {len(TRACE_NAMES)} * {units}; got {output.shape}.")
-    return {k: output[..., n * units:(n + 1) * units] for n, k in enumerate(TRACE_NAMES)}
+    if output.shape[-1] != len(_TRACE_NAMES) * units:
+        raise UsageError(f"expected a last axis of {len(_TRACE_NAMES)} * {units}; got {output.shape}.")
+    return {k: output[..., n * units:(n + 1) * units] for n, k in enumerate(_TRACE_NAMES)}
 
 
 def _as_cell(layer) -> GatedLSTMCell:
@@ -402,8 +410,6 @@ def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 
     ``round_median_s`` holds the median step of each round, the unit to pair two models on
     (the same round ran both under the same load).
     """
-    import time
-
     if steps < 1 or rounds < 1 or not models:
         raise UsageError("give at least one model, and steps and rounds of at least 1.")
     first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}
@@ -437,9 +443,7 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
     (the built-in's fused gradients cut per gate), and of the NumPy reference.
     Gradients use TensorFlow's ``GradientTape`` (the TensorFlow backend).
     """
-    import tensorflow as tf
-
-    from .numpy_lstm import lstm_sequence
+    import tensorflow as tf  # GradientTape; the layers themselves run on any Keras backend
 
     keras.utils.set_random_seed(seed)
     x = tf.constant(np.asarray(x, np.float32))
@@ -509,8 +513,6 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
     ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
     """
-    from .numpy_lstm import lstm_sequence
-
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
     for inner in getattr(layer, "layers", []):
@@ -527,7 +529,7 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
     parts = {**run["gates"], "c": run["cells"], "h": run["outputs"]}
     if getattr(lstm, "go_backwards", False):
         parts = {k: v[:, ::-1] for k, v in parts.items()}
-    return {k: parts[k] for k in TRACE_NAMES}
+    return {k: parts[k] for k in _TRACE_NAMES}
 
 
 def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
@@ -545,8 +547,6 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     how much of a stored value survives it. Returns arrays (batch, time, units) with keys
     ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
     """
-    from .numpy_lstm import sigmoid
-
     gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)
     _check_default_activations(cell, "trace_gru")

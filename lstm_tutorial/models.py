@@ -1,7 +1,5 @@
-"""Sentiment classifiers for IMDB: SimpleRNN, LSTM, GRU and Bidirectional LSTM.
-
-All four share one pipeline so that a comparison measures the recurrent layer and
-nothing else::
+"""Sentiment classifiers for IMDB (SimpleRNN, LSTM, GRU, Bidirectional LSTM) on one shared
+pipeline, so that a comparison measures the recurrent layer and nothing else::
 
     token ids (batch, T), 0 = padding
       -> Embedding(vocab, d, mask_zero=True)      # the mask marks the real tokens
@@ -10,37 +8,28 @@ nothing else::
       -> [masked max over t ; masked mean over t] # pooling over time (readout="pool")
       -> Dropout -> Dense(1, sigmoid)             # P(review is positive)
 
-Pooling over time lets every step's h_t vote, instead of asking the last h_T to carry
-a 300-token review on its own; with a mask, padded steps take no part in either pool.
-``readout="last"`` is the other common design (and the PyTorch article's): the layer
-returns only its state after the last real token (for a Bidirectional LSTM, the
-forward state after the last token beside the backward state after the first), and
-the head reads that. Notebook 03's grid measures what the choice is worth.
-
-GPU note: the recurrent layers keep Keras' defaults (``activation="tanh"``,
-``recurrent_activation="sigmoid"``, ``recurrent_dropout=0``, ``unroll=False``,
-``use_bias=True``; for GRU also ``reset_after=True``). Those are exactly the
-conditions under which Keras runs LSTM and GRU on the fused cuDNN kernel when a GPU is
-present, and cuDNN accepts a mask only when it is right-padded (real tokens first,
-zeros after), which is how :meth:`lstm_tutorial.text.Vocabulary.encode` pads.
-SimpleRNN has no cuDNN kernel. :func:`cudnn_eligibility` checks a built model.
-
-Importing this module registers the package's custom layers with Keras (this module's
-:class:`MaskedGlobalMaxPooling1D`, and :mod:`lstm_tutorial.layers`' ``GatedLSTM``), so a
-saved ``.keras`` file loads in a fresh kernel with::
-
-    import lstm_tutorial.models
-    model = keras.models.load_model("model.keras")
+Pooling lets every step's h_t vote instead of asking h_T to carry a 300-token review alone;
+``readout="last"`` (the PyTorch article's design) reads the final state only. Notebook 03's
+grid measures what the choice is worth. The recurrent layers keep Keras' defaults, the
+conditions for the fused cuDNN kernel on a GPU (:func:`cudnn_eligibility` checks a model).
+Importing this module registers the custom layers, so ``keras.models.load_model`` reads a
+saved ``.keras`` file after ``import lstm_tutorial.models``. The character language models
+of notebook 04 are built here too (:func:`build_char_lm`).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import keras
 from keras import activations, layers, ops
 
 from .errors import UsageError
+from .settings import DictConfig
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
+
+__all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
+           "build_simple_classifier", "compile_binary", "build_keras_reference", "layer_summary", "cudnn_eligibility",
+           "LM_KINDS", "build_char_lm", "char_lm_params", "units_for_params", "build_char_classifier"]
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
@@ -59,10 +48,11 @@ DISPLAY_NAMES = {
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    """Every size of a classifier; the defaults are the ones ``train`` uses.
+class ModelConfig(DictConfig):
+    """Every size of a classifier (``vocab_size`` counts the padding id 0 and the unknown id 1).
 
-    ``vocab_size`` counts the padding id 0 and the out-of-vocabulary id 1.
+    The ``train`` command's sizes are :class:`lstm_tutorial.training.TrainConfig`'s, handed over
+    by its ``model_config``; these defaults serve a model built directly.
     """
 
     vocab_size: int = 10000
@@ -70,9 +60,6 @@ class ModelConfig:
     units: int = 64
     dropout: float = 0.4
     learning_rate: float = 2e-3
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
@@ -109,7 +96,7 @@ class MaskedGlobalMaxPooling1D(layers.Layer):
 _LAYERS = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}
 
 
-def recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
+def _recurrent_layer(kind: str, units: int, return_sequences: bool = True, name: str | None = None):
     """The recurrent layer for ``kind`` with cuDNN-compatible (default) settings."""
     if kind == "bilstm":
         return layers.Bidirectional(
@@ -150,12 +137,12 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
     x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
     if readout == "pool":
-        h = recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
+        h = _recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
         features = layers.Concatenate(name="max_and_mean_over_time")(
             [MaskedGlobalMaxPooling1D(name="max_over_time")(h), layers.GlobalAveragePooling1D(name="mean_over_time")(h)]
         )
     else:
-        features = recurrent_layer(kind, config.units, return_sequences=False, name=kind)(x)
+        features = _recurrent_layer(kind, config.units, return_sequences=False, name=kind)(x)
     x = layers.Dropout(config.dropout, name="dropout")(features)
     # float32 output keeps the sigmoid and the loss stable under mixed precision on a GPU.
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
@@ -279,7 +266,7 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
 LM_KINDS = ("lstm", "rnn")
 
 
-def lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
+def _lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
     """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
     if kind not in LM_KINDS:
         raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
@@ -292,7 +279,7 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
 
     Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
     with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
-    SimpleRNN layers (:func:`lm_state_sizes`). Passing the states out and back in by hand
+    SimpleRNN layers (:func:`_lm_state_sizes`). Passing the states out and back in by hand
     is how truncated backpropagation through time carries memory from one window to the
     next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
     character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
@@ -303,7 +290,7 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     if n_layers < 1:
         raise UsageError(f"n_layers must be at least 1, not {n_layers}")
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(lm_state_sizes(kind, units, n_layers))]
+    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(_lm_state_sizes(kind, units, n_layers))]
     x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     per_layer = 2 if kind == "lstm" else 1
     states_out = []

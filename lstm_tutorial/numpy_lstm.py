@@ -13,6 +13,10 @@ import numpy as np
 
 from .errors import UsageError
 
+__all__ = ["GATES", "KERAS_GATE_ORDER", "PEEPHOLE_GATES", "sigmoid", "LSTMParams", "init_params",
+           "split_keras_lstm_weights", "lstm_step", "lstm_sequence", "lstm_step_backward", "forward_tape",
+           "lstm_sequence_backward", "numeric_gradient", "parameter_count"]
+
 #: The project's gate order: forget, input, candidate, output.
 GATES = ("f", "i", "g", "o")
 #: The order in which Keras packs the four gates in one kernel: i, f, c (= our g), o.
@@ -48,11 +52,6 @@ class LSTMParams:
     @property
     def units(self) -> int:
         return int(self.U["f"].shape[0])
-
-    def count(self) -> int:
-        """Number of scalars: 4 * (units * (input_dim + units) + units) (+ 3 * units with peepholes)."""
-        arrays = [*self.W.values(), *self.U.values(), *self.b.values(), *self.P.values()]
-        return int(sum(a.size for a in arrays))
 
     def check(self) -> "LSTMParams":
         """Raise :class:`UsageError` if a gate is missing or a shape is inconsistent."""

@@ -1,14 +1,11 @@
 """How much of a result is the model and how much is luck: the course's statistics.
 
-Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`,
-the bootstrap inside :func:`compare`) and the training run (:func:`train_seeds`,
-:func:`summarise_seeds`). :func:`compare` adds both up and is the one place that decides
-whether two models really differ: every "better", "worse" or "within noise" in the notebooks comes from it.
-:func:`holm` adjusts many such verdicts at once.
-
-The statistics are the textbook ones, from the libraries: Student's t and the bootstrap from
-SciPy, the Wilson interval and Holm's adjustment from statsmodels. What this module adds is
-the bookkeeping: which noise to count, with how many degrees of freedom.
+Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`, the
+bootstrap inside :func:`compare`) and the training run (:func:`summarise_seeds`).
+:func:`compare` adds both up and is the one place that decides whether two models really
+differ; :func:`holm` adjusts many such verdicts at once. The statistics are the textbook
+ones from SciPy (Student's t, the bootstrap) and statsmodels (Wilson, Holm), loaded on first
+use; this module adds the bookkeeping: which noise to count, with how many degrees of freedom.
 """
 from __future__ import annotations
 
@@ -16,14 +13,13 @@ import math
 import numbers
 import warnings
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from .errors import UsageError
 
-__all__ = ["accuracy_interval", "summarise_seeds", "train_seeds", "format_interval",
+__all__ = ["accuracy_interval", "summarise_seeds", "format_interval",
            "paired_difference_interval", "compare", "Comparison", "adjust", "holm"]
 
 
@@ -330,44 +326,3 @@ def adjust(comparisons, method: str = "holm"):
 def holm(comparisons):
     """:func:`adjust` with Holm's step-down method: many pairwise verdicts, the family-wise error kept at 1 - confidence."""
     return adjust(comparisons, method="holm")
-
-
-def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
-    """Train ``config`` once per seed into ``out_dir/seeds/seed-N``; save the best on validation as ``out_dir``.
-
-    Returns ``{"runs", "summary" (of test accuracies), "best_seed", "out_dir"}``.
-    """
-    from . import training
-
-    seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise UsageError("give at least one seed, e.g. --seeds 0 1 2")
-    if len(set(seeds)) != len(seeds):
-        raise UsageError(f"each seed once, please (got {seeds})")
-    out = Path(out_dir) if out_dir else training.default_model_dir(config.model)
-    say = print if verbose else (lambda *a, **k: None)
-    runs = []
-    for k, seed in enumerate(seeds, start=1):
-        say(f"=== seed {seed} ({k} of {len(seeds)}) ===")
-        folder = out / "seeds" / f"seed-{seed}"
-        result = training.train_model(replace(config, seed=seed), out_dir=folder, verbose=verbose)
-        m = result["metrics"]
-        runs.append({"seed": seed, "test_accuracy": float(m["test_accuracy"]),
-                     "val_accuracy": float(m["best_val_accuracy"]), "test_count": int(m["test_count"]),
-                     "seconds": float(m["total_seconds"]), "out_dir": str(folder)})
-    summary = summarise_seeds([r["test_accuracy"] for r in runs])
-    best = max(runs, key=lambda r: r["val_accuracy"])  # validation only: the test set chooses nothing
-    clf = training.Classifier.load(best["out_dir"])
-    metrics = {**clf.metrics, "seeds": runs, "seed_summary": {k: v for k, v in summary.items()},
-               "chosen_seed": best["seed"], "chosen_by": "validation accuracy"}
-    training.save_classifier(out, clf.model, clf.vocab, clf.config, metrics)
-    say("")
-    say("| seed | validation accuracy | test accuracy | 95% interval | minutes |")
-    say("|---:|---:|---:|---|---:|")
-    for r in runs:
-        low, high = accuracy_interval(r["test_accuracy"], r["test_count"])
-        say(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {low:.4f}-{high:.4f} "
-            f"| {r['seconds'] / 60:.1f} |")
-    say(f"test accuracy over seeds: {summary['text']}")
-    say(f"saved the best on validation (seed {best['seed']}) to {out}")
-    return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}

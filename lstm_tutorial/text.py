@@ -1,39 +1,37 @@
-"""From raw review text to integer ids: cleaning, tokens, stopwords, vocabulary.
+"""From raw review text to integer ids: cleaning, tokens, stopwords, vocabulary::
 
-The pipeline a notebook uses::
-
-    from lstm_tutorial import text
     train_tokens, y_train = text.preprocess_imdb("train")      # cached on disk
     vocab = text.Vocabulary.fit(train_tokens, max_tokens=20000, min_count=2)
     x_train = vocab.encode(train_tokens, length=256)          # int32 (25000, 256)
 
-Cleaning and tokenizing are a few regular expressions here (neither NLTK nor Keras offers
-them for this data); the stopwords are NLTK's English list; the ids come from Keras
-(``StringLookup`` and ``pad_sequences``), only the counting, with the ``min_count`` limit
-``StringLookup.adapt`` lacks, is ``collections.Counter``. Importing this module loads
-neither NLTK nor Keras; the functions that need them do.
+Cleaning and tokenizing are a few regular expressions (no library offers them for this
+data); the stopwords are NLTK's English list; the ids come from Keras' ``StringLookup`` and
+``pad_sequences``, the counts (with the ``min_count`` that ``StringLookup.adapt`` lacks)
+from ``collections.Counter``. NLTK and Keras load only in the functions that need them.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import html
-import io
 import itertools
 import json
-import os
 import re
-import socket
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from .io import caches, datasets, paths
-from .errors import CorruptDataError, DataUnavailableError, UsageError
+from .io import caches, datasets, nltk_data, paths
+from .errors import CorruptDataError, UsageError
+
+__all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "english_stopwords", "remove_stopwords",
+           "negations_removed", "TEXT_VERSION", "preprocess", "preprocess_imdb", "lengths", "truncation_share",
+           "Vocabulary"]
 
 # ---------------------------------------------------------------------------------
 # Cleaning
@@ -119,68 +117,6 @@ NEGATION_WORDS = frozenset(
        "couldn", "shouldn", "wouldn", "mightn", "mustn", "needn", "shan", "ain"}
 )
 
-_STOPWORDS_HELP = (
-    "NLTK's English stopword list is not installed and could not be downloaded. "
-    "Get it with `python -m nltk.downloader stopwords` (on a machine with internet), "
-    "or copy an nltk_data folder holding corpora/stopwords(.zip) here and set the "
-    "NLTK_DATA environment variable to that folder."
-)
-#: Seconds any one network wait of the one download attempt may take.
-DOWNLOAD_TIMEOUT_S = 15.0
-_download_attempted = False
-
-
-def _honour_nltk_data(nltk) -> None:
-    # nltk reads NLTK_DATA only when it is first imported; a notebook may set the
-    # variable later, so put its folders first on the search path on every call.
-    for folder in reversed(os.environ.get("NLTK_DATA", "").split(os.pathsep)):
-        if folder and folder not in nltk.data.path:
-            nltk.data.path.insert(0, folder)
-
-
-def describe_stopwords() -> str:
-    """One line for ``doctor``: where NLTK's English stopwords load from; never downloads."""
-    import nltk
-
-    _honour_nltk_data(nltk)
-    try:
-        return f"available ({nltk.data.find('corpora/stopwords/english')})"
-    except LookupError:
-        return ("missing; the first use tries one download, or run "
-                "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
-
-
-def _download_stopwords(nltk) -> None:
-    """One ``nltk.download("stopwords")`` per process (Colab has NLTK but not its data)."""
-    global _download_attempted
-    _download_attempted = True
-    # A firewall that silently drops packets must not hang the notebook: cap every wait.
-    before = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:  # our own error below says what to do; NLTK's would only say it failed
-        nltk.download("stopwords", quiet=True, print_error_to=io.StringIO())
-    except Exception:  # noqa: BLE001 - any failure means "not available"
-        pass
-    finally:
-        socket.setdefaulttimeout(before)
-
-
-@functools.cache
-def _nltk_stopwords() -> frozenset[str]:
-    """NLTK's English list from ``NLTK_DATA`` or NLTK's folders, downloaded once if missing."""
-    import nltk
-
-    _honour_nltk_data(nltk)
-    for _ in range(2):
-        try:  # this name finds both an unzipped corpora/stopwords folder and stopwords.zip
-            return frozenset(nltk.data.load("corpora/stopwords/english", format="text", cache=False).split())
-        except (LookupError, OSError):
-            if _download_attempted:
-                break
-            _download_stopwords(nltk)
-    raise DataUnavailableError(_STOPWORDS_HELP)
-
-
 @functools.cache
 def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozenset[str]:
     """NLTK's English stopword list (179 words in NLTK's 2024 data), ready for our tokens.
@@ -197,7 +133,7 @@ def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozen
     The list is read from ``NLTK_DATA`` or NLTK's folders and downloaded once if missing;
     failing that, :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
     """
-    words = _nltk_stopwords()
+    words = nltk_data.stopwords()
     if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
         words |= {p for w in words if "'" in w for p in tokenize(w) if p.startswith("'") or p == "n't"}
     if keep_negations:
@@ -303,8 +239,8 @@ def truncation_share(token_lists: Sequence[Sequence[str]], length: int) -> float
 # ---------------------------------------------------------------------------------
 
 #: Id 0: padding (Keras' mask token); id 1: out-of-vocabulary.
-PAD_TOKEN = ""
-OOV_TOKEN = "[UNK]"
+_PAD = ""
+_OOV = "[UNK]"
 _FORMAT = "lstm_tutorial.Vocabulary"
 
 
@@ -317,7 +253,7 @@ class Vocabulary:
     """
 
     def __init__(self, tokens: Sequence[str]):
-        self.tokens = [PAD_TOKEN, OOV_TOKEN] + [t for t in tokens if t not in (PAD_TOKEN, OOV_TOKEN)]
+        self.tokens = [_PAD, _OOV] + [t for t in tokens if t not in (_PAD, _OOV)]
         if len(set(self.tokens)) != len(self.tokens):
             raise UsageError("a vocabulary cannot list a token twice")
 
@@ -339,7 +275,7 @@ class Vocabulary:
                                             and isinstance(token_lists[0], str)):
             raise UsageError("Vocabulary.fit() needs a list of token lists, e.g. [['a', 'film'], ...]")
         counts = Counter(itertools.chain.from_iterable(token_lists))
-        kept = sorted((t for t, c in counts.items() if c >= min_count and t not in (PAD_TOKEN, OOV_TOKEN)),
+        kept = sorted((t for t, c in counts.items() if c >= min_count and t not in (_PAD, _OOV)),
                       key=lambda t: (-counts[t], t))
         return cls(kept if max_tokens is None else kept[:max_tokens - 2])
 
@@ -365,7 +301,7 @@ class Vocabulary:
         """
         import keras
 
-        return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=PAD_TOKEN, oov_token=OOV_TOKEN)
+        return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=_PAD, oov_token=_OOV)
 
     @functools.cached_property
     def _lookup(self):
@@ -422,7 +358,7 @@ class Vocabulary:
         """Write the vocabulary as a small JSON file (e.g. beside a ``.keras`` model)."""
         path = Path(path)
         payload = {"format": _FORMAT, "format_version": 1, "text_version": TEXT_VERSION,
-                   "pad_token": PAD_TOKEN, "oov_token": OOV_TOKEN, "tokens": self.tokens}
+                   "pad_token": _PAD, "oov_token": _OOV, "tokens": self.tokens}
         with paths.atomic_write(path, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False)
         return path
@@ -442,8 +378,6 @@ class Vocabulary:
             raise CorruptDataError(f"{path} is not a vocabulary saved by Vocabulary.save ({exc})") from None
         saved_version = payload.get("text_version")
         if saved_version and saved_version != TEXT_VERSION:
-            import warnings
-
             warnings.warn(f"{path} was built with text version {saved_version}, this package "
                           f"tokenizes with {TEXT_VERSION}: some tokens may now be out of vocabulary",
                           stacklevel=2)

@@ -1,6 +1,5 @@
-"""Training, evaluation, saving and prediction for the IMDB classifiers.
-
-The pieces, in the order the ``train`` command uses them::
+"""Training, evaluation, saving and prediction for the IMDB classifiers, in the order the
+``train`` command uses them::
 
     config = default_config("bilstm")            # every size in one place
     data = prepare_data(config)                  # tokens -> vocabulary -> ids, validation split
@@ -8,18 +7,12 @@ The pieces, in the order the ``train`` command uses them::
     result = fit(model, data, config, run_dir)   # early stopping, checkpoints, resume
     test = evaluate(model, *load_test(config, data.vocab))
     save_classifier(out_dir, model, data.vocab, config, metrics)
+    Classifier.load(out_dir).predict(["A slow start, but the ending is wonderful."])
 
-    clf = Classifier.load(out_dir)               # later, in any process
-    clf.predict(["A slow start, but the ending is wonderful."])
-
-Speed on a CPU: an LSTM costs time per step, so the batches here hold reviews of
-similar length, each padded only to its longest review (:func:`length_batches`,
-built on ``tf.data``). Padding stays on the right and the mask hides it, so the model
-computes the same function as on fixed-length batches, only without spending time on
-rows of zeros (``benchmarks/bench_imdb_models.py`` measures how much faster that is).
-
-The official test set is read only by :func:`load_test`; model selection (early
-stopping) sees the validation split carved from the training set.
+An LSTM costs time per step, so batches hold reviews of similar length, each padded only to
+its longest (:func:`length_batches`; the mask hides the padding, so the model computes the
+same function). Only :func:`load_test` reads the official test set; early stopping sees the
+validation split carved from the training set.
 """
 from __future__ import annotations
 
@@ -27,22 +20,29 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from . import models
+from . import models, stats, text
 from .io import environment, paths, saving
 from .errors import UsageError
-from .settings import DictConfig
+from .settings import LR_SCHEDULES, DictConfig, learning_rate_schedule
+
+__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "TrainConfig",
+           "default_config", "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
+           "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches",
+           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate", "confusion_matrix",
+           "most_confident_mistakes", "save_classifier", "default_model_dir", "Prediction", "Classifier",
+           "review_problem", "train_model", "train_seeds"]
 
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
-WORD_VECTOR_CHOICES = ("word2vec", "none")
-#: Learning rate over training: cosine decay to zero over ``epochs``, or constant.
-LR_SCHEDULES = ("cosine", "constant")
+_WORD_VECTOR_CHOICES = ("word2vec", "none")
 VOCAB_FILE = "vocabulary.json"
 CONFIG_FILE = "training.json"
 FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
@@ -86,6 +86,11 @@ class TrainConfig(DictConfig):
     train_limit: int | None = None
     test_limit: int | None = None
 
+    #: Fast mode: a small slice of the data and a small network, so that tests and quick
+    #: checks finish in seconds. Accuracy then means little.
+    FAST = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2, batch_size=64,
+                train_limit=1200, test_limit=600, pretrain_limit=3000)
+
     def model_config(self, vocab_size: int) -> models.ModelConfig:
         return models.ModelConfig(vocab_size=vocab_size, embedding_dim=self.embedding_dim,
                                   units=self.units, dropout=self.dropout,
@@ -94,7 +99,7 @@ class TrainConfig(DictConfig):
     def validate(self) -> "TrainConfig":
         """This config, or a :class:`UsageError` naming the first setting out of range."""
         choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
-                   "word_vectors": WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
+                   "word_vectors": _WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise UsageError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -110,20 +115,9 @@ class TrainConfig(DictConfig):
         return self
 
 
-#: Fast mode (LSTM_TUTORIAL_FAST=1): a small slice of the data and a small network, so
-#: that tests and quick checks finish in seconds. Accuracy then means little.
-FAST_OVERRIDES = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2,
-                      batch_size=64, train_limit=1200, test_limit=600, pretrain_limit=3000)
-
-
 def default_config(model: str = "bilstm", fast: bool | None = None, **overrides) -> TrainConfig:
-    """The ``train`` command's settings for ``model`` (fast mode shrinks them)."""
-    fast = environment.is_fast() if fast is None else fast
-    values = dict(model=model)
-    if fast:
-        values.update(FAST_OVERRIDES)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return TrainConfig(**values).validate()
+    """The ``train`` command's settings for ``model`` (fast mode shrinks them: :attr:`TrainConfig.FAST`)."""
+    return TrainConfig.for_mode(fast, model=model, **overrides)
 
 
 # -------------------- Data: tokens -> vocabulary -> ids
@@ -174,8 +168,6 @@ def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
     The vocabulary is fitted on the training part only, so the validation reviews are
     as new to it as the test reviews will be.
     """
-    from . import text
-
     t0 = time.perf_counter()
     tokens, labels = text.preprocess_imdb("train", remove_stopwords=config.remove_stopwords, verbose=verbose)
     train_idx, val_idx = split_indices(len(tokens), config.validation_fraction, config.train_limit, config.seed)
@@ -195,8 +187,6 @@ def load_test(config: TrainConfig, vocab, verbose: bool = False, with_tokens: bo
     In fast mode ``config.test_limit`` takes a seeded random subset (balanced in
     expectation: the files come sorted by label).
     """
-    from . import text
-
     tokens, labels = text.preprocess_imdb("test", remove_stopwords=config.remove_stopwords, verbose=verbose)
     idx = official_test_indices(config, len(tokens))
     tokens = [tokens[i] for i in idx]
@@ -229,7 +219,7 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
     return np.maximum((np.asarray(x) != 0).sum(axis=1), 1)
 
 
-def check_right_padded(x: np.ndarray) -> None:
+def _check_right_padded(x: np.ndarray) -> None:
     """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
 
     :func:`length_batches` keeps the first ``n`` columns of a row with ``n`` real ids, which
@@ -277,10 +267,8 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
     anew every epoch before they are bucketed; without it the order is fixed. Elements are
     ``(ids,)`` or ``(ids, y)``.
     """
-    import tensorflow as tf
-
     x = np.asarray(x, dtype="int32")
-    check_right_padded(x)
+    _check_right_padded(x)
     lengths = sequence_lengths(x)
     rows = tf.data.Dataset.from_tensor_slices((x, lengths)).map(lambda r, n: r[:n])
     if y is not None:
@@ -297,18 +285,6 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
 
 # -------------------- Fitting
 
-def learning_rate(config: TrainConfig, x_train: np.ndarray):
-    """The optimizer's learning rate: a number, or (``"cosine"``) a decay to zero at the end of
-    ``config.epochs`` epochs over ``x_train``: large steps early, small ones when the weights
-    are nearly there, and no learning rate to tune by hand per epoch."""
-    if config.lr_schedule == "constant":
-        return config.learning_rate
-    import keras
-
-    steps = steps_per_epoch(x_train, config.batch_size) * config.epochs
-    return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
-
-
 def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False, source=None):
     """The ``config.model`` classifier for ``data``'s vocabulary, compiled, ready for :func:`fit`;
     its Embedding starts from word2vec vectors (:func:`lstm_tutorial.embeddings.word_vectors`)
@@ -316,7 +292,7 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
                                     readout=config.readout)
     if config.word_vectors == "word2vec":
-        from . import embeddings
+        from . import embeddings  # gensim loads in seconds; a random start needs none of it
 
         vectors = embeddings.word_vectors(config.embedding_dim, limit=config.pretrain_limit,
                                           remove_stopwords=config.remove_stopwords, source=source,
@@ -325,7 +301,8 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
         model.get_layer("embedding").set_weights([matrix])
         if verbose:
             print(f"  embedding starts from word2vec for {share:.1%} of the {data.vocab.size:,} ids")
-    models.compile_binary(model, learning_rate(config, data.x_train))
+    steps = steps_per_epoch(data.x_train, config.batch_size) * config.epochs
+    models.compile_binary(model, learning_rate_schedule(config.lr_schedule, config.learning_rate, steps))
     return model
 
 
@@ -333,8 +310,6 @@ def _epoch_timer(seconds: list):
     """A callback that appends each epoch's seconds (training plus the validation pass) to
     ``seconds`` and to the epoch's logs; listed before Keras' own History callback, the
     value lands in ``history.history["epoch_seconds"]``."""
-    import keras
-
     def end(epoch, logs):
         seconds.append(time.perf_counter() - seconds.pop())  # the start time was kept in its place
         logs["epoch_seconds"] = seconds[-1]
@@ -374,8 +349,6 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
       with other settings or another vocabulary is refused);
     * extra ``callbacks`` run after these (so after the backup is written).
     """
-    import keras
-
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     seconds: list[float] = []
@@ -385,7 +358,7 @@ def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: i
     best = None
     if run_dir is not None:
         backup = Path(run_dir) / "backup"
-        best = _best_checkpoint(Path(run_dir), config, run_fingerprint(config, data.vocab),
+        best = _best_checkpoint(Path(run_dir), config, _run_fingerprint(config, data.vocab),
                                 resuming=(backup / "latest.weights.h5").is_file())
         if best.resuming and verbose:
             print(f"resuming an interrupted run from {backup}")
@@ -413,7 +386,7 @@ def _fit_result(model, history, config: TrainConfig, seconds: list, best) -> Fit
                      resumed_from_epoch=resumed_from)
 
 
-def run_fingerprint(config: TrainConfig, vocab) -> str:
+def _run_fingerprint(config: TrainConfig, vocab) -> str:
     """A hash of everything that gives a backup's weights their meaning.
 
     The settings (except ``epochs``: training longer is a valid continuation) and the
@@ -432,8 +405,6 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
     the fingerprint, starts from the saved best value (a worse epoch does not replace the
     checkpoint) and knows the best epoch of before the interruption.
     """
-    import keras
-
     path = run_dir / "run.json"
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -489,19 +460,22 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
     t0 = time.perf_counter()
     p = predict_proba(model, x, batch_size)
     seconds = time.perf_counter() - t0
-    from .baseline import log_loss
+    from sklearn import metrics  # scikit-learn loads in seconds; predicting needs none of it
 
     y = np.asarray(y).reshape(-1)
-    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": log_loss(p, y), "count": int(len(y)),
+    # clipped at 1e-7 as Keras' binary cross-entropy is: a saturated float32 sigmoid gives exactly 1.0
+    loss = float(metrics.log_loss(y, np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7), labels=[0, 1]))
+    return {"accuracy": float(np.mean((p >= 0.5) == (y >= 0.5))), "loss": loss, "count": int(len(y)),
             "seconds": seconds, "reviews_per_second": len(y) / seconds if seconds else float("nan"),
             "probabilities": p}
 
 
 def confusion_matrix(y_true, probabilities, threshold: float = 0.5) -> np.ndarray:
     """2x2 counts: rows = true (negative, positive), columns = predicted."""
-    y = np.asarray(y_true).reshape(-1) >= 0.5
-    p = np.asarray(probabilities).reshape(-1) >= threshold
-    return np.array([[np.sum(~y & ~p), np.sum(~y & p)], [np.sum(y & ~p), np.sum(y & p)]], dtype=np.int64)
+    from sklearn import metrics
+
+    return metrics.confusion_matrix(np.asarray(y_true).reshape(-1) >= 0.5,
+                                    np.asarray(probabilities).reshape(-1) >= threshold, labels=[False, True])
 
 
 def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int, float]]:
@@ -555,16 +529,12 @@ class Classifier:
     @classmethod
     def load(cls, folder) -> "Classifier":
         """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
-        from .text import Vocabulary
-
         model, vocab, config, info = saving.load_model_folder(
-            folder, names=FILES, vocab_class=Vocabulary, config_class=TrainConfig,
+            folder, names=FILES, vocab_class=text.Vocabulary, config_class=TrainConfig,
             how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
         return cls(model, vocab, config, info.get("metrics", {}))
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        from . import text
-
         for i, t in enumerate(texts):
             problem = review_problem(t)
             if problem:
@@ -591,8 +561,6 @@ class Classifier:
 
 def review_problem(review) -> str | None:
     """Why ``review`` cannot be classified (a sentence), or None when it can."""
-    from . import text
-
     if not isinstance(review, str):
         return f"not text (got {type(review).__name__})"
     if "\x00" in review:
@@ -604,13 +572,11 @@ def review_problem(review) -> str | None:
     return None
 
 
-# -------------------- A whole training run (the ``train`` command of cli.py calls this)
+# -------------------- Whole training runs (the ``train`` command of cli.py calls these)
 
 def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
     """The whole ``train`` command as a function: returns a summary dict."""
     environment.quiet_tensorflow()
-    import keras
-
     t_start = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     out = Path(out_dir) if out_dir else default_model_dir(config.model)
@@ -618,8 +584,6 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({environment.mode()} mode)")
     say("step 1/4 data: reading and tokenizing the training reviews (cached after the first run)")
     data = prepare_data(config, verbose=verbose)
-    from . import text
-
     truncated = text.truncation_share(data.train_tokens, config.length)
     lost = "beginning" if config.truncating == "pre" else "end"
     say(f"  {data.summary()}; {truncated:.1%} of training reviews are longer than "
@@ -642,3 +606,42 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"step 4/4 saved: {out / MODEL_FILE}, {out / VOCAB_FILE}, {out / CONFIG_FILE}")
     say(f"test accuracy: {test['accuracy']:.4f}  (total {metrics['total_seconds'] / 60:.1f} min)")
     return {"out_dir": str(out), "metrics": metrics, "model": model, "vocab": data.vocab, "fit": result}
+
+
+def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
+    """Train ``config`` once per seed into ``out_dir/seeds/seed-N``; save the best on validation as ``out_dir``.
+
+    Returns ``{"runs", "summary" (of test accuracies), "best_seed", "out_dir"}``.
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise UsageError("give at least one seed, e.g. --seeds 0 1 2")
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"each seed once, please (got {seeds})")
+    out = Path(out_dir) if out_dir else default_model_dir(config.model)
+    say = print if verbose else (lambda *a, **k: None)
+    runs = []
+    for k, seed in enumerate(seeds, start=1):
+        say(f"=== seed {seed} ({k} of {len(seeds)}) ===")
+        folder = out / "seeds" / f"seed-{seed}"
+        result = train_model(replace(config, seed=seed), out_dir=folder, verbose=verbose)
+        m = result["metrics"]
+        runs.append({"seed": seed, "test_accuracy": float(m["test_accuracy"]),
+                     "val_accuracy": float(m["best_val_accuracy"]), "test_count": int(m["test_count"]),
+                     "seconds": float(m["total_seconds"]), "out_dir": str(folder)})
+    summary = stats.summarise_seeds([r["test_accuracy"] for r in runs])
+    best = max(runs, key=lambda r: r["val_accuracy"])  # validation only: the test set chooses nothing
+    clf = Classifier.load(best["out_dir"])
+    metrics = {**clf.metrics, "seeds": runs, "seed_summary": {k: v for k, v in summary.items()},
+               "chosen_seed": best["seed"], "chosen_by": "validation accuracy"}
+    save_classifier(out, clf.model, clf.vocab, clf.config, metrics)
+    say("")
+    say("| seed | validation accuracy | test accuracy | 95% interval | minutes |")
+    say("|---:|---:|---:|---|---:|")
+    for r in runs:
+        low, high = stats.accuracy_interval(r["test_accuracy"], r["test_count"])
+        say(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {low:.4f}-{high:.4f} "
+            f"| {r['seconds'] / 60:.1f} |")
+    say(f"test accuracy over seeds: {summary['text']}")
+    say(f"saved the best on validation (seed {best['seed']}) to {out}")
+    return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}

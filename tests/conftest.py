@@ -70,8 +70,9 @@ def nltk_data_folder() -> Path | None:
 def forget_stopwords() -> None:
     """Drop the stopword lists this process has loaded, so the next call looks again."""
     from lstm_tutorial import text
+    from lstm_tutorial.io import nltk_data
 
-    text._nltk_stopwords.cache_clear()
+    nltk_data.stopwords.cache_clear()
     text.english_stopwords.cache_clear()
 
 

@@ -50,6 +50,7 @@ def test_log_loss_matches_the_closed_form():
     assert baseline.log_loss(p, y) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_blend_weight_recovers_the_mixture_that_generated_the_labels():
     # Labels drawn from q = 0.3 * a + 0.7 * b: the expected log loss is lowest at w = 0.3
     # (the true probabilities), so a large sample must pick 0.3 from the 0.05 grid.

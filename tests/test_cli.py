@@ -33,6 +33,7 @@ def test_bad_input_is_one_line_and_non_zero(argv, capsys):
     assert "error:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_user_errors_become_one_line_without_traceback():
     result = run_cli("notebooks", "no-such-notebook")
     assert result.returncode == 1
@@ -40,14 +41,20 @@ def test_user_errors_become_one_line_without_traceback():
     assert "Traceback" not in result.stderr
 
 
-def test_fast_write_back_is_refused():
-    result = run_cli("notebooks", "--fast", "--write-back")
-    assert result.returncode == 1
-    assert "full run" in result.stderr
+def test_fast_write_back_is_refused(capsys):
+    assert cli.main(["notebooks", "--fast", "--write-back"]) == 1
+    assert "full run" in capsys.readouterr().err
 
 
-def test_doctor_reports_versions_devices_data_and_mode():
-    result = run_cli("doctor")
+@pytest.fixture(scope="module")
+def doctor():
+    """One ``doctor`` in a fresh process (TensorFlow starts there), read by the tests below."""
+    return run_cli("doctor")
+
+
+@pytest.mark.slow
+def test_doctor_reports_versions_devices_data_and_mode(doctor):
+    result = doctor
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for expected in ("tensorflow:", "keras:", "backend: tensorflow", "gpu:", "imdb data:", "nltk stopwords:", "mode: "):
@@ -66,8 +73,9 @@ def test_update_setup_cells_rewrites_and_does_not_run_notebooks(monkeypatch, cap
     assert colab.PIP_REQUIREMENT in capsys.readouterr().out
 
 
-def test_doctor_lists_every_data_set_and_says_whether_the_course_can_run_offline():
-    result = run_cli("doctor")
+@pytest.mark.slow
+def test_doctor_lists_every_data_set_and_says_whether_the_course_can_run_offline(doctor):
+    result = doctor
     assert result.returncode == 0, result.stderr
     for expected in ("electricity series (notebook 05):",
                      "jena climate record (optional, notebook 05):", "offline: "):
@@ -76,13 +84,12 @@ def test_doctor_lists_every_data_set_and_says_whether_the_course_can_run_offline
 
 
 def test_doctor_says_how_to_provide_missing_data_offline(monkeypatch, capsys):
-    from lstm_tutorial import text
-    from lstm_tutorial.io import datasets, environment
+    from lstm_tutorial.io import datasets, environment, nltk_data
 
     fake = environment.Environment("3.12", "tf", "keras", "tensorflow", "full", 42)
     monkeypatch.setattr(environment, "environment", lambda: fake)
     monkeypatch.setattr(datasets, "describe_sources", lambda: "not found locally; ...")
-    monkeypatch.setattr(text, "describe_stopwords", lambda: "missing; ...")
+    monkeypatch.setattr(nltk_data, "describe_stopwords", lambda: "missing; ...")
     def no_jena(**_):
         raise FileNotFoundError
 

@@ -28,6 +28,7 @@ def seeded_run(trained):  # noqa: F811
     return rc, buf.getvalue(), out
 
 
+@pytest.mark.slow
 def test_seed_and_word_vectors_options_reach_the_saved_settings(seeded_run):
     rc, printed, out = seeded_run
     assert rc == 0, printed
@@ -36,6 +37,7 @@ def test_seed_and_word_vectors_options_reach_the_saved_settings(seeded_run):
     assert "word2vec" not in printed  # no vectors trained or read
 
 
+@pytest.mark.slow
 def test_default_train_starts_from_word2vec(trained):  # noqa: F811
     import contextlib
     import io
@@ -50,6 +52,7 @@ def test_default_train_starts_from_word2vec(trained):  # noqa: F811
     assert config["word_vectors"] == "word2vec" and config["seed"] == 0 and config["lr_schedule"] == "cosine"
 
 
+@pytest.mark.slow
 def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, capsys):
     _, _, out = seeded_run
     assert cli.main(["evaluate", "--model", str(out)]) == 0
@@ -65,7 +68,7 @@ def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, c
 
 def test_seeds_option_hands_every_seed_to_train_seeds(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(stats, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
+    monkeypatch.setattr(training, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
     assert cli.main(["train", "--model", "gru", "--seeds", "0", "1", "2", "--epochs", "2",
                      "--out", str(tmp_path / "m")]) == 0
     (config, given, out_dir), = calls

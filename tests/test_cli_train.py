@@ -54,6 +54,7 @@ def train_output(trained):
     return rc, buf.getvalue()
 
 
+@pytest.mark.slow
 def test_train_saves_model_vocabulary_and_prints_test_accuracy(trained, train_output):
     rc, out = train_output
     assert rc == 0, out
@@ -72,6 +73,7 @@ def test_train_saves_model_vocabulary_and_prints_test_accuracy(trained, train_ou
     assert printed == pytest.approx(info["metrics"]["test_accuracy"], abs=5e-5)
 
 
+@pytest.mark.slow
 def test_evaluate_reproduces_the_accuracy_from_training(trained, train_output, capsys):
     rc = cli.main(["evaluate", "--model", str(trained["out"])])
     out = capsys.readouterr().out
@@ -88,6 +90,7 @@ def _predict_subprocess(trained, *args, stdin=None):
                           capture_output=True, text=True, env=env, cwd=str(REPO), timeout=180, input=stdin)
 
 
+@pytest.mark.slow
 def test_predict_in_a_fresh_process_matches_in_process_predictions(trained, train_output, tmp_path):
     reviews = ["A wonderful, moving film. Loved it!", "Awful, boring, a waste of time.", "terrible movie until plotwist."]
     expected = training.Classifier.load(trained["out"]).predict_proba(reviews)
@@ -101,6 +104,7 @@ def test_predict_in_a_fresh_process_matches_in_process_predictions(trained, trai
         assert float(prob) == pytest.approx(float(p), abs=5e-4)
 
 
+@pytest.mark.slow
 def test_predict_reports_bad_lines_one_by_one_without_crashing(trained, train_output, tmp_path):
     f = tmp_path / "reviews.txt"
     f.write_bytes(b"Great film, loved it.\n\n<br /><br />\nBoring and awful.\n\xff\xfe\x00bin\n")
@@ -117,6 +121,7 @@ def test_predict_reports_bad_lines_one_by_one_without_crashing(trained, train_ou
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_fast_mode_train_says_an_accuracy_near_chance_is_expected(train_output):
     rc, out = train_output
     assert rc == 0 and "note: fast mode trains on" in out and "near chance (0.5) is expected" in out

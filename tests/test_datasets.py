@@ -476,14 +476,14 @@ def test_unreadable_cache_is_rebuilt(tmp_path):
 # ----------------------------------------------------------------------------- CLI helpers
 def test_prepare_imports_the_archive_and_reports_counts(tmp_path, home, monkeypatch):
     archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz", tag="IMP")
-    info = data.prepare(source=archive)
+    info = data.prepare_imdb(source=archive)
     assert info["counts"] == {"train": 5, "test": 5, "unsup": 4}
     assert info["positive"] == {"train": 3, "test": 2}
     assert info["location"] == str(home / "aclImdb_v1.tar.gz")
     assert (home / "aclImdb_v1.tar.gz").read_bytes() == archive.read_bytes()
     archive.unlink()  # later runs need neither the original nor an argument
     assert data.load_imdb("train")[0][0].startswith("IMP")
-    assert data.prepare()["counts"]["train"] == 5
+    assert data.prepare_imdb()["counts"]["train"] == 5
 
 
 def test_import_of_a_folder_copies_it(tmp_path, home):

@@ -79,7 +79,7 @@ def test_download_is_checked_renamed_and_loaded(server, home, monkeypatch):
     base, sha = server
     monkeypatch.setattr(datasets, "JENA_URLS", (f"{base}/good.zip",))
     monkeypatch.setattr(datasets, "JENA_SHA256", sha)
-    jena = datasets.load_jena()
+    jena = datasets.read_jena()
     assert jena["values"].shape == (ROWS, 14) and jena["values"].dtype == np.float32
     assert jena["columns"][1] == "T (degC)" and str(jena["times"][0]) == "2009-01-01T00:10:00"
     assert np.all(np.diff(jena["times"]) == np.timedelta64(10, "m"))
@@ -87,7 +87,7 @@ def test_download_is_checked_renamed_and_loaded(server, home, monkeypatch):
     files = visible_files(home)
     assert datasets.JENA_ZIP in files and not [f for f in files if f.endswith((".part", ".checking"))]
     assert any(f.startswith("cache/jena-") for f in files)
-    again = datasets.load_jena(download=False)            # now local (and cached): no network
+    again = datasets.read_jena(download=False)            # now local (and cached): no network
     assert np.array_equal(again["values"], jena["values"]) and again["origin"] == "data folder"
 
 
@@ -108,7 +108,7 @@ def test_a_file_that_is_not_the_jena_record_is_refused_and_deleted(server, home,
 
 def test_offline_message_says_how_to_provide_the_file(home):
     with pytest.raises(DataUnavailableError) as info:
-        datasets.load_jena()
+        datasets.read_jena()
     message = str(info.value)
     for way in (datasets.JENA_ZIP, paths.DATA_ENV, "source=", str(home)):
         assert way in message
@@ -118,7 +118,7 @@ def test_offline_message_says_how_to_provide_the_file(home):
 def test_download_false_never_touches_the_network(monkeypatch):
     monkeypatch.setattr(datasets, "download_jena", lambda *a, **k: pytest.fail("must not download"))
     with pytest.raises(DataUnavailableError, match="not available locally"):
-        datasets.load_jena(download=False)
+        datasets.read_jena(download=False)
 
 
 def test_a_data_folder_holding_only_imdb_is_passed_over(tmp_path, home, monkeypatch):

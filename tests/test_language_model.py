@@ -10,6 +10,7 @@ from lstm_tutorial.lab import language_model as L
 from lstm_tutorial import models
 from lstm_tutorial.io.saving import file_sha256, read_manifest
 from lstm_tutorial.errors import CorruptDataError, UsageError
+from lstm_tutorial.settings import learning_rate_schedule
 
 
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
@@ -70,6 +71,7 @@ def _periodic():
     return "the cat sat. " * 300
 
 
+@pytest.mark.slow
 def test_a_model_trained_on_periodic_text_reproduces_it(tmp_path):
     import keras
 
@@ -88,6 +90,7 @@ def test_a_model_trained_on_periodic_text_reproduces_it(tmp_path):
     assert L.sample(model, vocab, "the cat", 26, temperature=0.05, seed=3)[0] == out
 
 
+@pytest.mark.slow
 def test_training_resumes_from_the_last_saved_epoch_and_refuses_other_settings(tmp_path):
     import keras
 
@@ -160,6 +163,7 @@ def test_trace_of_the_trained_layer_matches_the_model():
     np.testing.assert_allclose(trace["c"][-1], np.asarray(c2)[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_cli_train_lm_and_generate(tmp_path, capsys):
     from lstm_tutorial.tools import cli
 
@@ -188,7 +192,7 @@ def test_exercise_checks_of_notebook_04(capsys):
 
     from lstm_tutorial.lab import exercises as check
 
-    drawable = L.CharVocab.load(L.SHIPPED_LM / L.VOCAB_FILE).size - 2   # the notebook's vocabulary
+    drawable = L.CharVocab.load(L.SHIPPED_LM / L.LM_VOCAB_FILE).size - 2   # the notebook's vocabulary
     assert check.ex04_1(math.log2(drawable)) and check.ex04_1(math.log2(drawable), drawable)
     assert not check.ex04_1(drawable) and not check.ex04_1(math.log2(60))
     assert not check.ex04_1(math.log2(60), 60)   # log2 of another count is not this notebook's answer
@@ -202,6 +206,7 @@ def test_exercise_checks_of_notebook_04(capsys):
     assert f"{right:.3f}" not in out and str(inside) not in out
 
 
+@pytest.mark.slow
 def test_continuation_bits_prefers_what_the_periodic_model_learned():
     import keras
 
@@ -267,7 +272,7 @@ def _tiny_saved_lm(folder):
 
 def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_path):
     model = _tiny_saved_lm(tmp_path / "lm")
-    info = read_manifest(tmp_path / "lm", L.CONFIG_FILE)
+    info = read_manifest(tmp_path / "lm", L.LM_CONFIG_FILE)
     assert info["files"]["lm.keras"] == file_sha256(tmp_path / "lm" / "lm.keras") and info["recipe"] == {"command": "test"}
     loaded, vocab, config = L.load_lm(tmp_path / "lm", require_hash=True)
     assert config.units == 8
@@ -295,8 +300,8 @@ def test_a_saved_model_is_loaded_with_its_hash_and_a_damaged_one_is_refused(tmp_
 
 
 def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
-    info = read_manifest(L.SHIPPED_LM, L.CONFIG_FILE)
-    assert file_sha256(L.SHIPPED_LM / L.MODEL_FILE) == info["files"][L.MODEL_FILE]
+    info = read_manifest(L.SHIPPED_LM, L.LM_CONFIG_FILE)
+    assert file_sha256(L.SHIPPED_LM / L.LM_MODEL_FILE) == info["files"][L.LM_MODEL_FILE]
     recipe = info["recipe"]
     assert recipe["command"].startswith("python -m lstm_tutorial train-lm") and recipe["device"]
     assert recipe["chars_seen"] > 0 and recipe["wall_seconds"] > 0
@@ -324,7 +329,8 @@ def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
 
     config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=3, max_steps_per_epoch=5,
                         learning_rate=1e-2, lr_schedule="cosine", n_reviews=None)
-    schedule = L.lm_learning_rate(config, L.windows_per_epoch(2000, config) * config.epochs)
+    steps = L.windows_per_epoch(2000, config) * config.epochs
+    schedule = learning_rate_schedule(config.lr_schedule, config.learning_rate, steps, floor=L.LR_FLOOR)
     assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(15)) == pytest.approx(1e-3)
     with pytest.raises(UsageError, match="lr_schedule"):
         L.LMConfig(lr_schedule="linear").validate()

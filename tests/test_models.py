@@ -149,6 +149,7 @@ def test_saved_model_reloads_with_identical_predictions(tmp_path):
     np.testing.assert_array_equal(np.asarray(again(x, training=False)), before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("imports", ["import lstm_tutorial.models, keras", "import keras, lstm_tutorial.models"])
 def test_a_fresh_process_loads_saved_models_after_importing_the_models_module(tmp_path, imports):
     """No registration call: `import lstm_tutorial.models` is enough for load_model, in either order."""

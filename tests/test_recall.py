@@ -83,6 +83,7 @@ def test_sweep_config_is_not_the_classifier_config():
         recall.SweepConfig(max_steps=0)
 
 
+@pytest.mark.slow
 def test_tiny_sweep_and_summary():
     pytest.importorskip("keras")
     cfg = recall.SweepConfig(units=4, batch_size=16, max_steps=4, eval_every=2, n_val=32, n_test=32,
@@ -116,6 +117,7 @@ def test_run_sweep_rejects_unknown_model_before_training():
         recall.run_sweep(models=("LSTM", "nope"), gaps=(3,), seeds=(0,))
 
 
+@pytest.mark.slow
 def test_clipping_experiment_diverges_without_clipping_only():
     pytest.importorskip("keras")
     out = recall.clipping_experiment(radius=1.1, gap=50, steps=4, n=512)

@@ -88,6 +88,7 @@ def test_importing_the_package_does_not_import_tensorflow():
     assert out.stderr == ""
 
 
+@pytest.mark.slow
 def test_setup_keeps_tensorflow_cpp_logs_out_of_stderr():
     import subprocess
     import sys

@@ -262,6 +262,7 @@ def test_plain_keras_cell_builds_the_package_model():
         models.layer_summary(ns["encoder_decoder"](6, 6, False, 8, 4, 4))
 
 
+@pytest.mark.slow
 def test_train_g2p_saves_a_checked_model_and_cleans_up(tmp_path, capsys):
     entries = {w: [tuple(w.upper())] for w in ["ab", "ba", "abc", "cab", "bca", "aab", "bba", "ccc"] * 1}
     entries.update({f"{w}{w}": [tuple((w + w).upper())] for w in ["ab", "ba", "c"]})

@@ -2,6 +2,7 @@
 the Colab links, and no developer-machine facts in the text users read."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import os
@@ -49,6 +50,41 @@ def test_every_pinned_requirement_installs_on_the_oldest_python_we_claim():
         assert SpecifierSet(meta["Requires-Python"]).contains(f"{MIN_PYTHON}.0"), (
             f"{name}=={version} needs Python {meta['Requires-Python']}, pyproject says >={MIN_PYTHON}")
     assert checked >= 3  # the check ran on the installed pins (numpy, keras, ...)
+
+
+#: Import names published under another distribution name.
+DISTRIBUTION = {"sklearn": "scikit-learn"}
+#: Imported only where present (IPython, for a notebook's display) or from an extra
+#: (TensorFlow: the `tf` or `cpu` build, either provides `import tensorflow`).
+NOT_REQUIRED = {"IPython", "tensorflow"}
+
+
+def third_party_imports(package: Path) -> set[str]:
+    """The distributions the package's modules import, at the top or inside a function."""
+    names = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    names -= set(sys.stdlib_module_names) | NOT_REQUIRED | {package.name}
+    return {DISTRIBUTION.get(n, n) for n in names}
+
+
+def test_the_declared_dependencies_are_what_the_package_imports():
+    """Nothing imported goes undeclared (it would fail on a fresh install), nothing declared goes unused,
+    and requirements.txt pins each one."""
+    declared = {re.split(r"[<>=!~\[ ;]", d)[0] for d in
+                tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    assert third_party_imports(REPO / "lstm_tutorial") == declared
+    assert declared <= set(pinned_requirements())
+
+
+def test_the_dependency_check_sees_an_undeclared_import(tmp_path):
+    (tmp_path / "lstm_tutorial").mkdir()
+    (tmp_path / "lstm_tutorial" / "m.py").write_text("import json\nfrom . import x\ndef f():\n    import sklearn.metrics\n")
+    assert third_party_imports(tmp_path / "lstm_tutorial") == {"scikit-learn"}
 
 
 def test_the_site_requirements_are_the_suites_versions_without_tensorflow_or_jupyterlab():

@@ -1,11 +1,9 @@
 """stats.py: the Wilson interval against known answers, the seed summary, the one rule for
 "a real difference" (compare) against SciPy's own t-tests, closed forms and simulation (its
 95 % intervals cover the true difference 95 % of the time, where the rule before issue 25,
-kept here as ``old_rule``, did not), Holm's adjustment, and train_seeds on a tiny
-aclImdb-shaped fixture (best model chosen on validation only)."""
+kept here as ``old_rule``, did not) and Holm's adjustment."""
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -72,55 +70,6 @@ def test_summarise_rejects_empty_and_nan():
         stats.summarise_seeds([])
     with pytest.raises(UsageError):
         stats.summarise_seeds([0.9, float("nan")])
-
-
-def test_train_seeds_refuses_repeated_or_no_seeds():
-    from lstm_tutorial import training
-
-    config = training.default_config("lstm", fast=True)
-    with pytest.raises(UsageError, match="each seed once"):
-        stats.train_seeds(config, [1, 1], verbose=False)
-    with pytest.raises(UsageError, match="at least one seed"):
-        stats.train_seeds(config, [], verbose=False)
-
-
-# ----------------------------------------------------------------------------- train_seeds
-def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("keras")
-    pytest.importorskip("gensim")
-    from test_training import build_fixture_imdb
-
-    from lstm_tutorial import training
-    from lstm_tutorial.io import datasets as data
-
-    root = tmp_path / "imdb"
-    counts = build_fixture_imdb(root)
-    monkeypatch.setattr(data, "EXPECTED_COUNTS", counts)
-    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(root))
-    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
-    config = training.default_config("lstm", fast=True, epochs=1)
-    out = tmp_path / "models" / "lstm"
-    result = stats.train_seeds(config, [3, 5], out_dir=out)
-    printed = capsys.readouterr().out
-
-    runs = result["runs"]
-    assert [r["seed"] for r in runs] == [3, 5]
-    for r in runs:
-        saved = json.loads((out / "seeds" / f"seed-{r['seed']}" / "training.json").read_text())
-        assert saved["config"]["seed"] == r["seed"]
-        assert saved["metrics"]["test_accuracy"] == pytest.approx(r["test_accuracy"])
-    best = max(runs, key=lambda r: r["val_accuracy"])
-    assert result["best_seed"] == best["seed"]
-    top = json.loads((out / "training.json").read_text())
-    assert top["config"]["seed"] == best["seed"] and top["metrics"]["chosen_seed"] == best["seed"]
-    assert top["metrics"]["seed_summary"]["mean"] == pytest.approx(np.mean([r["test_accuracy"] for r in runs]))
-    # the top-level model is the chosen seed's: same vocabulary file, same predictions
-    chosen = out / "seeds" / f"seed-{best['seed']}"
-    assert (out / "vocabulary.json").read_bytes() == (chosen / "vocabulary.json").read_bytes()
-    reviews = ["a wonderful moving film", "boring and awful"]
-    np.testing.assert_allclose(training.Classifier.load(out).predict_proba(reviews),
-                               training.Classifier.load(chosen).predict_proba(reviews), atol=1e-6)
-    assert "test accuracy over seeds:" in printed and result["summary"]["text"] in printed
 
 
 def test_paired_difference_interval_matches_the_closed_form_standard_error():
@@ -528,6 +477,7 @@ def coverage(case: str, reps: int, seed: int = 0, bootstrap: bool = False) -> di
     return {"new": new_hits / n, "old": old_hits / n, "new_width": new_width / n, "old_width": old_width / n}
 
 
+@pytest.mark.slow
 def test_new_rule_covers_95_percent_where_the_old_one_did_not():
     """4,000 simulated experiments per design, fixed seed: the new rule's 95 % intervals cover
     the true difference 93-97 % of the time in every design; the old rule under-covers with

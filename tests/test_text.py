@@ -12,6 +12,7 @@ import pytest
 from conftest import write_aclimdb
 from conftest import forget_stopwords
 from lstm_tutorial import errors, text
+from lstm_tutorial.io import nltk_data as nltk_lookup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,7 +130,7 @@ def test_missing_stopwords_tries_download_once_then_explains(monkeypatch, tmp_pa
 
     monkeypatch.delenv("NLTK_DATA", raising=False)
     monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
-    monkeypatch.setattr(text, "_download_attempted", False)
+    monkeypatch.setattr(nltk_lookup, "_download_attempted", False)
     forget_stopwords()
     calls = []
 
@@ -155,7 +156,7 @@ def test_the_download_cannot_hang_on_a_silent_network(monkeypatch, tmp_path):
 
     monkeypatch.delenv("NLTK_DATA", raising=False)
     monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
-    monkeypatch.setattr(text, "_download_attempted", False)
+    monkeypatch.setattr(nltk_lookup, "_download_attempted", False)
     forget_stopwords()
     seen = []
 
@@ -167,7 +168,7 @@ def test_the_download_cannot_hang_on_a_silent_network(monkeypatch, tmp_path):
     before = socket.getdefaulttimeout()
     with pytest.raises(errors.DataUnavailableError, match="nltk.downloader stopwords"):
         text.english_stopwords()
-    assert seen == [text.DOWNLOAD_TIMEOUT_S] and socket.getdefaulttimeout() == before
+    assert seen == [nltk_lookup.DOWNLOAD_TIMEOUT_S] and socket.getdefaulttimeout() == before
     forget_stopwords()
 
 
@@ -175,7 +176,7 @@ def test_nltk_data_set_after_import_is_honoured(nltk_stopwords, monkeypatch):
     import nltk
 
     monkeypatch.setattr(nltk.data, "path", [])
-    monkeypatch.setattr(text, "_download_attempted", True)  # no download: must come from NLTK_DATA
+    monkeypatch.setattr(nltk_lookup, "_download_attempted", True)  # no download: must come from NLTK_DATA
     monkeypatch.setenv("NLTK_DATA", str(nltk_stopwords))
     forget_stopwords()
     assert "not" in text.english_stopwords()

@@ -2,6 +2,7 @@
 saving and reloading a classifier, and the checks on raw reviews."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -165,6 +166,7 @@ def test_fit_records_history_time_and_checkpoints(tmp_path):
     assert not (tmp_path / "run" / "backup").exists()  # deleted once training completed
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_weights():
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -178,6 +180,7 @@ def test_early_stopping_restores_the_best_weights():
     assert restored == pytest.approx(result.history["val_loss"][best], rel=1e-3, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_after_the_last_finished_epoch(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -226,6 +229,7 @@ def interrupt_after_two_epochs(data, config, run_dir, sabotage=None) -> dict:
     return seen
 
 
+@pytest.mark.slow
 def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     """Ids of another vocabulary mean other words: such a backup must not be resumed."""
     keras.utils.set_random_seed(0)
@@ -244,6 +248,7 @@ def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     assert training.fit(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
 
 
+@pytest.mark.slow
 def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tmp_path):
     """After a resume, a worse epoch must not replace best.weights.h5, and the model ends
     with the best weights of the whole run."""
@@ -274,6 +279,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
     assert interrupted["weights"]
 
 
+@pytest.mark.slow
 def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
@@ -372,3 +378,47 @@ def test_load_keeps_the_cause_of_a_failure(two_saves, monkeypatch):
     with pytest.raises(CorruptDataError, match=f"Keras {keras.__version__}.*Could not locate") as info:
         training.Classifier.load(folder)
     assert isinstance(info.value.__cause__, TypeError)
+
+
+# ----------------------------------------------------------------------------- train_seeds
+def test_train_seeds_refuses_repeated_or_no_seeds():
+    config = training.default_config("lstm", fast=True)
+    with pytest.raises(UsageError, match="each seed once"):
+        training.train_seeds(config, [1, 1], verbose=False)
+    with pytest.raises(UsageError, match="at least one seed"):
+        training.train_seeds(config, [], verbose=False)
+
+
+@pytest.mark.slow
+def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkeypatch, capsys):
+    """On a tiny aclImdb-shaped fixture: every seed's run kept, the best on validation (only) saved on top."""
+    from lstm_tutorial.io import datasets as data
+
+    root = tmp_path / "imdb"
+    counts = build_fixture_imdb(root)
+    monkeypatch.setattr(data, "EXPECTED_COUNTS", counts)
+    monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(root))
+    monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
+    config = training.default_config("lstm", fast=True, epochs=1)
+    out = tmp_path / "models" / "lstm"
+    result = training.train_seeds(config, [3, 5], out_dir=out)
+    printed = capsys.readouterr().out
+
+    runs = result["runs"]
+    assert [r["seed"] for r in runs] == [3, 5]
+    for r in runs:
+        saved = json.loads((out / "seeds" / f"seed-{r['seed']}" / "training.json").read_text())
+        assert saved["config"]["seed"] == r["seed"]
+        assert saved["metrics"]["test_accuracy"] == pytest.approx(r["test_accuracy"])
+    best = max(runs, key=lambda r: r["val_accuracy"])
+    assert result["best_seed"] == best["seed"]
+    top = json.loads((out / "training.json").read_text())
+    assert top["config"]["seed"] == best["seed"] and top["metrics"]["chosen_seed"] == best["seed"]
+    assert top["metrics"]["seed_summary"]["mean"] == pytest.approx(np.mean([r["test_accuracy"] for r in runs]))
+    # the top-level model is the chosen seed's: same vocabulary file, same predictions
+    chosen = out / "seeds" / f"seed-{best['seed']}"
+    assert (out / "vocabulary.json").read_bytes() == (chosen / "vocabulary.json").read_bytes()
+    reviews = ["a wonderful moving film", "boring and awful"]
+    np.testing.assert_allclose(training.Classifier.load(out).predict_proba(reviews),
+                               training.Classifier.load(chosen).predict_proba(reviews), atol=1e-6)
+    assert "test accuracy over seeds:" in printed and result["summary"]["text"] in printed

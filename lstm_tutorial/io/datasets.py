@@ -200,7 +200,7 @@ def import_archive(path) -> Path:
     return _write_folder(target, copy)
 
 
-def prepare(source=None) -> dict:
+def prepare_imdb(source=None) -> dict:
     """Make the data ready and report on it (behind ``python -m lstm_tutorial data``).
 
     With ``source`` the copy is first imported (:func:`import_archive`); all three splits
@@ -528,7 +528,7 @@ JENA_MIN_ROWS = 400_000
 _JENA_CACHE_VERSION = 1
 
 
-def load_jena(source=None, download: bool = True) -> dict:
+def read_jena(source=None, download: bool = True) -> dict:
     """The Jena climate record as arrays: ``{"times", "columns", "values", "origin"}``.
 
     ``times`` is ``datetime64[s]`` (one per row), ``columns`` the 14 measurement names,

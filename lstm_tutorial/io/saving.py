@@ -23,12 +23,9 @@ from .paths import atomic_folder
 
 
 def file_sha256(path) -> str:
-    """The SHA-256 of a file, read in chunks (hex)."""
-    digest = hashlib.sha256()
+    """The SHA-256 of a file (hex)."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def jsonable(value):

@@ -263,9 +263,9 @@ def ex04_1(bits, n_chars=None) -> bool:
     padding and unknown), so the answer is fixed by the notebook, not by what is passed:
     ``n_chars``, if given, must be that count.
     """
-    from .language_model import SHIPPED_LM, VOCAB_FILE, CharVocab
+    from .language_model import LM_VOCAB_FILE, SHIPPED_LM, CharVocab
 
-    n = len(CharVocab.load(SHIPPED_LM / VOCAB_FILE).chars)
+    n = len(CharVocab.load(SHIPPED_LM / LM_VOCAB_FILE).chars)
     if n_chars is not None and _number(n_chars, "n_chars") != n:
         return _verdict(False, "count the characters the notebook's model can draw: vocab.size minus "
                                "padding and unknown.")

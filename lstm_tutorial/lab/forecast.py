@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import UsageError
 from ..settings import DictConfig
@@ -68,7 +69,7 @@ def load_jena(source=None, download: bool = True) -> Series:
     """The Jena climate record (10-minute rows, 14 measurements); the target is temperature."""
     from ..io import datasets
 
-    raw = datasets.load_jena(source, download=download)
+    raw = datasets.read_jena(source, download=download)
     return Series("jena", raw["values"], tuple(raw["columns"]), list(raw["columns"]).index("T (degC)"),
                   "°C", 10, raw["times"], raw["origin"])
 
@@ -191,8 +192,8 @@ def keras_dataset(normalised: np.ndarray, targets: np.ndarray, protocol: Protoco
 
 def window_arrays(normalised: np.ndarray, starts: np.ndarray, protocol: Protocol) -> np.ndarray:
     """The inputs of the windows starting at ``starts`` as one array ``(windows, steps, features)``."""
-    offsets = np.arange(protocol.sequence_length) * protocol.sampling_rate
-    return np.asarray(normalised)[np.asarray(starts)[:, None] + offsets[None, :]]
+    spans = sliding_window_view(np.asarray(normalised), protocol.span, axis=0)  # (rows, features, span)
+    return np.ascontiguousarray(spans[np.asarray(starts), :, ::protocol.sampling_rate].swapaxes(1, 2))
 
 
 @dataclass

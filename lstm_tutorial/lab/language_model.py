@@ -40,16 +40,16 @@ import numpy as np
 
 from ..io import datasets, environment, paths, saving
 from ..errors import CorruptDataError, UsageError
-from ..settings import DictConfig
+from ..settings import LR_SCHEDULES, DictConfig, learning_rate_schedule
 
 #: Marks the end of one review and the start of the next in the training text.
 SEPARATOR = "\n"
 PAD, UNKNOWN = 0, 1
 
-MODEL_FILE = "lm.keras"
-VOCAB_FILE = "chars.json"
-CONFIG_FILE = "lm.json"
-FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
+LM_MODEL_FILE = "lm.keras"
+LM_VOCAB_FILE = "chars.json"
+LM_CONFIG_FILE = "lm.json"
+LM_FILES = (LM_MODEL_FILE, LM_VOCAB_FILE, LM_CONFIG_FILE)
 
 #: The language model trained once with ``train-lm`` and shipped with the package
 #: (notebook 04 loads it for its later sections; ``lm.json`` beside it says how it was made).
@@ -175,11 +175,14 @@ class LMConfig(DictConfig):
     epochs: int = 1
     max_steps_per_epoch: int | None = None  # None: a whole pass over the training text
     learning_rate: float = 3e-3
-    lr_schedule: str = "constant"  # or "cosine": decays to a tenth of learning_rate by the last step
+    lr_schedule: str = "constant"  # or "cosine": decays to LR_FLOOR of learning_rate by the last step
     clipnorm: float = 1.0
     n_reviews: int | None = 8000
     val_chars: int | None = 200_000  # validation characters read after each epoch (None: all)
     seed: int = 0
+
+    #: Fast mode for ``train-lm``: a small model on little text.
+    FAST = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epochs=1)
 
     def validate(self) -> "LMConfig":
         from ..models import LM_KINDS
@@ -201,38 +204,15 @@ class LMConfig(DictConfig):
         return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
 
 
-#: How the learning rate moves during a run (:meth:`LMConfig.validate`).
-LR_SCHEDULES = ("constant", "cosine")
+#: Where the cosine schedule ends, as a share of the learning rate: a rate that ends low lets
+#: the last steps settle into a minimum instead of bouncing around it.
+LR_FLOOR = 0.1
 
 
 def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
     """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
     total = (n_chars // config.batch_size - 1) // config.seq_len
     return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
-
-
-def lm_learning_rate(config: LMConfig, total_steps: int):
-    """The optimizer's learning rate: a number, or a cosine decay over ``total_steps`` windows.
-
-    A rate that ends low lets the last steps settle into a minimum instead of bouncing
-    around it; the decay stops at a tenth of ``config.learning_rate``.
-    """
-    import keras
-
-    if config.lr_schedule == "cosine":
-        return keras.optimizers.schedules.CosineDecay(config.learning_rate, max(1, total_steps), alpha=0.1)
-    return config.learning_rate
-
-
-#: Fast mode (LSTM_TUTORIAL_FAST=1) for ``train-lm``: a small model on little text.
-FAST_LM_OVERRIDES = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epochs=1)
-
-
-def default_lm_config(fast: bool | None = None, **overrides) -> LMConfig:
-    fast = environment.is_fast() if fast is None else fast
-    values = dict(FAST_LM_OVERRIDES) if fast else {}
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return LMConfig(**values).validate()
 
 
 def _train_step(model, optimizer):
@@ -281,7 +261,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
     total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
-    optimizer = keras.optimizers.Adam(lm_learning_rate(config, total_steps), clipnorm=config.clipnorm)
+    schedule = learning_rate_schedule(config.lr_schedule, config.learning_rate, total_steps, floor=LR_FLOOR)
+    optimizer = keras.optimizers.Adam(schedule, clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
     checkpoint = Path(run_dir) / "checkpoint" if run_dir is not None else None
     if checkpoint is not None and vocab is None:
@@ -304,7 +285,7 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
         say(f"epoch {epoch + 1}: train {history[-1]['train_bits_per_char']:.3f}, validation {val:.3f} "
             f"bits/char ({history[-1]['seconds']:.0f} s)")
         if checkpoint is not None:
-            saving.save_model_folder(checkpoint, model, vocab, config, names=FILES, fingerprint=fingerprint,
+            saving.save_model_folder(checkpoint, model, vocab, config, names=LM_FILES, fingerprint=fingerprint,
                                       history=history)
         if max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes and epoch + 1 < config.epochs:
             say(f"stopping after epoch {epoch + 1}: the {max_minutes:g} minutes are up (run again to resume)")
@@ -317,11 +298,11 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
 def _resume_lm(model, optimizer, checkpoint: Path, fingerprint: str, say) -> list:
     """The history saved in ``checkpoint`` ([] if none), after copying its weights and Adam's
     moments into ``model`` and ``optimizer``; a checkpoint of other settings is refused."""
-    if not (checkpoint / CONFIG_FILE).is_file():
+    if not (checkpoint / LM_CONFIG_FILE).is_file():
         return []
-    if saving.read_manifest(checkpoint, CONFIG_FILE).get("fingerprint") != fingerprint:
+    if saving.read_manifest(checkpoint, LM_CONFIG_FILE).get("fingerprint") != fingerprint:
         raise UsageError(f"{checkpoint} holds a run with other settings; delete it or choose another folder")
-    restored, _, _, info = saving.load_model_folder(checkpoint, names=FILES, vocab_class=CharVocab, config_class=LMConfig,
+    restored, _, _, info = saving.load_model_folder(checkpoint, names=LM_FILES, vocab_class=CharVocab, config_class=LMConfig,
                                              how_to_train=f"delete {checkpoint} to start over")
     model.set_weights(restored.get_weights())
     optimizer.build(model.trainable_variables)
@@ -363,7 +344,7 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     import keras
 
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
-    return saving.save_model_folder(folder, plain, vocab, config, metrics, names=FILES, recipe=recipe or {})
+    return saving.save_model_folder(folder, plain, vocab, config, metrics, names=LM_FILES, recipe=recipe or {})
 
 
 def load_lm(folder, require_hash: bool = False):
@@ -371,7 +352,7 @@ def load_lm(folder, require_hash: bool = False):
     match the SHA-256 in ``lm.json`` is refused (a manifest without them only if ``require_hash``)."""
     environment.quiet_tensorflow()
     model, vocab, config, _ = saving.load_model_folder(
-        folder, names=FILES, vocab_class=CharVocab, config_class=LMConfig, require_hash=require_hash,
+        folder, names=LM_FILES, vocab_class=CharVocab, config_class=LMConfig, require_hash=require_hash,
         how_to_train=f"train one with `python -m lstm_tutorial train-lm --out {folder}`")
     return model, vocab, config
 
@@ -380,7 +361,7 @@ def load_shipped_lm():
     """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM` (hash checked);
     ``info`` is its ``lm.json`` (recipe and figures)."""
     model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
-    return model, vocab, config, saving.read_manifest(SHIPPED_LM, CONFIG_FILE)
+    return model, vocab, config, saving.read_manifest(SHIPPED_LM, LM_CONFIG_FILE)
 
 
 # -------------------- Sampling

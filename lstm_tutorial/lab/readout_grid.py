@@ -53,6 +53,9 @@ class GridBudget(DictConfig):
     seeds: tuple = (0, 1, 2)
     data_seed: int = 42              # which reviews and which split: the same for every run
 
+    FAST = dict(train_reviews=800, test_reviews=400, length=60, letter_length=120, embedding_dim=16, units=8,
+                epochs=4, patience=2, seeds=(0,))
+
     def to_dict(self) -> dict:   # seeds as a JSON list
         return {**asdict(self), "seeds": list(self.seeds)}
 
@@ -62,9 +65,8 @@ class GridBudget(DictConfig):
         return replace(budget, seeds=tuple(budget.seeds))
 
 
-#: A budget for fast mode and tests: seconds, not minutes; its accuracies mean little.
-FAST_BUDGET = GridBudget(train_reviews=800, test_reviews=400, length=60, letter_length=120,
-                         embedding_dim=16, units=8, epochs=4, patience=2, seeds=(0,))
+#: The budget of fast mode and tests: seconds, not minutes; its accuracies mean little.
+FAST_BUDGET = GridBudget.for_mode(fast=True)
 
 
 @dataclass(frozen=True)

