@@ -7,6 +7,7 @@
              article that scrolls (code, tables, equations, outputs); the page-level
              containers do not count, since a whole page that scrolls sideways is the fault;
    cut off:  nothing in the article is clipped by a box that does not scroll;
+   table:    no table has to be scrolled sideways (on a phone a wide one is a list of cards);
    figure:   every figure is at least minFigurePx wide, or opens at full size when clicked
              (a link to the image file itself);
    wide figure: no figure is wider than the window (a second panel hidden off-screen);
@@ -74,6 +75,17 @@
     if (!box && (r.right > width + 1 || r.left < -1)) {
       problems.push(`overflow: ${name(e)} spans ${span(r)} of a ${width} px window`);
       reported++;
+    }
+  }
+
+  // Tables that would have to be scrolled sideways.
+  for (const table of article ? article.querySelectorAll("table") : []) {
+    if (!visible(table)) continue;
+    const box = table.closest(".pst-scrollable-table-container") || table;
+    const over = Math.max(table.scrollWidth - table.clientWidth, box.scrollWidth - box.clientWidth);
+    if (over > 1) {
+      const head = (table.rows[0] ? table.rows[0].innerText : "").replace(/\s+/g, " ").slice(0, 40);
+      problems.push(`table: the table "${head}" must be scrolled ${over} px sideways in a ${width} px window`);
     }
   }
 

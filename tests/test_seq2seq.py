@@ -329,3 +329,18 @@ def test_an_interrupted_run_resumes_only_with_its_own_settings(tmp_path):
 def test_the_recipe_says_how_a_model_was_made_not_where_it_was_saved():
     argv = ["train-g2p", "--out", "/somewhere/g2p", "--epochs", "3", "--out=/elsewhere"]
     assert cli._without_out(argv) == ["train-g2p", "--epochs", "3"]
+
+
+def test_train_g2p_passes_its_settings_to_the_run(monkeypatch, tmp_path, capsys):
+    seen = {}
+
+    def fake_train(folder, config, recipe=None):
+        seen.update(folder=folder, config=config, recipe=recipe)
+        return {"validation_word_error_rate": 0.5, "validation_phoneme_error_rate": 0.1}
+
+    monkeypatch.setattr(S, "train_g2p", fake_train)
+    argv = ["train-g2p", "--no-attention", "--units", "384", "--epochs", "2", "--out", str(tmp_path / "m")]
+    assert cli.main(argv) == 0
+    assert seen["config"] == S.G2PConfig(attention=False, units=384, epochs=2)
+    assert seen["recipe"]["command"].endswith("train-g2p --no-attention --units 384 --epochs 2")
+    assert "validation word error rate 50.0%" in capsys.readouterr().out

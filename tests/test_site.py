@@ -12,7 +12,7 @@ pages are printed at A4 width (print media) and checked for cut code, tables and
 search for "forget gate" must open its hit at the words, marked; a figure tapped on a phone
 opens in a viewer at its natural size. Every check is shown to fail on pages broken on
 purpose (a hidden article, an element wider than a phone, a menu without its script, a
-shrunken or too wide figure, figures not lazy, tiny text, hidden or covering copy buttons,
+shrunken or too wide figure, a table to scroll sideways, figures not lazy, tiny text, hidden or covering copy buttons,
 no Colab link, a log without its box, two search boxes, code or tables cut in print, search
 or figure viewer without the site's script). Screenshots of the landing page and notebooks
 01, 03 and 05 at both widths, of a printed page and of the figure viewer go to
@@ -854,6 +854,9 @@ MUTATIONS = {
                                               "script": _UNWRAP_FIGURES}, "figure:"),
     "figure-wider-than-a-phone-390": ("390", "reader", {"style": ".bd-article .cell_output img{max-width:none !important}"},
                                       "wide figure:"),
+    "tables-without-the-site-script-390": ("390", "reader", {"block": "_static/course.js"}, "table:"),
+    "table-cells-unwrapped-1280": ("1280", "reader", {"style": ".bd-article table :is(td,th){white-space:nowrap !important}"},
+                                   "table:"),
     "figures-not-lazy-390": ("390", "reader", {"rewrite": (' loading="lazy"', "")}, "lazy:"),
     "tiny-text-390": ("390", "reader", {"style": "article.bd-article :is(p, li){font-size:12px !important}"}, "text size:"),
     "copy-buttons-on-hover-only-390": ("390", "reader", {"style": ".bd-article button.copybtn{opacity:0 !important}"}, "copy:"),

@@ -422,6 +422,8 @@ def _add_g2p_parsers(sub) -> None:
     p.add_argument("--no-attention", dest="attention", action="store_false",
                    help="the decoder sees the word only through the encoder's final states")
     p.add_argument("--epochs", type=int, help="passes over the training words (default: 12)")
+    p.add_argument("--units", type=int,
+                   help="decoder units; the encoder has half as many in each direction (default: 256)")
     p.add_argument("--words", type=int, dest="max_train_words", help="train on only this many words (a quick try)")
     p.add_argument("--seed", type=int, help="initial weights and batch order (default: 0)")
     p = _command(sub, "pronounce", _cmd_pronounce, "spell out how English words are pronounced (ARPAbet)")
@@ -437,7 +439,8 @@ def _cmd_train_g2p(args) -> int:
     _start_tensorflow()  # before the model code imports Keras, so TensorFlow starts quietly
     from ..lab import seq2seq
 
-    overrides = {k: getattr(args, k) for k in ("epochs", "max_train_words", "seed") if getattr(args, k) is not None}
+    overrides = {k: getattr(args, k) for k in ("epochs", "units", "max_train_words", "seed")
+                 if getattr(args, k) is not None}
     config = seq2seq.G2PConfig(attention=args.attention, **overrides)
     print(f"train {'with' if args.attention else 'without'} attention into {out} "
           f"(an interrupted run resumes from {out.name}.training/ when started again)")

@@ -16,7 +16,11 @@
       page scrolls to the first place they stand together (or to the first word). The words
       come from the address (?highlight=..., which the search page adds to every hit) or
       from what Sphinx's search page left in localStorage. On the search page the
-      summaries under the hits are taken from the article, not from the theme's buttons. */
+      summaries under the hits are taken from the article, not from the theme's buttons.
+   4. Tables. A table too wide for its column (most of them on a phone) would have to be
+      scrolled sideways. On a narrow screen such a table becomes a list of cards instead,
+      one per row, each cell labelled with its column's heading; on a wide one its cells
+      give up their minimum width. Tables that fit are left as they are. */
 (function () {
   "use strict";
 
@@ -279,7 +283,45 @@
     tag();
   }
 
+  // ------------------------------------------------------------------ tables
+  const NARROW = window.matchMedia("(max-width: 600px)");
+
+  function overflows(table) {
+    const box = table.closest(".pst-scrollable-table-container") || table;
+    return table.scrollWidth > table.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1;
+  }
+
+  function labelCells(table) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.innerText.trim());
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      [...row.cells].forEach((cell, i) => {
+        if (headings[i]) {
+          cell.dataset.label = headings[i];
+        }
+      });
+    });
+    return headings.length > 0;
+  }
+
+  function fitTables() {
+    const tables = document.querySelectorAll("article.bd-article table:not(.course-notebooks)");
+    tables.forEach((table) => table.classList.remove("course-cards", "course-tight"));
+    tables.forEach((table) => {
+      if (!overflows(table)) {
+        return;
+      }
+      if (NARROW.matches && labelCells(table)) {
+        table.classList.add("course-cards");
+      } else {
+        table.classList.add("course-tight");
+      }
+    });
+  }
+
   function start() {
+    fitTables();
+    NARROW.addEventListener("change", fitTables);
+    window.addEventListener("load", fitTables, {once: true});  // after fonts and formulas
     forwardClicks(".primary-toggle");
     forwardClicks(".secondary-toggle");
     linkFiguresToFullSize();
