@@ -36,13 +36,15 @@ from ..settings import DictConfig
 
 __all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_alignment_hits",
            "split_words", "pad", "batches", "dataset", "training_pairs", "build_seq2seq", "Decoder", "error_rates",
-           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "inference_copy", "SHIPPED_G2P", "SHIPPED_G2P_PLAIN", "compile_seq2seq"]
+           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "inference_copy", "SHIPPED_G2P", "SHIPPED_G2P_PLAIN", "SHIPPED_G2P_LARGE", "compile_seq2seq",
+           "EnsembleDecoder"]
 
 PAD, START, END = 0, 1, 2
 _SPECIALS = ("<pad>", "<s>", "</s>")
 G2P_FILES = ("g2p.keras", "symbols.json", "g2p.json")
 SHIPPED_G2P = Path(__file__).resolve().parents[1] / "pretrained" / "g2p"
 SHIPPED_G2P_PLAIN = SHIPPED_G2P.with_name("g2p_plain")  # the same recipe without attention
+SHIPPED_G2P_LARGE = SHIPPED_G2P.with_name("g2p_large")  # the same recipe with --units 384
 
 
 
@@ -343,6 +345,34 @@ class Decoder:
                 for i, (score, seq) in enumerate(best)]
 
 
+class EnsembleDecoder(Decoder):
+    """Several trained models decoding as one: at each step, the average of their
+    next-phoneme probabilities (greedy or beam, as :class:`Decoder`).
+
+    Each model keeps its own encoder outputs and states; the states travel side by side in
+    one array, so the beam reorders them all at once. The attention weights returned are
+    the first model's."""
+
+    def __init__(self, models):
+        if not models:
+            raise UsageError("give at least one trained model")
+        self.parts = [Decoder(m) for m in models]
+        self.attention = self.parts[0].attention
+        self._cuts = np.cumsum([part.lstm.units for part in self.parts])[:-1]
+
+    def _start(self, sources, width: int):
+        starts = [part._start(sources, width) for part in self.parts]
+        memories = [start[0] for start in starts]
+        h, c = (np.concatenate([start[k] for start in starts], axis=1) for k in (2, 3))
+        return memories, starts[0][1], h, c
+
+    def step(self, previous, h, c, memory, memory_mask):
+        outs = [part.step(previous, part_h, part_c, part_memory, memory_mask)
+                for part, part_h, part_c, part_memory in
+                zip(self.parts, np.split(h, self._cuts, axis=1), np.split(c, self._cuts, axis=1), memory)]
+        probs = np.mean([out[0] for out in outs], axis=0)
+        h, c = (np.concatenate([out[k] for out in outs], axis=1) for k in (1, 2))
+        return probs, h, c, outs[0][3]
 # --------------------------------------------------------------------------- measuring
 def _edit_distance(a: Sequence, b: Sequence) -> int:
     from nltk.metrics.distance import edit_distance
