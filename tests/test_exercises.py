@@ -159,7 +159,9 @@ def _student_texts(nb) -> dict[str, str]:
     """Everything of a student notebook a reader or a tool sees: metadata, sources, text outputs."""
     texts = {"notebook metadata": json.dumps(nb.metadata)}
     for k, cell in enumerate(nb.cells):
-        texts[f"cell {k} metadata"] = json.dumps(cell.get("metadata", {}))
+        # the kernel's execution timestamps ("13:48:03") are not something a student reads
+        shown = {key: v for key, v in cell.get("metadata", {}).items() if key != "execution"}
+        texts[f"cell {k} metadata"] = json.dumps(shown)
         texts[f"cell {k} source"] = cell.source
         for out in cell.get("outputs", []):
             data = out.get("data", {})
