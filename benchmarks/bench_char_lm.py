@@ -7,7 +7,7 @@
 Both models read the same characters in the same order (the same windows of the same
 streams) with the same recipe: Adam with a cosine-decayed learning rate and gradient
 clipping, truncated BPTT with carried states. The SimpleRNN is made wider until its
-parameter count matches the LSTM's (``models.units_for_params``). Validation bits per
+parameter count matches the LSTM's (``L.units_for_params``). Validation bits per
 character are measured at several points along training, so the two can be compared at
 the same number of characters seen. The runs are shorter than the shipped model's
 (``lstm_tutorial/pretrained/char_lm/lm.json``); the file says how much shorter.
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,7 +40,6 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds to run (default: 0-4; 0-1 with --fast)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import models
     from lstm_tutorial.lab import language_model as L
     from lstm_tutorial.io import paths
     from lstm_tutorial.io import environment
@@ -61,8 +59,8 @@ def main(argv=None) -> int:
                       learning_rate=8e-3, lr_schedule="cosine", n_reviews=budget["n_reviews"], val_chars=200_000)
     steps = budget["chars"] // (base.batch_size * base.seq_len)
     base = replace(base, epochs=budget["checks"], max_steps_per_epoch=steps // budget["checks"])
-    target = models.char_lm_params(vocab.size, "lstm", base.embedding_dim, LSTM_UNITS)
-    rnn_units = models.units_for_params(target, vocab.size, "rnn", base.embedding_dim)
+    target = L.char_lm_params(vocab.size, "lstm", base.embedding_dim, LSTM_UNITS)
+    rnn_units = L.units_for_params(target, vocab.size, "rnn", base.embedding_dim)
     payload = json.loads(out.read_text()) if out is not None and out.is_file() else {}
     payload.update({
         "what": "validation bits/char of a one-layer LSTM and a SimpleRNN of the same parameter count, "

@@ -36,11 +36,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--jit", choices=["both", "on", "off"], default="both")
     args = parser.parse_args(argv)
 
-    import numpy as np
     import keras
+    import numpy as np
 
     import lstm_tutorial as lt
-    from lstm_tutorial.layers import GatedLSTM, compare_train_step_times
+    from lstm_tutorial.lab.gates import compare_train_step_times
+    from lstm_tutorial.layers import GatedLSTM
     from lstm_tutorial.models import build_simple_classifier
 
     env = lt.setup(seed=0, verbose=False)

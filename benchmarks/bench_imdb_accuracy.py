@@ -9,7 +9,7 @@ the linear baseline (TF-IDF uni+bigrams + logistic regression) trained in the sa
 
 What is measured, in one process:
 
-* the **linear baseline** (:func:`lstm_tutorial.baseline.run_linear_baseline`): fitted on
+* the **linear baseline** (:func:`lstm_tutorial.lab.baseline.run_linear_baseline`): fitted on
   all 25,000 training reviews, scored on the 25,000 test reviews; train seconds and
   inference reviews/s are measured here;
 * each **saved classifier** (one per seed): its predictions on the raw test reviews,
@@ -21,10 +21,10 @@ What is measured, in one process:
   line (its inference costs all the models; its train time is the sum of theirs).
   Nothing was chosen on the test set: the ensemble weights are fixed (equal).
 
-* the **blend** of each seed model with a linear model (:func:`lstm_tutorial.baseline.blend`):
+* the **blend** of each seed model with a linear model (:func:`lstm_tutorial.lab.baseline.blend`):
   a linear model fitted on that seed's training part only (the 90 % the seed model
   trained on), the recurrent model's weight chosen by log loss on that seed's
-  validation split (:func:`lstm_tutorial.baseline.choose_blend_weight`), then scored
+  validation split (:func:`lstm_tutorial.lab.baseline.choose_blend_weight`), then scored
   once on the test set;
 * **paired differences** against the baseline on the same test reviews, one seed model at
   a time, with a 95 % interval from a paired bootstrap's standard error
@@ -63,7 +63,9 @@ def main(argv=None) -> int:
                         help="also write the figures to this file (notebook 03 reads notebooks/data/imdb_accuracy.json)")
     args = parser.parse_args(argv)
 
-    from lstm_tutorial import baseline, stats, text, training
+    from lstm_tutorial import stats, text, training
+    from lstm_tutorial.lab import baseline
+    from lstm_tutorial.tools import train
     from lstm_tutorial.lab import readout_grid as grid
     from lstm_tutorial.io import datasets as data
     from lstm_tutorial.io import environment
@@ -75,7 +77,7 @@ def main(argv=None) -> int:
     folders = [Path(f) for f in args.folders]
     if args.train:
         config = training.default_config(args.model, fast=False)
-        result = training.train_seeds(config, args.seeds, out_dir=args.out)
+        result = train.train_seeds(config, args.seeds, out_dir=args.out)
         folders = [Path(r["out_dir"]) for r in result["runs"]]
     if not folders:
         parser.error("give saved model folders (one per seed) or --train")

@@ -5,24 +5,25 @@ so the code reads like the equations; it uses ``keras.ops`` only (any Keras 3 ba
 :class:`GatedLSTM` wraps it in ``keras.layers.RNN``, which brings masks, ``go_backwards``,
 ``Bidirectional`` and saving; importing this module registers both with Keras.
 :func:`load_keras_lstm_weights` copies a trained ``keras.layers.LSTM`` into one, which is how
-notebook 02 shows the two compute the same function. Gate traces live here and nowhere else:
-:func:`trace_lstm` (a ``GatedLSTM`` or ``keras.layers.LSTM``) and :func:`trace_gru`.
+notebook 02 shows the two compute the same function.
 """
 from __future__ import annotations
-
-import time
 
 import keras
 import numpy as np
 from keras import ops
 
 from .errors import UsageError
-from .numpy_lstm import GATES, PEEPHOLE_GATES, LSTMParams, lstm_sequence, sigmoid, split_keras_lstm_weights
+from .numpy_lstm import (
+    GATES,
+    PEEPHOLE_GATES,
+    LSTMParams,
+    split_keras_lstm_weights,
+)
 
-__all__ = ["find_keras_layer", "GatedLSTMCell", "GatedLSTM", "split_gates", "get_params", "set_params", "load_keras_lstm_weights",
-           "copy_builtin_model", "compare_train_step_times", "compare_with_keras_lstm", "trace_lstm", "trace_gru"]
+__all__ = ["GatedLSTM", "GatedLSTMCell", "find_keras_layer", "get_params", "load_keras_lstm_weights", "set_params", "split_gates"]
 
-#: Names of the tensors a cell with ``return_gates=True`` outputs, in this order.
+#: What a gate trace holds per step: the output, the four gates, the cell state.
 _TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
 
 
@@ -382,201 +383,3 @@ def load_keras_lstm_weights(gated, keras_lstm) -> LSTMParams:
     return params
 
 
-# ---------------------------------------------------------------------- models
-# (Models that use these layers are built by lstm_tutorial.models.build_simple_classifier.)
-def copy_builtin_model(builtin_model, gated_model) -> None:
-    """Give ``gated_model`` the weights of ``builtin_model`` (same layers, LSTM -> GatedLSTM).
-
-    Layers are matched in order; the LSTM's fused weights are cut per gate with
-    :func:`load_keras_lstm_weights`, every other layer's weights are copied as they are.
-    """
-    if len(builtin_model.layers) != len(gated_model.layers):
-        raise UsageError("the two models must have the same layers (one LSTM replaced by a GatedLSTM).")
-    for src, dst in zip(builtin_model.layers, gated_model.layers):
-        if isinstance(src, keras.layers.LSTM):
-            load_keras_lstm_weights(dst, src)
-        else:
-            dst.set_weights(src.get_weights())
-
-
-# ---------------------------------------------------------------------- speed
-def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 3) -> dict:
-    """Median wall time (seconds) of one ``train_on_batch(x, y)`` for each compiled model.
-
-    Every model first takes two warm-up steps (tracing, and XLA compilation with
-    ``jit_compile=True``; reported as ``first_s``). Then the models take turns,
-    ``rounds`` times ``steps`` steps each, so that a change in machine load hits all of
-    them alike. Returns ``{name: {"median_s", "min_s", "first_s", "steps", "round_median_s"}}``;
-    ``round_median_s`` holds the median step of each round, the unit to pair two models on
-    (the same round ran both under the same load).
-    """
-    if steps < 1 or rounds < 1 or not models:
-        raise UsageError("give at least one model, and steps and rounds of at least 1.")
-    first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}
-    for name, model in models.items():
-        t0 = time.perf_counter()
-        model.train_on_batch(x, y)
-        model.train_on_batch(x, y)
-        first[name] = time.perf_counter() - t0
-    for _ in range(rounds):
-        for name, model in models.items():
-            for _ in range(steps):
-                t0 = time.perf_counter()
-                model.train_on_batch(x, y)
-                times[name].append(time.perf_counter() - t0)
-            rounds_of[name].append(float(np.median(times[name][-steps:])))
-    return {
-        name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
-               "first_s": float(first[name]), "steps": len(t), "round_median_s": rounds_of[name]}
-        for name, t in times.items()
-    }
-
-
-# ---------------------------------------------------------------------- proof
-def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False,
-                            fused: bool = True, seed: int = 0) -> dict:
-    """Build a ``keras.layers.LSTM``, copy it into a :class:`GatedLSTM`, measure differences.
-
-    Both layers get the same input ``x`` (batch, time, features) and ``mask``. Returns the
-    largest absolute differences (floats) of the output sequence, final h and final c,
-    of the gradients of a random linear loss with respect to the input and to every weight
-    (the built-in's fused gradients cut per gate), and of the NumPy reference.
-    Gradients use TensorFlow's ``GradientTape`` (the TensorFlow backend).
-    """
-    import tensorflow as tf  # GradientTape; the layers themselves run on any Keras backend
-
-    keras.utils.set_random_seed(seed)
-    x = tf.constant(np.asarray(x, np.float32))
-    # random biases, so that a gate-order mistake in the bias would show
-    builtin = keras.layers.LSTM(units, return_sequences=True, return_state=True, go_backwards=go_backwards,
-                                bias_initializer="random_normal")
-    gated = GatedLSTM(units, return_sequences=True, return_state=True, go_backwards=go_backwards, fused=fused)
-    builtin(x), gated(x)
-    params = load_keras_lstm_weights(gated, builtin)
-    weights = tf.constant(np.random.default_rng(seed).normal(size=(*x.shape[:2], units)).astype(np.float32))
-
-    def run(layer):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            seq, h, c = layer(x, mask=mask)
-            loss = tf.reduce_sum(seq * weights) + tf.reduce_sum(h) + tf.reduce_sum(c)
-        grads = tape.gradient(loss, [x] + layer.trainable_weights)
-        return [t.numpy() for t in (seq, h, c)], [g.numpy() for g in grads]
-
-    (seq_a, h_a, c_a), grads_a = run(builtin)
-    (seq_b, h_b, c_b), grads_b = run(gated)
-    split = split_keras_lstm_weights(*grads_a[1:]) if builtin.cell.use_bias else None
-    by_name = {v.name: g for v, g in zip(gated.trainable_weights, grads_b[1:])}
-    grad_w = max(
-        float(np.abs(getattr(split, kind)[k] - by_name[f"{kind}_{k}"]).max())
-        for kind in ("W", "U", "b") for k in GATES
-    )
-    ref = lstm_sequence(x.numpy(), params, mask=None if mask is None else np.asarray(mask),
-                        go_backwards=go_backwards)
-    diff = lambda a, b: float(np.abs(a - b).max())  # noqa: E731
-    return {
-        "outputs": diff(seq_a, seq_b),
-        "h": diff(h_a, h_b),
-        "c": diff(c_a, c_b),
-        "grad_inputs": diff(grads_a[0], grads_b[0]),
-        "grad_weights": grad_w,
-        "numpy_vs_keras": max(diff(ref["outputs"], seq_a), diff(ref["h"], h_a), diff(ref["c"], c_a)),
-    }
-
-
-def _check_default_activations(cell, name: str) -> None:
-    act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
-    rec = getattr(getattr(cell, "recurrent_activation", None), "__name__", "sigmoid")
-    if act != "tanh" or rec != "sigmoid":
-        raise UsageError(f"{name} assumes activation='tanh' and recurrent_activation='sigmoid', "
-                         f"got {act!r} and {rec!r}.")
-
-
-def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
-    x = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float32)
-    if x.ndim != 3 or x.shape[-1] != input_dim:
-        raise UsageError(f"{name}: inputs must be (batch, time, {input_dim}) features, the sequences that enter "
-                         f"the layer; got shape {x.shape}.")
-    return x
-
-
-def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
-    """Every step's gates and states of an LSTM layer: the one home of LSTM gate traces.
-
-    ``layer`` is a :class:`GatedLSTM`, a ``keras.layers.LSTM``, or a model whose first
-    LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
-    itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
-    ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
-    its weights in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm` (the equations of
-    notebook 02; default activations only).
-
-    Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
-    ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
-    """
-    if isinstance(layer, GatedLSTM):
-        return layer.trace(sequences, mask=mask)
-    for inner in getattr(layer, "layers", []):
-        if isinstance(inner, GatedLSTM):
-            return inner.trace(sequences, mask=mask)
-    lstm = find_keras_layer(layer, "LSTM")
-    _check_default_activations(getattr(lstm, "cell", lstm), "trace_lstm")
-    weights = lstm.get_weights()
-    if len(weights) not in (2, 3):
-        raise UsageError("unexpected LSTM weights; is this a keras.layers.LSTM?")
-    x = _float_sequences(sequences, weights[0].shape[0], "trace_lstm")
-    run = lstm_sequence(x, split_keras_lstm_weights(*weights), mask=mask,
-                        go_backwards=bool(getattr(lstm, "go_backwards", False)))
-    parts = {**run["gates"], "c": run["cells"], "h": run["outputs"]}
-    if getattr(lstm, "go_backwards", False):
-        parts = {k: v[:, ::-1] for k, v in parts.items()}
-    return {k: parts[k] for k in _TRACE_NAMES}
-
-
-def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
-    """Every step's gates and state of a ``keras.layers.GRU``, rerun in NumPy from its weights.
-
-    Keras' GRU (``reset_after=True``, the default; ``False`` is handled too) computes, with
-    its kernel packed as z, r, h::
-
-        z_t = sigma(x_t W_z + h_{t-1} U_z + b_z)            update gate: share of h_{t-1} kept
-        r_t = sigma(x_t W_r + h_{t-1} U_r + b_r)            reset gate
-        g_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   candidate (h~_t)
-        h_t = z_t * h_{t-1} + (1 - z_t) * g_t
-
-    so z_t plays the part of the LSTM's forget gate, and the product of z over a gap is
-    how much of a stored value survives it. Returns arrays (batch, time, units) with keys
-    ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
-    """
-    gru = find_keras_layer(layer, "GRU")
-    cell = getattr(gru, "cell", gru)
-    _check_default_activations(cell, "trace_gru")
-    weights = gru.get_weights()
-    kernel, recurrent = (np.asarray(w, np.float32) for w in weights[:2])
-    units = recurrent.shape[0]
-    reset_after = bool(getattr(cell, "reset_after", True))
-    if len(weights) == 3:
-        bias = np.asarray(weights[2], np.float32)
-        b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
-    else:
-        b_in = b_rec = np.zeros(3 * units, np.float32)
-    x = _float_sequences(sequences, kernel.shape[0], "trace_gru")
-    if getattr(gru, "go_backwards", False):
-        raise UsageError("trace_gru reads sequences forwards; this GRU has go_backwards=True.")
-    h = np.zeros((x.shape[0], units), np.float32)
-    cut = lambda a, k: a[..., k * units:(k + 1) * units]  # noqa: E731
-    out = {k: [] for k in ("z", "r", "g", "h")}
-    for t in range(x.shape[1]):
-        xw = x[:, t] @ kernel + b_in
-        if reset_after:
-            hu = h @ recurrent + b_rec
-            z = sigmoid(cut(xw, 0) + cut(hu, 0))
-            r = sigmoid(cut(xw, 1) + cut(hu, 1))
-            g = np.tanh(cut(xw, 2) + r * cut(hu, 2))
-        else:
-            z = sigmoid(cut(xw, 0) + h @ cut(recurrent, 0))
-            r = sigmoid(cut(xw, 1) + h @ cut(recurrent, 1))
-            g = np.tanh(cut(xw, 2) + (r * h) @ cut(recurrent, 2))
-        h = z * h + (1.0 - z) * g
-        for k, v in (("z", z), ("r", r), ("g", g), ("h", h)):
-            out[k].append(v)
-    return {k: np.stack(v, axis=1).astype(np.float32) for k, v in out.items()}

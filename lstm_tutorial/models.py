@@ -24,12 +24,11 @@ import keras
 from keras import activations, layers, ops
 
 from .errors import UsageError
-from .settings import DictConfig
+from .io.environment import DictConfig
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
 __all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
-           "build_simple_classifier", "compile_binary", "build_keras_reference", "layer_summary", "cudnn_eligibility",
-           "LM_KINDS", "build_char_lm", "char_lm_params", "units_for_params", "build_char_classifier"]
+           "build_simple_classifier", "compile_binary", "build_keras_reference", "layer_summary", "cudnn_eligibility"]
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
@@ -178,7 +177,6 @@ def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
                   metrics=["accuracy"], jit_compile=jit_compile)
 
 
-
 def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
     """The well-known Keras example, as a yardstick for speed and accuracy.
 
@@ -258,100 +256,5 @@ def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
     return found
 
 
-# ---------------------------------------------------------------------------------
-# Character-level language models (notebook 04; the training loop is in language_model.py)
-# ---------------------------------------------------------------------------------
-
-#: Recurrent layer kinds a character language model can be built from.
-LM_KINDS = ("lstm", "rnn")
 
 
-def _lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
-    """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
-    if kind not in LM_KINDS:
-        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
-    return [units] * ((2 if kind == "lstm" else 1) * n_layers)
-
-
-def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
-                  n_layers: int = 1):
-    """A character language model whose recurrent states go in and come out.
-
-    Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
-    with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
-    SimpleRNN layers (:func:`_lm_state_sizes`). Passing the states out and back in by hand
-    is how truncated backpropagation through time carries memory from one window to the
-    next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
-    character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
-    and ``logits``, so :func:`build_char_classifier` can take their weights.
-    """
-    if vocab_size < 3:
-        raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
-    if n_layers < 1:
-        raise UsageError(f"n_layers must be at least 1, not {n_layers}")
-    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(_lm_state_sizes(kind, units, n_layers))]
-    x = layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
-    per_layer = 2 if kind == "lstm" else 1
-    states_out = []
-    for layer in range(n_layers):
-        initial = states_in[layer * per_layer:(layer + 1) * per_layer]
-        rnn = _LAYERS[kind](units, return_sequences=True, return_state=True, name=f"rnn_{layer + 1}")
-        x, *states = rnn(x, initial_state=initial)
-        states_out += states
-    logits = layers.Dense(vocab_size, dtype="float32", name="logits")(x)
-    return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
-
-
-def char_lm_params(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
-                   n_layers: int = 1) -> int:
-    """The parameter count of :func:`build_char_lm`, computed without building it.
-
-    Embedding ``vocab * emb``; per recurrent layer ``gates * (units * (inputs + units) + units)``
-    with 4 gates for an LSTM and 1 for a SimpleRNN; the output layer ``units * vocab + vocab``.
-    """
-    if kind not in LM_KINDS:
-        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
-    gates = 4 if kind == "lstm" else 1
-    total, inputs = vocab_size * embedding_dim, embedding_dim
-    for _ in range(n_layers):
-        total += gates * (units * (inputs + units) + units)
-        inputs = units
-    return total + units * vocab_size + vocab_size
-
-
-def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int = 32, n_layers: int = 1) -> int:
-    """The width at which a ``kind`` language model has the parameter count closest to ``target``.
-
-    Used to compare an LSTM with a SimpleRNN of the *same size*: a SimpleRNN of the same
-    width has about a quarter of the LSTM's recurrent weights, so it must be wider.
-    """
-    if target < 1:
-        raise UsageError(f"target must be a positive parameter count, not {target}")
-    units, best = 1, None
-    while True:
-        n = char_lm_params(vocab_size, kind, embedding_dim, units, n_layers)
-        if best is None or abs(n - target) < abs(best[1] - target):
-            best = (units, n)
-        if n > target:
-            return best[0]
-        units += 1
-
-
-def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
-                          learning_rate: float = 1e-3):
-    """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).
-
-    The embedding and the recurrent layer have the shapes and names (``embedding``,
-    ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
-    weights can be copied in (:func:`lstm_tutorial.lab.language_model.copy_lm_weights`).
-    """
-    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
-    layer = (layers.LSTM if kind == "lstm" else layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
-    h = layer(x)
-    pooled = layers.GlobalAveragePooling1D(name="mean_over_time")(h)
-    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
-    model = keras.Model(ids, out, name=f"char_{kind}_classifier")
-    compile_binary(model, learning_rate)
-    return model

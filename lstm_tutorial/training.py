@@ -20,7 +20,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -28,17 +28,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import models, stats, text
-from .io import environment, paths, saving
+from . import models, text
 from .errors import UsageError
-from .settings import LR_SCHEDULES, DictConfig, learning_rate_schedule
+from .io import paths, saving
+from .io.environment import DictConfig
 
-__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "TrainConfig",
+__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "LR_SCHEDULES", "learning_rate_schedule", "TrainConfig",
            "default_config", "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
            "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches",
-           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate", "confusion_matrix",
-           "most_confident_mistakes", "save_classifier", "default_model_dir", "Prediction", "Classifier",
-           "review_problem", "train_model", "train_seeds"]
+           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate",
+           "save_classifier", "Prediction", "Classifier",
+           "review_problem"]
 
 MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
@@ -46,6 +46,17 @@ _WORD_VECTOR_CHOICES = ("word2vec", "none")
 VOCAB_FILE = "vocabulary.json"
 CONFIG_FILE = "training.json"
 FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
+
+#: How the learning rate moves over a run (:func:`learning_rate_schedule`).
+LR_SCHEDULES = ("cosine", "constant")
+
+
+def learning_rate_schedule(kind: str, learning_rate: float, steps: int, floor: float = 0.0):
+    """``learning_rate`` itself (``"constant"``), or (``"cosine"``) a decay from it to ``floor`` times
+    it over ``steps`` optimizer steps: large steps early, small ones when the weights are nearly there."""
+    if kind == "constant":
+        return learning_rate
+    return keras.optimizers.schedules.CosineDecay(learning_rate, max(1, steps), alpha=floor)
 
 
 # -------------------- Configuration
@@ -292,7 +303,9 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
                                     readout=config.readout)
     if config.word_vectors == "word2vec":
-        from . import embeddings  # gensim loads in seconds; a random start needs none of it
+        from . import (
+            embeddings,  # gensim loads in seconds; a random start needs none of it
+        )
 
         vectors = embeddings.word_vectors(config.embedding_dim, limit=config.pretrain_limit,
                                           remove_stopwords=config.remove_stopwords, source=source,
@@ -460,7 +473,9 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
     t0 = time.perf_counter()
     p = predict_proba(model, x, batch_size)
     seconds = time.perf_counter() - t0
-    from sklearn import metrics  # scikit-learn loads in seconds; predicting needs none of it
+    from sklearn import (
+        metrics,  # scikit-learn loads in seconds; predicting needs none of it
+    )
 
     y = np.asarray(y).reshape(-1)
     # clipped at 1e-7 as Keras' binary cross-entropy is: a saturated float32 sigmoid gives exactly 1.0
@@ -470,35 +485,12 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
             "probabilities": p}
 
 
-def confusion_matrix(y_true, probabilities, threshold: float = 0.5) -> np.ndarray:
-    """2x2 counts: rows = true (negative, positive), columns = predicted."""
-    from sklearn import metrics
-
-    return metrics.confusion_matrix(np.asarray(y_true).reshape(-1) >= 0.5,
-                                    np.asarray(probabilities).reshape(-1) >= threshold, labels=[False, True])
-
-
-def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int, float]]:
-    """Indices (and P(positive)) of the ``k`` wrong predictions made with most confidence."""
-    y = np.asarray(y_true).reshape(-1)
-    p = np.asarray(probabilities).reshape(-1)
-    wrong = np.flatnonzero((p >= 0.5) != (y >= 0.5))
-    confidence = np.abs(p[wrong] - 0.5)
-    top = wrong[np.argsort(-confidence, kind="stable")[:k]]
-    return [(int(i), float(p[i])) for i in top]
-
-
 # -------------------- Saving, loading and predicting raw text
 
 def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
     """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
     or nothing (:func:`lstm_tutorial.io.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
     return saving.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
-
-
-def default_model_dir(model: str = "bilstm") -> Path:
-    """Where ``train --model NAME`` saves by default: ``models/NAME``."""
-    return paths.output_dir("models") / model
 
 
 @dataclass
@@ -571,77 +563,3 @@ def review_problem(review) -> str | None:
         return "no words in this review (only markup, punctuation or symbols)"
     return None
 
-
-# -------------------- Whole training runs (the ``train`` command of cli.py calls these)
-
-def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict:
-    """The whole ``train`` command as a function: returns a summary dict."""
-    environment.quiet_tensorflow()
-    t_start = time.perf_counter()
-    keras.utils.set_random_seed(config.seed)
-    out = Path(out_dir) if out_dir else default_model_dir(config.model)
-    say = print if verbose else (lambda *a, **k: None)
-    say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({environment.mode()} mode)")
-    say("step 1/4 data: reading and tokenizing the training reviews (cached after the first run)")
-    data = prepare_data(config, verbose=verbose)
-    truncated = text.truncation_share(data.train_tokens, config.length)
-    lost = "beginning" if config.truncating == "pre" else "end"
-    say(f"  {data.summary()}; {truncated:.1%} of training reviews are longer than "
-        f"{config.length} tokens and lose their {lost}; {data.seconds:.1f} s")
-    model = prepare_model(config, data, verbose=verbose)
-    say(f"step 2/4 fit: {model.count_params():,} parameters, up to {config.epochs} epochs, "
-        f"batches of {config.batch_size}, learning rate {config.learning_rate:g} ({config.lr_schedule}), "
-        f"early stopping on {config.monitor} (patience {config.patience})")
-    result = fit(model, data, config, run_dir=out / "checkpoints", verbose="auto" if verbose else 0)
-    say(f"  {result.epochs_run} epochs, {result.seconds_per_epoch:.0f} s per epoch; best epoch "
-        f"{result.best_epoch} (validation accuracy {result.best_val_accuracy:.4f})")
-    say("step 3/4 test: the official test set, once")
-    x_test, y_test = load_test(config, data.vocab, verbose=verbose)
-    test = evaluate(model, x_test, y_test)
-    say(f"  test accuracy {test['accuracy']:.4f} on {test['count']:,} reviews ({test['seconds']:.0f} s)")
-    metrics = {"test_accuracy": test["accuracy"], "test_loss": test["loss"], "test_count": test["count"],
-               "parameters": int(model.count_params()), "preprocessing_seconds": data.seconds,
-               "total_seconds": time.perf_counter() - t_start, **result.to_dict()}
-    save_classifier(out, model, data.vocab, config, metrics)
-    say(f"step 4/4 saved: {out / MODEL_FILE}, {out / VOCAB_FILE}, {out / CONFIG_FILE}")
-    say(f"test accuracy: {test['accuracy']:.4f}  (total {metrics['total_seconds'] / 60:.1f} min)")
-    return {"out_dir": str(out), "metrics": metrics, "model": model, "vocab": data.vocab, "fit": result}
-
-
-def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True) -> dict:
-    """Train ``config`` once per seed into ``out_dir/seeds/seed-N``; save the best on validation as ``out_dir``.
-
-    Returns ``{"runs", "summary" (of test accuracies), "best_seed", "out_dir"}``.
-    """
-    seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise UsageError("give at least one seed, e.g. --seeds 0 1 2")
-    if len(set(seeds)) != len(seeds):
-        raise UsageError(f"each seed once, please (got {seeds})")
-    out = Path(out_dir) if out_dir else default_model_dir(config.model)
-    say = print if verbose else (lambda *a, **k: None)
-    runs = []
-    for k, seed in enumerate(seeds, start=1):
-        say(f"=== seed {seed} ({k} of {len(seeds)}) ===")
-        folder = out / "seeds" / f"seed-{seed}"
-        result = train_model(replace(config, seed=seed), out_dir=folder, verbose=verbose)
-        m = result["metrics"]
-        runs.append({"seed": seed, "test_accuracy": float(m["test_accuracy"]),
-                     "val_accuracy": float(m["best_val_accuracy"]), "test_count": int(m["test_count"]),
-                     "seconds": float(m["total_seconds"]), "out_dir": str(folder)})
-    summary = stats.summarise_seeds([r["test_accuracy"] for r in runs])
-    best = max(runs, key=lambda r: r["val_accuracy"])  # validation only: the test set chooses nothing
-    clf = Classifier.load(best["out_dir"])
-    metrics = {**clf.metrics, "seeds": runs, "seed_summary": {k: v for k, v in summary.items()},
-               "chosen_seed": best["seed"], "chosen_by": "validation accuracy"}
-    save_classifier(out, clf.model, clf.vocab, clf.config, metrics)
-    say("")
-    say("| seed | validation accuracy | test accuracy | 95% interval | minutes |")
-    say("|---:|---:|---:|---|---:|")
-    for r in runs:
-        low, high = stats.accuracy_interval(r["test_accuracy"], r["test_count"])
-        say(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {low:.4f}-{high:.4f} "
-            f"| {r['seconds'] / 60:.1f} |")
-    say(f"test accuracy over seeds: {summary['text']}")
-    say(f"saved the best on validation (seed {best['seed']}) to {out}")
-    return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lstm_tutorial import baseline
+from lstm_tutorial.lab import baseline
 from lstm_tutorial.errors import UsageError
 
 pytest.importorskip("sklearn")

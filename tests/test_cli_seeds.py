@@ -12,6 +12,7 @@ pytest.importorskip("gensim")
 
 from lstm_tutorial import stats, training
 from lstm_tutorial.tools import cli  # noqa: E402
+from lstm_tutorial.tools import train as train_command  # noqa: E402
 from test_cli_train import trained  # noqa: E402,F401 - the shared fixture folder
 
 
@@ -68,7 +69,7 @@ def test_evaluate_prints_the_accuracy_with_its_95_percent_interval(seeded_run, c
 
 def test_seeds_option_hands_every_seed_to_train_seeds(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(training, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
+    monkeypatch.setattr(train_command, "train_seeds", lambda config, s, out_dir=None: calls.append((config, s, out_dir)))
     assert cli.main(["train", "--model", "gru", "--seeds", "0", "1", "2", "--epochs", "2",
                      "--out", str(tmp_path / "m")]) == 0
     (config, given, out_dir), = calls
@@ -99,7 +100,7 @@ def test_train_help_states_the_new_defaults():
 
 def test_dropout_and_learning_rate_options_reach_the_config(monkeypatch):
     seen = []
-    monkeypatch.setattr(training, "train_model", lambda config, out_dir=None: seen.append(config))
+    monkeypatch.setattr(train_command, "train_model", lambda config, out_dir=None: seen.append(config))
     monkeypatch.setattr(cli, "_start_tensorflow", lambda: None)
     assert cli.main(["train", "--dropout", "0.25", "--learning-rate", "0.003"]) == 0
     assert seen[0].dropout == 0.25 and seen[0].learning_rate == 0.003

@@ -55,3 +55,11 @@ def test_bad_input_is_refused():
         explain.occlusion_ids(predict, [2, 0])
     with pytest.raises(UsageError, match="at least one"):
         explain.occlusion_ids(predict, [])
+
+
+def test_most_confident_mistakes():
+    y = np.array([0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.97, 0.8, 0.4, 0.02])
+    mistakes = explain.most_confident_mistakes(y, p, k=2)
+    assert [i for i, _ in mistakes] == [4, 1]  # 0.02 for a positive is the worst, then 0.97
+    assert mistakes[0][1] == pytest.approx(0.02)

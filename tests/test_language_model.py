@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.lab import language_model as L
-from lstm_tutorial import models
 from lstm_tutorial.io.saving import file_sha256, read_manifest
 from lstm_tutorial.errors import CorruptDataError, UsageError
-from lstm_tutorial.settings import learning_rate_schedule
+from lstm_tutorial.training import learning_rate_schedule
 
 
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
@@ -18,7 +17,7 @@ def test_carried_state_equals_running_the_whole_sequence_at_once(kind, n_layers)
     import keras
 
     keras.utils.set_random_seed(0)
-    model = models.build_char_lm(12, kind, embedding_dim=5, units=7, n_layers=n_layers)
+    model = L.build_char_lm(12, kind, embedding_dim=5, units=7, n_layers=n_layers)
     ids = np.random.default_rng(0).integers(2, 12, size=(3, 40)).astype("int32")
     whole, *whole_states = model([ids, *L.zero_states(model, 3)])
     pieces, states = L.run_windows(model, ids, seq_len=9)  # 9 does not divide 40: a short last window
@@ -135,8 +134,8 @@ def test_lm_weights_go_into_the_classifier():
     import keras
 
     keras.utils.set_random_seed(0)
-    lm = models.build_char_lm(10, "lstm", embedding_dim=4, units=8)
-    clf = models.build_char_classifier(10, "lstm", embedding_dim=4, units=8)
+    lm = L.build_char_lm(10, "lstm", embedding_dim=4, units=8)
+    clf = L.build_char_classifier(10, "lstm", embedding_dim=4, units=8)
     L.copy_lm_weights(lm, clf)
     for name in ("embedding", "rnn_1"):
         for a, b in zip(lm.get_layer(name).get_weights(), clf.get_layer(name).get_weights()):
@@ -154,7 +153,7 @@ def test_trace_of_the_trained_layer_matches_the_model():
 
     keras.utils.set_random_seed(0)
     vocab = L.CharVocab.fit("abc. def\n", min_count=1)
-    model = models.build_char_lm(vocab.size, "lstm", embedding_dim=4, units=6, n_layers=2)
+    model = L.build_char_lm(vocab.size, "lstm", embedding_dim=4, units=6, n_layers=2)
     text = "ab. fed"
     for layer in ("rnn_1", "rnn_2"):
         trace = L.lstm_trace(model, vocab, text, layer)
@@ -231,7 +230,7 @@ def test_bits_per_char_of_a_uniform_model_is_log2_of_the_vocabulary():
     import keras
 
     keras.utils.set_random_seed(0)
-    model = models.build_char_lm(16, "lstm", embedding_dim=4, units=8)
+    model = L.build_char_lm(16, "lstm", embedding_dim=4, units=8)
     dense = model.get_layer("logits")
     dense.set_weights([np.zeros_like(w) for w in dense.get_weights()])
     ids = np.random.default_rng(0).integers(2, 16, 5000).astype("int32")
@@ -310,20 +309,20 @@ def test_the_shipped_language_model_matches_its_recorded_hash_and_recipe():
     assert info["metrics"]["val_bits_per_char"] == info["metrics"]["history"][-1]["val_bits_per_char"]
     assert "/work/" not in json.dumps(info)  # no path of the machine that trained it
     model, vocab, config, _ = L.load_shipped_lm()
-    assert model.count_params() == models.char_lm_params(vocab.size, config.kind, config.embedding_dim,
+    assert model.count_params() == L.char_lm_params(vocab.size, config.kind, config.embedding_dim,
                                                          config.units, config.n_layers)
 
 
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 1)])
 def test_parameter_count_formula_and_matching_widths(kind, n_layers):
-    model = models.build_char_lm(40, kind, 6, 10, n_layers)
-    assert models.char_lm_params(40, kind, 6, 10, n_layers) == model.count_params()
-    target = models.char_lm_params(73, "lstm", 32, 256)
-    units = models.units_for_params(target, 73, "rnn")
-    near = [abs(models.char_lm_params(73, "rnn", 32, u) - target) for u in (units - 1, units, units + 1)]
+    model = L.build_char_lm(40, kind, 6, 10, n_layers)
+    assert L.char_lm_params(40, kind, 6, 10, n_layers) == model.count_params()
+    target = L.char_lm_params(73, "lstm", 32, 256)
+    units = L.units_for_params(target, 73, "rnn")
+    near = [abs(L.char_lm_params(73, "rnn", 32, u) - target) for u in (units - 1, units, units + 1)]
     assert near[1] == min(near) and near[1] < 0.01 * target
     with pytest.raises(UsageError):
-        models.units_for_params(0, 73, "rnn")
+        L.units_for_params(0, 73, "rnn")
 
 
 def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
@@ -357,7 +356,7 @@ def test_validation_text_of_a_smaller_corpus_is_held_out_of_a_larger_one(monkeyp
 
 
 def test_notebook_04_plain_keras_model_agrees_with_the_package_builder():
-    """The cell that builds the language model in plain Keras makes what models.build_char_lm makes."""
+    """The cell that builds the language model in plain Keras makes what L.build_char_lm makes."""
     import keras
     import nbformat
 
@@ -373,7 +372,7 @@ def test_notebook_04_plain_keras_model_agrees_with_the_package_builder():
     source = cells[0].source.replace("plain_lm.summary()", "")
     exec(source, space)
     plain = space["plain_lm"]
-    built = models.build_char_lm(vocab.size, "lstm", 5, 12)
+    built = L.build_char_lm(vocab.size, "lstm", 5, 12)
 
     def shape(model):
         return [(type(layer).__name__, layer.name, [tuple(w.shape) for w in layer.weights]) for layer in model.layers]
@@ -384,7 +383,7 @@ def test_notebook_04_plain_keras_model_agrees_with_the_package_builder():
 
 def test_continuation_bits_in_batches_equal_one_at_a_time():
     vocab = L.CharVocab.fit(_periodic(), min_count=1)
-    model = models.build_char_lm(vocab.size, "lstm", 4, 8)
+    model = L.build_char_lm(vocab.size, "lstm", 4, 8)
     pairs = [("the cat", " sat."), ("the cat sat", ". the"), ("a cat", " sat."), ("the", " cat sat")]
     many = L.continuation_bits_many(model, vocab, pairs)
     assert many == pytest.approx([L.continuation_bits_many(model, vocab, [pair])[0] for pair in pairs], rel=1e-5)
@@ -402,7 +401,7 @@ def test_generate_falls_back_to_the_shipped_model(tmp_path, monkeypatch, capsys)
 
 def test_lm_features_of_padded_reviews_equal_each_review_read_alone():
     vocab = L.CharVocab.fit(_periodic(), min_count=1)
-    lm = models.build_char_lm(vocab.size, "lstm", 4, 6)
+    lm = L.build_char_lm(vocab.size, "lstm", 4, 6)
     texts = ["the cat sat.", "a cat", "the cat sat. the cat sat."]
     ids = L.encode_reviews(vocab, texts, 40)
     feats = L.lm_features(lm, ids, batch=2)
@@ -423,7 +422,7 @@ def _last_character_model(vocab_size=9, units=6):
     import keras
 
     keras.utils.set_random_seed(3)
-    model = models.build_char_lm(vocab_size, "lstm", embedding_dim=4, units=units)
+    model = L.build_char_lm(vocab_size, "lstm", embedding_dim=4, units=units)
     layer = model.get_layer("rnn_1")
     kernel, recurrent, bias = layer.get_weights()
     bias = bias.copy()
@@ -436,7 +435,7 @@ def test_full_state_bits_are_the_ordinary_evaluation_loss():
     import keras
 
     keras.utils.set_random_seed(0)
-    model = models.build_char_lm(11, "lstm", embedding_dim=5, units=8)
+    model = L.build_char_lm(11, "lstm", embedding_dim=5, units=8)
     ids = np.random.default_rng(0).integers(2, 11, size=2_000).astype("int32")
     bits, rows, borders = L.carried_bits(model, ids, seq_len=25, batch=4)
     assert abs(bits.mean() - L.bits_per_char(model, ids, seq_len=25, batch=4)) < 1e-5
@@ -461,7 +460,7 @@ def test_a_model_with_memory_gains_from_context_and_warm_starts_differ_from_zero
     import keras
 
     keras.utils.set_random_seed(2)
-    model = models.build_char_lm(9, "lstm", embedding_dim=4, units=6)
+    model = L.build_char_lm(9, "lstm", embedding_dim=4, units=6)
     ids = np.random.default_rng(1).integers(2, 9, size=1_500).astype("int32")
     warm = L.context_curve(model, ids, (1, 64), n=120, seed=4, seq_len=20, batch=3)
     zero = L.context_curve(model, ids, (1, 64), n=120, seed=4, seq_len=20, batch=3, start="zero")

@@ -1,12 +1,13 @@
-"""Gate traces: layers.trace_lstm and layers.trace_gru reproduce the layers they trace."""
+"""Gate traces: recall.trace_lstm and recall.trace_gru reproduce the layers they trace."""
 import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
 
-from lstm_tutorial import gradients as G  # noqa: E402
-from lstm_tutorial import layers as L  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial import gradients as G
+from lstm_tutorial import layers
+from lstm_tutorial.errors import UsageError
+from lstm_tutorial.lab import recall as L
 
 
 def _inputs(batch=4, steps=7, features=3, seed=0):
@@ -27,7 +28,7 @@ def test_trace_lstm_reproduces_keras_lstm():
 def test_trace_lstm_of_gated_lstm_is_its_own_trace():
     keras.utils.set_random_seed(1)
     x = _inputs()
-    layer = L.GatedLSTM(5)
+    layer = layers.GatedLSTM(5)
     out = np.asarray(layer(x))
     trace = L.trace_lstm(layer, x)
     np.testing.assert_allclose(trace["h"][:, -1], out, atol=1e-5)
@@ -39,9 +40,9 @@ def test_trace_lstm_and_keras_lstm_agree_with_gated_copy():
     x = _inputs()
     builtin = keras.layers.LSTM(5)
     builtin(x)
-    gated = L.GatedLSTM(5)
+    gated = layers.GatedLSTM(5)
     gated(x)
-    L.load_keras_lstm_weights(gated, builtin)
+    layers.load_keras_lstm_weights(gated, builtin)
     a, b = L.trace_lstm(builtin, x), L.trace_lstm(gated, x)
     for k in "hfigoc":
         np.testing.assert_allclose(a[k], b[k], atol=1e-5)

@@ -59,7 +59,8 @@ def test_notebook_03_plain_keras_bilstm_is_the_package_model(readout):
 
 def test_notebook_02_plain_keras_lstm_is_the_package_model():
     """The cell's Sequential model and build_simple_classifier around the same layer type agree."""
-    from lstm_tutorial.layers import GatedLSTM, copy_builtin_model
+    from lstm_tutorial.lab.gates import copy_builtin_model
+    from lstm_tutorial.layers import GatedLSTM
 
     x_test = np.random.default_rng(0).integers(1, 40, size=(64, 12)).astype("int32")
     ns = {"keras": keras, "np": np, "lt": SimpleNamespace(record=lambda **_: None),

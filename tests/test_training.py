@@ -12,6 +12,7 @@ keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models, text, training  # noqa: E402
 from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
+from lstm_tutorial.tools import train  # noqa: E402
 from conftest import write_aclimdb  # noqa: E402
 
 POS = "great wonderful moving superb loved brilliant".split()
@@ -129,15 +130,6 @@ def test_empty_review_gets_one_unknown_id():
 
 
 # ----------------------------------------------------------------------------- evaluation helpers
-def test_confusion_matrix_and_confident_mistakes():
-    y = np.array([0, 0, 1, 1, 1])
-    p = np.array([0.1, 0.97, 0.8, 0.4, 0.02])
-    np.testing.assert_array_equal(training.confusion_matrix(y, p), [[1, 1], [2, 1]])
-    mistakes = training.most_confident_mistakes(y, p, k=2)
-    assert [i for i, _ in mistakes] == [4, 1]  # 0.02 for a positive is the worst, then 0.97
-    assert mistakes[0][1] == pytest.approx(0.02)
-
-
 @pytest.mark.parametrize("review, fragment", [
     ("", "empty"), ("   \t ", "empty"), ("<br /><br />", "no words"), ("!!! ...", "no words"),
     ("good\x00film", "NUL"), (None, "not text"), (42, "not text"),
@@ -384,9 +376,9 @@ def test_load_keeps_the_cause_of_a_failure(two_saves, monkeypatch):
 def test_train_seeds_refuses_repeated_or_no_seeds():
     config = training.default_config("lstm", fast=True)
     with pytest.raises(UsageError, match="each seed once"):
-        training.train_seeds(config, [1, 1], verbose=False)
+        train.train_seeds(config, [1, 1], verbose=False)
     with pytest.raises(UsageError, match="at least one seed"):
-        training.train_seeds(config, [], verbose=False)
+        train.train_seeds(config, [], verbose=False)
 
 
 @pytest.mark.slow
@@ -401,7 +393,7 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
     config = training.default_config("lstm", fast=True, epochs=1)
     out = tmp_path / "models" / "lstm"
-    result = training.train_seeds(config, [3, 5], out_dir=out)
+    result = train.train_seeds(config, [3, 5], out_dir=out)
     printed = capsys.readouterr().out
 
     runs = result["runs"]

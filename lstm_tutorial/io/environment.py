@@ -11,8 +11,9 @@ import os
 import platform
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 from .paths import FAST_ENV
 
@@ -163,3 +164,31 @@ def environment(seed: int = 42) -> Environment:
 
     return Environment(python=platform.python_version(), tensorflow=tf.__version__, keras=keras.__version__,
                        backend=keras.backend.backend(), mode=mode(), seed=seed, gpus=enable_gpu_memory_growth())
+
+
+class DictConfig:
+    """For frozen dataclasses of settings: ``to_dict()``, ``from_dict()`` (unknown keys ignored),
+    and :meth:`for_mode`, the settings of the mode the course runs in."""
+
+    #: What fast mode (``LSTM_TUTORIAL_FAST=1``) changes: small data, a small network. Each subclass sets its own.
+    FAST: ClassVar[dict] = {}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, payload: dict):
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in payload.items() if k in known})
+
+    @classmethod
+    def for_mode(cls, fast: bool | None = None, **settings):
+        """The ``settings`` given (None keeps the default), over :attr:`FAST` in fast mode
+        (``fast=None``: as ``LSTM_TUTORIAL_FAST`` says); checked by :meth:`validate`."""
+        fast = is_fast() if fast is None else fast
+        values = {**(cls.FAST if fast else {}), **{k: v for k, v in settings.items() if v is not None}}
+        return cls(**values).validate()
+
+    def validate(self):
+        """This config, or a UsageError naming the first setting out of range (subclasses check theirs)."""
+        return self

@@ -331,7 +331,8 @@ def ex03_3(accuracy) -> bool:
     trained on the grid's training part (absolute tolerance 0.003)."""
     import numpy as np
 
-    from .. import baseline, training
+    from .. import training
+    from . import baseline
     from . import readout_grid
     from ..io import datasets
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import UsageError
 
-__all__ = ["TokenContribution", "occlusion_ids", "occlusion", "MODES"]
+__all__ = ["TokenContribution", "occlusion_ids", "occlusion", "MODES", "most_confident_mistakes"]
 
 MODES = ("remove", "unknown")
 
@@ -99,3 +99,13 @@ def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContri
     p_full, p_without, contrib = occlusion_ids(predict, ids, mode=mode)
     return [TokenContribution(i, tok, float(c), float(pw), p_full)
             for i, (tok, c, pw) in enumerate(zip(tokens, contrib, p_without))]
+
+
+def most_confident_mistakes(y_true, probabilities, k: int = 5) -> list[tuple[int, float]]:
+    """Indices (and P(positive)) of the ``k`` wrong predictions made with most confidence."""
+    y = np.asarray(y_true).reshape(-1)
+    p = np.asarray(probabilities).reshape(-1)
+    wrong = np.flatnonzero((p >= 0.5) != (y >= 0.5))
+    confidence = np.abs(p[wrong] - 0.5)
+    top = wrong[np.argsort(-confidence, kind="stable")[:k]]
+    return [(int(i), float(p[i])) for i in top]

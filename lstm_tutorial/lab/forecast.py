@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..errors import UsageError
-from ..settings import DictConfig
+from ..io.environment import DictConfig
 
 __all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",

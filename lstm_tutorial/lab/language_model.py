@@ -11,7 +11,7 @@ The pieces, in the order notebook 04 uses them::
 
     train_text, val_text = load_corpus(n_reviews=8000)       # IMDB train + unsup, never test
     vocab = CharVocab.fit(train_text)
-    model = models.build_char_lm(vocab.size, "lstm", units=128)
+    model = build_char_lm(vocab.size, "lstm", units=128)
     history = train_lm(model, vocab.encode(train_text), vocab.encode(val_text), config)
     bits = bits_per_char(model, vocab.encode(val_text))
     sample(model, vocab, "this movie was", length=300, temperature=0.7)
@@ -20,7 +20,7 @@ Truncated backpropagation through time (TBPTT) in Keras 3: the text is cut into
 ``batch`` long streams side by side; each training step reads the next window of
 ``seq_len`` characters of every stream, starting from the states the previous window
 ended with, and backpropagates only through the window. The model takes its states as
-inputs and returns them as outputs (:func:`lstm_tutorial.models.build_char_lm`), and the
+inputs and returns them as outputs (:func:`build_char_lm`), and the
 loop here carries them, so nothing depends on ``stateful=True`` (whose Keras 2 recipes,
 ``reset_states()`` and a fixed ``batch_input_shape``, no longer work in Keras 3).
 """
@@ -36,11 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import keras
 import numpy as np
 
-from ..io import datasets, environment, paths, saving
 from ..errors import CorruptDataError, UsageError
-from ..settings import LR_SCHEDULES, DictConfig, learning_rate_schedule
+from ..io import datasets, environment, paths, saving
+from ..io.environment import DictConfig
+from ..models import compile_binary
+from ..training import LR_SCHEDULES, learning_rate_schedule
 
 #: Marks the end of one review and the start of the next in the training text.
 SEPARATOR = "\n"
@@ -185,8 +188,6 @@ class LMConfig(DictConfig):
     FAST = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epochs=1)
 
     def validate(self) -> "LMConfig":
-        from ..models import LM_KINDS
-
         if self.kind not in LM_KINDS:
             raise UsageError(f"unknown kind {self.kind!r}; choose one of {', '.join(LM_KINDS)}")
         for name in ("n_layers", "units", "seq_len", "batch_size", "epochs", "embedding_dim"):
@@ -199,8 +200,6 @@ class LMConfig(DictConfig):
         return self
 
     def build(self, vocab_size: int):
-        from ..models import build_char_lm
-
         return build_char_lm(vocab_size, self.kind, self.embedding_dim, self.units, self.n_layers)
 
 
@@ -217,7 +216,6 @@ def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
 
 def _train_step(model, optimizer):
     """One compiled TBPTT step: ``(loss, new states)`` from a window and the carried states."""
-    import keras
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
@@ -255,8 +253,6 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     settings is refused). ``max_minutes`` stops after the first epoch that ends past it.
     Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
     """
-    import keras
-
     say = print if verbose else (lambda *a, **k: None)
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
@@ -341,8 +337,6 @@ def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | N
     """Write ``lm.keras`` (without the optimizer: a third of the size), ``chars.json`` and ``lm.json``
     (config, ``metrics``, ``recipe``: how the model was made, and the SHA-256 of the other two
     files, which :func:`load_lm` checks) into ``folder``, all or nothing."""
-    import keras
-
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
     return saving.save_model_folder(folder, plain, vocab, config, metrics, names=LM_FILES, recipe=recipe or {})
 
@@ -490,8 +484,6 @@ def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
     ``(len(text), units)``) or a list of strings of equal length, read in parallel
     (arrays ``(n, length, units)``).
     """
-    import keras
-
     from ..layers import GatedLSTM, load_keras_lstm_weights
 
     single = isinstance(text, str)
@@ -836,3 +828,98 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
             width = max(1, int(lengths[rows].max()))
             out[rows] = np.asarray(run(ids[rows, :width], lengths[rows]))
     return out
+
+
+#: Recurrent layer kinds a character language model can be built from.
+LM_KINDS = ("lstm", "rnn")
+
+
+def _lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
+    """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
+    if kind not in LM_KINDS:
+        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
+    return [units] * ((2 if kind == "lstm" else 1) * n_layers)
+
+
+def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                  n_layers: int = 1):
+    """A character language model whose recurrent states go in and come out.
+
+    Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
+    with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
+    SimpleRNN layers (:func:`_lm_state_sizes`). Passing the states out and back in by hand
+    is how truncated backpropagation through time carries memory from one window to the
+    next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
+    character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
+    and ``logits``, so :func:`build_char_classifier` can take their weights.
+    """
+    if vocab_size < 3:
+        raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
+    if n_layers < 1:
+        raise UsageError(f"n_layers must be at least 1, not {n_layers}")
+    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
+    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(_lm_state_sizes(kind, units, n_layers))]
+    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
+    per_layer = 2 if kind == "lstm" else 1
+    states_out = []
+    for layer in range(n_layers):
+        initial = states_in[layer * per_layer:(layer + 1) * per_layer]
+        rnn = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, return_state=True, name=f"rnn_{layer + 1}")
+        x, *states = rnn(x, initial_state=initial)
+        states_out += states
+    logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)
+    return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
+
+
+def char_lm_params(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                   n_layers: int = 1) -> int:
+    """The parameter count of :func:`build_char_lm`, computed without building it.
+
+    Embedding ``vocab * emb``; per recurrent layer ``gates * (units * (inputs + units) + units)``
+    with 4 gates for an LSTM and 1 for a SimpleRNN; the output layer ``units * vocab + vocab``.
+    """
+    if kind not in LM_KINDS:
+        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
+    gates = 4 if kind == "lstm" else 1
+    total, inputs = vocab_size * embedding_dim, embedding_dim
+    for _ in range(n_layers):
+        total += gates * (units * (inputs + units) + units)
+        inputs = units
+    return total + units * vocab_size + vocab_size
+
+
+def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int = 32, n_layers: int = 1) -> int:
+    """The width at which a ``kind`` language model has the parameter count closest to ``target``.
+
+    Used to compare an LSTM with a SimpleRNN of the *same size*: a SimpleRNN of the same
+    width has about a quarter of the LSTM's recurrent weights, so it must be wider.
+    """
+    if target < 1:
+        raise UsageError(f"target must be a positive parameter count, not {target}")
+    units, best = 1, None
+    while True:
+        n = char_lm_params(vocab_size, kind, embedding_dim, units, n_layers)
+        if best is None or abs(n - target) < abs(best[1] - target):
+            best = (units, n)
+        if n > target:
+            return best[0]
+        units += 1
+
+
+def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
+                          learning_rate: float = 1e-3):
+    """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).
+
+    The embedding and the recurrent layer have the shapes and names (``embedding``,
+    ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
+    weights can be copied in (:func:`lstm_tutorial.lab.language_model.copy_lm_weights`).
+    """
+    ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
+    layer = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
+    h = layer(x)
+    pooled = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(h)
+    out = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
+    model = keras.Model(ids, out, name=f"char_{kind}_classifier")
+    compile_binary(model, learning_rate)
+    return model

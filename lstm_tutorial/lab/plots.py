@@ -156,7 +156,7 @@ def learning_curves(histories: dict, metric: str = "accuracy", best_epochs: dict
 
 
 def confusion_heatmap(counts, labels=("negative", "positive"), title: str = ""):
-    """Confusion counts (``training.confusion_matrix``) as a heat map: rows true labels, columns predictions."""
+    """Confusion counts (``sklearn.metrics.confusion_matrix``) as a heat map: rows true labels, columns predictions."""
     counts = np.asarray(counts)
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
     ax.imshow(counts, cmap="Blues")

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import UsageError
-from ..settings import DictConfig
+from ..io.environment import DictConfig
 
 __all__ = ["GridBudget", "RunSpec", "grid_specs", "prepare_run_data", "run_one", "run_grid",
            "summarise", "load_results", "LENGTH_BUCKETS", "FORMAT"]

@@ -13,13 +13,30 @@ import re
 import time
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from ..errors import UsageError
+from ..gradients import gradient_norms, scale_recurrent_weights, set_gate_bias
+from ..layers import GatedLSTM, find_keras_layer
+from ..numpy_lstm import GATES, lstm_sequence, sigmoid, split_keras_lstm_weights
 from ..stats import compare, summarise_seeds
 
-__all__ = ["recall_task", "chance_accuracy", "MODEL_SPECS", "SweepConfig", "build_recall_model", "train_one",
-           "run_sweep", "summarize", "accuracy_table", "compare_points", "clipping_experiment"]
+__all__ = [
+    "MODEL_SPECS",
+    "SweepConfig",
+    "accuracy_table",
+    "build_recall_model",
+    "chance_accuracy",
+    "clipping_experiment",
+    "compare_points",
+    "recall_task",
+    "run_sweep",
+    "summarize",
+    "trace_gru",
+    "trace_lstm",
+    "train_one",
+]
 
 
 def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
@@ -106,7 +123,6 @@ def _spec(name: str, specs: dict | None) -> dict:
 def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 32, specs: dict | None = None,
                        steps: int | None = None):
     """A recurrent layer (by ``MODEL_SPECS`` name) whose last state h_T alone feeds a softmax over the symbols."""
-    import keras
 
     spec = _spec(name, specs)
     layer_cls = getattr(keras.layers, spec["layer"])
@@ -115,7 +131,6 @@ def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 
         [keras.Input((steps, n_features)), rnn, keras.layers.Dense(n_classes, activation="softmax")],
         name=re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model",  # a valid Keras scope name
     )
-    from ..gradients import set_gate_bias
 
     known = _BIAS_KEYS.get(spec["layer"], {})
     for key, value in spec.items():
@@ -132,7 +147,6 @@ def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 
 
 
 def _compiled_recall_model(name, gap, n_features, config, specs):
-    import keras
 
     model = build_recall_model(name, n_features, config.n_symbols, config.units, specs)
     model.compile(
@@ -167,7 +181,6 @@ def train_one(name: str, gap: int, seed: int, config: SweepConfig = SweepConfig(
     Returns model, gap, seed, test accuracy, correct (per test sequence), chance, steps,
     seconds, history (``[step, validation accuracy]``) and, with ``keep_model``, ``keras_model``.
     """
-    import keras
 
     cfg = config
     keras.utils.set_random_seed(seed)
@@ -259,9 +272,7 @@ def accuracy_table(summary: list[dict]) -> str:
 
 def _exploding_rnn(x, gap, units, n_symbols, radius):
     """A linear ``SimpleRNN`` with spectral radius ``radius`` > 1 and a linear read-out (logits)."""
-    import keras
 
-    from ..gradients import scale_recurrent_weights
 
     model = keras.Sequential([
         keras.Input((gap + 1, x.shape[-1])),
@@ -274,7 +285,6 @@ def _exploding_rnn(x, gap, units, n_symbols, radius):
 
 def _variable_gradient_norms(model, x, y) -> dict:
     """The norm of each variable's loss gradient on one batch: what ``clipnorm`` clips one by one."""
-    import keras
     import tensorflow as tf
 
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -286,7 +296,6 @@ def _variable_gradient_norms(model, x, y) -> dict:
 
 def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, batch_size):
     """Plain SGD from ``start_weights`` over the same batches; the loss after each step and the final accuracy."""
-    import keras
 
     model = keras.models.clone_model(template)
     model.set_weights(start_weights)
@@ -310,9 +319,7 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
     batches. Returns ``norms`` (per-step gradient norms at the start), ``losses`` (per run,
     NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
     """
-    import keras
 
-    from ..gradients import gradient_norms
 
     x, y = recall_task(n, gap, n_symbols, seed=seed)
     keras.utils.set_random_seed(seed)
@@ -327,3 +334,103 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
         losses[label], accuracy[label] = _sgd_run(template, start_weights, clip, x, y, learning_rate, steps, batch_size)
     return {"radius": radius, "gap": gap, "norms": norms, "losses": losses, "accuracy": accuracy,
             "variable_norms": variable_norms}
+
+
+
+
+def _check_default_activations(cell, name: str) -> None:
+    act = getattr(getattr(cell, "activation", None), "__name__", "tanh")
+    rec = getattr(getattr(cell, "recurrent_activation", None), "__name__", "sigmoid")
+    if act != "tanh" or rec != "sigmoid":
+        raise UsageError(f"{name} assumes activation='tanh' and recurrent_activation='sigmoid', "
+                         f"got {act!r} and {rec!r}.")
+
+
+def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
+    x = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float32)
+    if x.ndim != 3 or x.shape[-1] != input_dim:
+        raise UsageError(f"{name}: inputs must be (batch, time, {input_dim}) features, the sequences that enter "
+                         f"the layer; got shape {x.shape}.")
+    return x
+
+
+def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
+    """Every step's gates and states of an LSTM layer: the one home of LSTM gate traces.
+
+    ``layer`` is a :class:`GatedLSTM`, a ``keras.layers.LSTM``, or a model whose first
+    LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
+    itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
+    ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
+    its weights in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm` (the equations of
+    notebook 02; default activations only).
+
+    Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
+    ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
+    """
+    if isinstance(layer, GatedLSTM):
+        return layer.trace(sequences, mask=mask)
+    for inner in getattr(layer, "layers", []):
+        if isinstance(inner, GatedLSTM):
+            return inner.trace(sequences, mask=mask)
+    lstm = find_keras_layer(layer, "LSTM")
+    _check_default_activations(getattr(lstm, "cell", lstm), "trace_lstm")
+    weights = lstm.get_weights()
+    if len(weights) not in (2, 3):
+        raise UsageError("unexpected LSTM weights; is this a keras.layers.LSTM?")
+    x = _float_sequences(sequences, weights[0].shape[0], "trace_lstm")
+    run = lstm_sequence(x, split_keras_lstm_weights(*weights), mask=mask,
+                        go_backwards=bool(getattr(lstm, "go_backwards", False)))
+    parts = {**run["gates"], "c": run["cells"], "h": run["outputs"]}
+    if getattr(lstm, "go_backwards", False):
+        parts = {k: v[:, ::-1] for k, v in parts.items()}
+    return {k: parts[k] for k in ("h", *GATES, "c")}
+
+
+def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
+    """Every step's gates and state of a ``keras.layers.GRU``, rerun in NumPy from its weights.
+
+    Keras' GRU (``reset_after=True``, the default; ``False`` is handled too) computes, with
+    its kernel packed as z, r, h::
+
+        z_t = sigma(x_t W_z + h_{t-1} U_z + b_z)            update gate: share of h_{t-1} kept
+        r_t = sigma(x_t W_r + h_{t-1} U_r + b_r)            reset gate
+        g_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   candidate (h~_t)
+        h_t = z_t * h_{t-1} + (1 - z_t) * g_t
+
+    so z_t plays the part of the LSTM's forget gate, and the product of z over a gap is
+    how much of a stored value survives it. Returns arrays (batch, time, units) with keys
+    ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
+    """
+    gru = find_keras_layer(layer, "GRU")
+    cell = getattr(gru, "cell", gru)
+    _check_default_activations(cell, "trace_gru")
+    weights = gru.get_weights()
+    kernel, recurrent = (np.asarray(w, np.float32) for w in weights[:2])
+    units = recurrent.shape[0]
+    reset_after = bool(getattr(cell, "reset_after", True))
+    if len(weights) == 3:
+        bias = np.asarray(weights[2], np.float32)
+        b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
+    else:
+        b_in = b_rec = np.zeros(3 * units, np.float32)
+    x = _float_sequences(sequences, kernel.shape[0], "trace_gru")
+    if getattr(gru, "go_backwards", False):
+        raise UsageError("trace_gru reads sequences forwards; this GRU has go_backwards=True.")
+    h = np.zeros((x.shape[0], units), np.float32)
+    cut = lambda a, k: a[..., k * units:(k + 1) * units]
+    out = {k: [] for k in ("z", "r", "g", "h")}
+    for t in range(x.shape[1]):
+        xw = x[:, t] @ kernel + b_in
+        if reset_after:
+            hu = h @ recurrent + b_rec
+            z = sigmoid(cut(xw, 0) + cut(hu, 0))
+            r = sigmoid(cut(xw, 1) + cut(hu, 1))
+            g = np.tanh(cut(xw, 2) + r * cut(hu, 2))
+        else:
+            z = sigmoid(cut(xw, 0) + h @ cut(recurrent, 0))
+            r = sigmoid(cut(xw, 1) + h @ cut(recurrent, 1))
+            g = np.tanh(cut(xw, 2) + (r * h) @ cut(recurrent, 2))
+        h = z * h + (1.0 - z) * g
+        for k, v in (("z", z), ("r", r), ("g", g), ("h", h)):
+            out[k].append(v)
+    return {k: np.stack(v, axis=1).astype(np.float32) for k, v in out.items()}

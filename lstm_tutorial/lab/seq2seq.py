@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..layers import BahdanauAttention
-from ..settings import DictConfig
+from ..io.environment import DictConfig
 
 __all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_alignment_hits",
            "split_words", "pad", "batches", "dataset", "training_pairs", "build_seq2seq", "Decoder", "error_rates",

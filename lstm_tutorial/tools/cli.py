@@ -161,14 +161,15 @@ def _cmd_train(args) -> int:
     _start_tensorflow()  # first: importing training imports Keras, which must start quietly
     from .. import training
     from ..io import environment
+    from . import train
 
     overrides = {k: getattr(args, k) for k in ("epochs", "length", "max_tokens", "batch_size", "word_vectors",
                                                "seed", "dropout", "learning_rate", "remove_stopwords")}
     config = training.default_config(args.model, **overrides)  # None: the default
     if args.seeds:
-        training.train_seeds(config, args.seeds, out_dir=args.out)
+        train.train_seeds(config, args.seeds, out_dir=args.out)
     else:
-        training.train_model(config, out_dir=args.out)
+        train.train_model(config, out_dir=args.out)
     if environment.is_fast():
         print(f"note: fast mode trains on {config.train_limit:,} reviews for {config.epochs} "
               "epoch(s), so an accuracy near chance (0.5) is expected; without "
@@ -216,7 +217,7 @@ def _saved_model_folder(args) -> Path:
     if args.model:
         path = Path(args.model)
         return path.parent if path.suffix == ".keras" and path.is_file() else path
-    from ..training import default_model_dir
+    from .train import default_model_dir
 
     return default_model_dir("bilstm")
 

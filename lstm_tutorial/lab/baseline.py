@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["LINEAR_BASELINE_SETTINGS", "fit_linear_baseline", "run_linear_baseline",
            "BLEND_WEIGHTS", "blend", "log_loss", "choose_blend_weight"]
