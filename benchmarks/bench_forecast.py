@@ -80,9 +80,9 @@ def main(argv=None) -> int:
         return merge(args.merge, args.write)
 
     import keras
-    import tensorflow as tf
 
-    from lstm_tutorial import forecast as F, stats
+    from lstm_tutorial import stats, training
+    from lstm_tutorial.lab import forecast as F
     from lstm_tutorial.errors import LstmTutorialError
 
     try:
@@ -124,16 +124,18 @@ def main(argv=None) -> int:
         for seed in args.seeds:
             keras.utils.set_random_seed(seed)
             model = F.build_model(kind, steps, features, linear=(ridge.coef_, ridge.intercept_))
-            fit = F.fit_model(model, (p.x["train"], p.z["train"]), (p.x["val"], p.z["val"]),
-                              epochs=args.epochs, patience=args.patience, lr_patience=args.lr_patience)
+            halve = [keras.callbacks.ReduceLROnPlateau("val_mae", factor=0.5, patience=args.lr_patience)]
+            fit = training.fit(model, (p.x["train"], p.z["train"]), (p.x["val"], p.z["val"]), epochs=args.epochs,
+                               patience=args.patience, monitor="val_mae", batch_size=64,
+                               callbacks=halve if args.lr_patience else [], verbose=0)
             forecast = p.to_unit(F.predict(model, p.x["test"]))
             runs.append({"seed": seed, "test_mae": F.mae(forecast, p.y["test"]),
                          "val_mae": F.mae(p.to_unit(F.predict(model, p.x["val"])), p.y["val"]),
                          "test_days": F.daily_mean_errors(forecast, p.y["test"], days).tolist(),
-                         "epochs": fit["epochs"], "best_epoch": fit["best_epoch"],
-                         "seconds": round(fit["seconds"], 1), "params": int(model.count_params())})
+                         "epochs": fit.epochs_run, "best_epoch": fit.best_epoch,
+                         "seconds": round(sum(fit.epoch_seconds), 1), "params": int(model.count_params())})
             print(f"  {kind:16s} seed {seed}: test MAE {runs[-1]['test_mae']:9.3f}, val {runs[-1]['val_mae']:9.3f} "
-                  f"({fit['epochs']} epochs, best {fit['best_epoch']}, {fit['seconds']:.0f} s)", flush=True)
+                  f"({fit.epochs_run} epochs, best {fit.best_epoch}, {sum(fit.epoch_seconds):.0f} s)", flush=True)
             keras.backend.clear_session()
         summary = stats.summarise_seeds([r["test_mae"] for r in runs])
         models[kind] = {"layers": F.MODEL_KINDS[kind], "runs": runs, "test_mae": summary}

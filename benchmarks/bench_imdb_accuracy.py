@@ -65,7 +65,7 @@ def main(argv=None) -> int:
 
     from lstm_tutorial import stats, text, training
     from lstm_tutorial.lab import baseline
-    from lstm_tutorial.tools import train
+    from lstm_tutorial.tools import classifier
     from lstm_tutorial.lab import readout_grid as grid
     from lstm_tutorial.io import datasets as data
     from lstm_tutorial.io import environment
@@ -76,12 +76,12 @@ def main(argv=None) -> int:
 
     folders = [Path(f) for f in args.folders]
     if args.train:
-        config = training.default_config(args.model, fast=False)
-        result = train.train_seeds(config, args.seeds, out_dir=args.out)
+        config = training.TrainConfig.for_mode(model=args.model, fast=False)
+        result = classifier.train_seeds(config, args.seeds, out_dir=args.out)
         folders = [Path(r["out_dir"]) for r in result["runs"]]
     if not folders:
         parser.error("give saved model folders (one per seed) or --train")
-    missing = [str(f) for f in folders if not (f / training.CONFIG_FILE).is_file()]
+    missing = [str(f) for f in folders if not (f / classifier.CONFIG_FILE).is_file()]
     if missing:
         parser.error(f"no saved classifier in {', '.join(missing)}; train them first "
                      f"(python -m lstm_tutorial train --model bilstm --seed N --out FOLDER)")
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
           f"{lin['reviews_per_second']:.0f} reviews/s", flush=True)
 
     # ------------------------------------------------------------------ saved classifiers
-    clfs = [training.Classifier.load(f) for f in folders]
+    clfs = [classifier.Classifier.load(f) for f in folders]
     t0 = time.perf_counter()
     remove = {c.config.remove_stopwords for c in clfs}
     tokens = {flag: text.preprocess(test_texts, remove_stopwords=flag) for flag in remove}

@@ -9,7 +9,7 @@ Importing it is cheap: TensorFlow and Keras load only with the modules that need
 and end it with ``lt.report()``, which prints the key figures recorded with
 ``lt.record(...)`` as one JSON object. To read one of the package's ``.keras`` files
 with ``keras.models.load_model``, ``import lstm_tutorial.models`` first: that registers
-its custom layers with Keras (``training.Classifier.load`` does it for you).
+its custom layers with Keras (``tools.classifier.Classifier.load`` does it for you).
 """
 from .lab import exercises as check  # lt.check.ex02_1(...): exercise answers checked without revealing them
 from .tools.runtime import is_fast, key_figures, mode, pick, record, report, run_times, say, setup

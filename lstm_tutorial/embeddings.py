@@ -5,7 +5,7 @@ Embedding layer from something better than random numbers.
 word2vec (gensim) learns which words share contexts ("superb" near "excellent") from the
 training reviews' text and the 50,000 unlabelled ones, never the test reviews. The
 classifier starts from these vectors and fine-tunes them. Nothing is downloaded; the
-vectors are cached on disk (:func:`cache_path`)::
+vectors are cached on disk (:func:`_cache_path`)::
 
     vectors = word_vectors(dim=100)                           # a minute or two, once
     matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
@@ -27,7 +27,7 @@ from . import text
 from .io import caches, datasets
 from .errors import UsageError
 
-__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "train_word2vec", "cache_path", "pretraining_corpus", "word_vectors",
+__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "word_vectors",
            "embedding_matrix"]
 
 #: The word2vec settings (gensim's names). CBOW (``sg=0``) is several times faster than
@@ -69,7 +69,7 @@ class _Progress(CallbackAny2Vec):
         self.say(f"  word2vec pass {self.epoch}/{self.epochs} done ({time.perf_counter() - self.t0:.0f} s)")
 
 
-def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers: int | None = None,
+def _train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers: int | None = None,
                    verbose: bool = False, **changes) -> WordVectors:
     """Train word2vec (gensim) on ``token_lists``; return the words and their vectors.
 
@@ -99,7 +99,7 @@ def train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers
                        time.perf_counter() - t0)
 
 
-def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
+def _cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
                **changes) -> Path:
     """Where :func:`word_vectors` keeps its vectors: a name keyed on all they depend on (the
     copy of the data, the tokenizing rules, the stopword list, the settings and ``limit``)."""
@@ -108,7 +108,7 @@ def cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = Fals
                                      text_version=text.TEXT_VERSION, data=datasets.data_key(source))
 
 
-def pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,
+def _pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False, source=None,
                        verbose: bool = False) -> list:
     """The token lists word2vec reads: training reviews, then unlabelled ones (never test).
 
@@ -128,9 +128,9 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
 
     The first call tokenizes the reviews (the token cache of :mod:`lstm_tutorial.text`)
     and trains word2vec; later calls with the same arguments on the same data read the
-    cache (:func:`cache_path`). ``refresh=True`` trains again.
+    cache (:func:`_cache_path`). ``refresh=True`` trains again.
     """
-    path = cache_path(dim, limit, remove_stopwords, source, **changes)
+    path = _cache_path(dim, limit, remove_stopwords, source, **changes)
     say = print if verbose else (lambda *a, **k: None)
     if not refresh and path.is_file():
         t0 = time.perf_counter()
@@ -139,8 +139,8 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
             f"in {time.perf_counter() - t0:.1f} s")
         return vectors
     say("  word vectors: training word2vec on the training and unlabelled reviews (cached after the first run)")
-    corpus = pretraining_corpus(limit, remove_stopwords, source, verbose)
-    vectors = train_word2vec(corpus, dim, verbose=verbose, **changes)
+    corpus = _pretraining_corpus(limit, remove_stopwords, source, verbose)
+    vectors = _train_word2vec(corpus, dim, verbose=verbose, **changes)
     caches.save_word_vectors(path, vectors.words, vectors.vectors)
     say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, "
         f"cached as {path.name} in the data cache")  # no machine path in notebook outputs

@@ -21,7 +21,6 @@ __all__ = [
     "gradient_ratio",
     "gradient_reach",
     "set_gate_bias",
-    "set_lstm_forget_bias",
     "spectral_radius",
     "scale_recurrent_weights",
     "linear_rnn",
@@ -176,12 +175,6 @@ def set_gate_bias(layer, gate: str, value: float) -> None:
         bias[lo:hi] = value
     weights[2] = bias
     rnn.set_weights(weights)
-
-
-def set_lstm_forget_bias(lstm, value: float) -> None:
-    """Set every forget-gate bias b_f of a built Keras ``LSTM`` (Keras starts at 1: f_t near 0.73)."""
-    find_keras_layer(lstm, "LSTM")
-    set_gate_bias(lstm, "f", value)
 
 
 def _recurrent_matrix(obj) -> np.ndarray:

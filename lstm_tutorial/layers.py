@@ -21,7 +21,7 @@ from .numpy_lstm import (
     split_keras_lstm_weights,
 )
 
-__all__ = ["GatedLSTM", "GatedLSTMCell", "find_keras_layer", "get_params", "load_keras_lstm_weights", "set_params", "split_gates"]
+__all__ = ["find_keras_layer", "GatedLSTMCell", "GatedLSTM", "BahdanauAttention", "get_params", "load_keras_lstm_weights"]
 
 #: What a gate trace holds per step: the output, the four gates, the cell state.
 _TRACE_NAMES = ("h", "f", "i", "g", "o", "c")
@@ -54,7 +54,7 @@ class GatedLSTMCell(keras.layers.Layer):
             c_t through one weight vector each (``P_f``, ``P_i``, ``P_o``; Gers and
             Schmidhuber, 2000). Initialised at zero, so training starts from a plain LSTM.
         return_gates: output ``[h, f, i, g, o, c]`` concatenated (6 * units numbers per
-            step) instead of h alone; see :func:`split_gates`. For looking inside.
+            step) instead of h alone; see :func:`_split_gates`. For looking inside.
         fused: compute the four gates with one matrix product on the weights stacked
             side by side (faster; the weights are still stored per gate). ``False`` runs
             one product per gate and per input, exactly as the equations read.
@@ -258,7 +258,7 @@ class GatedLSTM(keras.layers.RNN):
         twin(ops.convert_to_tensor(sequences[:1]))
         twin.set_weights(self.get_weights())
         out = keras.ops.convert_to_numpy(twin(sequences, mask=mask))
-        parts = split_gates(out, self.units)
+        parts = _split_gates(out, self.units)
         if self.go_backwards:
             parts = {k: v[:, ::-1] for k, v in parts.items()}
         return parts
@@ -311,7 +311,7 @@ class BahdanauAttention(keras.layers.Layer):
         return {**super().get_config(), "units": self.units}
 
 
-def split_gates(output, units: int) -> dict:
+def _split_gates(output, units: int) -> dict:
     """Cut the output of a ``return_gates=True`` cell or layer into h, f, i, g, o, c."""
     output = keras.ops.convert_to_numpy(output)
     if output.shape[-1] != len(_TRACE_NAMES) * units:
@@ -342,7 +342,7 @@ def get_params(gated) -> LSTMParams:
     return LSTMParams(W, U, b, P)
 
 
-def set_params(gated, params: LSTMParams) -> None:
+def _set_params(gated, params: LSTMParams) -> None:
     """Assign per-gate NumPy weights to a built :class:`GatedLSTM` (or cell)."""
     cell = _as_cell(gated)
     params.check()
@@ -379,7 +379,7 @@ def load_keras_lstm_weights(gated, keras_lstm) -> LSTMParams:
     if cell.use_bias != lstm_cell.use_bias:
         raise UsageError("use_bias differs between the two layers; create the GatedLSTM with the same use_bias.")
     params = split_keras_lstm_weights(as_np(lstm_cell.kernel), as_np(lstm_cell.recurrent_kernel), bias)
-    set_params(cell, params)
+    _set_params(cell, params)
     return params
 
 

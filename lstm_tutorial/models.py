@@ -28,7 +28,7 @@ from .io.environment import DictConfig
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
 __all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
-           "build_simple_classifier", "compile_binary", "build_keras_reference", "layer_summary", "cudnn_eligibility"]
+           "build_simple_classifier", "compile_binary", "layer_summary", "cudnn_eligibility"]
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
@@ -175,24 +175,6 @@ def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
     """Compile for a yes/no label: Adam, binary cross-entropy, accuracy."""
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile)
-
-
-def build_keras_reference(vocab_size: int = 20000, compile: bool = True):
-    """The well-known Keras example, as a yardstick for speed and accuracy.
-
-    Embedding(20,000, 128) -> Bidirectional(LSTM(64), sequences) ->
-    Bidirectional(LSTM(64)) -> Dense(1, sigmoid), Adam; it is fed 200 tokens per review
-    in batches of 32. No mask: the original pads with zeros and lets the LSTM read them.
-    """
-    ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    x = layers.Embedding(vocab_size, 128, name="embedding")(ids)
-    x = layers.Bidirectional(layers.LSTM(64, return_sequences=True), name="bilstm_1")(x)
-    x = layers.Bidirectional(layers.LSTM(64), name="bilstm_2")(x)
-    out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
-    model = keras.Model(ids, out, name="keras_reference")
-    if compile:
-        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
 
 
 def layer_summary(model) -> list[tuple]:

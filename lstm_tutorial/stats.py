@@ -20,7 +20,7 @@ import numpy as np
 from .errors import UsageError
 
 __all__ = ["accuracy_interval", "summarise_seeds", "format_interval",
-           "paired_difference_interval", "compare", "Comparison", "adjust", "holm"]
+           "paired_difference_interval", "compare", "Comparison", "holm"]
 
 
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -106,7 +106,7 @@ class Comparison:
     design: str = WELCH    # "Welch", "paired seeds", "against a fixed baseline" or "two fixed models"
     confidence: float = 0.95
     note: str = ""         # why no verdict was possible (then ``real`` is False), else ""
-    p_adjusted: float | None = None  # set by adjust()/holm(): the verdict then uses it
+    p_adjusted: float | None = None  # set by holm(): the verdict then uses it
     adjust_method: str | None = None
 
     @property
@@ -297,8 +297,9 @@ def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, 
     return Comparison(diff, diff - half, diff + half, dof=float(dof), p_value=p_value, **common)
 
 
-def adjust(comparisons, method: str = "holm"):
-    """The same comparisons with p-values adjusted for making many verdicts at once.
+def holm(comparisons):
+    """The same comparisons with p-values adjusted by Holm's step-down method, for making many
+    verdicts at once: the family-wise error stays at 1 - confidence.
 
     ``statsmodels.stats.multitest.multipletests`` on the comparisons' p-values (a comparison
     without one, see :attr:`Comparison.note`, counts as p = 1: it is one of the verdicts
@@ -311,18 +312,13 @@ def adjust(comparisons, method: str = "holm"):
     keys = list(comparisons) if isinstance(comparisons, Mapping) else None
     items = [comparisons[k] for k in keys] if keys is not None else list(comparisons)
     if not all(isinstance(c, Comparison) for c in items):
-        raise UsageError("adjust() takes the Comparison objects that compare() returns")
+        raise UsageError("holm() takes the Comparison objects that compare() returns")
     if not items:
         return {} if keys is not None else []
     levels = {c.confidence for c in items}
     if len(levels) > 1:
         raise UsageError(f"the comparisons use different confidence levels ({sorted(levels)}): adjust them separately")
     p = [c.p_value if math.isfinite(c.p_value) else 1.0 for c in items]
-    _, p_adj, _, _ = multipletests(p, alpha=1 - levels.pop(), method=method)
-    out = [replace(c, p_adjusted=float(q), adjust_method=method) for c, q in zip(items, p_adj)]
+    _, p_adj, _, _ = multipletests(p, alpha=1 - levels.pop(), method="holm")
+    out = [replace(c, p_adjusted=float(q), adjust_method="holm") for c, q in zip(items, p_adj)]
     return dict(zip(keys, out)) if keys is not None else out
-
-
-def holm(comparisons):
-    """:func:`adjust` with Holm's step-down method: many pairwise verdicts, the family-wise error kept at 1 - confidence."""
-    return adjust(comparisons, method="holm")

@@ -1,14 +1,13 @@
-"""Training, evaluation, saving and prediction for the IMDB classifiers, in the order the
-``train`` command uses them::
+"""Training and evaluation of the IMDB classifiers, in the order the ``train`` command uses them::
 
-    config = default_config("bilstm")            # every size in one place
-    data = prepare_data(config)                  # tokens -> vocabulary -> ids, validation split
-    model = prepare_model(config, data)          # word2vec start, cosine learning rate
-    result = fit(model, data, config, run_dir)   # early stopping, checkpoints, resume
+    config = TrainConfig.for_mode(model="bilstm")  # every size in one place
+    data = prepare_data(config)                    # tokens -> vocabulary -> ids, validation split
+    model = prepare_model(config, data)            # word2vec start, cosine learning rate
+    result = fit(model, *data.batches(config.batch_size, config.seed),
+                 epochs=config.epochs, patience=config.patience)  # early stopping
     test = evaluate(model, *load_test(config, data.vocab))
-    save_classifier(out_dir, model, data.vocab, config, metrics)
-    Classifier.load(out_dir).predict(["A slow start, but the ending is wonderful."])
 
+(:mod:`lstm_tutorial.tools.classifier` saves the model and predicts raw reviews with it.)
 An LSTM costs time per step, so batches hold reviews of similar length, each padded only to
 its longest (:func:`length_batches`; the mask hides the padding, so the model computes the
 same function). Only :func:`load_test` reads the official test set; early stopping sees the
@@ -33,19 +32,13 @@ from .errors import UsageError
 from .io import paths, saving
 from .io.environment import DictConfig
 
-__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "LR_SCHEDULES", "learning_rate_schedule", "TrainConfig",
-           "default_config", "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
-           "encode_tokens", "sequence_lengths", "steps_per_epoch", "length_batches",
-           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate",
-           "save_classifier", "Prediction", "Classifier",
-           "review_problem"]
+__all__ = ["LR_SCHEDULES", "learning_rate_schedule", "TrainConfig",
+           "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
+           "encode_tokens", "sequence_lengths", "length_batches",
+           "prepare_model", "FitResult", "fit", "predict_proba", "evaluate"]
 
-MODEL_FILE = "model.keras"
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
 _WORD_VECTOR_CHOICES = ("word2vec", "none")
-VOCAB_FILE = "vocabulary.json"
-CONFIG_FILE = "training.json"
-FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 #: How the learning rate moves over a run (:func:`learning_rate_schedule`).
 LR_SCHEDULES = ("cosine", "constant")
@@ -107,6 +100,12 @@ class TrainConfig(DictConfig):
                                   units=self.units, dropout=self.dropout,
                                   learning_rate=self.learning_rate)
 
+    def resume_key(self, vocab) -> dict:
+        """What gives a run's weights their meaning, for :func:`fit`'s ``run_key``: the settings
+        (but ``epochs``: training longer is a valid continuation) and the vocabulary's tokens in
+        id order (the same ids with other words would be nonsense)."""
+        return {"config": {k: v for k, v in self.to_dict().items() if k != "epochs"}, "tokens": list(vocab.tokens)}
+
     def validate(self) -> "TrainConfig":
         """This config, or a :class:`UsageError` naming the first setting out of range."""
         choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
@@ -124,11 +123,6 @@ class TrainConfig(DictConfig):
         if not 0 < self.validation_fraction < 1:
             raise UsageError(f"validation_fraction must be between 0 and 1, not {self.validation_fraction}")
         return self
-
-
-def default_config(model: str = "bilstm", fast: bool | None = None, **overrides) -> TrainConfig:
-    """The ``train`` command's settings for ``model`` (fast mode shrinks them: :attr:`TrainConfig.FAST`)."""
-    return TrainConfig.for_mode(fast, model=model, **overrides)
 
 
 # -------------------- Data: tokens -> vocabulary -> ids
@@ -149,6 +143,11 @@ class PreparedData:
     def summary(self) -> str:
         return (f"{len(self.y_train):,} training and {len(self.y_val):,} validation reviews, "
                 f"vocabulary of {self.vocab.size:,} ids")
+
+    def batches(self, batch_size: int, seed: int = 0):
+        """``(train, val)`` for :func:`fit`: :func:`length_batches`, the training part shuffled anew each epoch."""
+        return (length_batches(self.x_train, self.y_train, batch_size, shuffle=True, seed=seed),
+                length_batches(self.x_val, self.y_val, max(batch_size, 256)))
 
 
 def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:
@@ -261,7 +260,7 @@ def _buckets(lengths: np.ndarray, batch_size: int) -> np.ndarray:
     return np.unique(quantiles.astype(int) + 1)  # bucket k: boundaries[k-1] <= length < boundaries[k]
 
 
-def steps_per_epoch(x: np.ndarray, batch_size: int) -> int:
+def _steps_per_epoch(x: np.ndarray, batch_size: int) -> int:
     """Batches in one epoch of :func:`length_batches` over the right-padded rows ``x``."""
     lengths = sequence_lengths(x)
     counts = np.bincount(np.searchsorted(_buckets(lengths, batch_size), lengths, side="right"))
@@ -291,7 +290,7 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
     boundaries = _buckets(lengths, batch_size)
     batches = rows.bucket_by_sequence_length(lambda r, *_: tf.shape(r)[0], list(boundaries),
                                              [batch_size] * (len(boundaries) + 1))
-    return batches.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(x, batch_size))).prefetch(2)
+    return batches.apply(tf.data.experimental.assert_cardinality(_steps_per_epoch(x, batch_size))).prefetch(2)
 
 
 # -------------------- Fitting
@@ -314,7 +313,7 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
         model.get_layer("embedding").set_weights([matrix])
         if verbose:
             print(f"  embedding starts from word2vec for {share:.1%} of the {data.vocab.size:,} ids")
-    steps = steps_per_epoch(data.x_train, config.batch_size) * config.epochs
+    steps = _steps_per_epoch(data.x_train, config.batch_size) * config.epochs
     models.compile_binary(model, learning_rate_schedule(config.lr_schedule, config.learning_rate, steps))
     return model
 
@@ -350,67 +349,61 @@ class FitResult:
         return {**asdict(self), "seconds_per_epoch": self.seconds_per_epoch}
 
 
-def fit(model, data: PreparedData, config: TrainConfig, run_dir=None, verbose: int | str = "auto",
-        callbacks: Sequence = ()) -> FitResult:
-    """Train ``model`` on ``data`` as practitioners do.
+def fit(model, train, val, *, epochs: int, patience: int, monitor: str = "val_accuracy",
+        batch_size: int | None = None, run_dir=None, run_key=None, callbacks: Sequence = (),
+        verbose: int | str = "auto") -> FitResult:
+    """Train ``model`` as practitioners do: the one loop of the IMDB classifiers, the readout
+    grid and the forecasting benchmark (the language model keeps its own, which is its lesson).
 
-    * ``EarlyStopping`` on the validation split stops after ``config.patience`` epochs
-      without improvement and restores the best epoch's weights;
+    ``train`` and ``val`` are batched ``tf.data`` datasets (e.g. :meth:`PreparedData.batches`)
+    or ``(x, y)`` arrays cut into ``batch_size`` rows.
+
+    * ``EarlyStopping`` on ``monitor`` stops after ``patience`` epochs without improvement
+      and restores the best epoch's weights;
     * with ``run_dir``: ``BackupAndRestore`` writes ``run_dir/backup`` after every epoch, so
       the same call after an interruption resumes from the last finished epoch, and a
-      checkpoint keeps the best weights of the whole run (:func:`_best_checkpoint`; a resume
-      with other settings or another vocabulary is refused);
+      checkpoint keeps the best weights of the whole run. ``run_key`` (JSON data: whatever
+      gives the weights their meaning, e.g. :meth:`TrainConfig.resume_key`) must match for a
+      resume, so a backup is never continued with other settings or another vocabulary;
     * extra ``callbacks`` run after these (so after the backup is written).
     """
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     seconds: list[float] = []
-    stop = keras.callbacks.EarlyStopping(monitor=config.monitor, patience=config.patience,
-                                         restore_best_weights=True, verbose=1 if verbose else 0)
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, restore_best_weights=True,
+                                         verbose=1 if verbose else 0)
     own = [_epoch_timer(seconds), stop]
     best = None
     if run_dir is not None:
         backup = Path(run_dir) / "backup"
-        best = _best_checkpoint(Path(run_dir), config, _run_fingerprint(config, data.vocab),
-                                resuming=(backup / "latest.weights.h5").is_file())
+        fingerprint = hashlib.sha256(json.dumps(run_key, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+        best = _best_checkpoint(Path(run_dir), monitor, fingerprint, resuming=(backup / "latest.weights.h5").is_file())
         if best.resuming and verbose:
             print(f"resuming an interrupted run from {backup}")
         own += [keras.callbacks.BackupAndRestore(str(backup)), best]
-    train = length_batches(data.x_train, data.y_train, config.batch_size, shuffle=True, seed=config.seed)
-    val = length_batches(data.x_val, data.y_val, max(config.batch_size, 256))
-    history = model.fit(train, validation_data=val, epochs=config.epochs, shuffle=False,  # tf.data shuffles
+    x, y = train if isinstance(train, tuple) else (train, None)
+    history = model.fit(x, y, validation_data=val, batch_size=batch_size, epochs=epochs,
                         callbacks=own + list(callbacks), verbose=verbose)
-    return _fit_result(model, history, config, seconds, best)
+    return _fit_result(model, history, monitor, seconds, best)
 
 
-def _fit_result(model, history, config: TrainConfig, seconds: list, best) -> FitResult:
+def _fit_result(model, history, monitor: str, seconds: list, best) -> FitResult:
     """The :class:`FitResult` of a finished ``model.fit``; after a resume whose best epoch
     came before the interruption (EarlyStopping never saw it), the model gets its weights."""
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    val_acc = hist.get("val_accuracy", [float("nan")])
-    i = int(np.nanargmax(val_acc)) if config.monitor == "val_accuracy" else int(np.nanargmin(hist["val_loss"]))
+    val_acc = hist.get("val_accuracy", [float("nan")] * len(history.epoch))
+    i = int(np.nanargmax(hist[monitor]) if "acc" in monitor else np.nanargmin(hist[monitor]))  # as Keras's "auto"
     resumed_from = history.epoch[0] if history.epoch else 0  # Keras counts on from the restored epoch
     best_epoch, best_val_accuracy = i + 1 + resumed_from, float(val_acc[i])
     if best is not None and best.record.get("epoch") and best.record["epoch"] <= resumed_from:
         model.load_weights(best.filepath)
         best_epoch, best_val_accuracy = best.record["epoch"], best.record["val_accuracy"]
-    return FitResult(history=hist, epoch_seconds=list(seconds), epochs_run=len(val_acc), best_epoch=best_epoch,
+    return FitResult(history=hist, epoch_seconds=list(seconds), epochs_run=len(history.epoch), best_epoch=best_epoch,
                      best_val_accuracy=float("nan") if best_val_accuracy is None else best_val_accuracy,
                      resumed_from_epoch=resumed_from)
 
 
-def _run_fingerprint(config: TrainConfig, vocab) -> str:
-    """A hash of everything that gives a backup's weights their meaning.
-
-    The settings (except ``epochs``: training longer is a valid continuation) and the
-    vocabulary's tokens in id order: the same ids with other words would be nonsense.
-    """
-    settings = {k: v for k, v in config.to_dict().items() if k != "epochs"}
-    payload = json.dumps({"config": settings, "tokens": list(vocab.tokens)}, sort_keys=True)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resuming: bool):
+def _best_checkpoint(run_dir: Path, monitor: str, fingerprint: str, resuming: bool):
     """``ModelCheckpoint(save_best_only=True)`` into ``run_dir/best.weights.h5``, plus ``run.json``.
 
     Keras keeps the checkpoint's best value in memory only (``BackupAndRestore`` does not
@@ -447,7 +440,7 @@ def _best_checkpoint(run_dir: Path, config: TrainConfig, fingerprint: str, resum
                                    val_accuracy=float((logs or {}).get("val_accuracy", float("nan"))))
                 self.write_record()
 
-    best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=config.monitor, save_best_only=True,
+    best = BestCheckpoint(str(run_dir / "best.weights.h5"), monitor=monitor, save_best_only=True,
                           save_weights_only=True, initial_value_threshold=record.get("best"))
     best.record, best.resuming = record, resuming
     best.write_record()
@@ -487,79 +480,4 @@ def evaluate(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict
 
 # -------------------- Saving, loading and predicting raw text
 
-def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
-    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
-    or nothing (:func:`lstm_tutorial.io.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
-    return saving.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
-
-
-@dataclass
-class Prediction:
-    """One review's result: the label, P(positive), and the text it came from."""
-
-    label: str
-    probability: float  # P(positive)
-    text: str
-
-    @property
-    def confidence(self) -> float:
-        """Probability of the predicted label."""
-        return self.probability if self.label == "positive" else 1.0 - self.probability
-
-
-class Classifier:
-    """A trained model with the vocabulary and settings it was trained with.
-
-    ``Classifier.load(folder).predict(["raw review", ...])`` cleans and tokenizes the
-    raw strings exactly as in training (:mod:`lstm_tutorial.text`), encodes them with
-    the saved vocabulary and returns :class:`Prediction` objects.
-    """
-
-    def __init__(self, model, vocab, config: TrainConfig, metrics: dict | None = None):
-        self.model, self.vocab, self.config, self.metrics = model, vocab, config, metrics or {}
-
-    @classmethod
-    def load(cls, folder) -> "Classifier":
-        """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
-        model, vocab, config, info = saving.load_model_folder(
-            folder, names=FILES, vocab_class=text.Vocabulary, config_class=TrainConfig,
-            how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
-        return cls(model, vocab, config, info.get("metrics", {}))
-
-    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        for i, t in enumerate(texts):
-            problem = review_problem(t)
-            if problem:
-                raise UsageError(f"review {i + 1}: {problem}")
-        return text.preprocess(list(texts), remove_stopwords=self.config.remove_stopwords)
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return encode_tokens(self.vocab, self.tokens(texts), self.config)
-
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """P(positive) for each raw review string."""
-        if isinstance(texts, str):
-            texts = [texts]
-        if len(texts) == 0:
-            return np.zeros(0, dtype="float32")
-        return predict_proba(self.model, self.encode(texts))
-
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        if isinstance(texts, str):
-            texts = [texts]
-        probs = self.predict_proba(texts)
-        return [Prediction("positive" if p >= 0.5 else "negative", float(p), t) for p, t in zip(probs, texts)]
-
-
-def review_problem(review) -> str | None:
-    """Why ``review`` cannot be classified (a sentence), or None when it can."""
-    if not isinstance(review, str):
-        return f"not text (got {type(review).__name__})"
-    if "\x00" in review:
-        return "not text (contains NUL bytes; binary data?)"
-    if not review.strip():
-        return "empty review: nothing to classify"
-    if not any(any(ch.isalnum() for ch in tok) for tok in text.tokenize(text.clean(review))):
-        return "no words in this review (only markup, punctuation or symbols)"
-    return None
 

@@ -12,7 +12,7 @@ pytest.importorskip("gensim")
 
 from lstm_tutorial import stats, training
 from lstm_tutorial.tools import cli  # noqa: E402
-from lstm_tutorial.tools import train as train_command  # noqa: E402
+from lstm_tutorial.tools import classifier as train_command  # noqa: E402
 from test_cli_train import trained  # noqa: E402,F401 - the shared fixture folder
 
 
@@ -87,7 +87,7 @@ def test_seed_and_seeds_together_are_refused(capsys):
 def test_train_help_states_the_new_defaults():
     train = cli.build_parser()._subparsers._group_actions[0].choices["train"]
     helps = {a.dest: a.help or "" for a in train._actions}
-    c = training.default_config("bilstm", fast=False)
+    c = training.TrainConfig.for_mode(model="bilstm", fast=False)
     assert f"default: {c.max_tokens}" in helps["max_tokens"]
     assert f"default: {c.seed}" in helps["seed"]
     assert f"default: {c.word_vectors}" in helps["word_vectors"]

@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from lstm_tutorial import training
+from lstm_tutorial.tools import classifier
 from lstm_tutorial.io import datasets as data
 from lstm_tutorial.tools import cli  # noqa: E402
 from test_training import build_fixture_imdb  # noqa: E402
@@ -93,7 +93,7 @@ def _predict_subprocess(trained, *args, stdin=None):
 @pytest.mark.slow
 def test_predict_in_a_fresh_process_matches_in_process_predictions(trained, train_output, tmp_path):
     reviews = ["A wonderful, moving film. Loved it!", "Awful, boring, a waste of time.", "terrible movie until plotwist."]
-    expected = training.Classifier.load(trained["out"]).predict_proba(reviews)
+    expected = classifier.Classifier.load(trained["out"]).predict_proba(reviews)
     proc = _predict_subprocess(trained, *reviews)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()

@@ -29,7 +29,7 @@ def tiny_corpus(n: int = 1500, seed: int = 0) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def vectors():
-    return embeddings.train_word2vec(tiny_corpus(), dim=16, workers=1, min_count=1, epochs=10, sample=0)
+    return embeddings._train_word2vec(tiny_corpus(), dim=16, workers=1, min_count=1, epochs=10, sample=0)
 
 
 def test_word2vec_puts_words_of_shared_contexts_together(vectors):
@@ -63,9 +63,9 @@ def test_embedding_matrix_copies_known_words_and_zeroes_padding(vectors):
 
 def test_bad_settings_are_refused():
     with pytest.raises(UsageError, match="unknown word2vec settings"):
-        embeddings.train_word2vec(tiny_corpus(10), dim=4, windw=3)
+        embeddings._train_word2vec(tiny_corpus(10), dim=4, windw=3)
     with pytest.raises(UsageError, match="non-empty"):
-        embeddings.train_word2vec([[], []], dim=4)
+        embeddings._train_word2vec([[], []], dim=4)
 
 
 # ----------------------------------------------------------------------------- the IMDB corpus and its cache
@@ -90,14 +90,14 @@ def test_word_vectors_read_train_and_unsup_never_test(fixture_imdb, monkeypatch,
         return real(split, *args, **kwargs)
 
     monkeypatch.setattr(text, "preprocess_imdb", spy)
-    corpus = embeddings.pretraining_corpus()
+    corpus = embeddings._pretraining_corpus()
     assert sorted(seen) == ["train", "unsup"]
     n_train = fixture_imdb["train/pos"] + fixture_imdb["train/neg"]
     assert len(corpus) == n_train + fixture_imdb["train/unsup"]
     test_tokens, _ = real("test")
     test_reviews = {tuple(t) for t in test_tokens}
     assert not test_reviews & {tuple(t) for t in corpus}
-    limited = embeddings.pretraining_corpus(limit=5)
+    limited = embeddings._pretraining_corpus(limit=5)
     assert len(limited) == 5 + min(5, fixture_imdb["train/unsup"])
 
 
@@ -105,22 +105,22 @@ def test_word_vectors_are_cached_and_keyed_on_their_settings(fixture_imdb, monke
     first = embeddings.word_vectors(dim=8, verbose=True, min_count=1)
     out = capsys.readouterr().out
     assert "word2vec pass 1/" in out and "cached as word2vec-" in out  # progress shown
-    path = embeddings.cache_path(8, min_count=1)
+    path = embeddings._cache_path(8, min_count=1)
     assert path.is_file() and path.parent == data.paths.cache_dir()
 
     def no_training(*a, **k):
         raise AssertionError("the cache should have been used")
 
-    monkeypatch.setattr(embeddings, "train_word2vec", no_training)
+    monkeypatch.setattr(embeddings, no_training)
     again = embeddings.word_vectors(dim=8, verbose=True, min_count=1)
     assert "from cache" in capsys.readouterr().out
     np.testing.assert_array_equal(again.vectors, first.vectors)
     # anything the vectors depend on changes the file name (the stopword setting: the test below)
-    others = {embeddings.cache_path(16, min_count=1), embeddings.cache_path(8, limit=5, min_count=1),
-              embeddings.cache_path(8, min_count=2)}
+    others = {embeddings._cache_path(16, min_count=1), embeddings._cache_path(8, limit=5, min_count=1),
+              embeddings._cache_path(8, min_count=2)}
     assert path not in others and len(others) == 3
     with pytest.raises(AssertionError, match="cache should"):
         embeddings.word_vectors(dim=8, refresh=True, min_count=1)
     assert not list(path.parent.glob("*.tmp*"))  # the atomic write left no temporary behind
 def test_word_vectors_cache_is_keyed_on_the_stopword_setting(fixture_imdb, nltk_stopwords):
-    assert embeddings.cache_path(8, min_count=1, remove_stopwords=True) != embeddings.cache_path(8, min_count=1)
+    assert embeddings._cache_path(8, min_count=1, remove_stopwords=True) != embeddings._cache_path(8, min_count=1)

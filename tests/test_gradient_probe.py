@@ -23,7 +23,7 @@ def _softmax_model(seed=0, forget_bias=3.0):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((STEPS, FEATURES)), keras.layers.LSTM(UNITS, name="rnn"),
                               keras.layers.Dense(CLASSES, activation="softmax", name="out")])
-    G.set_lstm_forget_bias(model, forget_bias)   # gradients reach back far enough to compare every step
+    G.set_gate_bias(model, "f", forget_bias)   # gradients reach back far enough to compare every step
     return model
 
 

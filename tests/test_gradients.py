@@ -66,7 +66,7 @@ def test_gradient_norms_rejects_bad_inputs():
 def test_set_gate_bias_lstm_and_gru():
     keras.utils.set_random_seed(0)
     lstm = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5)])
-    G.set_lstm_forget_bias(lstm, 2.0)
+    G.set_gate_bias(lstm, "f", 2.0)
     G.set_gate_bias(lstm, "input", -3.0)
     bias = lstm.layers[0].get_weights()[2]
     np.testing.assert_allclose(bias[:5], -3.0)     # Keras order i, f, c, o
@@ -81,8 +81,6 @@ def test_set_gate_bias_lstm_and_gru():
         G.set_gate_bias(gru, "f", 1.0)
     with pytest.raises(UsageError, match="LSTM or GRU"):
         G.set_gate_bias(G.linear_rnn(0.5), "f", 1.0)
-    with pytest.raises(UsageError, match="LSTM"):
-        G.set_lstm_forget_bias(gru, 1.0)
 
 
 def test_spectral_radius_and_rescaling():

@@ -8,7 +8,7 @@ tf = pytest.importorskip("tensorflow")
 from lstm_tutorial import numpy_lstm as R  # noqa: E402
 from lstm_tutorial.errors import UsageError  # noqa: E402
 from lstm_tutorial.layers import (  # noqa: E402
-    GatedLSTM, GatedLSTMCell, get_params, load_keras_lstm_weights, set_params, split_gates,
+    GatedLSTM, GatedLSTMCell, get_params, load_keras_lstm_weights, _set_params, _split_gates,
 )
 
 B, T, D, U = 3, 6, 4, 5
@@ -159,7 +159,7 @@ def test_cell_works_in_plain_rnn(data):
     ref, ours = pair(x)
     rnn = keras.layers.RNN(GatedLSTMCell(U))
     rnn(x)
-    set_params(rnn.cell, get_params(ours))
+    _set_params(rnn.cell, get_params(ours))
     assert maxdiff(rnn(x), ref(x)) < OUT_TOL   # stacks its weights at every step: same numbers
     assert ours.cell._stacked is None           # GatedLSTM's once-per-call stacking is cleaned up
 
@@ -170,10 +170,10 @@ def test_peephole_runs_and_differs(data):
     peep = GatedLSTM(U, peephole=True, return_sequences=True)
     peep(x)
     params = get_params(ours)
-    set_params(peep, params)             # peepholes start at zero: same as the plain LSTM
+    _set_params(peep, params)             # peepholes start at zero: same as the plain LSTM
     assert maxdiff(peep(x, mask=mask), ours(x, mask=mask)) < OUT_TOL
     params.P = {k: np.full(U, 0.8, np.float32) for k in R.PEEPHOLE_GATES}
-    set_params(peep, params)
+    _set_params(peep, params)
     out = peep(x, mask=mask)
     assert maxdiff(out, ours(x, mask=mask)) > 1e-3   # now it differs ...
     n = R.lstm_sequence(x, params, mask=mask)        # ... and matches the NumPy peephole LSTM
@@ -195,7 +195,7 @@ def test_gate_exposure_shapes_and_values(data):
     # a return_gates layer outputs 6 * units numbers per step
     raw = GatedLSTM(U, return_gates=True, return_sequences=True)
     assert raw(x).shape == (B, T, 6 * U)
-    assert split_gates(raw(x), U)["o"].shape == (B, T, U)
+    assert _split_gates(raw(x), U)["o"].shape == (B, T, U)
 
 
 def test_trace_backwards_is_in_reading_order(data):

@@ -18,7 +18,7 @@ def test_trace_lstm_reproduces_keras_lstm():
     keras.utils.set_random_seed(0)
     x = _inputs()
     model = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5, return_sequences=True)])
-    G.set_lstm_forget_bias(model, 2.0)
+    G.set_gate_bias(model, "f", 2.0)
     trace = L.trace_lstm(model, x)
     assert set(trace) == set("hfigoc") and trace["f"].shape == (4, 7, 5)
     np.testing.assert_allclose(trace["h"], np.asarray(model(x)), atol=1e-5)

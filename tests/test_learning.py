@@ -28,6 +28,13 @@ pytestmark = pytest.mark.slow
 
 PER_FOLDER = 300  # reviews per label and split: 600 to train on, 600 to test on
 
+def fit_reviews(model, data, config, **kwargs):
+    """training.fit as the train command calls it (length batches, resumable with the config's key)."""
+    return training.fit(model, *data.batches(config.batch_size, config.seed), epochs=config.epochs,
+                        patience=config.patience, monitor=config.monitor,
+                        run_key=config.resume_key(data.vocab) if data.vocab is not None else None, **kwargs)
+
+
 
 def _by_folder(split: str, texts, labels) -> dict:
     return {f"{split}/{sub}": [t for t, y in zip(texts, labels) if y == label] for sub, label in (("pos", 1), ("neg", 0))}
@@ -55,7 +62,7 @@ def _train_and_test(tmp_path, monkeypatch, model: str, shuffle_train_labels: boo
                                   batch_size=32, epochs=6, patience=6, lr_schedule="constant", seed=0)
     data = training.prepare_data(config)
     net = training.prepare_model(config, data)
-    training.fit(net, data, config, verbose=0)
+    fit_reviews(net, data, config, verbose=0)
     x_test, y_test = training.load_test(config, data.vocab)
     assert len(y_test) == 2 * PER_FOLDER
     return training.evaluate(net, x_test, y_test)["accuracy"]

@@ -133,7 +133,15 @@ def test_unknown_model_and_setting_are_usage_errors():
 
 
 def test_keras_reference_recipe_shape_and_size():
-    model = models.build_keras_reference(vocab_size=20000, compile=False)
+    """The yardstick of benchmarks/bench_imdb_models.py is the well-known Keras example's size."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_imdb_models.py"
+    spec = importlib.util.spec_from_file_location("bench_imdb_models", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model = bench.build_keras_reference(vocab_size=20000, compile=False)
     # 20,000*128 + 2*4*(128*64+64*64+64) + 2*4*(128*64+64*64+64) + 129
     assert model.count_params() == 2_560_000 + 2 * 98_816 + 129
     assert np.asarray(model(np.ones((2, 7), "int32"))).shape == (2, 1)

@@ -382,7 +382,7 @@ def test_holm_adjusts_the_p_values_with_statsmodels():
     assert all("holm-adjusted" in str(c) for c in adjusted)
     # the interval and the unadjusted p-value stay; a comparison without a test counts as p = 1
     assert (adjusted[3].low, adjusted[3].p_value) == (comps[3].low, comps[3].p_value)
-    named = stats.adjust({"none": stats.compare([0.9], [0.5, 0.51, 0.49]), "gap": comps[3]}, method="holm")
+    named = stats.holm({"none": stats.compare([0.9], [0.5, 0.51, 0.49]), "gap": comps[3]})
     assert named["none"].p_adjusted == 1.0 and not named["none"].real
     assert named["gap"].p_adjusted == pytest.approx(min(1.0, 2 * comps[3].p_value))
     assert stats.holm([]) == []

@@ -12,12 +12,19 @@ keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models, text, training  # noqa: E402
 from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
-from lstm_tutorial.tools import train  # noqa: E402
+from lstm_tutorial.tools import classifier  # noqa: E402
 from conftest import write_aclimdb  # noqa: E402
 
 POS = "great wonderful moving superb loved brilliant".split()
 NEG = "awful boring dull terrible hated waste".split()
 FILLER = "the film story actor scene plot music and it was a this".split()
+
+def fit_reviews(model, data, config, **kwargs):
+    """training.fit as the train command calls it (length batches, resumable with the config's key)."""
+    return training.fit(model, *data.batches(config.batch_size, config.seed), epochs=config.epochs,
+                        patience=config.patience, monitor=config.monitor,
+                        run_key=config.resume_key(data.vocab) if data.vocab is not None else None, **kwargs)
+
 
 
 def synthetic_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
@@ -60,22 +67,22 @@ def tiny_data(n: int = 64, length: int = 24) -> tuple[training.PreparedData, tra
 
 # ----------------------------------------------------------------------------- config
 def test_default_config_uses_all_data_in_full_mode_and_a_slice_in_fast_mode():
-    c = training.default_config("bilstm", fast=False)
+    c = training.TrainConfig.for_mode(model="bilstm", fast=False)
     assert c.train_limit is None and c.test_limit is None
-    fast = training.default_config("lstm", fast=True)
+    fast = training.TrainConfig.for_mode(model="lstm", fast=True)
     assert fast.train_limit and fast.test_limit and fast.length < c.length
-    assert training.default_config("gru", fast=False, epochs=7).epochs == 7
+    assert training.TrainConfig.for_mode(model="gru", fast=False, epochs=7).epochs == 7
 
 
 def test_config_rejects_nonsense():
     with pytest.raises(UsageError, match="choose one of"):
-        training.default_config("cnn", fast=False)
+        training.TrainConfig.for_mode(model="cnn", fast=False)
     with pytest.raises(UsageError, match="epochs"):
-        training.default_config("lstm", fast=False, epochs=0)
+        training.TrainConfig.for_mode(model="lstm", fast=False, epochs=0)
 
 
 def test_config_round_trips_through_a_dict():
-    c = training.default_config("gru", fast=True)
+    c = training.TrainConfig.for_mode(model="gru", fast=True)
     assert training.TrainConfig.from_dict({**c.to_dict(), "unknown_key": 1}) == c
 
 
@@ -95,7 +102,7 @@ def test_length_batches_cover_every_review_once_and_cut_only_padding():
             assert xb.shape[1] == lengths[idx].max()  # padded only to the longest review
             np.testing.assert_array_equal(xb, x[idx, : xb.shape[1]])  # nothing real lost, padding on the right
             seen += list(idx)
-        assert sorted(seen) == list(range(103)) and len(batches) == training.steps_per_epoch(x, 16)
+        assert sorted(seen) == list(range(103)) and len(batches) == training._steps_per_epoch(x, 16)
         orders.append(seen)
     assert orders[0] != orders[1]  # shuffled anew each epoch ...
     again = training.length_batches(x, np.arange(103), batch_size=16, shuffle=True, seed=1)
@@ -135,12 +142,12 @@ def test_empty_review_gets_one_unknown_id():
     ("good\x00film", "NUL"), (None, "not text"), (42, "not text"),
 ])
 def test_review_problem_names_the_problem(review, fragment):
-    assert fragment in training.review_problem(review)
+    assert fragment in classifier.review_problem(review)
 
 
 @pytest.mark.parametrize("review", ["Great film!", "10/10", "not bad"])
 def test_review_problem_accepts_real_reviews(review):
-    assert training.review_problem(review) is None
+    assert classifier.review_problem(review) is None
 
 
 # ----------------------------------------------------------------------------- fit, resume, save, load
@@ -148,7 +155,7 @@ def test_fit_records_history_time_and_checkpoints(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
-    result = training.fit(model, data, config, run_dir=tmp_path / "run", verbose=0)
+    result = fit_reviews(model, data, config, run_dir=tmp_path / "run", verbose=0)
     assert result.epochs_run == 3
     assert len(result.epoch_seconds) == 3 and all(s > 0 for s in result.epoch_seconds)
     assert result.history["epoch_seconds"] == result.epoch_seconds
@@ -165,7 +172,7 @@ def test_early_stopping_restores_the_best_weights():
     config = training.TrainConfig(**{**config.to_dict(), "epochs": 6, "patience": 1,
                                      "monitor": "val_loss", "learning_rate": 0.05})
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
-    result = training.fit(model, data, config, verbose=0)
+    result = fit_reviews(model, data, config, verbose=0)
     best = int(np.argmin(result.history["val_loss"]))
     assert result.best_epoch == best + 1
     restored = training.evaluate(model, data.x_val, data.y_val)["loss"]
@@ -181,7 +188,7 @@ def test_an_interrupted_run_resumes_after_the_last_finished_epoch(tmp_path):
 
     fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
     started_with = {}
-    result = training.fit(fresh, data, config, run_dir=tmp_path, verbose=0,
+    result = fit_reviews(fresh, data, config, run_dir=tmp_path, verbose=0,
                           callbacks=[WeightsAtStart(started_with)])
     assert result.resumed_from_epoch == 2
     assert result.epochs_run == config.epochs - 2
@@ -216,7 +223,7 @@ def interrupt_after_two_epochs(data, config, run_dir, sabotage=None) -> dict:
     original_fit = model.fit
     model.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[*callbacks, Interrupt()], **k)
     with pytest.raises(KeyboardInterrupt):
-        training.fit(model, data, config, run_dir=run_dir, verbose=0)
+        fit_reviews(model, data, config, run_dir=run_dir, verbose=0)
     assert (Path(run_dir) / "backup").is_dir()
     return seen
 
@@ -230,14 +237,14 @@ def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     other_config = training.TrainConfig(**{**config.to_dict(), "remove_stopwords": True})
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
     with pytest.raises(UsageError, match="other settings or another vocabulary.*delete"):
-        training.fit(model, data, other_config, run_dir=tmp_path, verbose=0)
+        fit_reviews(model, data, other_config, run_dir=tmp_path, verbose=0)
     shuffled = text.Vocabulary(data.vocab.tokens[:2] + data.vocab.tokens[:1:-1])  # same words, other ids
     other_data = training.PreparedData(shuffled, data.x_train, data.y_train, data.x_val, data.y_val)
     with pytest.raises(UsageError, match="another vocabulary"):
-        training.fit(model, other_data, config, run_dir=tmp_path, verbose=0)
+        fit_reviews(model, other_data, config, run_dir=tmp_path, verbose=0)
     # a longer run of the same settings is a valid continuation
     longer = training.TrainConfig(**{**config.to_dict(), "epochs": 4})
-    assert training.fit(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
+    assert fit_reviews(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
 
 
 @pytest.mark.slow
@@ -261,7 +268,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
     fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
     original_fit = fresh.fit
     fresh.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[WorseEveryEpoch(), *callbacks], **k)
-    result = training.fit(fresh, data, config, run_dir=tmp_path, verbose=0)
+    result = fit_reviews(fresh, data, config, run_dir=tmp_path, verbose=0)
     probe.load_weights(best_file)
     for a, b in zip(probe.get_weights(), best_before):
         np.testing.assert_array_equal(a, b)  # not overwritten by a worse epoch
@@ -276,13 +283,13 @@ def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
     model = models.build_classifier("bilstm", config.model_config(data.vocab.size))
-    training.fit(model, data, config, verbose=0)
-    clf = training.Classifier(model, data.vocab, config)
+    fit_reviews(model, data, config, verbose=0)
+    clf = classifier.Classifier(model, data.vocab, config)
     reviews = ["A wonderful, moving film.", "Awful and boring.<br />A waste.", "it"]
     before = clf.predict_proba(reviews)
-    training.save_classifier(tmp_path, model, data.vocab, config, {"note": np.float32(1.5), "arr": np.ones(2)})
+    classifier.save_classifier(tmp_path, model, data.vocab, config, {"note": np.float32(1.5), "arr": np.ones(2)})
     assert {p.name for p in tmp_path.iterdir()} >= {"model.keras", "vocabulary.json", "training.json"}
-    again = training.Classifier.load(tmp_path)
+    again = classifier.Classifier.load(tmp_path)
     assert again.config == config
     np.testing.assert_array_equal(again.predict_proba(reviews), before)
     preds = again.predict(reviews)
@@ -293,14 +300,14 @@ def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
 def test_classifier_refuses_bad_reviews_with_a_clear_error():
     data, config = tiny_data()
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
-    clf = training.Classifier(model, data.vocab, config)
+    clf = classifier.Classifier(model, data.vocab, config)
     with pytest.raises(UsageError, match="review 2: empty"):
         clf.predict(["fine film", ""])
 
 
 def test_loading_a_missing_model_says_how_to_get_one(tmp_path):
     with pytest.raises(UsageError, match="lstm_tutorial train"):
-        training.Classifier.load(tmp_path / "nothing")
+        classifier.Classifier.load(tmp_path / "nothing")
 
 
 # ----------------------------------------------------------------------------- saving is all or nothing
@@ -311,10 +318,10 @@ def two_saves(tmp_path_factory):
     root = tmp_path_factory.mktemp("saves")
     data, config = tiny_data()
     model = models.build_classifier("lstm", config.model_config(data.vocab.size))
-    training.save_classifier(root / "a", model, data.vocab, config)
+    classifier.save_classifier(root / "a", model, data.vocab, config)
     other_vocab = text.Vocabulary.fit([["other", "words", "entirely"]] * 2, min_count=1)
     other = models.build_classifier("lstm", config.model_config(other_vocab.size))
-    training.save_classifier(root / "b", other, other_vocab, config)
+    classifier.save_classifier(root / "b", other, other_vocab, config)
     return root, data, config, model, other, other_vocab
 
 
@@ -333,12 +340,12 @@ def test_an_interrupted_save_leaves_the_old_classifier_whole(two_saves, tmp_path
 
     monkeypatch.setattr(text.Vocabulary, "save", interrupted_save)
     with pytest.raises(KeyboardInterrupt):
-        training.save_classifier(folder, other, other_vocab, config)
+        classifier.save_classifier(folder, other, other_vocab, config)
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["clf"]  # no temporary folder left
     monkeypatch.undo()
-    training.save_classifier(folder, other, other_vocab, config)  # a complete save replaces all three
-    assert training.Classifier.load(folder).vocab.tokens == other_vocab.tokens
+    classifier.save_classifier(folder, other, other_vocab, config)  # a complete save replaces all three
+    assert classifier.Classifier.load(folder).vocab.tokens == other_vocab.tokens
     assert (folder / "checkpoints" / "note.txt").read_text() == "kept"  # other contents move along
 
 
@@ -349,7 +356,7 @@ def test_load_refuses_files_of_different_saves(two_saves, tmp_path):
     shutil.copytree(root / "a", tmp_path / "mixed")
     shutil.copy(root / "b" / "vocabulary.json", tmp_path / "mixed" / "vocabulary.json")
     with pytest.raises(CorruptDataError, match="vocabulary.json is not the file saved with"):
-        training.Classifier.load(tmp_path / "mixed")
+        classifier.Classifier.load(tmp_path / "mixed")
 
 
 def test_load_keeps_the_cause_of_a_failure(two_saves, monkeypatch):
@@ -361,24 +368,24 @@ def test_load_keeps_the_cause_of_a_failure(two_saves, monkeypatch):
 
     monkeypatch.setattr(keras.models, "load_model", out_of_memory)
     with pytest.raises(RuntimeError, match="CUDA_ERROR_OUT_OF_MEMORY"):
-        training.Classifier.load(folder)
+        classifier.Classifier.load(folder)
 
     def unknown_layer(*a, **k):
         raise TypeError("Could not locate class 'Foo'")
 
     monkeypatch.setattr(keras.models, "load_model", unknown_layer)
     with pytest.raises(CorruptDataError, match=f"Keras {keras.__version__}.*Could not locate") as info:
-        training.Classifier.load(folder)
+        classifier.Classifier.load(folder)
     assert isinstance(info.value.__cause__, TypeError)
 
 
 # ----------------------------------------------------------------------------- train_seeds
 def test_train_seeds_refuses_repeated_or_no_seeds():
-    config = training.default_config("lstm", fast=True)
+    config = training.TrainConfig.for_mode(model="lstm", fast=True)
     with pytest.raises(UsageError, match="each seed once"):
-        train.train_seeds(config, [1, 1], verbose=False)
+        classifier.train_seeds(config, [1, 1], verbose=False)
     with pytest.raises(UsageError, match="at least one seed"):
-        train.train_seeds(config, [], verbose=False)
+        classifier.train_seeds(config, [], verbose=False)
 
 
 @pytest.mark.slow
@@ -391,9 +398,9 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     monkeypatch.setattr(data, "EXPECTED_COUNTS", counts)
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(root))
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
-    config = training.default_config("lstm", fast=True, epochs=1)
+    config = training.TrainConfig.for_mode(model="lstm", fast=True, epochs=1)
     out = tmp_path / "models" / "lstm"
-    result = train.train_seeds(config, [3, 5], out_dir=out)
+    result = classifier.train_seeds(config, [3, 5], out_dir=out)
     printed = capsys.readouterr().out
 
     runs = result["runs"]
@@ -411,6 +418,6 @@ def test_train_seeds_keeps_every_run_and_the_best_on_validation(tmp_path, monkey
     chosen = out / "seeds" / f"seed-{best['seed']}"
     assert (out / "vocabulary.json").read_bytes() == (chosen / "vocabulary.json").read_bytes()
     reviews = ["a wonderful moving film", "boring and awful"]
-    np.testing.assert_allclose(training.Classifier.load(out).predict_proba(reviews),
-                               training.Classifier.load(chosen).predict_proba(reviews), atol=1e-6)
+    np.testing.assert_allclose(classifier.Classifier.load(out).predict_proba(reviews),
+                               classifier.Classifier.load(chosen).predict_proba(reviews), atol=1e-6)
     assert "test accuracy over seeds:" in printed and result["summary"]["text"] in printed

@@ -77,7 +77,7 @@ def occlusion_ids(predict: Callable[[np.ndarray], np.ndarray], ids: Sequence[int
 
 
 def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContribution]:
-    """Per-token contributions for a raw review and a :class:`lstm_tutorial.training.Classifier`.
+    """Per-token contributions for a raw review and a :class:`lstm_tutorial.tools.classifier.Classifier`.
 
     The review is cleaned and tokenized as in training, cut to the classifier's length
     as in training, and every token that survives is occluded in turn.

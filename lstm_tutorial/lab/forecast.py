@@ -2,7 +2,7 @@
 
 The protocol of *Deep Learning with Python* (Chollet, time-series chapter), so the numbers
 can be checked against the book: a chronological 50/25/25 split, normalisation fitted on
-the training rows only (:class:`Scaler`), windows whose inputs and target never cross a
+the training rows only (:func:`fit_scaler`), windows whose inputs and target never cross a
 split (:func:`window_starts`), and baselines on exactly the same windows first. Series:
 ``taylor`` (electricity demand, ships with ``pmdarima``) and the book's Jena climate record.
 """
@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.preprocessing import StandardScaler
 
 from ..errors import UsageError
 from ..io.environment import DictConfig
 
-__all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "Scaler",
+__all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "fit_scaler",
            "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
-           "persistence", "seasonal_naive", "fit_ridge", "build_model", "MODEL_KINDS", "fit_model",
+           "persistence", "seasonal_naive", "fit_ridge", "build_model", "MODEL_KINDS",
            "predict", "mae", "daily_mean_errors", "lag_of_peak", "recursive_forecast",
            "horizon_targets", "dlwp_persistence_mae", "lag_starts", "lag_features", "seasonal_ahead",
            "MSTLForecast", "fit_mstl", "mstl_forecast"]
@@ -122,27 +123,10 @@ def _split_rows(n_rows: int, protocol: Protocol, split: str) -> tuple[int, int]:
     return bounds[split]
 
 
-@dataclass(frozen=True)
-class Scaler:
-    """Per-column mean and standard deviation, fitted on the training rows only."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, values: np.ndarray, protocol: Protocol) -> "Scaler":
-        """Fit on the training part of ``values`` (rows ``[0, train_end)``), nothing after it."""
-        train_end, _ = split_bounds(len(values), protocol)
-        train = np.asarray(values[:train_end], dtype=np.float64)
-        std = train.std(axis=0)
-        return cls(train.mean(axis=0).astype(np.float32), np.where(std > 0, std, 1.0).astype(np.float32))
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return ((np.asarray(values, dtype=np.float32) - self.mean) / self.std).astype(np.float32)
-
-    def inverse(self, z: np.ndarray, column: int) -> np.ndarray:
-        """Back to the original unit, for one column (a model's normalised forecast)."""
-        return np.asarray(z, dtype=np.float32) * self.std[column] + self.mean[column]
+def fit_scaler(values: np.ndarray, protocol: Protocol) -> StandardScaler:
+    """scikit-learn's ``StandardScaler`` fitted on the training rows (``[0, train_end)``) only, nothing after them."""
+    train_end, _ = split_bounds(len(values), protocol)
+    return StandardScaler().fit(np.asarray(values[:train_end], dtype=np.float64))
 
 
 def window_starts(n_rows: int, protocol: Protocol, split: str, *, dlwp_exact: bool = False) -> np.ndarray:
@@ -202,7 +186,7 @@ class Prepared:
 
     series: Series
     protocol: Protocol
-    scaler: Scaler
+    scaler: StandardScaler
     starts: dict
     x: dict
     y: dict
@@ -210,13 +194,14 @@ class Prepared:
 
     def to_unit(self, z) -> np.ndarray:
         """A normalised forecast back in the series' unit."""
-        return self.scaler.inverse(z, self.series.target)
+        t = self.series.target
+        return np.asarray(z, dtype=np.float64) * self.scaler.scale_[t] + self.scaler.mean_[t]
 
 
 def prepare(series: Series, protocol: Protocol) -> Prepared:
     """Split, normalise (training rows only) and cut ``series`` into windows, as the book does."""
-    scaler = Scaler.fit(series.values, protocol)
-    normalised = scaler.transform(series.values)
+    scaler = fit_scaler(series.values, protocol)
+    normalised = scaler.transform(np.asarray(series.values, dtype=np.float64)).astype(np.float32)
     starts, x, y, z = {}, {}, {}, {}
     for split in ("train", "val", "test"):
         starts[split] = window_starts(len(normalised), protocol, split)
@@ -321,28 +306,6 @@ def _ridge_plus_gru(inputs, steps: int, outputs: int, learning_rate: float, line
     model = keras.Model(inputs, layers.Add()([base, correction]), name="ridge_gru")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
     return model
-
-
-def fit_model(model, train, val, epochs: int, patience: int = 12, verbose: int = 0,
-              lr_patience: int | None = 5) -> dict:
-    """Train with early stopping on validation MAE (best weights kept), halving the rate after ``lr_patience``.
-
-    ``train``/``val`` are ``(x, y)`` pairs or datasets. Returns epochs, best_epoch, seconds, val_mae.
-    """
-    import keras
-
-    stop = [keras.callbacks.EarlyStopping(monitor="val_mae", patience=patience, restore_best_weights=True)]
-    if lr_patience is not None:
-        stop.append(keras.callbacks.ReduceLROnPlateau(monitor="val_mae", factor=0.5, patience=lr_patience))
-    t0 = time.perf_counter()
-    if isinstance(train, tuple):
-        history = model.fit(train[0], train[1], validation_data=val, epochs=epochs, batch_size=64,
-                            callbacks=stop, verbose=verbose)
-    else:
-        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=stop, verbose=verbose)
-    val_mae = history.history["val_mae"]
-    return {"epochs": len(val_mae), "best_epoch": int(np.argmin(val_mae)) + 1,
-            "seconds": time.perf_counter() - t0, "val_mae": float(np.min(val_mae))}
 
 
 def predict(model, x, batch_size: int = 512) -> np.ndarray:
@@ -505,11 +468,12 @@ def mstl_forecast(fitted: MSTLForecast, values: np.ndarray, starts: np.ndarray, 
 # ----------------------------------------------------------------------------- the book's check
 def dlwp_persistence_mae(series: Series, protocol: Protocol = DLWP_JENA) -> dict:
     """Persistence MAE on the book's exact validation and test windows (it reports 2.44 and 2.62 °C on Jena)."""
-    scaler = Scaler.fit(series.values, protocol)
-    z = scaler.transform(series.values)
+    scaler = fit_scaler(series.values, protocol)
+    z = scaler.transform(np.asarray(series.values, dtype=np.float64))
     out = {}
     for split in ("val", "test"):
         starts = window_starts(len(z), protocol, split, dlwp_exact=True)
-        forecast = scaler.inverse(z[last_input_rows(starts, protocol), series.target], series.target)
+        t = series.target
+        forecast = z[last_input_rows(starts, protocol), t] * scaler.scale_[t] + scaler.mean_[t]
         out[split] = mae(forecast, series.target_values[target_rows(starts, protocol)])
     return out

@@ -210,11 +210,10 @@ def run_one(spec: RunSpec, budget: GridBudget, verbose: int = 0) -> dict:
     model = models.build_classifier(spec.layer, vocab_size=data.vocab_size, embedding_dim=budget.embedding_dim,
                                     units=budget.units, dropout=budget.dropout,
                                     learning_rate=budget.learning_rate, readout=spec.readout)
-    config = training.TrainConfig(model=spec.layer, length=data.length, batch_size=budget.batch_size,
-                                  epochs=budget.epochs, patience=budget.patience, seed=spec.seed)
     prepared = training.PreparedData(None, data.x_train, data.y_train, data.x_val, data.y_val)
     t1 = time.perf_counter()
-    fit = training.fit(model, prepared, config, verbose=verbose)
+    fit = training.fit(model, *prepared.batches(budget.batch_size, spec.seed), epochs=budget.epochs,
+                       patience=budget.patience, verbose=verbose)
     train_seconds = time.perf_counter() - t1
     test = training.evaluate(model, data.x_test, data.y_test)
     correct = (np.asarray(test["probabilities"]) >= 0.5) == (data.y_test == 1)

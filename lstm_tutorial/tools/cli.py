@@ -161,15 +161,15 @@ def _cmd_train(args) -> int:
     _start_tensorflow()  # first: importing training imports Keras, which must start quietly
     from .. import training
     from ..io import environment
-    from . import train
+    from . import classifier
 
     overrides = {k: getattr(args, k) for k in ("epochs", "length", "max_tokens", "batch_size", "word_vectors",
                                                "seed", "dropout", "learning_rate", "remove_stopwords")}
-    config = training.default_config(args.model, **overrides)  # None: the default
+    config = training.TrainConfig.for_mode(model=args.model, **overrides)  # None: the default
     if args.seeds:
-        train.train_seeds(config, args.seeds, out_dir=args.out)
+        classifier.train_seeds(config, args.seeds, out_dir=args.out)
     else:
-        train.train_model(config, out_dir=args.out)
+        classifier.train_model(config, out_dir=args.out)
     if environment.is_fast():
         print(f"note: fast mode trains on {config.train_limit:,} reviews for {config.epochs} "
               "epoch(s), so an accuracy near chance (0.5) is expected; without "
@@ -217,7 +217,7 @@ def _saved_model_folder(args) -> Path:
     if args.model:
         path = Path(args.model)
         return path.parent if path.suffix == ".keras" and path.is_file() else path
-    from .train import default_model_dir
+    from .classifier import default_model_dir
 
     return default_model_dir("bilstm")
 
@@ -225,7 +225,7 @@ def _saved_model_folder(args) -> Path:
 def _cmd_predict(args) -> int:
     raw = _read_raw_reviews(args)  # usage mistakes first, before anything heavy
     _start_tensorflow()  # before importing training, which imports Keras
-    from ..training import Classifier, review_problem
+    from .classifier import Classifier, review_problem
 
     items = [(t, problem or review_problem(t)) for t, problem in raw]
 
@@ -253,9 +253,10 @@ def _cmd_evaluate(args) -> int:
     from ..io import environment
     from .. import models, training
     from ..stats import format_interval
+    from . import classifier
 
     folder = _saved_model_folder(args)
-    clf = training.Classifier.load(folder)
+    clf = classifier.Classifier.load(folder)
     config = clf.config
     if environment.is_fast() and config.test_limit is None:
         config = replace(config, test_limit=training.TrainConfig.FAST["test_limit"])

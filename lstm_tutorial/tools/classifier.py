@@ -1,32 +1,37 @@
-"""The ``train`` command as functions: one whole run (data, word2vec start, fit, test once,
-save), and the seed loop that repeats it and keeps the best seed on validation."""
+"""The trained IMDB classifier as a product: the ``train`` command as functions (one whole run:
+data, word2vec start, fit, test once, save; and the seed loop that keeps the best seed on
+validation), the saved folder, and :class:`Classifier`, which predicts raw review strings."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import keras
+import numpy as np
 
 from .. import models, stats, text
 from ..errors import UsageError
-from ..io import environment, paths
+from ..io import environment, paths, saving
 from ..training import (
-    CONFIG_FILE,
-    MODEL_FILE,
-    VOCAB_FILE,
-    Classifier,
     TrainConfig,
+    encode_tokens,
     evaluate,
     fit,
     load_test,
+    predict_proba,
     prepare_data,
     prepare_model,
-    save_classifier,
 )
 
-__all__ = ["default_model_dir", "train_model", "train_seeds"]
+__all__ = ["MODEL_FILE", "VOCAB_FILE", "CONFIG_FILE", "FILES", "default_model_dir", "train_model", "train_seeds",
+           "save_classifier", "Prediction", "Classifier", "review_problem"]
+
+MODEL_FILE = "model.keras"
+VOCAB_FILE = "vocabulary.json"
+CONFIG_FILE = "training.json"
+FILES = (MODEL_FILE, VOCAB_FILE, CONFIG_FILE)
 
 
 def default_model_dir(model: str = "bilstm") -> Path:
@@ -52,7 +57,9 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"step 2/4 fit: {model.count_params():,} parameters, up to {config.epochs} epochs, "
         f"batches of {config.batch_size}, learning rate {config.learning_rate:g} ({config.lr_schedule}), "
         f"early stopping on {config.monitor} (patience {config.patience})")
-    result = fit(model, data, config, run_dir=out / "checkpoints", verbose="auto" if verbose else 0)
+    result = fit(model, *data.batches(config.batch_size, config.seed), epochs=config.epochs,
+                 patience=config.patience, monitor=config.monitor, run_dir=out / "checkpoints",
+                 run_key=config.resume_key(data.vocab), verbose="auto" if verbose else 0)
     say(f"  {result.epochs_run} epochs, {result.seconds_per_epoch:.0f} s per epoch; best epoch "
         f"{result.best_epoch} (validation accuracy {result.best_val_accuracy:.4f})")
     say("step 3/4 test: the official test set, once")
@@ -105,3 +112,80 @@ def train_seeds(config, seeds: Sequence[int], out_dir=None, verbose: bool = True
     say(f"test accuracy over seeds: {summary['text']}")
     say(f"saved the best on validation (seed {best['seed']}) to {out}")
     return {"runs": runs, "summary": summary, "best_seed": best["seed"], "out_dir": str(out)}
+
+
+def save_classifier(out_dir, model, vocab, config: TrainConfig, metrics: dict | None = None) -> Path:
+    """Write ``model.keras``, ``vocabulary.json`` and ``training.json`` into ``out_dir``, all
+    or nothing (:func:`lstm_tutorial.io.saving.save_model_folder`); :meth:`Classifier.load` reads them."""
+    return saving.save_model_folder(out_dir, model, vocab, config, metrics, names=FILES)
+
+
+@dataclass
+class Prediction:
+    """One review's result: the label, P(positive), and the text it came from."""
+
+    label: str
+    probability: float  # P(positive)
+    text: str
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the predicted label."""
+        return self.probability if self.label == "positive" else 1.0 - self.probability
+
+
+class Classifier:
+    """A trained model with the vocabulary and settings it was trained with.
+
+    ``Classifier.load(folder).predict(["raw review", ...])`` cleans and tokenizes the
+    raw strings exactly as in training (:mod:`lstm_tutorial.text`), encodes them with
+    the saved vocabulary and returns :class:`Prediction` objects.
+    """
+
+    def __init__(self, model, vocab, config: TrainConfig, metrics: dict | None = None):
+        self.model, self.vocab, self.config, self.metrics = model, vocab, config, metrics or {}
+
+    @classmethod
+    def load(cls, folder) -> "Classifier":
+        """The classifier saved in ``folder`` by :func:`save_classifier` (files checked)."""
+        model, vocab, config, info = saving.load_model_folder(
+            folder, names=FILES, vocab_class=text.Vocabulary, config_class=TrainConfig,
+            how_to_train="train one with `python -m lstm_tutorial train --model bilstm` or pass --model FOLDER")
+        return cls(model, vocab, config, info.get("metrics", {}))
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        for i, t in enumerate(texts):
+            problem = review_problem(t)
+            if problem:
+                raise UsageError(f"review {i + 1}: {problem}")
+        return text.preprocess(list(texts), remove_stopwords=self.config.remove_stopwords)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return encode_tokens(self.vocab, self.tokens(texts), self.config)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """P(positive) for each raw review string."""
+        if isinstance(texts, str):
+            texts = [texts]
+        if len(texts) == 0:
+            return np.zeros(0, dtype="float32")
+        return predict_proba(self.model, self.encode(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        if isinstance(texts, str):
+            texts = [texts]
+        probs = self.predict_proba(texts)
+        return [Prediction("positive" if p >= 0.5 else "negative", float(p), t) for p, t in zip(probs, texts)]
+
+
+def review_problem(review) -> str | None:
+    """Why ``review`` cannot be classified (a sentence), or None when it can."""
+    if not isinstance(review, str):
+        return f"not text (got {type(review).__name__})"
+    if "\x00" in review:
+        return "not text (contains NUL bytes; binary data?)"
+    if not review.strip():
+        return "empty review: nothing to classify"
+    if not any(any(ch.isalnum() for ch in tok) for tok in text.tokenize(text.clean(review))):
+        return "no words in this review (only markup, punctuation or symbols)"
+    return None
