@@ -302,9 +302,7 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
                                     readout=config.readout)
     if config.word_vectors == "word2vec":
-        from . import (
-            embeddings,  # gensim loads in seconds; a random start needs none of it
-        )
+        from . import embeddings  # gensim loads in seconds; a random start needs none of it
 
         vectors = embeddings.word_vectors(config.embedding_dim, limit=config.pretrain_limit,
                                           remove_stopwords=config.remove_stopwords, source=source,

@@ -111,7 +111,7 @@ def test_word_vectors_are_cached_and_keyed_on_their_settings(fixture_imdb, monke
     def no_training(*a, **k):
         raise AssertionError("the cache should have been used")
 
-    monkeypatch.setattr(embeddings, no_training)
+    monkeypatch.setattr(embeddings, "_train_word2vec", no_training)
     again = embeddings.word_vectors(dim=8, verbose=True, min_count=1)
     assert "from cache" in capsys.readouterr().out
     np.testing.assert_array_equal(again.vectors, first.vectors)
