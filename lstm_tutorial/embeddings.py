@@ -1,11 +1,9 @@
 """word2vec vectors learnt from the IMDB reviews themselves, to start the classifiers'
 Embedding layer from something better than random numbers.
 
-25,000 labelled reviews are few for learning what 30,000 words mean from the label alone;
-word2vec (gensim) learns which words share contexts ("superb" near "excellent") from the
-training reviews' text and the 50,000 unlabelled ones, never the test reviews. The
-classifier starts from these vectors and fine-tunes them. Nothing is downloaded; the
-vectors are cached on disk (:func:`_cache_path`)::
+25,000 labels are few to learn what 30,000 words mean; word2vec (gensim) learns which words
+share contexts from the training and 50,000 unlabelled reviews (never the test ones), and the
+classifier fine-tunes these vectors. Nothing is downloaded; the vectors are cached::
 
     vectors = word_vectors(dim=100)                           # a minute or two, once
     matrix, share = embedding_matrix(vocab, vectors, seed=0)  # (vocab.size, 100) float32
@@ -124,12 +122,8 @@ def _pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False
 
 def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: bool = False, *,
                  source=None, refresh: bool = False, verbose: bool = False, **changes) -> WordVectors:
-    """word2vec vectors of the IMDB training + unlabelled reviews, cached on disk.
-
-    The first call tokenizes the reviews (the token cache of :mod:`lstm_tutorial.text`)
-    and trains word2vec; later calls with the same arguments on the same data read the
-    cache (:func:`_cache_path`). ``refresh=True`` trains again.
-    """
+    """word2vec vectors of the IMDB training + unlabelled reviews, trained once and cached on disk
+    (keyed on the arguments and the data); ``refresh=True`` trains again."""
     path = _cache_path(dim, limit, remove_stopwords, source, **changes)
     say = print if verbose else (lambda *a, **k: None)
     if not refresh and path.is_file():
@@ -148,13 +142,9 @@ def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: boo
 
 
 def embedding_matrix(vocab, vectors: WordVectors, seed: int = 0) -> np.ndarray:
-    """Initial weights for ``Embedding(vocab.size, vectors.dim)``.
-
-    Row ``i`` is the word vector of the vocabulary's token ``i`` when word2vec has one;
-    the other rows (out-of-vocabulary id 1, words too rare for word2vec) are drawn at
-    random with the same spread as the known vectors; padding (id 0) is zeros (the mask
-    hides it anyway). Returns ``(matrix, share of ids with a word vector)``.
-    """
+    """Initial weights for ``Embedding(vocab.size, vectors.dim)``: row ``i`` is token ``i``'s word
+    vector when word2vec has one, else random with the same spread; padding (id 0) is zeros.
+    Returns ``(matrix, share of ids with a word vector)``."""
     rng = np.random.default_rng(seed)
     dim = vectors.dim
     std = float(np.std(vectors.vectors)) or 0.1

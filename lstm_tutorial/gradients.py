@@ -1,10 +1,8 @@
 """Probes of backpropagation through time: how much of the loss reaches each time step.
 
-:func:`gradient_norms` measures ``||dL/dx_t||`` for every step t of a Keras model's input;
-a tiny ``norms[0]`` next to ``norms[T-1]`` is the vanishing gradient, measured. The other
-probes set gate biases (:func:`set_gate_bias`), read and set the size of a recurrent matrix
-(:func:`spectral_radius`), split an LSTM's gradient into its paths back
-(:func:`lstm_gradient_paths`) and build the one RNN with a closed-form gradient (:func:`linear_rnn`).
+:func:`gradient_norms` measures ``||dL/dx_t||`` for every step t: a tiny ``norms[0]`` next to
+``norms[T-1]`` is the vanishing gradient, measured. :func:`lstm_gradient_paths` splits an LSTM's
+gradient into its paths back; :func:`linear_rnn` is the one RNN with a closed-form gradient.
 """
 from __future__ import annotations
 
@@ -261,12 +259,9 @@ def _paths_one_step_back(out, t, step, dh, tape, params):
 def lstm_gradient_paths(model, inputs, labels) -> dict:
     """Where an LSTM classifier's loss gradient goes on its way back, step by step.
 
-    ``model`` is a recall model of notebook 01 (an ``LSTM`` returning its last state, then a
-    softmax ``Dense``). The LSTM is rerun in float64 NumPy and the summed cross-entropy is
-    backpropagated by hand; dL/dc_{t-1} = f_t * dL/dc_t (the belt) + o_{t-1} tanh'(c_{t-1}) *
-    dL/dh_{t-1} (back through h_{t-1} and the gates that read it).
-
-    Returns arrays over the steps: ``x`` (||dL/dx_t||, what :func:`gradient_norms` measures),
+    ``model``: an ``LSTM`` returning its last state, then a softmax ``Dense`` (notebook 01). Rerun
+    in float64 NumPy, backpropagated by hand: dL/dc_{t-1} = f_t * dL/dc_t (the belt) +
+    o_{t-1} tanh'(c_{t-1}) * dL/dh_{t-1} (back through h_{t-1}). Returns arrays over the steps: ``x`` (||dL/dx_t||, what :func:`gradient_norms` measures),
     ``cell`` (||dL/dc_t||), ``belt_gain`` and ``total_gain`` (||f_t dL/dc_t|| and
     ||dL/dc_{t-1}|| over ||dL/dc_t||, for t = 1 .. T-1), and ``through_h`` (per gate, the
     size of its path back through h_{t-1}, over ||dL/dc_t||).

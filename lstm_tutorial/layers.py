@@ -48,16 +48,12 @@ class GatedLSTMCell(keras.layers.Layer):
         activation: squashes the candidate and the cell state (``tanh``).
         recurrent_activation: the gates' squashing function (``sigmoid``).
         use_bias: add a bias b_k to each gate.
-        unit_forget_bias: start the forget bias at 1 so the cell remembers by default
-            (Jozefowicz et al., 2015; Keras does the same).
-        peephole: let the forget and input gates see c_{t-1} and the output gate see
-            c_t through one weight vector each (``P_f``, ``P_i``, ``P_o``; Gers and
-            Schmidhuber, 2000). Initialised at zero, so training starts from a plain LSTM.
-        return_gates: output ``[h, f, i, g, o, c]`` concatenated (6 * units numbers per
-            step) instead of h alone; see :func:`_split_gates`. For looking inside.
-        fused: compute the four gates with one matrix product on the weights stacked
-            side by side (faster; the weights are still stored per gate). ``False`` runs
-            one product per gate and per input, exactly as the equations read.
+        unit_forget_bias: start the forget bias at 1, so the cell remembers by default (as Keras).
+        peephole: the forget and input gates see c_{t-1}, the output gate c_t, through one
+            weight vector each (``P_f``, ``P_i``, ``P_o``; Gers and Schmidhuber, 2000), zero at first.
+        return_gates: output ``[h, f, i, g, o, c]`` (6 * units per step) instead of h: to look inside.
+        fused: the four gates in one matrix product of the weights stacked side by side (faster;
+            stored per gate all the same); ``False`` runs one product per gate, as the equations read.
     """
 
     def __init__(
@@ -198,12 +194,8 @@ _CELL_ARGS = (
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
 class GatedLSTM(keras.layers.RNN):
-    """``keras.layers.RNN(GatedLSTMCell(units, ...))`` with the familiar LSTM arguments.
-
-    Masks (e.g. from ``Embedding(mask_zero=True)``), ``go_backwards``,
-    ``return_sequences``, ``return_state``, ``keras.layers.Bidirectional`` and
-    ``.keras`` saving all work as with ``keras.layers.LSTM``.
-    """
+    """``keras.layers.RNN(GatedLSTMCell(units, ...))`` with the familiar LSTM arguments: masks,
+    ``go_backwards``, ``return_sequences``/``return_state``, ``Bidirectional`` and ``.keras`` saving."""
 
     def __init__(self, units: int, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, **kwargs):
@@ -244,12 +236,8 @@ class GatedLSTM(keras.layers.RNN):
         return cls(**config)
 
     def trace(self, sequences, mask=None) -> dict[str, np.ndarray]:
-        """Run the layer on ``sequences`` and return every step's h, f, i, g, o and c.
-
-        Builds a twin layer with ``return_gates=True`` and this layer's weights, so the
-        layer itself is untouched. Each value is a NumPy array (batch, time, units), in
-        reading order even for ``go_backwards`` layers. For figures, not for training.
-        """
+        """Every step's h, f, i, g, o and c on ``sequences`` (NumPy, batch x time x units, reading
+        order), from a twin with ``return_gates=True`` and these weights: the layer is untouched."""
         if not self.built:
             raise UsageError("trace() needs a built layer: call the layer (or its model) once first.")
         config = self.get_config()
@@ -359,13 +347,8 @@ def _set_params(gated, params: LSTMParams) -> None:
 
 
 def load_keras_lstm_weights(gated, keras_lstm) -> LSTMParams:
-    """Copy the weights of a built ``keras.layers.LSTM`` into a built :class:`GatedLSTM`.
-
-    Keras keeps one fused ``kernel`` (input_dim, 4u), ``recurrent_kernel`` (u, 4u) and
-    ``bias`` (4u,) with the gates in the order i, f, c, o; they are cut into
-    ``W_k, U_k, b_k`` for k in f, i, g, o. Returns the per-gate weights (NumPy).
-    Peephole weights, if the target has them, are set to zero (the built-in has none).
-    """
+    """Copy a built ``keras.layers.LSTM`` into a built :class:`GatedLSTM`: the fused kernels (gates
+    i, f, c, o) cut into ``W_k, U_k, b_k`` for k in f, i, g, o, peepholes zero. Returns them (NumPy)."""
     lstm_cell = getattr(keras_lstm, "cell", None)
     if not isinstance(keras_lstm, keras.layers.LSTM) or lstm_cell is None:
         raise UsageError(f"keras_lstm must be a keras.layers.LSTM; got {type(keras_lstm).__name__}.")

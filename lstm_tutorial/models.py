@@ -13,8 +13,7 @@ Pooling lets every step's h_t vote instead of asking h_T to carry a 300-token re
 grid measures what the choice is worth. The recurrent layers keep Keras' defaults, the
 conditions for the fused cuDNN kernel on a GPU (:func:`cudnn_eligibility` checks a model).
 Importing this module registers the custom layers, so ``keras.models.load_model`` reads a
-saved ``.keras`` file after ``import lstm_tutorial.models``. The character language models
-of notebook 04 are built here too (:func:`build_char_lm`).
+saved ``.keras`` file after ``import lstm_tutorial.models``.
 """
 from __future__ import annotations
 
@@ -63,13 +62,8 @@ class ModelConfig(DictConfig):
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
 class MaskedGlobalMaxPooling1D(layers.Layer):
-    """Max over time that ignores padded steps.
-
-    Keras' ``GlobalMaxPooling1D`` ignores the mask, so a padded step (whose output
-    the RNN copies from the last real step) could win the max. Here padded steps
-    are replaced by a value below any tanh output first. A row with no real token at
-    all gives zeros instead of that sentinel.
-    """
+    """Max over time that ignores padded steps (Keras' ``GlobalMaxPooling1D`` ignores the mask,
+    so a padded step, a copy of the last real one, could win); a row without real tokens gives zeros."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -110,14 +104,10 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
                      readout: str = "pool", **overrides):
     """Build (and by default compile) the ``kind`` classifier on the shared pipeline.
 
-    ``kind`` is one of :data:`ARCHITECTURES`. ``readout="pool"`` (default) feeds the
-    head masked max and mean of h_t over time; ``readout="last"`` feeds it the final
-    state only (the last real token's, the mask skips padding). Sizes come from ``config`` (a
-    :class:`ModelConfig`) and may be overridden by keyword, e.g.
-    ``build_classifier("lstm", vocab_size=5000, units=32)``.
-
-    The input has shape ``(batch, None)``: any sequence length works, padding is id 0.
-    The output is ``(batch, 1)``, the probability that the review is positive.
+    ``readout="pool"`` feeds the head masked max and mean of h_t over time; ``"last"`` the
+    final state only (the last real token's). Sizes come from ``config`` and may be overridden
+    by keyword (``build_classifier("lstm", vocab_size=5000, units=32)``). Input: ids
+    ``(batch, None)``, 0 = padding; output: ``(batch, 1)``, P(positive).
     """
     if kind not in ARCHITECTURES:
         raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
@@ -155,11 +145,8 @@ def build_simple_classifier(rnn, vocab_size: int, embedding_dim: int, length: in
                             jit_compile=False, learning_rate: float = 1e-3):
     """token ids -> Embedding (mask_zero) -> ``rnn`` -> Dense(1, sigmoid), compiled.
 
-    The small model of notebook 02, around any recurrent layer instance ``rnn`` that
-    returns its last output (``keras.layers.LSTM(32)``, a
-    :class:`lstm_tutorial.layers.GatedLSTM`, ...): nothing but the layer differs when
-    two such models are compared. Padding (id 0) is masked so the layer skips it.
-    :func:`build_classifier` is the larger IMDB pipeline (dropout, pooling over time).
+    Notebook 02's small model around any recurrent layer that returns its last output
+    (``keras.layers.LSTM(32)``, a ``GatedLSTM``, ...), so two such models differ in the layer only.
     """
     model = keras.Sequential([
         keras.Input((length,), dtype="int32"),
@@ -178,12 +165,8 @@ def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
 
 
 def layer_summary(model) -> list[tuple]:
-    """``(layer type, output shape, parameters)`` per layer, in order: what two builds of
-    the same architecture must share (layer names and random weights may differ).
-
-    A ``Bidirectional`` layer is listed with the layer it wraps, e.g.
-    ``("Bidirectional(LSTM)", (None, 128), 84480)``; the input layer is left out.
-    """
+    """``(layer type, output shape, parameters)`` per layer (no input layer; ``"Bidirectional(LSTM)"``
+    names what it wraps): what two builds of one architecture share, names and weights aside."""
     rows = []
     for layer in model.layers:
         kind = type(layer).__name__
@@ -199,12 +182,8 @@ def layer_summary(model) -> list[tuple]:
 
 
 def cudnn_eligibility(model) -> list[tuple[str, bool, str]]:
-    """For each LSTM/GRU in ``model``: (layer name, eligible, why).
-
-    Mirrors the conditions Keras checks before using the fused cuDNN kernel on a GPU.
-    Eligibility says the layer *can* use cuDNN; it does so only when a GPU is present
-    and the mask (if any) is right-padded.
-    """
+    """For each LSTM/GRU in ``model``: (layer name, eligible, why), by the conditions Keras checks
+    before it uses the fused cuDNN kernel (used only on a GPU, with a right-padded mask)."""
     found = []
 
     def visit(layer, prefix=""):

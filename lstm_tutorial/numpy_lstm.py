@@ -1,9 +1,8 @@
 """The LSTM in plain NumPy, to read next to the equations: one step, a sequence, and BPTT by hand.
 
-The weights are laid out as in :class:`lstm_tutorial.layers.GatedLSTMCell`, one array per
-gate ``k`` in ``f, i, g, o``: ``W[k]`` (input_dim, units), ``U[k]`` (units, units), ``b[k]``
-(units,). Vectors are rows, so the equations' :math:`W_f x_t` is ``x_t @ W_f`` (Keras's
-layout); :func:`lstm_step` is the equations line by line. Nothing here imports TensorFlow.
+One array per gate ``k`` in ``f, i, g, o``, as in :class:`lstm_tutorial.layers.GatedLSTMCell`:
+``W[k]`` (input_dim, units), ``U[k]`` (units, units), ``b[k]`` (units,). Vectors are rows, so
+:math:`W_f x_t` is ``x_t @ W_f`` (Keras's layout). Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 

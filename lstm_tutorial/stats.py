@@ -1,17 +1,14 @@
 """How much of a result is the model and how much is luck: the course's statistics.
 
-Two kinds of noise hide in one test accuracy: the test sample (:func:`accuracy_interval`, the
-bootstrap inside :func:`compare`) and the training run (:func:`summarise_seeds`).
-:func:`compare` adds both up and is the one place that decides whether two models really
-differ; :func:`holm` adjusts many such verdicts at once. The statistics are the textbook
-ones from SciPy (Student's t, the bootstrap) and statsmodels (Wilson, Holm), loaded on first
-use; this module adds the bookkeeping: which noise to count, with how many degrees of freedom.
+Two noises hide in one test accuracy: the test sample (:func:`accuracy_interval`) and the
+training run (:func:`summarise_seeds`). :func:`compare` adds both up and is the one place that
+decides whether two models really differ; :func:`holm` adjusts many verdicts at once. The
+statistics are SciPy's and statsmodels'; this module keeps the books (which noise, which df).
 """
 from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
@@ -52,14 +49,9 @@ def _check_confidence(confidence: float) -> None:
 
 def paired_difference_interval(correct_a, correct_b, confidence: float = 0.95,
                                n_boot: int = 2000, seed: int = 0) -> dict:
-    """Mean of A minus B on the same examples (e.g. right/wrong per review), with its interval.
-
-    A thin wrapper of :func:`compare` for two fixed models scored on the same examples: only
-    the test sample's noise counts (a paired bootstrap standard error, normal quantile).
-    Examples both models get right or wrong cancel, so the interval is narrower than for two
-    independent accuracies. Returns ``{"difference", "low", "high", "std"}`` (``std``: the
-    standard error of the difference).
-    """
+    """Mean of A minus B on the same examples (e.g. right/wrong per review), with its interval:
+    :func:`compare` for two fixed models, so only the test sample's noise counts (a paired
+    bootstrap). Returns ``{"difference", "low", "high", "std"}`` (``std``: its standard error)."""
     a = np.asarray(correct_a, dtype=np.float64).reshape(-1)
     b = np.asarray(correct_b, dtype=np.float64).reshape(-1)
     if a.size == 0 or a.shape != b.shape:
@@ -249,7 +241,7 @@ def _seed_components(a, a_fixed, b, b_fixed, same_seeds: bool) -> tuple[list, bo
 def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, *, a_examples=None,
             b_examples=None, same_examples: bool = True, same_seeds: bool = False,
             sample_se: float | None = None, higher_is_better: bool = True, confidence: float = 0.95,
-            n_boot: int = 2000, seed: int = 0, paired: bool | None = None) -> Comparison:
+            n_boot: int = 2000, seed: int = 0) -> Comparison:
     """Whether model A really differs from model B: the one rule of this course.
 
     ``a_seeds``/``b_seeds``: each model's score per training seed, or **one number** for a
@@ -262,9 +254,6 @@ def compare(a_seeds: Sequence[float] | float, b_seeds: Sequence[float] | float, 
     and such a term the 95 % interval covers about 87-94 % (``benchmarks/bench_stats_coverage.py``).
     Real means the interval excludes zero; a one-seed arm without test-sample noise never is.
     """
-    if paired is not None:
-        warnings.warn("compare(paired=...) is now compare(same_examples=...)", DeprecationWarning, stacklevel=2)
-        same_examples = bool(paired)
     a, a_fixed = _arm(a_seeds, "a_seeds")
     b, b_fixed = _arm(b_seeds, "b_seeds")
     _check_confidence(confidence)

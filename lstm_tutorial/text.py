@@ -33,9 +33,7 @@ __all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "english_stop
            "negations_removed", "TEXT_VERSION", "preprocess", "preprocess_imdb", "lengths", "truncation_share",
            "Vocabulary"]
 
-# ---------------------------------------------------------------------------------
-# Cleaning
-# ---------------------------------------------------------------------------------
+# -------------------- Cleaning
 
 # One pass removes both HTML tags (IMDB reviews contain "<br /><br />" between
 # paragraphs) and URLs; both are replaced by a space so that words on either side
@@ -63,9 +61,7 @@ def clean(text: str) -> str:
     return " ".join(text.lower().translate(_QUOTES).split())
 
 
-# ---------------------------------------------------------------------------------
-# Tokenization
-# ---------------------------------------------------------------------------------
+# -------------------- Tokenization
 
 #: The token rule. Applied after "n't" and "cannot" have been split off (see
 #: tokenize), it keeps: "n't"; words, numbers and hyphenated compounds ("well-made");
@@ -85,11 +81,9 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("i don't like it, it's bad... 7/10")
     ['i', 'do', "n't", 'like', 'it', ',', 'it', "'s", 'bad', '...', '7', '/', '10']
 
-    Only the Treebank family of tokenizers and this rule split "don't" into "do" + "n't",
-    which keeps negations visible to the model and to the stopword list. The output
-    matches Treebank's on words and contractions; it differs in splitting "7/10" into
-    "7", "/", "10" (useful for ratings) and in quotes, and it is several times faster
-    (``benchmarks/bench_preprocessing.py`` measures NLTK's tokenizers beside it).
+    Splitting "don't" into "do" + "n't" keeps negations visible to the model and to the
+    stopword list. Unlike Treebank, "7/10" becomes "7", "/", "10" (ratings), and it is several
+    times faster (``benchmarks/bench_preprocessing.py`` measures NLTK's tokenizers beside it).
     """
     if not isinstance(text, str):
         raise UsageError(f"tokenize() needs a str, got {type(text).__name__}")
@@ -97,9 +91,7 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-# ---------------------------------------------------------------------------------
-# Stopwords
-# ---------------------------------------------------------------------------------
+# -------------------- Stopwords
 
 #: Words that carry negation. NLTK's English stopword list contains many of them
 #: (see :func:`negations_removed`); removing them turns "not good" into "good".
@@ -121,17 +113,11 @@ NEGATION_WORDS = frozenset(
 def english_stopwords(keep_negations: bool = False, raw: bool = False) -> frozenset[str]:
     """NLTK's English stopword list (179 words in NLTK's 2024 data), ready for our tokens.
 
-    NLTK's list is written for whitespace tokens: it has "don't" and "it's", while
-    :func:`tokenize` produces "do", "n't" and "it", "'s". So that removing stopwords
-    means the same thing on our tokens, the pieces of every contracted entry are added
-    ("n't", "'s", "'ll", "'re", "'ve", "'d"; not "could" from "couldn't", which the
-    list does not hold); pass ``raw=True`` for the list exactly as NLTK ships it.
-
-    ``keep_negations=True`` leaves out every word in :data:`NEGATION_WORDS` ("not",
-    "no", "nor", "n't", "don't", ...), the usual fix for sentiment tasks.
-
-    The list is read from ``NLTK_DATA`` or NLTK's folders and downloaded once if missing;
-    failing that, :class:`~lstm_tutorial.errors.DataUnavailableError` says how to get it.
+    NLTK's list has whitespace tokens ("don't", "it's"); :func:`tokenize` makes "do", "n't",
+    "it", "'s". So the clitic pieces of every contracted entry are added ("n't", "'s", "'ll",
+    ...); ``raw=True`` gives the list as NLTK ships it. ``keep_negations=True`` leaves out
+    :data:`NEGATION_WORDS`, the usual fix for sentiment tasks. Read from ``NLTK_DATA`` or
+    NLTK's folders, downloaded once if missing, else a ``DataUnavailableError`` says how to get it.
     """
     words = nltk_data.stopwords()
     if not raw:  # only the clitic pieces: "couldn't" adds "n't", not "could"
@@ -163,9 +149,7 @@ def negations_removed(stopwords: Iterable[str] | None = None) -> list[str]:
     return sorted(NEGATION_WORDS & stop)
 
 
-# ---------------------------------------------------------------------------------
-# Whole-corpus preprocessing (cached on disk by the tools part)
-# ---------------------------------------------------------------------------------
+# -------------------- Whole-corpus preprocessing (cached on disk by the tools part)
 
 #: Version of the cleaning + tokenizing rules; part of every cache key, so changing
 #: the rules (bump the number) or the pattern never serves stale token lists.
@@ -192,11 +176,9 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
                     verbose: bool = False) -> tuple[list[list[str]], np.ndarray]:
     """Token lists and labels of an IMDB split, cached in ``paths.cache_dir()``.
 
-    The first call loads the reviews with :func:`lstm_tutorial.io.datasets.load_imdb` and runs
-    :func:`preprocess`; later calls read the cache. The cache is keyed on everything
-    the tokens depend on: the split, which copy of the data (``source`` or the usual
-    look-up; :func:`lstm_tutorial.io.datasets.data_key`), the stopword list when stopwords are
-    removed, and the cleaning rules (:data:`TEXT_VERSION`). ``refresh=True`` rebuilds it.
+    The cache is keyed on all the tokens depend on: the split, which copy of the data
+    (``source``), the stopword list when stopwords are removed, and the cleaning rules
+    (:data:`TEXT_VERSION`). ``refresh=True`` rebuilds it.
     """
     if split not in {"train", "test", "unsup"}:
         raise UsageError(f"split must be 'train', 'test' or 'unsup', not {split!r}")
@@ -218,9 +200,7 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
     return token_lists, labels
 
 
-# ---------------------------------------------------------------------------------
-# Sequence lengths
-# ---------------------------------------------------------------------------------
+# -------------------- Sequence lengths
 
 def lengths(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """Number of tokens of each review, as an int64 array."""
@@ -234,9 +214,7 @@ def truncation_share(token_lists: Sequence[Sequence[str]], length: int) -> float
     return float(np.mean(lengths(token_lists) > length))
 
 
-# ---------------------------------------------------------------------------------
-# Vocabulary
-# ---------------------------------------------------------------------------------
+# -------------------- Vocabulary
 
 #: Id 0: padding (Keras' mask token); id 1: out-of-vocabulary.
 _PAD = ""
@@ -294,27 +272,19 @@ class Vocabulary:
     def token_to_id(self, token: str) -> int:
         return self._index.get(token, 1)
 
-    def as_layer(self):
-        """A ``keras.layers.StringLookup`` with these ids (``""`` is the mask 0, OOV is 1).
-
-        Put it in front of a model to feed it token strings directly.
-        """
+    @functools.cached_property
+    def _lookup(self):
+        """A ``keras.layers.StringLookup`` with these ids (mask 0, OOV 1), built on the first encode()."""
         import keras
 
         return keras.layers.StringLookup(vocabulary=self.tokens[2:], mask_token=_PAD, oov_token=_OOV)
-
-    @functools.cached_property
-    def _lookup(self):
-        return self.as_layer()  # built once, on the first encode()
 
     def encode(self, token_lists: Sequence[Sequence[str]], length: int,
                truncating: str = "post") -> np.ndarray:
         """Ids as an int32 array ``(len(token_lists), length)``, right-padded with 0.
 
-        Longer lists lose their end (``truncating="post"``) or their beginning
-        (``"pre"``, which keeps the last ``length`` tokens). Padding is always at the
-        end, which keeps Keras' LSTM eligible for the fast cuDNN kernel on a GPU.
-        Unknown tokens get id 1.
+        Longer lists lose their end (``truncating="post"``) or beginning (``"pre"``). Padding is
+        always at the end, which keeps Keras' LSTM eligible for the cuDNN kernel. Unknown tokens get id 1.
         """
         import keras
 

@@ -7,7 +7,7 @@
                  epochs=config.epochs, patience=config.patience)  # early stopping
     test = evaluate(model, *load_test(config, data.vocab))
 
-(:mod:`lstm_tutorial.tools.classifier` saves the model and predicts raw reviews with it.)
+``tools/classifier.py`` saves the model and predicts raw reviews with it.
 An LSTM costs time per step, so batches hold reviews of similar length, each padded only to
 its longest (:func:`length_batches`; the mask hides the padding, so the model computes the
 same function). Only :func:`load_test` reads the official test set; early stopping sees the
@@ -56,12 +56,8 @@ def learning_rate_schedule(kind: str, learning_rate: float, steps: int, floor: f
 
 @dataclass(frozen=True)
 class TrainConfig(DictConfig):
-    """Every choice of a training run; the defaults are the ``train`` command's.
-
-    The sizes were chosen on the validation split from timed CPU runs; why each
-    default is what it is: ``benchmarks/README.md``. ``pretrain_limit`` caps the
-    reviews word2vec reads from each split (fast mode).
-    """
+    """Every choice of a training run; the defaults are the ``train`` command's, chosen on the
+    validation split from timed CPU runs (why each: ``benchmarks/README.md``)."""
 
     model: str = "bilstm"
     # vocabulary and sequences
@@ -158,11 +154,8 @@ def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:
 
 def split_indices(n: int, validation_fraction: float = 0.1, limit: int | None = None,
                   seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
-    """``(train_idx, val_idx)``: a seeded split of the ``n`` *training* reviews (cut to ``limit``).
-
-    Every choice (early stopping, a grid) is made on the validation part, never on the
-    test split. :func:`prepare_data` uses exactly this split.
-    """
+    """``(train_idx, val_idx)``: a seeded split of the ``n`` *training* reviews (cut to ``limit``),
+    the one :func:`prepare_data` uses: every choice is made on its validation part, never on test."""
     if not 0 < validation_fraction < 1:
         raise UsageError(f"validation_fraction must be between 0 and 1, not {validation_fraction}")
     order = _subset(int(n), limit, seed)
@@ -173,11 +166,8 @@ def split_indices(n: int, validation_fraction: float = 0.1, limit: int | None = 
 
 
 def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
-    """Tokenized training reviews (cached) -> shuffled split -> vocabulary -> ids.
-
-    The vocabulary is fitted on the training part only, so the validation reviews are
-    as new to it as the test reviews will be.
-    """
+    """Tokenized training reviews (cached) -> shuffled split -> vocabulary -> ids. The vocabulary
+    sees the training part only, so validation reviews are as new to it as test reviews."""
     t0 = time.perf_counter()
     tokens, labels = text.preprocess_imdb("train", remove_stopwords=config.remove_stopwords, verbose=verbose)
     train_idx, val_idx = split_indices(len(tokens), config.validation_fraction, config.train_limit, config.seed)
@@ -192,11 +182,8 @@ def prepare_data(config: TrainConfig, verbose: bool = False) -> PreparedData:
 
 
 def load_test(config: TrainConfig, vocab, verbose: bool = False, with_tokens: bool = False):
-    """The official test split as ``(ids, labels)`` (plus token lists if asked).
-
-    In fast mode ``config.test_limit`` takes a seeded random subset (balanced in
-    expectation: the files come sorted by label).
-    """
+    """The official test split as ``(ids, labels)`` (plus token lists if asked); ``config.test_limit``
+    (fast mode) takes a seeded random subset (the files come sorted by label)."""
     tokens, labels = text.preprocess_imdb("test", remove_stopwords=config.remove_stopwords, verbose=verbose)
     idx = official_test_indices(config, len(tokens))
     tokens = [tokens[i] for i in idx]
@@ -212,11 +199,8 @@ def official_test_indices(config: TrainConfig, n: int) -> np.ndarray:
 
 
 def encode_tokens(vocab, token_lists: Sequence[Sequence[str]], config: TrainConfig) -> np.ndarray:
-    """Right-padded ids ``(n, config.length)``; an empty review becomes one OOV id.
-
-    A row of padding only would be fully masked, which cuDNN rejects and which makes
-    a mean over time undefined, so it gets one "unknown word" instead.
-    """
+    """Right-padded ids ``(n, config.length)``; an empty review becomes one OOV id (a fully masked
+    row is rejected by cuDNN and has no mean over time)."""
     x = vocab.encode(token_lists, length=config.length, truncating=config.truncating)
     empty = ~x.any(axis=1)
     if empty.any():
@@ -230,12 +214,8 @@ def sequence_lengths(x: np.ndarray) -> np.ndarray:
 
 
 def _check_right_padded(x: np.ndarray) -> None:
-    """Refuse id rows with padding (id 0) before a real token, e.g. left-padded rows.
-
-    :func:`length_batches` keeps the first ``n`` columns of a row with ``n`` real ids, which
-    would drop real tokens of a left-padded row (``pad_sequences``' default); cuDNN also
-    needs right padding.
-    """
+    """Refuse rows with padding (id 0) before a real token: :func:`length_batches` keeps a row's first
+    ``n`` columns, which would drop tokens of a left-padded row; cuDNN needs right padding too."""
     x = np.asarray(x)
     if x.ndim != 2:
         raise UsageError(f"expected a 2-D matrix of token ids (reviews x positions), got shape {x.shape}")
@@ -270,12 +250,9 @@ def _steps_per_epoch(x: np.ndarray, batch_size: int) -> int:
 def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool = False, seed: int = 0):
     """A ``tf.data.Dataset`` of batches of reviews of similar length, each padded only to its longest.
 
-    ``x`` must be right-padded (real ids first, zeros after; left-padded rows are refused):
-    each row is cut to its real ids, and ``Dataset.bucket_by_sequence_length`` groups the
-    rows by length range and pads each batch on the right again (cuDNN needs right
-    padding; the model's mask hides it). With ``shuffle`` the rows are shuffled (``seed``)
-    anew every epoch before they are bucketed; without it the order is fixed. Elements are
-    ``(ids,)`` or ``(ids, y)``.
+    Each right-padded row of ``x`` is cut to its real ids; ``Dataset.bucket_by_sequence_length``
+    groups rows by length and pads each batch on the right again (cuDNN needs right padding; the
+    mask hides it). ``shuffle`` reshuffles (``seed``) every epoch. Elements: ``(ids,)`` or ``(ids, y)``.
     """
     x = np.asarray(x, dtype="int32")
     _check_right_padded(x)
@@ -317,9 +294,8 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
 
 
 def _epoch_timer(seconds: list):
-    """A callback that appends each epoch's seconds (training plus the validation pass) to
-    ``seconds`` and to the epoch's logs; listed before Keras' own History callback, the
-    value lands in ``history.history["epoch_seconds"]``."""
+    """A callback that appends each epoch's seconds (training and validation) to ``seconds`` and to
+    the logs, so (before Keras' History callback) to ``history.history["epoch_seconds"]``."""
     def end(epoch, logs):
         seconds.append(time.perf_counter() - seconds.pop())  # the start time was kept in its place
         logs["epoch_seconds"] = seconds[-1]
@@ -386,8 +362,8 @@ def fit(model, train, val, *, epochs: int, patience: int, monitor: str = "val_ac
 
 
 def _fit_result(model, history, monitor: str, seconds: list, best) -> FitResult:
-    """The :class:`FitResult` of a finished ``model.fit``; after a resume whose best epoch
-    came before the interruption (EarlyStopping never saw it), the model gets its weights."""
+    """The :class:`FitResult` of a finished ``model.fit``; after a resume whose best epoch came before
+    the interruption (EarlyStopping never saw it), the model gets that epoch's weights."""
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     val_acc = hist.get("val_accuracy", [float("nan")] * len(history.epoch))
     i = int(np.nanargmax(hist[monitor]) if "acc" in monitor else np.nanargmin(hist[monitor]))  # as Keras's "auto"
@@ -402,13 +378,10 @@ def _fit_result(model, history, monitor: str, seconds: list, best) -> FitResult:
 
 
 def _best_checkpoint(run_dir: Path, monitor: str, fingerprint: str, resuming: bool):
-    """``ModelCheckpoint(save_best_only=True)`` into ``run_dir/best.weights.h5``, plus ``run.json``.
-
-    Keras keeps the checkpoint's best value in memory only (``BackupAndRestore`` does not
-    save it), so ``run.json`` records it with the run's fingerprint: a resume must match
-    the fingerprint, starts from the saved best value (a worse epoch does not replace the
-    checkpoint) and knows the best epoch of before the interruption.
-    """
+    """``ModelCheckpoint(save_best_only=True)`` into ``run_dir/best.weights.h5``, plus ``run.json``:
+    Keras keeps the best value in memory only, so ``run.json`` records it with the run's
+    fingerprint, and a resume (which must match it) neither replaces the best with a worse
+    epoch nor forgets the best epoch of before the interruption."""
     path = run_dir / "run.json"
     run_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -220,10 +220,6 @@ def test_compare_unpaired_examples_adds_both_sampling_errors():
     assert not c.real                           # 5 points on a few hundred reviews: within noise
     with pytest.raises(UsageError, match="same_examples=False"):
         stats.compare(0.75, 0.7, a_examples=a, b_examples=b)   # same_examples needs the same examples
-    # the old name still works, with a warning
-    with pytest.warns(DeprecationWarning, match="same_examples"):
-        old = stats.compare(0.75, 0.70, a_examples=a, b_examples=b, paired=False)
-    assert old == c
 
 
 def test_compare_takes_a_sample_error_measured_elsewhere():

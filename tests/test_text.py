@@ -304,10 +304,10 @@ def test_load_rejects_missing_and_foreign_files(tmp_path):
         text.Vocabulary.load(bad)
 
 
-def test_as_layer_is_a_stringlookup_with_the_same_ids():
+def test_the_lookup_is_a_stringlookup_with_the_same_ids():
     keras = pytest.importorskip("keras")
     vocab = text.Vocabulary.fit(TRAIN, max_tokens=None, min_count=2)
-    layer = vocab.as_layer()
+    layer = vocab._lookup
     assert isinstance(layer, keras.layers.StringLookup)
     assert layer.get_vocabulary() == vocab.tokens
     tokens = ["film", "rare", "good", "bad", ""]
