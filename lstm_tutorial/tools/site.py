@@ -30,12 +30,6 @@ from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_time
 ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
-#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/lab/exercises.py)``.
-_PARENT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\.\./([^)\s]+)\)")  # not an image: one still here is missing
-#: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
-_PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
-#: Where such images are copied in the staged source.
-REPO_FILES = "_repo"
 #: Stored output of an interactive widget (ipywidgets): the static site cannot run it.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the notebook runs in Jupyter "
@@ -181,20 +175,14 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
 
 
 def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> Notebook:
-    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub,
-    images from outside notebooks/ copied in, widgets noted, logs folded, run times from ``times``."""
+    """Copy one notebook for the site: local Colab badge, widgets noted, logs folded, run times from ``times``."""
     nb = nbformat.read(source, as_version=4)
-    url = colab.colab_url(source)
-    badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
+    badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({colab.colab_url(source)}) · "
              f"[the notebook on GitHub]({colab.REPO_URL}/blob/{colab.PINNED_REF}/notebooks/{source.name})")
     has_badge = False
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
+    for cell in (c for c in nb.cells if c.cell_type == "markdown"):
         cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
         has_badge = has_badge or count > 0
-        cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
-        cell.source = _PARENT_LINK.sub(rf"[\1]({colab.REPO_URL}/blob/{colab.PINNED_REF}/\2)", cell.source)
     _replace_widgets(nb)
     fold_long_outputs(nb)
     move_article_map_to_end(nb)
@@ -209,17 +197,6 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
     save_notebook(nb, dest_dir / source.name)
     return Notebook(path=dest_dir / source.name, title=notebook_title(nb, source.stem),
                     article_map=article_map(nb), source=source)
-
-
-def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
-    """Copy an image from outside notebooks/ into the site; a missing one is left for Sphinx to report."""
-    path = (root / match.group(2)).resolve()
-    if not path.is_file() or root.resolve() not in path.parents:
-        return match.group(0)
-    target = dest_dir / REPO_FILES / path.relative_to(root.resolve())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)
-    return f"![{match.group(1)}]({target.relative_to(dest_dir).as_posix()})"
 
 
 def fold_long_outputs(nb) -> None:
