@@ -234,9 +234,9 @@ def headline_figures(figures: dict[str, Any], limit: int = HEADLINE_FIGURES) -> 
     return shown
 
 
-def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
+def summary_markdown(summary: RunSummary) -> str:
     """The one-page summary: status, run time and a few headline figures of each notebook,
-    linked to its executed copy; a notebook that failed says where it stopped and why."""
+    linked to its executed copy beside it; a notebook that failed says where it stopped and why."""
     devices = sorted({str(r.figures["device"]) for r in summary.results if "device" in r.figures})
     total = sum(r.seconds for r in summary.results)
     passed = sum(r.status == "ok" for r in summary.results)
@@ -247,10 +247,7 @@ def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
              "| notebook | status | run time | headline figures (or where it stopped) |",
              "| --- | --- | ---: | --- |"]
     for r in summary.results:
-        target = Path(r.output_path).name if r.output_path else ""
-        if target and out_dir is not None and Path(r.output_path).parent != Path(out_dir):
-            target = r.output_path
-        name = f"[{r.name}]({target})" if target else r.name
+        name = f"[{r.name}]({Path(r.output_path).name})" if r.output_path else r.name
         detail = (f"stopped at {r.error}" if r.status != "ok"
                   else "; ".join(headline_figures(r.figures)) or "(no key figures reported)")
         detail = detail.replace("|", "\\|").replace("\n", " ")
@@ -299,7 +296,7 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
             save_notebook(executed, path)
             log(f"  outputs written back to {path}")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.md").write_text(summary_markdown(summary, out), encoding="utf-8")
+    (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
     notebooks = [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1), "error": r.error,
                   "executed": r.output_path, "figures": r.figures} for r in summary.results]
     (out / "summary.json").write_text(json.dumps({"mode": mode, "notebooks": notebooks}, indent=2) + "\n",

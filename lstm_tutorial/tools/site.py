@@ -286,14 +286,13 @@ def _copy_static(dest: Path) -> None:
             shutil.copy2(src, out)
 
 
-def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
+def stage(dest: Path) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    sources = list(notebooks) if notebooks is not None else find_notebooks()
+    sources = find_notebooks()
     if not sources:
         raise UsageError("no notebooks to build the site from (notebooks/*.ipynb)")
-    times = run_times if run_times is not None else read_run_times(notebooks_dir())
+    times = read_run_times(notebooks_dir())
     _copy_static(dest)
     staged = [stage_notebook(path, dest, times) for path in sources]
     dates = page_dates(staged, notebooks_dir() / RUN_TIMES_FILE)
@@ -336,7 +335,7 @@ def lazy_figures(html: str, html_dir: Path) -> tuple[str, int]:
     return _IMG_TAG.sub(mark, html), count
 
 
-def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, log=print) -> Path:
+def build(out_dir: Path | None = None, log=print) -> Path:
     """Build the site into ``out_dir`` (default ``runs/site/html``); returns its index.html.
 
     The result replaces ``out_dir`` only when Sphinx succeeded; a failure raises with its last lines.
@@ -345,7 +344,7 @@ def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-site-") as tmp:
         source, doctrees = Path(tmp) / "source", Path(tmp) / "doctrees"
-        staged = stage(source, notebooks)
+        staged = stage(source)
         log(f"site: {len(staged)} notebook(s) staged; building with Sphinx")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project_root()),
                                                                         os.environ.get("PYTHONPATH")]))}
