@@ -274,8 +274,7 @@ def _add_language_model_parsers(sub) -> None:
     p.add_argument("--lr", type=float, dest="learning_rate", help="Adam's learning rate (default: 3e-3)")
     p.add_argument("--lr-schedule", choices=["constant", "cosine"],
                    help="cosine: decay to a tenth of --lr by the last step (default: constant)")
-    p.add_argument("--val-chars", type=int,
-                   help="validation characters read after each epoch (default: 200,000)")
+    p.add_argument("--val-chars", type=int, help="validation characters read after each epoch (default: 200,000)")
     p.add_argument("--seed", type=int, help="shuffles the reviews and the initial weights (default: 0)")
     p.add_argument("--max-minutes", type=float,
                    help="stop after the epoch that ends past this many minutes; run the same command again to resume")
