@@ -1,10 +1,8 @@
 """The command line: ``python -m lstm_tutorial COMMAND`` (``--help`` lists the commands).
 
-Problems the user can fix (missing data, bad input) are printed as one line starting
-with ``error:`` and the exit status is non-zero; there is no traceback for them. Usage
-mistakes are found before anything heavy is imported, and every command that needs
-TensorFlow starts it through :func:`_start_tensorflow` before importing Keras, so no
-C++ log line reaches the terminal.
+A problem the user can fix is one ``error:`` line, no traceback. Usage mistakes are found before
+anything heavy is imported; TensorFlow starts through ``_start_tensorflow`` before Keras is imported,
+so no C++ log line reaches the terminal.
 """
 from __future__ import annotations
 
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import LstmTutorialError, UsageError
+from ..io.environment import enable_gpu_memory_growth as _start_tensorflow
 
 PROG = "python -m lstm_tutorial"
 
@@ -139,22 +138,12 @@ def _add_train_parsers(sub) -> None:
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
                        help="train once per seed (e.g. --seeds 0 1 2), report mean +- std of the "
                             "test accuracy and save the best on validation")
-    p = _command(sub, "predict", _cmd_predict, "label raw reviews with a saved model")
-    p.add_argument("texts", nargs="*", metavar="TEXT", help="reviews to label")
-    p.add_argument("--model",
-                   help="saved model folder, or its model.keras (default: models/bilstm)")
-    p.add_argument("--file", help="a UTF-8 text file with one review per line "
-                                  "('-' reads standard input)")
-    p = _command(sub, "evaluate", _cmd_evaluate, "accuracy of a saved model on the official test set")
-    p.add_argument("--model",
-                   help="saved model folder, or its model.keras (default: models/bilstm)")
-
-
-def _start_tensorflow():
-    """Import TensorFlow quietly and let it use a GPU if there is one (memory growth)."""
-    from ..io.environment import enable_gpu_memory_growth
-
-    enable_gpu_memory_growth()
+    predict = _command(sub, "predict", _cmd_predict, "label raw reviews with a saved model")
+    predict.add_argument("texts", nargs="*", metavar="TEXT", help="reviews to label")
+    predict.add_argument("--file", help="a UTF-8 text file with one review per line ('-' reads standard input)")
+    evaluate = _command(sub, "evaluate", _cmd_evaluate, "accuracy of a saved model on the official test set")
+    for p in (predict, evaluate):
+        p.add_argument("--model", help="saved model folder, or its model.keras (default: models/bilstm)")
 
 
 def _cmd_train(args) -> int:
@@ -190,10 +179,8 @@ def _decoded(line: bytes) -> tuple[str, str | None]:
 
 
 def _read_raw_reviews(args) -> list[tuple[str, str | None]]:
-    """(text, encoding problem) pairs from TEXT arguments and/or --file (one review per line).
-
-    Imports nothing heavy: a usage mistake is reported before TensorFlow starts.
-    """
+    """(text, encoding problem) pairs from TEXT arguments and/or --file (one review per line);
+    imports nothing heavy, so a usage mistake is reported before TensorFlow starts."""
     items: list[tuple[str, str | None]] = [(t, None) for t in args.texts]
     if args.file:
         if args.file != "-" and not Path(args.file).is_file():
@@ -289,8 +276,7 @@ def _add_language_model_parsers(sub) -> None:
     p.add_argument("--lr", type=float, dest="learning_rate", help="Adam's learning rate (default: 3e-3)")
     p.add_argument("--lr-schedule", choices=["constant", "cosine"],
                    help="cosine: decay to a tenth of --lr by the last step (default: constant)")
-    p.add_argument("--val-chars", type=int,
-                   help="validation characters read after each epoch (default: 200,000)")
+    p.add_argument("--val-chars", type=int, help="validation characters read after each epoch (default: 200,000)")
     p.add_argument("--seed", type=int, help="shuffles the reviews and the initial weights (default: 0)")
     p.add_argument("--max-minutes", type=float,
                    help="stop after the epoch that ends past this many minutes; run the same command again to resume")
@@ -355,15 +341,11 @@ def _cmd_train_lm(args) -> int:
 
 def _without_out(argv: list[str]) -> list[str]:
     """The command's arguments less ``--out PATH``: where a model was saved is not how it was made."""
-    out, skip = [], False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "--out":
-            skip = True
-        elif not arg.startswith("--out="):
-            out.append(arg)
-    return out
+    kept = [arg for arg in argv if not arg.startswith("--out=")]
+    while "--out" in kept:
+        at = kept.index("--out")
+        del kept[at:at + 2]
+    return kept
 
 
 def _training_recipe(args) -> dict:

@@ -1,12 +1,9 @@
 """Where the course lives online, and the set-up cell every notebook starts with.
 
-The first code cell of every notebook and the "Open in Colab" links in the notebooks and
-README.md are generated from the constants below; after changing them, run
-``python -m lstm_tutorial notebooks --update-setup-cells`` (a test checks they agree).
-The set-up cell imports an installed package or a checkout's; only in Colab or Kaggle does
-it pip-install :data:`PINNED_REF` from GitHub (their TensorFlow and Keras satisfy our
-version ranges, so nothing is downgraded); elsewhere it says how to get the package.
-Its ``FAST`` switch picks fast mode where no environment variable can be set.
+The notebooks' first code cells and the Colab links in them and README.md are made from the
+constants below: after changing them, run ``python -m lstm_tutorial notebooks --update-setup-cells``.
+Only in Colab or Kaggle does the cell pip-install :data:`PINNED_REF` (their TensorFlow and Keras
+satisfy our version ranges, so nothing is downgraded).
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """The headless notebook runner behind ``python -m lstm_tutorial notebooks``.
 
-Each notebook runs top to bottom in a fresh kernel (nbclient) in ``notebooks/``, in full
-mode or with ``LSTM_TUTORIAL_FAST=1``, with every committed output cleared first: a run
-shows only what it computed, and a cell after a failure stays empty. The executed copies,
-``summary.md`` (one page: status, run time, a few headline figures) and ``summary.json``
-(every key figure printed by ``lt.report()``) go to ``runs/<mode>/``, with the run times
-in ``runs/<mode>/run_times.json``. ``write_back=True`` (the maintainers' full runs) saves
-successful runs over the notebooks and their times in the tracked
-``notebooks/run_times.json``; nothing else a run does changes the clone.
+Every committed output is cleared before a run, so a run shows only what it computed. Only
+``write_back=True`` (the maintainers' full runs) changes the clone: the notebooks and
+``notebooks/run_times.json``; everything else goes to ``runs/<mode>/``.
 """
 from __future__ import annotations
 
@@ -120,12 +115,7 @@ def _stopped_at(nb, done: int, total: int) -> str:
 
 
 def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print) -> NotebookResult:
-    """Execute one notebook in a fresh kernel and save the executed copy in ``out_dir``.
-
-    Every output is cleared first, so the copy and its key figures hold only this run's
-    results: after a failing cell the rest of the notebook is empty, and a notebook that
-    did not finish reports no key figures.
-    """
+    """Execute one notebook in a fresh kernel, outputs cleared first, and save the executed copy in ``out_dir``."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -140,10 +130,9 @@ def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print)
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", on_cell_executed=on_cell_executed,
                             resources={"metadata": {"path": str(path.parent)}})
-    status, error, previous = "ok", "", os.environ.get(FAST_ENV)
-    os.environ[FAST_ENV] = "1" if fast else "0"
+    status, error = "ok", ""
     try:
-        client.execute()
+        client.execute(env={**os.environ, FAST_ENV: "1" if fast else "0"})  # the kernel's environment
     except CellTimeoutError as exc:
         why = str(exc).strip().splitlines()[-1]
         status, error = "timeout", f"code cell {done[0] + 1}/{total}: {why}"
@@ -153,17 +142,11 @@ def run_notebook(path: Path, fast: bool, out_dir: Path, timeout: int, log=print)
         status, error = "error", f"{_stopped_at(nb, done[0], total)}: the kernel died ({exc})"
     except RuntimeError as exc:  # e.g. the kernel did not start
         status, error = "error", f"kernel problem: {exc}"
-    finally:
-        if previous is None:
-            os.environ.pop(FAST_ENV, None)
-        else:
-            os.environ[FAST_ENV] = previous
     seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     save_notebook(nb, out_dir / path.name)
     figures = key_figures_from(nb) if status == "ok" else {}  # lt.report() is the last cell
-    return NotebookResult(path.stem, status, seconds, figures, error[:500],
-                          str(out_dir / path.name))
+    return NotebookResult(path.stem, status, seconds, figures, error[:500], str(out_dir / path.name))
 
 
 def read_run_times(folder: Path | None = None) -> dict:
@@ -202,8 +185,7 @@ def run_times_markdown(name: str, folder: Path | None = None, times: dict | None
 def refresh_run_times(nb, times: dict) -> int:
     """Redraw a notebook's ``lt.run_times("NN")`` output from ``times``; returns how many cells.
 
-    A stored table predates its own run: the runner (write-back) and the site (staging)
-    call this so the notebook and the site show the same times.
+    A stored table predates its own run: write-back and the site redraw it so both show the same times.
     """
     count = 0
     for cell in nb.cells:
@@ -252,9 +234,9 @@ def headline_figures(figures: dict[str, Any], limit: int = HEADLINE_FIGURES) -> 
     return shown
 
 
-def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
+def summary_markdown(summary: RunSummary) -> str:
     """The one-page summary: status, run time and a few headline figures of each notebook,
-    linked to its executed copy; a notebook that failed says where it stopped and why."""
+    linked to its executed copy beside it; a notebook that failed says where it stopped and why."""
     devices = sorted({str(r.figures["device"]) for r in summary.results if "device" in r.figures})
     total = sum(r.seconds for r in summary.results)
     passed = sum(r.status == "ok" for r in summary.results)
@@ -265,10 +247,7 @@ def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
              "| notebook | status | run time | headline figures (or where it stopped) |",
              "| --- | --- | ---: | --- |"]
     for r in summary.results:
-        target = Path(r.output_path).name if r.output_path else ""
-        if target and out_dir is not None and Path(r.output_path).parent != Path(out_dir):
-            target = r.output_path
-        name = f"[{r.name}]({target})" if target else r.name
+        name = f"[{r.name}]({Path(r.output_path).name})" if r.output_path else r.name
         detail = (f"stopped at {r.error}" if r.status != "ok"
                   else "; ".join(headline_figures(r.figures)) or "(no key figures reported)")
         detail = detail.replace("|", "\\|").replace("\n", " ")
@@ -276,23 +255,11 @@ def summary_markdown(summary: RunSummary, out_dir: Path | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_json(summary: RunSummary) -> str:
-    """Every notebook's status, time, error and all its key figures (``summary.json``)."""
-    notebooks = [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1),
-                  "error": r.error, "executed": r.output_path, "figures": r.figures}
-                 for r in summary.results]
-    return json.dumps({"mode": summary.mode, "notebooks": notebooks}, indent=2) + "\n"
-
-
-def _uses_stopwords(path: Path) -> bool:
-    nb = nbformat.read(path, as_version=4)
-    return any("stopwords" in c.source for c in nb.cells if c.cell_type == "code")
-
-
 def check_data_up_front(paths: Sequence[Path]) -> None:
     """Fail before the first cell, not in the middle of a notebook, when NLTK's stopwords
     (which a notebook's code asks for) are neither installed nor downloadable."""
-    needing = [p.stem[:2] for p in paths if _uses_stopwords(p)]
+    needing = [p.stem[:2] for p in paths
+               if any("stopwords" in c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code")]
     if needing:
         from .. import text
         from ..errors import DataUnavailableError
@@ -305,12 +272,8 @@ def check_data_up_front(paths: Sequence[Path]) -> None:
 
 
 def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_dir=None, write_back: bool = False,
-                  timeout: int | None = None, log=print, record_times: bool = True) -> RunSummary:
-    """Run notebooks headlessly; write executed copies, ``summary.md``/``.json`` and run times.
-
-    Run times go to ``out_dir/run_times.json``; with ``write_back`` (full runs only) to the
-    tracked ``notebooks/run_times.json``, which the notebooks and the site show.
-    """
+                  timeout: int | None = None, log=print) -> RunSummary:
+    """Run notebooks headlessly; write executed copies, ``summary.md``/``.json`` and run times."""
     if fast and write_back:
         raise UsageError("--write-back saves the committed outputs, which must come from a full run; "
                          "drop --fast or --write-back")
@@ -326,15 +289,17 @@ def run_notebooks(names: Sequence[str] | None = None, fast: bool = False, out_di
         result = run_notebook(path, fast, out, timeout or (900 if fast else 3600), log=log)
         summary.results.append(result)
         log(f"  {result.status} in {result.seconds:.1f} s" + (f": {result.error}" if result.error else ""))
-        if record_times:
-            record_run_time(result, mode, path.parent if write_back else out)
+        record_run_time(result, mode, path.parent if write_back else out)
         if write_back and result.status == "ok":
             executed = nbformat.read(result.output_path, as_version=4)
             refresh_run_times(executed, read_run_times(path.parent))  # with this run's time
             save_notebook(executed, path)
             log(f"  outputs written back to {path}")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.md").write_text(summary_markdown(summary, out), encoding="utf-8")
-    (out / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")
+    notebooks = [{"name": r.name, "status": r.status, "seconds": round(r.seconds, 1), "error": r.error,
+                  "executed": r.output_path, "figures": r.figures} for r in summary.results]
+    (out / "summary.json").write_text(json.dumps({"mode": mode, "notebooks": notebooks}, indent=2) + "\n",
+                                      encoding="utf-8")
     log(f"summary: {out / 'summary.md'}")
     return summary

@@ -1,8 +1,6 @@
 """What a notebook calls: ``lt.setup()`` first, ``lt.record()`` and ``lt.say()`` in between, ``lt.report()`` last.
 
-A notebook's first code cell calls :func:`setup`, its last :func:`report`; in between
-:func:`record` keeps the numbers it computed for the runner's summary. TensorFlow is
-imported only inside functions, so ``import lstm_tutorial`` stays fast.
+TensorFlow is imported only inside functions, so ``import lstm_tutorial`` stays fast.
 """
 from __future__ import annotations
 
@@ -55,10 +53,8 @@ def record(**figures: Any) -> None:
 
 
 def say(text: str) -> None:
-    """Show a sentence that quotes measured numbers as Markdown (printed outside Jupyter).
-
-    Notebooks write such prose as ``lt.say(f"... **{acc:.1%}** ...")`` so it cannot drift from the run.
-    """
+    """Show a sentence that quotes measured numbers as Markdown (printed outside Jupyter): prose written
+    as ``lt.say(f"... **{acc:.1%}** ...")`` cannot drift from the run."""
     if not isinstance(text, str):
         raise TypeError(f"say() needs a str, got {type(text).__name__}")
     try:

@@ -1,11 +1,7 @@
 """The course as a static website: ``bash run.sh site`` → ``runs/site/html``.
 
-Sphinx + myst-nb + sphinx-book-theme render the committed notebooks' stored outputs
-(nothing is executed, nothing loaded from the network). :func:`stage` copies the notebooks
-into a staging folder and adapts them for the web (local Colab badge, links to GitHub,
-folded logs, fresh run times), writes the landing page, the article map and page dates,
-and copies ``site/`` and MathJax; :func:`build` runs Sphinx and swaps the result in.
-No TensorFlow or Keras here: it runs in ``.venv-site``, which has neither.
+Sphinx + myst-nb render the committed notebooks' stored outputs: nothing is executed, nothing
+loaded from the network. No TensorFlow or Keras here: it runs in ``.venv-site``, which has neither.
 """
 from __future__ import annotations
 
@@ -34,12 +30,6 @@ from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_time
 ARTICLE_MAP_HEADING = re.compile(r"^(#{1,6})\s*(?:map to the articles|article map)\b.*$", re.IGNORECASE | re.MULTILINE)
 #: The badge image in the notebooks' first cell (an address outside the site).
 _REMOTE_BADGE = re.compile(r"\[!\[([^\]]*)\]\(https?://[^)\s]*colab-badge\.svg\)\]\(([^)\s]*)\)")
-#: A Markdown link to a file outside notebooks/, such as ``](../lstm_tutorial/lab/exercises.py)``.
-_PARENT_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\.\./([^)\s]+)\)")  # not an image: one still here is missing
-#: A Markdown image from outside notebooks/, such as ``![cell](../docs/cell.png)``.
-_PARENT_IMAGE = re.compile(r"!\[([^\]]*)\]\(\.\./([^)\s]+)\)")
-#: Where such images are copied in the staged source.
-REPO_FILES = "_repo"
 #: Stored output of an interactive widget (ipywidgets): the static site cannot run it.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("*An interactive widget (a slider or a control) is here when the notebook runs in Jupyter "
@@ -86,10 +76,6 @@ def _site_dir() -> Path:
     return root / "site"
 
 
-#: The "launch in Colab" address of a notebook, at the ref pinned in colab.py.
-colab_link = colab.colab_url
-
-
 def notebook_title(nb, fallback: str) -> str:
     """The text of the notebook's first level-1 heading (``# 02 · ...``), else ``fallback``."""
     for cell in nb.cells:
@@ -100,45 +86,43 @@ def notebook_title(nb, fallback: str) -> str:
     return fallback
 
 
-def article_map(nb) -> str | None:
-    """The body of the *Map to the articles* section (up to the next heading of its level), or None."""
+def _map_section(nb):
+    """``(cell, heading match, end)`` of the *Map to the articles* section (up to the next heading of
+    its level or a higher one), or None."""
     for cell in nb.cells:
         match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
         if match:
-            following = rf"^#{{1,{len(match.group(1))}}}\s"  # a heading of the same or a higher level
-            return re.split(following, cell.source[match.end():], maxsplit=1, flags=re.MULTILINE)[0].strip() or None
+            after = re.compile(rf"^#{{1,{len(match.group(1))}}}\s", re.MULTILINE).search(cell.source, match.end())
+            return cell, match, after.start() if after else len(cell.source)
     return None
 
 
-def heading_anchor(title: str) -> str:
-    """The id MyST gives a heading (``myst_heading_anchors``): ``Map to the articles`` → ``map-to-the-articles``."""
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", title.strip().lower()))
+def article_map(nb) -> str | None:
+    """The body of the *Map to the articles* section, or None."""
+    found = _map_section(nb)
+    if found is None:
+        return None
+    cell, match, end = found
+    return cell.source[match.end():end].strip() or None
 
 
 def move_article_map_to_end(nb) -> bool:
-    """Move the *Map to the articles* section to the end of the notebook (the site's copy).
+    """Move the *Map to the articles* section to the end of the site's copy; returns whether there was one.
 
-    The maps are long tables (5,400 px on a phone before the first section of notebook 01);
-    a reader comes for the lesson, and one coming from an article finds the map through a
-    one-line pointer left where it stood. The section is cut from its cell up to the next
-    heading of its level (text around it stays in place); where to read the articles is added
-    under it. Returns whether a map was moved.
+    The maps are long tables (5,400 px on a phone before notebook 01's first section): a reader comes
+    for the lesson, and one coming from an article follows the pointer left where the map stood.
     """
-    for cell in nb.cells:
-        match = ARTICLE_MAP_HEADING.search(cell.source) if cell.cell_type == "markdown" else None
-        if not match:
-            continue
-        following = re.compile(rf"^#{{1,{len(match.group(1))}}}\s", re.MULTILINE)
-        after = following.search(cell.source, match.end())
-        end = after.start() if after else len(cell.source)
-        section = cell.source[match.start():end].rstrip()
-        title = re.sub(r"^#+\s*", "", match.group(0)).strip()
-        pointer = MAP_POINTER.format(anchor=heading_anchor(title))
-        cell.source = "\n\n".join(part for part in (cell.source[:match.start()].rstrip(), pointer,
-                                                     cell.source[end:].strip()) if part)
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"{section}\n\n{MAP_SOURCES}"))
-        return True
-    return False
+    found = _map_section(nb)
+    if found is None:
+        return False
+    cell, match, end = found
+    section = cell.source[match.start():end].rstrip()
+    title = re.sub(r"^#+\s*", "", match.group(0)).strip()
+    anchor = re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", title.lower()))  # the id MyST gives the heading
+    cell.source = "\n\n".join(part for part in (cell.source[:match.start()].rstrip(), MAP_POINTER.format(anchor=anchor),
+                                                 cell.source[end:].strip()) if part)
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"{section}\n\n{MAP_SOURCES}"))
+    return True
 
 
 def run_time_cell(times: dict, stem: str, mode: str) -> str:
@@ -153,15 +137,12 @@ def run_time_cell(times: dict, stem: str, mode: str) -> str:
 
 
 def run_time_table(notebooks: Sequence[Notebook], times: dict) -> str:
-    """The landing page's table of notebooks, run times and Colab links.
-
-    A MyST ``table`` with class ``course-notebooks``: course.css lays its rows out as cards on a phone.
-    """
+    """The landing page's table of notebooks, run times and Colab links (course.css: cards on a phone)."""
     rows = ["| notebook | full run | fast run | Colab |", "| --- | ---: | ---: | --- |"]
     for nb in notebooks:
         title = nb.title.replace("|", r"\|")
         rows.append(f"| [{title}]({nb.path.name}) | {run_time_cell(times, nb.path.stem, 'full')} "
-                    f"| {run_time_cell(times, nb.path.stem, 'fast')} | [launch in Colab]({colab_link(nb.path)}) |")
+                    f"| {run_time_cell(times, nb.path.stem, 'fast')} | [launch in Colab]({colab.colab_url(nb.path)}) |")
     return "```{table}\n:class: course-notebooks\n\n" + "\n".join(rows) + "\n```"
 
 
@@ -186,7 +167,7 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
         parts += [articles.read_text(encoding="utf-8").strip(), ""]
     for nb in notebooks:
         parts += [f"## {nb.title}", "", f"[Open the notebook]({nb.path.name}) · "
-                  f"[launch in Colab]({colab_link(nb.path)})", ""]
+                  f"[launch in Colab]({colab.colab_url(nb.path)})", ""]
         body = (re.sub(r"\]\(#", f"]({nb.path.name}#", nb.article_map)  # in-notebook anchors, from this page
                 if nb.article_map else "_This notebook has no map to the articles yet._")
         parts += [body, ""]
@@ -194,22 +175,15 @@ def article_map_page(notebooks: Sequence[Notebook]) -> str:
 
 
 def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> Notebook:
-    """Copy one notebook for the site: local Colab badge, links outside notebooks/ to GitHub,
-    images from outside notebooks/ copied in, widgets noted, logs folded, run times from ``times``."""
+    """Copy one notebook for the site: local Colab badge, widgets noted, logs folded, run times from ``times``."""
     nb = nbformat.read(source, as_version=4)
-    url = colab_link(source)
-    badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({url}) · "
+    badge = (f"[![Launch in Colab]({LOCAL_BADGE})]({colab.colab_url(source)}) · "
              f"[the notebook on GitHub]({colab.REPO_URL}/blob/{colab.PINNED_REF}/notebooks/{source.name})")
     has_badge = False
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
+    for cell in (c for c in nb.cells if c.cell_type == "markdown"):
         cell.source, count = _REMOTE_BADGE.subn(badge, cell.source)
         has_badge = has_badge or count > 0
-        cell.source = _PARENT_IMAGE.sub(lambda m: _copy_repo_image(m, source.parent.parent, dest_dir), cell.source)
-        cell.source = _PARENT_LINK.sub(rf"[\1]({colab.REPO_URL}/blob/{colab.PINNED_REF}/\2)", cell.source)
     _replace_widgets(nb)
-    drop_report_echo(nb)
     fold_long_outputs(nb)
     move_article_map_to_end(nb)
     refresh_run_times(nb, times if times is not None else read_run_times(source.parent))
@@ -225,24 +199,11 @@ def stage_notebook(source: Path, dest_dir: Path, times: dict | None = None) -> N
                     article_map=article_map(nb), source=source)
 
 
-def _copy_repo_image(match, root: Path, dest_dir: Path) -> str:
-    """Copy an image from outside notebooks/ into the site; a missing one is left for Sphinx to report."""
-    path = (root / match.group(2)).resolve()
-    if not path.is_file() or root.resolve() not in path.parents:
-        return match.group(0)
-    target = dest_dir / REPO_FILES / path.relative_to(root.resolve())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)
-    return f"![{match.group(1)}]({target.relative_to(dest_dir).as_posix()})"
-
-
 def fold_long_outputs(nb) -> None:
     """Merge consecutive writes to a stream into what a terminal shows, then tag long output.
 
-    A log (:data:`LOG_WRITES` writes, as many lines once merged) alone is folded away
-    (``hide-output``); a log beside figures, or any block over :data:`LONG_OUTPUT_LINES`
-    lines, scrolls in a box (:data:`LOG_TAG`, or ``scroll-output`` for text only).
-    A cell already tagged so is left as it is.
+    A log alone is folded away (``hide-output``); a log beside figures, or a long block, scrolls in
+    a box (:data:`LOG_TAG`, or ``scroll-output`` for text only). A cell already tagged so is left as it is.
     """
     for cell in nb.cells:
         if cell.cell_type != "code" or not cell.get("outputs"):
@@ -269,18 +230,6 @@ def fold_long_outputs(nb) -> None:
             tags.append("scroll-output" if text_only else LOG_TAG)
         if not tags:
             del cell.metadata["tags"]
-
-
-def drop_report_echo(nb) -> int:
-    """Drop the echoed result under a last line ``lt.report()`` (stored before report() stopped
-    echoing; the printed line stays); returns how many."""
-    count = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.strip().rsplit("\n", 1)[-1].strip() == "lt.report()":
-            kept = [o for o in cell.outputs if o.output_type != "execute_result"]
-            count += len(cell.outputs) - len(kept)
-            cell.outputs = kept
-    return count
 
 
 def _replace_widgets(nb) -> None:
@@ -337,14 +286,13 @@ def _copy_static(dest: Path) -> None:
             shutil.copy2(src, out)
 
 
-def stage(dest: Path, notebooks: Sequence[Path] | None = None, run_times: dict | None = None) -> list[Notebook]:
+def stage(dest: Path) -> list[Notebook]:
     """Fill ``dest`` with everything Sphinx needs; returns the staged notebooks."""
-    dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    sources = list(notebooks) if notebooks is not None else find_notebooks()
+    sources = find_notebooks()
     if not sources:
         raise UsageError("no notebooks to build the site from (notebooks/*.ipynb)")
-    times = run_times if run_times is not None else read_run_times(notebooks_dir())
+    times = read_run_times(notebooks_dir())
     _copy_static(dest)
     staged = [stage_notebook(path, dest, times) for path in sources]
     dates = page_dates(staged, notebooks_dir() / RUN_TIMES_FILE)
@@ -368,10 +316,8 @@ def png_size(path: Path) -> tuple[int, int] | None:
 
 
 def lazy_figures(html: str, html_dir: Path) -> tuple[str, int]:
-    """Mark the figures of a built page ``loading="lazy"`` (a notebook page holds up to nine
-    figures of 100-200 kB; a phone fetches those it scrolls to) with their width and height,
-    so that the page keeps its layout while they load (course.css scales them to the column).
-    Returns the page and how many figures were marked."""
+    """Mark a built page's figures ``loading="lazy"`` (a page holds up to nine of 100-200 kB; a phone
+    fetches those it scrolls to), sized so the page keeps its layout; returns the page and how many."""
     count = 0
 
     def mark(match):
@@ -389,29 +335,16 @@ def lazy_figures(html: str, html_dir: Path) -> tuple[str, int]:
     return _IMG_TAG.sub(mark, html), count
 
 
-def finish_pages(html_dir: Path) -> int:
-    """What Sphinx cannot be told: lazy figures with their sizes on every page. Returns how many."""
-    total = 0
-    for page in Path(html_dir).glob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        changed, count = lazy_figures(text, Path(html_dir))
-        if count:
-            page.write_text(changed, encoding="utf-8")
-            total += count
-    return total
-
-
-def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, log=print) -> Path:
+def build(out_dir: Path | None = None, log=print) -> Path:
     """Build the site into ``out_dir`` (default ``runs/site/html``); returns its index.html.
 
-    Sphinx runs in a child process on a staging folder; the result replaces ``out_dir`` only
-    when the build succeeded. Warnings are shown; a failure raises with Sphinx's last lines.
+    The result replaces ``out_dir`` only when Sphinx succeeded; a failure raises with its last lines.
     """
     out_dir = Path(out_dir) if out_dir is not None else output_dir("runs") / "site" / "html"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-site-") as tmp:
         source, doctrees = Path(tmp) / "source", Path(tmp) / "doctrees"
-        staged = stage(source, notebooks)
+        staged = stage(source)
         log(f"site: {len(staged)} notebook(s) staged; building with Sphinx")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(project_root()),
                                                                         os.environ.get("PYTHONPATH")]))}
@@ -423,7 +356,10 @@ def build(out_dir: Path | None = None, notebooks: Sequence[Path] | None = None, 
                 raise UsageError(f"Sphinx could not build the site (exit status {proc.returncode}):\n{tail}")
             for line in filter(str.strip, proc.stderr.splitlines()):
                 log(f"site: {line}")
-            finish_pages(Path(html))
+            for page in Path(html).glob("*.html"):  # what Sphinx cannot be told: lazy figures with their size
+                text, count = lazy_figures(page.read_text(encoding="utf-8"), Path(html))
+                if count:
+                    page.write_text(text, encoding="utf-8")
             for nb in staged:  # the download button offers the committed notebook (its badge is Colab's)
                 target = Path(html) / "_sources" / nb.path.name
                 if nb.source is not None and target.is_file():

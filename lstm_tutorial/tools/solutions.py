@@ -1,12 +1,8 @@
 """Exercise solutions, kept out of the student notebooks, and the instructor copies made from them.
 
-A student notebook states its exercises as a numbered list (``1. **★ Title.** ...``);
-``lt.check.exNN_K`` says whether an answer is right. The solutions live in
-``notebooks/solutions/NN.md`` (one ``## Exercise N`` section each);
-:func:`write_instructor_copies` writes ``notebooks/solutions/NN_name.ipynb``: the student
-notebook without outputs, each solution in a ``<details>`` block after its exercise.
-:func:`check` finds stale copies and leaked solutions; :func:`extract` moves a notebook's
-solution blocks into its ``NN.md``.
+The solutions live in ``notebooks/solutions/NN.md`` (one ``## Exercise N`` section each); an
+instructor copy ``notebooks/solutions/NN_name.ipynb`` is the student notebook without outputs,
+each solution in a ``<details>`` block after its exercise.
 """
 from __future__ import annotations
 
@@ -18,7 +14,7 @@ import nbformat
 
 from ..errors import UsageError
 from ..io.paths import atomic_write
-from .runner import notebook_text, save_notebook
+from .runner import clear_outputs, notebook_text, save_notebook
 
 #: The start of an exercise in a markdown cell, at the start of a line: a list item
 #: ``3. **★★ Title.**`` (a numbered list renders one exercise per item), or ``**3. Title.**``.
@@ -77,25 +73,18 @@ def leaked_solutions(nb) -> list[int]:
 def insert_solutions(nb, solutions: dict[int, str]):
     """A copy of ``nb`` with each solution at the end of its exercise; outputs dropped."""
     copy = deepcopy(nb)
+    clear_outputs(copy)
     placed: set[int] = set()
-    for cell in copy.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            cell.metadata.pop("execution", None)
-            continue
-        if cell.cell_type != "markdown":
-            continue
+    for cell in (c for c in copy.cells if c.cell_type == "markdown"):
         source = cell.source
         for number, mark, end in reversed(_spans(EXERCISE, source)):
-            start = mark.start()
             if number not in solutions:
                 continue
             if number in placed:
                 raise UsageError(f"exercise {number} appears twice in the notebook")
             block = f"<details><summary>Solution</summary>\n\n{solutions[number].strip()}\n</details>"
-            text = source[start:end].rstrip("\n")
-            tail = "\n\n" if end < len(source) else ""
-            source = source[:start] + text + "\n\n" + block + tail + source[end:]
+            source = (source[:mark.start()] + source[mark.start():end].rstrip("\n") + "\n\n" + block
+                      + ("\n\n" if end < len(source) else "") + source[end:])
             placed.add(number)
         cell.source = source
     missing = sorted(set(solutions) - placed)
