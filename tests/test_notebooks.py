@@ -1,6 +1,5 @@
 """Every notebook runs top to bottom in a fresh kernel in fast mode, and the committed
 copies carry the outputs of a full-mode run."""
-import json
 
 import nbformat
 import pytest
