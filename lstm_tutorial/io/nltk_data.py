@@ -1,5 +1,5 @@
-"""NLTK's data on this machine: where its English stopword list loads from, and the one
-download attempt per process when it is missing (Colab has NLTK but not its data).
+"""NLTK's English stopword list on this machine: where it loads from, and the one download
+attempt per process when it is missing (Colab has NLTK but not its data).
 
 :func:`lstm_tutorial.text.english_stopwords` adapts the list to the course's tokens. NLTK itself
 loads (in seconds) only when the list is first needed.
@@ -15,12 +15,6 @@ from ..errors import DataUnavailableError
 
 __all__ = ["DOWNLOAD_TIMEOUT_S", "describe_stopwords", "stopwords"]
 
-_STOPWORDS_HELP = (
-    "NLTK's English stopword list is not installed and could not be downloaded. "
-    "Get it with `python -m nltk.downloader stopwords` (on a machine with internet), "
-    "or copy an nltk_data folder holding corpora/stopwords(.zip) here and set the "
-    "NLTK_DATA environment variable to that folder."
-)
 #: Seconds any one network wait of the one download attempt may take.
 DOWNLOAD_TIMEOUT_S = 15.0
 _download_attempted = False
@@ -46,24 +40,10 @@ def describe_stopwords() -> str:
                 "`python -m nltk.downloader stopwords` (or set NLTK_DATA to a folder that has them)")
 
 
-def _download_stopwords(nltk) -> None:
-    """One ``nltk.download("stopwords")`` per process (Colab has NLTK but not its data)."""
-    global _download_attempted
-    _download_attempted = True
-    # A firewall that silently drops packets must not hang the notebook: cap every wait.
-    before = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:  # our own error below says what to do; NLTK's would only say it failed
-        nltk.download("stopwords", quiet=True, print_error_to=io.StringIO())
-    except Exception:  # noqa: BLE001 - any failure means "not available"
-        pass
-    finally:
-        socket.setdefaulttimeout(before)
-
-
 @functools.cache
 def stopwords() -> frozenset[str]:
     """NLTK's English list from ``NLTK_DATA`` or NLTK's folders, downloaded once if missing."""
+    global _download_attempted
     import nltk
 
     _honour_nltk_data(nltk)
@@ -73,5 +53,18 @@ def stopwords() -> frozenset[str]:
         except (LookupError, OSError):
             if _download_attempted:
                 break
-            _download_stopwords(nltk)
-    raise DataUnavailableError(_STOPWORDS_HELP)
+        _download_attempted = True
+        # A firewall that silently drops packets must not hang the notebook: cap every wait.
+        before = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+        try:  # our own error below says what to do; NLTK's would only say it failed
+            nltk.download("stopwords", quiet=True, print_error_to=io.StringIO())
+        except Exception:  # noqa: BLE001, S110 - any failure means "not available"
+            pass
+        finally:
+            socket.setdefaulttimeout(before)
+    raise DataUnavailableError(
+        "NLTK's English stopword list is not installed and could not be downloaded. "
+        "Get it with `python -m nltk.downloader stopwords` (on a machine with internet), "
+        "or copy an nltk_data folder holding corpora/stopwords(.zip) here and set the "
+        "NLTK_DATA environment variable to that folder.")
