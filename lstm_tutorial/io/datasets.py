@@ -48,9 +48,7 @@ SPLITS = {"train": (("train/neg", 0), ("train/pos", 1)),
 #: Star ratings allowed in file names per folder kind (the data set's own rule).
 _RATINGS = {"pos": range(7, 11), "neg": range(1, 5), "unsup": range(1)}
 _REVIEW_RE = re.compile(r"^(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
-#: Other files of the data set worth unpacking (the *.feat bag-of-words files are skipped).
-_EXTRA_FILES = re.compile(r"^(README|imdb\.vocab|(train|test)/urls_(pos|neg|unsup)\.txt)$")
-_MARKER = ".lstm_tutorial.json"  # written into folders this module unpacked or copied
+_MARKER = ".lstm_tutorial.json"  # written into the folders this module copied
 _CACHE_VERSION = 1               # bump when the cache format changes
 
 
@@ -79,25 +77,6 @@ def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]
 def data_key(source=None) -> str:
     """A short id of the copy ``load_imdb`` reads; caches of derived data are keyed on it."""
     return _find(source, download=True).key
-
-
-def locate_imdb(source=None, download: bool = True) -> Path:
-    """Return an unpacked ``aclImdb`` folder, unpacking (or downloading) the archive if needed.
-
-    Unpacked into the data folder after checking each member; a folder of that name this
-    module did not write is never replaced. :func:`load_imdb` reads the archive directly.
-    """
-    found = _find(source, download=download)
-    if found.kind == "folder":
-        _verify_folder(found.path)
-        return found.path
-    fingerprint = _archive_fingerprint(found.path)
-    target = paths.data_dir() / FOLDER_NAME
-    if (_read_marker(target) or {}).get("archive_fingerprint") == fingerprint:
-        return target  # already unpacked from this archive
-    return _write_folder(target, lambda tmp: {
-        "archive": str(found.path), "archive_fingerprint": fingerprint,
-        "counts": _scan_archive(found.path, extract_to=tmp)[0]})
 
 
 def download_imdb(url: str | None = None, sha256: str | None = None, *, timeout: float | None = None) -> Path:
@@ -168,11 +147,13 @@ def import_archive(path) -> Path:
             shutil.copyfileobj(src, out)
         return target
     counts = _verify_folder(found.path)
-
-    def copy(tmp: Path) -> dict:
+    if target.exists() and _read_marker(target) is None:  # never replace a folder someone else wrote
+        raise CorruptDataError(f"{target} exists and was not written by lstm_tutorial: use it directly "
+                               f"(source={str(target)!r}), or move it away and run again")
+    with paths.atomic_folder(target) as tmp:
         shutil.copytree(found.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(_MARKER))
-        return {"copied_from": str(found.path), "counts": counts}
-    return _write_folder(target, copy)
+        (tmp / _MARKER).write_text(json.dumps({"copied_from": str(found.path), "counts": counts}, indent=1))
+    return target
 
 
 def prepare_imdb(source=None) -> dict:
@@ -248,8 +229,7 @@ def _resolve_place(place: Path, origin: str, strict: bool):
         candidates += [place / FOLDER_NAME, place / ARCHIVE_NAME]
     for candidate in candidates:
         if _is_folder(candidate):
-            key = _folder_key(candidate, _read_marker(candidate))
-            return _Found("folder", candidate.resolve(), origin, key)
+            return _Found("folder", candidate.resolve(), origin, _folder_key(candidate))
         if candidate.is_file() and candidate.name.endswith((".tar.gz", ".tgz", ".tar")):
             return _Found("archive", candidate.resolve(), origin, _archive_fingerprint(candidate))
     if not strict:
@@ -273,14 +253,9 @@ def _ways_to_provide() -> str:
 
 # ----------------------------------------------------------------------------- archives
 # Not get_file(extract=True): Keras only skips unsafe members with a warning (we refuse the
-# archive), unpacks all 100,000 files and counts nothing; one streamed pass does all three.
-def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: bool = False) -> tuple[dict, dict]:
-    """Read the archive once: check every member, count reviews, optionally unpack or collect.
-
-    Returns the counts per folder and (with ``collect``) ``{folder: [(id, text), ...]}``;
-    unpacked members lose the ``aclImdb/`` prefix.
-    """
-    counts = {folder: 0 for folder in EXPECTED_COUNTS}
+# archive), unpacks all 100,000 files and counts nothing; one streamed read does both.
+def _scan_archive(archive: Path) -> dict:
+    """Read the archive once, checking every member and the counts: ``{folder: [(id, text), ...]}``."""
     texts: dict[str, list] = {folder: [] for folder in EXPECTED_COUNTS}
     advice = "replace it with a good copy (or delete it) and run again"
     try:
@@ -298,19 +273,13 @@ def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: boo
                 match = _REVIEW_RE.match(inner)
                 if match and member.isfile():
                     folder, rating = f"{match.group(1)}/{match.group(2)}", int(match.group(4))
-                    if folder not in counts or rating not in _RATINGS[match.group(2)]:
+                    if folder not in texts or rating not in _RATINGS[match.group(2)]:
                         raise CorruptDataError(f"{archive} does not look like the IMDB archive: "
                                                f"{inner} (rating {rating}) in {folder}; {advice}")
                     if member.size == 0:
                         raise CorruptDataError(f"{archive} has an empty review {inner}; {advice}")
-                    counts[folder] += 1
-                    if collect:
-                        data = tar.extractfile(member).read()
-                        texts[folder].append((int(match.group(3)), data.decode("utf-8", "replace")))
-                elif not (member.isdir() or (member.isfile() and _EXTRA_FILES.match(inner))):
-                    continue  # *.feat files, imdbEr.txt, links inside the folder: not needed
-                if extract_to is not None:
-                    tar.extract(member.replace(name=inner, deep=False), extract_to, filter="data")
+                    data = tar.extractfile(member).read()
+                    texts[folder].append((int(match.group(3)), data.decode("utf-8", "replace")))
     except CorruptDataError:
         raise
     except tarfile.FilterError as exc:
@@ -318,8 +287,8 @@ def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: boo
     except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
         raise CorruptDataError(f"{archive} is truncated or not a valid tar.gz archive "
                                f"({type(exc).__name__}: {exc}); {advice}") from exc
-    _check_counts(counts, archive, advice)
-    return counts, texts
+    _check_counts({folder: len(reviews) for folder, reviews in texts.items()}, archive, advice)
+    return texts
 
 
 def _check_counts(counts: dict, where, advice: str) -> None:
@@ -332,7 +301,7 @@ def _check_counts(counts: dict, where, advice: str) -> None:
 
 def _cache_archive(found: _Found) -> dict:
     """Read all splits straight from the archive and cache each; ``{split: (texts, labels)}``."""
-    by_folder = _scan_archive(found.path, collect=True)[1]
+    by_folder = _scan_archive(found.path)
     splits = {split: _assemble(split, by_folder) for split in SPLITS}
     for split, (texts, labels) in splits.items():
         _write_cache(split, found.key, texts, labels)
@@ -379,10 +348,8 @@ def _read_folder_split(folder: Path, split: str) -> tuple[list[str], np.ndarray]
     return _assemble(split, by_folder)
 
 
-def _folder_key(folder: Path, marker: dict | None) -> str:
-    """Identify a folder's content: from its marker, else its path and folder times."""
-    if marker is not None and marker.get("archive_fingerprint"):
-        return marker["archive_fingerprint"]
+def _folder_key(folder: Path) -> str:
+    """Identify a folder's content by its path and folder times."""
     digest = hashlib.sha256(str(folder.resolve()).encode())
     for name in EXPECTED_COUNTS:
         sub = folder / name
@@ -395,18 +362,6 @@ def _read_marker(folder: Path) -> dict | None:
         return json.loads((folder / _MARKER).read_text())
     except (OSError, ValueError):
         return None
-
-
-def _write_folder(target: Path, fill) -> Path:
-    """Build ``target`` in a temporary folder (``fill(tmp)`` writes it and returns the marker's
-    content) and swap it in when complete. A folder this module did not write is never replaced."""
-    if target.exists() and _read_marker(target) is None:
-        raise CorruptDataError(f"{target} exists and was not written by lstm_tutorial: use it directly "
-                               f"(source={str(target)!r}), or move it away and run again")
-    _make_dir(target.parent)
-    with paths.atomic_folder(target) as tmp:
-        (tmp / _MARKER).write_text(json.dumps(fill(tmp), indent=1))
-    return target
 
 
 def _make_dir(path: Path) -> None:
