@@ -54,12 +54,9 @@ _CACHE_VERSION = 1               # bump when the cache format changes
 
 # ----------------------------------------------------------------------------- public API
 def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]:
-    """Return ``(texts, labels)`` of one split: ``"train"``, ``"test"`` or ``"unsup"``.
-
-    Texts are as in the files (``<br />`` kept); labels ``int64``, 1 = positive, 0 = negative,
-    -1 = unlabelled. Negative reviews come first, then positive, each sorted by id: shuffle
-    before taking a subset. Raises DataUnavailableError or CorruptDataError.
-    """
+    """``(texts, labels)`` of the split ``"train"``, ``"test"`` or ``"unsup"``: texts as in the files (``<br />``
+    kept), int64 labels 1 = positive, 0 = negative, -1 = unlabelled. Negatives first, then positives,
+    each sorted by id: shuffle before taking a subset."""
     if split not in SPLITS:
         raise UsageError(f"unknown IMDB split {split!r}: use one of {', '.join(map(repr, SPLITS))}")
     found = _find(source, download=True)
@@ -89,10 +86,8 @@ def _fetch(url: str, name: str, sha256: str | None, *, ways: str, advice: str, c
            timeout: float | None = None) -> Path:
     """Download ``url`` as ``data_dir()/name`` with ``keras.utils.get_file``; nothing is kept on failure.
 
-    get_file writes straight onto its target and keeps a file that fails the hash, so it
-    writes into a hidden staging folder: only a file that passed the hash (and ``check``,
-    which raises CorruptDataError) is renamed into place.
-    """
+    get_file writes onto its target and keeps a file that fails the hash, so it writes into a hidden
+    staging folder; only a file that passed the hash (and ``check``) is renamed into place."""
     from .environment import import_tensorflow
 
     import_tensorflow()  # first, quietly: its C++ start-up lines would land on the user's stderr
@@ -157,11 +152,8 @@ def import_archive(path) -> Path:
 
 
 def prepare_imdb(source=None) -> dict:
-    """Import ``source`` if given, load every split once (a warm cache) and report on the data.
-
-    Behind ``python -m lstm_tutorial data``; returns ``location``, ``origin``, ``counts`` and
-    ``positive`` (reviews per split), ``cache``, ``seconds`` and ``note``.
-    """
+    """Import ``source`` if given, load every split once (a warm cache) and report on the data
+    (behind ``python -m lstm_tutorial data``)."""
     start = time.perf_counter()
     note = None
     if source is not None:
@@ -180,9 +172,7 @@ def prepare_imdb(source=None) -> dict:
 
 def describe_sources(show_path: bool = True) -> str:
     """One line for ``doctor``: where the IMDB data is or would come from; never downloads.
-
-    ``show_path=False`` leaves out the folders, so a notebook's committed output has no machine's path.
-    """
+    ``show_path=False`` leaves out the folders, so a notebook's committed output has no machine's path."""
     try:
         found = _find(None, download=False)
     except Exception as exc:  # noqa: BLE001 - a misconfigured source: say so instead of failing doctor
@@ -442,12 +432,9 @@ _JENA_CACHE_VERSION = 1
 
 
 def read_jena(source=None, download: bool = True) -> dict:
-    """The Jena climate record as arrays: ``{"times", "columns", "values", "origin"}``.
-
-    ``times`` is ``datetime64[s]``, ``columns`` the 14 measurement names, ``values`` a ``float32``
-    array ``(rows, 14)``. ``source``: the ``.csv`` or ``.csv.zip`` or a folder holding one; with
-    ``download=False`` a missing copy raises DataUnavailableError instead of downloading.
-    """
+    """The Jena climate record: ``times`` (``datetime64[s]``), ``columns`` (the 14 measurements),
+    ``values`` (``float32``, rows x 14) and ``origin``. ``source``: the ``.csv`` or ``.csv.zip`` or a
+    folder holding one; with ``download=False`` a missing copy raises instead of downloading."""
     path, origin = locate_jena(source, download=download)
     cache = paths.cache_dir() / f"jena-{_archive_fingerprint(path)}-v{_JENA_CACHE_VERSION}.npz"
     arrays = _load_npz(cache)

@@ -28,10 +28,8 @@ def mode() -> str:
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ log unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
-
-    Level 3 hides ERROR lines too: on a CPU those are notices (oneDNN's Eigen fallback) that
-    land in notebooks as ``E0000 ...``; a real failure still raises in Python."""
+    """Silence TensorFlow's C++ log unless ``TF_CPP_MIN_LOG_LEVEL`` is set. Level 3 hides ERROR lines
+    too: on a CPU those are notices (oneDNN's Eigen fallback); a real failure still raises in Python."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -40,8 +38,7 @@ def stderr_silenced():
     """Hide what C++ code writes to file descriptor 2 in the block (TensorFlow's start-up lines).
 
     They go to a log file: printed if the block raises (they may say why), left behind if the
-    process dies (Jupyter shows an abort only as "kernel died"; the next start prints it).
-    """
+    process dies (Jupyter shows an abort only as "kernel died"; the next start prints it)."""
     if os.environ.get(VERBOSE_TF_ENV):
         yield
         return

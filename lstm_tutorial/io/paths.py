@@ -48,9 +48,7 @@ def output_dir(name: str) -> Path:
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb", **open_kwargs):
     """Open a temporary file beside ``path``; it replaces ``path`` only when the block succeeds.
-
-    Readers see the old file or the complete new one; an error or Ctrl-C leaves no temporary file.
-    """
+    Readers see the old file or the complete new one; an error or Ctrl-C leaves no temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -67,12 +65,9 @@ def atomic_write(path, mode: str = "wb", **open_kwargs):
 
 @contextlib.contextmanager
 def atomic_folder(target):
-    """Fill a temporary folder beside ``target``; it replaces ``target`` only on success.
-
-    Files that belong together (a model and its vocabulary) are never seen half old, half new.
-    The old ``target`` is moved aside and deleted only once the new one is in place (and put
-    back if that rename fails).
-    """
+    """Fill a temporary folder beside ``target``; it replaces ``target`` only on success, so files
+    that belong together are never seen half old, half new. The old ``target`` is deleted only once
+    the new one is in place (and put back if that rename fails)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-new-"))

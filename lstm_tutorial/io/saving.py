@@ -39,10 +39,8 @@ def save_model_folder(folder, model, vocab, config, metrics: dict | None = None,
                       names: tuple[str, str, str], **extra) -> Path:
     """Write ``model``, ``vocab`` and a manifest (``names``: the three file names) into ``folder``.
 
-    All or nothing (:func:`paths.atomic_folder`): an interrupted save never pairs a new model
-    with an old vocabulary. The manifest holds ``config.to_dict()``, ``metrics``, ``extra`` and
-    the other files' SHA-256; anything else already in ``folder`` moves along.
-    """
+    All or nothing (:func:`paths.atomic_folder`): an interrupted save never pairs a new model with
+    an old vocabulary. Anything else already in ``folder`` moves along."""
     folder = Path(folder)
     with atomic_folder(folder) as tmp:
         model.save(tmp / names[0])
@@ -70,11 +68,9 @@ def read_manifest(folder, name: str) -> dict:
 
 def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, config_class,
                       how_to_train: str, require_hash: bool = False):
-    """``(model, vocab, config, manifest)`` from a folder written by :func:`save_model_folder`.
-
-    Every file must be there (else a UsageError saying ``how_to_train``) and match its SHA-256
-    in the manifest; a manifest without hashes (an older save) is accepted unless ``require_hash``.
-    """
+    """``(model, vocab, config, manifest)`` from a folder written by :func:`save_model_folder`. Every
+    file must be there and match its SHA-256; a manifest without them (an older save) passes unless
+    ``require_hash``."""
     folder = Path(folder)
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
