@@ -385,7 +385,7 @@ def test_cache_serves_later_loads_from_an_archive(tmp_path, home, monkeypatch):
 
 def test_cache_serves_later_loads_from_a_folder(tmp_path, monkeypatch):
     make_tree(tmp_path / "src")
-    texts, labels = data.load_imdb("train", source=tmp_path / "src")
+    texts, _ = data.load_imdb("train", source=tmp_path / "src")
     _forbid_reading_the_source(monkeypatch)
     assert data.load_imdb("train", source=tmp_path / "src")[0] == texts
 

@@ -208,8 +208,7 @@ def _find(source, download: bool) -> _Found:
         return found
     if not download:
         raise DataUnavailableError(f"the IMDB data is not available locally. {_ways_to_provide()}")
-    archive = download_imdb()
-    return _Found("archive", archive, f"download from {IMDB_URL}", _archive_fingerprint(archive))
+    return _resolve_place(download_imdb(), origin=f"download from {IMDB_URL}", strict=True)
 
 
 def _resolve_place(place: Path, origin: str, strict: bool):

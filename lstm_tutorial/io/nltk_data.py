@@ -20,19 +20,20 @@ DOWNLOAD_TIMEOUT_S = 15.0
 _download_attempted = False
 
 
-def _honour_nltk_data(nltk) -> None:
+def _nltk():
+    import nltk
+
     # nltk reads NLTK_DATA only when it is first imported; a notebook may set the
     # variable later, so put its folders first on the search path on every call.
     for folder in reversed(os.environ.get("NLTK_DATA", "").split(os.pathsep)):
         if folder and folder not in nltk.data.path:
             nltk.data.path.insert(0, folder)
+    return nltk
 
 
 def describe_stopwords() -> str:
     """One line for ``doctor``: where NLTK's English stopwords load from; never downloads."""
-    import nltk
-
-    _honour_nltk_data(nltk)
+    nltk = _nltk()
     try:
         return f"available ({nltk.data.find('corpora/stopwords/english')})"
     except LookupError:
@@ -44,9 +45,7 @@ def describe_stopwords() -> str:
 def stopwords() -> frozenset[str]:
     """NLTK's English list from ``NLTK_DATA`` or NLTK's folders, downloaded once if missing."""
     global _download_attempted
-    import nltk
-
-    _honour_nltk_data(nltk)
+    nltk = _nltk()
     for _ in range(2):
         try:  # this name finds both an unzipped corpora/stopwords folder and stopwords.zip
             return frozenset(nltk.data.load("corpora/stopwords/english", format="text", cache=False).split())
