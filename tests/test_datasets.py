@@ -10,7 +10,6 @@ import hashlib
 import http.server
 import io
 import socket
-import stat
 import tarfile
 import threading
 import time
@@ -268,8 +267,6 @@ def test_offline_error_lists_every_way_and_leaves_nothing(home):
 
 def test_download_false_never_touches_the_network(monkeypatch):
     monkeypatch.setattr(data, "download_imdb", lambda *a, **k: pytest.fail("must not download"))
-    with pytest.raises(DataUnavailableError, match=paths.DATA_ENV):
-        data.locate_imdb(download=False)
     assert data.describe_sources().startswith("not found locally")
 
 
@@ -308,69 +305,13 @@ HOSTILE = {
 def test_unsafe_archives_are_refused(tmp_path, home, kind):
     archive = make_archive(tmp_path / "bad" / "aclImdb_v1.tar.gz", extra=HOSTILE[kind])
     with pytest.raises(CorruptDataError, match="unsafe") as info:
-        data.locate_imdb(source=archive)  # unpacking
+        data.load_imdb("train", source=archive)
     assert str(archive) in str(info.value)
     with pytest.raises(CorruptDataError, match="unsafe"):
-        data.load_imdb("train", source=archive)  # reading without unpacking
-    assert files_under(home) == []  # nothing unpacked, no temporary folder, no cache
+        data.import_archive(archive)
+    assert files_under(home) == []  # nothing copied, no temporary folder, no cache
     assert not (tmp_path / "evil.txt").exists() and not Path("/tmp/lstm_tutorial_evil.txt").exists()
     assert archive.exists()  # the user's file is named, not deleted
-
-
-# ----------------------------------------------------------------------------- unpacking
-def test_locate_unpacks_into_data_dir_not_next_to_the_archive(tmp_path, home):
-    archive = make_archive(tmp_path / "ro" / "aclImdb_v1.tar.gz")
-    before = files_under(tmp_path / "ro")
-    (tmp_path / "ro").chmod(stat.S_IRUSR | stat.S_IXUSR)  # read-only source folder
-    try:
-        folder = data.locate_imdb(source=archive)
-    finally:
-        (tmp_path / "ro").chmod(stat.S_IRWXU)
-    assert folder == home / "aclImdb"
-    assert files_under(tmp_path / "ro") == before
-    assert len(list((folder / "train" / "unsup").iterdir())) == 4
-    assert (folder / "README").is_file() and not (folder / "train" / "labeledBow.feat").exists()
-    assert [p.name for p in home.iterdir() if p.name.startswith(".")] == []  # no temp folders
-    # a second call reuses the unpacked folder instead of unpacking again
-    stamp = (folder / "train" / "pos").stat().st_mtime_ns
-    assert data.locate_imdb(source=archive) == folder
-    assert (folder / "train" / "pos").stat().st_mtime_ns == stamp
-    # and later loads find it through the data folder with no argument
-    assert data.locate_imdb(download=False) == folder
-
-
-def test_crash_while_unpacking_leaves_nothing_half_written(tmp_path, home, monkeypatch):
-    archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz")
-    calls = {"n": 0}
-    real_extract = tarfile.TarFile.extract
-
-    def flaky(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise KeyboardInterrupt  # like Ctrl-C half-way
-        return real_extract(self, *args, **kwargs)
-
-    monkeypatch.setattr(tarfile.TarFile, "extract", flaky)
-    with pytest.raises(KeyboardInterrupt):
-        data.locate_imdb(source=archive)
-    assert list(home.iterdir()) == []
-
-
-def test_a_different_archive_replaces_an_unpacked_copy(tmp_path, home):
-    first = make_archive(tmp_path / "one" / "aclImdb_v1.tar.gz", tag="ONE")
-    second = make_archive(tmp_path / "two" / "aclImdb_v1.tar.gz", tag="TWO")
-    folder = data.locate_imdb(source=first)
-    assert data.locate_imdb(source=second) == folder
-    assert (folder / "test" / "pos" / "10_8.txt").read_text().startswith("TWO")
-    assert [p.name for p in home.iterdir()] == ["aclImdb"]
-
-
-def test_a_foreign_folder_in_data_dir_is_never_replaced(tmp_path, home):
-    make_tree(home, tag="MINE")
-    archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz", tag="TAR")
-    with pytest.raises(CorruptDataError, match="not written by lstm_tutorial"):
-        data.locate_imdb(source=archive)
-    assert (home / "aclImdb" / "test" / "pos" / "10_8.txt").read_text().startswith("MINE")
 
 
 # ----------------------------------------------------------------------------- bad user copies
@@ -444,17 +385,9 @@ def test_cache_serves_later_loads_from_an_archive(tmp_path, home, monkeypatch):
 
 def test_cache_serves_later_loads_from_a_folder(tmp_path, monkeypatch):
     make_tree(tmp_path / "src")
-    texts, labels = data.load_imdb("train", source=tmp_path / "src")
+    texts, _ = data.load_imdb("train", source=tmp_path / "src")
     _forbid_reading_the_source(monkeypatch)
     assert data.load_imdb("train", source=tmp_path / "src")[0] == texts
-
-
-def test_unpacked_folder_shares_the_archive_cache(tmp_path, monkeypatch):
-    archive = make_archive(tmp_path / "a" / "aclImdb_v1.tar.gz")
-    folder = data.locate_imdb(source=archive)
-    texts, _ = data.load_imdb("test", source=archive)
-    _forbid_reading_the_source(monkeypatch)
-    assert data.load_imdb("test", source=folder)[0] == texts
 
 
 def test_changed_folder_is_read_again(tmp_path):
@@ -512,6 +445,13 @@ def test_a_failed_import_keeps_the_previous_copy(tmp_path, home, monkeypatch):
     monkeypatch.setattr(data, "EXPECTED_COUNTS", dict(TINY))
     assert data.load_imdb("test", source=home / "aclImdb")[0][0].startswith("OLD")
     assert [p.name for p in home.iterdir() if p.name.startswith(".aclImdb")] == []
+
+
+def test_a_foreign_folder_in_data_dir_is_never_replaced(tmp_path, home):
+    make_tree(home, tag="MINE")
+    with pytest.raises(CorruptDataError, match="not written by lstm_tutorial"):
+        data.import_archive(make_tree(tmp_path / "src", tag="NEW"))
+    assert (home / "aclImdb" / "test" / "pos" / "10_8.txt").read_text().startswith("MINE")
 
 
 def test_import_of_a_bad_archive_leaves_the_data_dir_clean(tmp_path, home):

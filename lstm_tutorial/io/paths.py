@@ -1,7 +1,6 @@
-"""Where things live on disk: the project checkout, the data folder, figures and runs.
+"""Where things live on disk, so every module agrees: the checkout, the data folder, outputs.
 
-Kept in one small module so that every other module agrees on the same folders.
-Nothing here imports TensorFlow.
+Also atomic writes of files and folders. Nothing here imports TensorFlow.
 """
 from __future__ import annotations
 
@@ -11,38 +10,29 @@ import shutil
 import tempfile
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]  # lstm_tutorial/, one level above io/
-
 #: Environment variable: a directory holding ``aclImdb/`` or ``aclImdb_v1.tar.gz``.
 DATA_ENV = "LSTM_TUTORIAL_DATA"
-#: Environment variable: 1 for fast mode (small data, for CI and quick checks). It lives here,
-#: with the other variables, so that the runner and the runtime both read it without
-#: importing each other.
+#: Environment variable: 1 for fast mode (small data, for CI and quick checks). Here, with the
+#: other variables, so the runner and the runtime read it without importing each other.
 FAST_ENV = "LSTM_TUTORIAL_FAST"
 #: Environment variable: where downloads and caches are written (default: the project's data/).
 HOME_ENV = "LSTM_TUTORIAL_HOME"
 
 
 def project_root() -> Path | None:
-    """The checkout this package was installed from (editable install), or None.
-
-    A regular ``pip install`` copies the package into site-packages; then there is no
-    checkout and data goes to ``~/lstm_tutorial_data`` instead.
-    """
-    candidate = PACKAGE_DIR.parent
+    """The checkout this package was installed from (editable install), or None (site-packages)."""
+    candidate = Path(__file__).resolve().parents[2]  # the folder above lstm_tutorial/
     if (candidate / "pyproject.toml").is_file() and (candidate / "notebooks").is_dir():
         return candidate
     return None
 
 
 def data_dir() -> Path:
-    """The folder that receives downloads and caches (created on demand by callers)."""
+    """Where downloads and caches go: $LSTM_TUTORIAL_HOME, the checkout's data/ or ~/lstm_tutorial_data."""
     if os.environ.get(HOME_ENV):
         return Path(os.environ[HOME_ENV]).expanduser()
     root = project_root()
-    if root is not None:
-        return root / "data"
-    return Path.home() / "lstm_tutorial_data"
+    return root / "data" if root is not None else Path.home() / "lstm_tutorial_data"
 
 
 def cache_dir() -> Path:
@@ -52,21 +42,13 @@ def cache_dir() -> Path:
 
 def output_dir(name: str) -> Path:
     """A git-ignored folder at the top of the project (figures/, runs/, models/)."""
-    root = project_root()
-    base = root if root is not None else Path.cwd()
-    return base / name
+    return (project_root() or Path.cwd()) / name
 
 
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb", **open_kwargs):
-    """Open a temporary file beside ``path``; rename it onto ``path`` only on success.
-
-    Readers therefore see either the old file or the complete new one, never half of it,
-    and an error or Ctrl-C inside the ``with`` block leaves no temporary file behind::
-
-        with atomic_write(cache_file) as fh:
-            np.savez(fh, ...)
-    """
+    """Open a temporary file beside ``path``; it replaces ``path`` only when the block succeeds.
+    Readers see the old file or the complete new one; an error or Ctrl-C leaves no temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -83,15 +65,9 @@ def atomic_write(path, mode: str = "wb", **open_kwargs):
 
 @contextlib.contextmanager
 def atomic_folder(target):
-    """Fill a temporary folder beside ``target``; it replaces ``target`` only on success.
-
-    The folder version of :func:`atomic_write`: files that belong together (a model and
-    its vocabulary) are never seen half old, half new. The old ``target`` is renamed aside
-    and deleted only once the new folder is in place (and put back if that rename fails)::
-
-        with atomic_folder(out_dir) as tmp:
-            model.save(tmp / "model.keras")
-    """
+    """Fill a temporary folder beside ``target``; it replaces ``target`` only on success, so files
+    that belong together are never seen half old, half new. The old ``target`` is deleted only once
+    the new one is in place (and put back if that rename fails)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-new-"))

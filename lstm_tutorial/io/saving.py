@@ -1,12 +1,6 @@
-"""One way to save a trained model: a folder with the ``.keras`` file, its vocabulary and
-a JSON manifest.
-
-The IMDB classifier (:mod:`lstm_tutorial.training`) and the character language model
-(:mod:`lstm_tutorial.lab.language_model`) both save with :func:`save_model_folder` and load
-with :func:`load_model_folder`. The manifest
-holds the settings, the metrics and the SHA-256 of the other two files, so a damaged file,
-or files of different saves put together, are refused with a message instead of giving
-silent nonsense.
+"""The one way trained models are saved: a folder with the ``.keras`` file, its vocabulary and a
+JSON manifest of the settings, the metrics and the other two files' SHA-256, so a damaged file
+or files of different saves put together are refused with a message, not silent nonsense.
 """
 from __future__ import annotations
 
@@ -43,14 +37,10 @@ def jsonable(value):
 
 def save_model_folder(folder, model, vocab, config, metrics: dict | None = None, *,
                       names: tuple[str, str, str], **extra) -> Path:
-    """Write ``model``, ``vocab`` (its ``save``) and a manifest into ``folder``, all or nothing.
+    """Write ``model``, ``vocab`` and a manifest (``names``: the three file names) into ``folder``.
 
-    ``names`` are the three file names (model, vocabulary, manifest). The manifest holds
-    ``config.to_dict()``, ``metrics``, any ``extra`` entries and the SHA-256 of the other
-    two files. The files are written into a temporary folder that then takes the place of
-    ``folder`` (:func:`lstm_tutorial.io.paths.atomic_folder`), so an interrupted save never
-    pairs a new model with an old vocabulary; anything else in ``folder`` moves along.
-    """
+    All or nothing (:func:`paths.atomic_folder`): an interrupted save never pairs a new model with
+    an old vocabulary. Anything else already in ``folder`` moves along."""
     folder = Path(folder)
     with atomic_folder(folder) as tmp:
         model.save(tmp / names[0])
@@ -78,12 +68,9 @@ def read_manifest(folder, name: str) -> dict:
 
 def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, config_class,
                       how_to_train: str, require_hash: bool = False):
-    """``(model, vocab, config, manifest)`` from a folder written by :func:`save_model_folder`.
-
-    Every file must be there (else a :class:`UsageError` that says ``how_to_train``), and
-    match the SHA-256 the manifest records for it; a manifest without hashes (an older
-    save) is accepted unless ``require_hash``.
-    """
+    """``(model, vocab, config, manifest)`` from a folder written by :func:`save_model_folder`. Every
+    file must be there and match its SHA-256; a manifest without them (an older save) passes unless
+    ``require_hash``."""
     folder = Path(folder)
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
@@ -101,16 +88,13 @@ def load_model_folder(folder, *, names: tuple[str, str, str], vocab_class, confi
         config = config_class.from_dict(info["config"])
     except (KeyError, TypeError) as exc:
         raise CorruptDataError(f"{folder / names[2]} holds no usable settings ({exc}); train again") from exc
-    return _load_keras(folder / names[0]), vocab_class.load(folder / names[1]), config, info
-
-
-def _load_keras(path: Path):
     import keras  # the callers have imported it quietly (environment.quiet_tensorflow)
 
+    path = folder / names[0]
     if not zipfile.is_zipfile(path):
         raise CorruptDataError(f"{path} is not a Keras file (truncated or overwritten?); train the model again")
     try:
-        return keras.models.load_model(path)
+        model = keras.models.load_model(path)
     except (ValueError, TypeError, KeyError, OSError) as exc:
         # A file Keras cannot rebuild: most often a Keras version that differs from the
         # saving one. Other errors (out of memory, a broken TensorFlow) pass unchanged.
@@ -122,3 +106,4 @@ def _load_keras(path: Path):
         raise CorruptDataError(
             f"{path} could not be loaded by Keras {keras.__version__} (saved with Keras {saved_with}): "
             f"{type(exc).__name__}: {exc}. Install the saving version, or train the model again") from exc
+    return model, vocab_class.load(folder / names[1]), config, info
