@@ -67,31 +67,24 @@ def vocabulary_coverage(sizes, coverages):
 
 # --- Notebook 02: the LSTM gate by gate ---------------------------------------------------
 
-_GATE_LABELS = {"f": "forget gate f_t", "i": "input gate i_t", "g": "candidate g_t",
-                "o": "output gate o_t", "c": "cell state c_t", "h": "hidden state h_t"}
+_GATE_LABELS = {"f": "forget gate f_t", "i": "input gate i_t", "o": "output gate o_t", "c": "cell state c_t"}
 
 
-def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", "i", "o", "c"),
-                  full_range: bool = False):
-    """One heatmap per gate (rows: units, columns: tokens) from ``GatedLSTM.trace``; gates coloured over
-    their panel's values (0..1 with ``full_range``), the cell state on a diverging scale centred on 0."""
+def gate_heatmaps(trace: dict, tokens, title: str = ""):
+    """Heatmaps of f, i, o and c (rows: units, columns: tokens) from ``GatedLSTM.trace``; each gate coloured over
+    its panel's values, the cell state on a diverging scale centred on 0."""
     tokens = list(tokens)
-    cols = slice(None) if units is None else np.asarray(units)
-    fig, axes = plt.subplots(len(names), 1, figsize=(max(6, 0.55 * len(tokens) + 2), 2.1 * len(names)),
-                             sharex=True, squeeze=False)
-    for ax, name in zip(axes[:, 0], names):
-        values = np.asarray(trace[name])[: len(tokens)][:, cols].T
-        if name in ("f", "i", "o"):
-            lo, hi = (0.0, 1.0) if full_range else (float(values.min()), float(values.max()))
-            im = ax.imshow(values, aspect="auto", cmap="viridis", vmin=lo, vmax=hi, interpolation="nearest")
-        else:
-            lim = float(np.abs(values).max()) or 1.0
-            im = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_ylabel(f"{_GATE_LABELS[name]}\nunit", fontsize=9)
+    fig, axes = plt.subplots(4, 1, figsize=(max(6, 0.55 * len(tokens) + 2), 2.1 * 4), sharex=True)
+    for ax, (name, label) in zip(axes, _GATE_LABELS.items()):
+        values = np.asarray(trace[name])[: len(tokens)].T
+        lim = float(np.abs(values).max()) or 1.0
+        lo, hi, cmap = (-lim, lim, "RdBu_r") if name == "c" else (float(values.min()), float(values.max()), "viridis")
+        im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        ax.set_ylabel(f"{label}\nunit", fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
-    axes[-1, 0].set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
+    axes[-1].set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
     if title:
-        axes[0, 0].set_title(title)
+        axes[0].set_title(title)
     return _finish(fig)
 
 
@@ -192,15 +185,15 @@ def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
     return _finish(fig, bx, xlabel="z", title="Activations and their derivatives", legend=8)
 
 
-def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bool = True):
-    """Per-step gradient norms (``gradients.gradient_norms``), log scale; ``normalize`` divides each curve by its
-    last step's norm (step 0 shows the first/last ratio). Exact zeros (float32 underflow): an x at the bottom."""
+def gradient_norms_by_step(curves: dict, title: str = "", ax=None):
+    """Per-step gradient norms (``gradients.gradient_norms``), log scale, each curve divided by its last step's
+    norm (step 0 shows the first/last ratio). Exact zeros (float32 underflow): an x at the bottom."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4))
     fig = ax.figure
     for i, (label, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=np.float64)
-        if normalize and norms[-1] > 0:
+        if norms[-1] > 0:
             norms = norms / norms[-1]
         steps = np.arange(norms.size)
         ok = norms > 0
@@ -209,7 +202,7 @@ def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bo
             low = norms[ok].min() if ok.any() else 1e-30
             ax.plot(steps[~ok], np.full((~ok).sum(), low), "x", color=f"C{i}", ms=3)
     ax.set_yscale("log")
-    ax.set_ylabel("||dL / d x_t||" + (" / last step's" if normalize else "") + "  (L: the probed loss)", fontsize=9)
+    ax.set_ylabel("||dL / d x_t|| / last step's  (L: the probed loss)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     return _finish(fig, ax, xlabel="time step t (the output is read after the last step)", title=title, legend=8)
 
@@ -527,15 +520,13 @@ def lag_correlation(curves: dict, step: str = "step", title: str = "when does th
                    ylabel="correlation of changes", title=title, legend=9)
 
 
-def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead",
-                     log: bool = True):
-    """MAE of each method against the hours ahead; ``log`` axis: a baseline ten times worse does not squash the rest."""
+def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
+    """MAE of each method against the hours ahead, on a log axis: a baseline ten times worse squashes nothing."""
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     for (name, maes), marker, dash in zip(curves.items(), "os^dvx", ("-", "--", "-.", ":", "-", "--")):
         ax.plot(hours, maes, marker=marker, markersize=3, linestyle=dash, label=name)
-    if log:
-        ax.set_yscale("log")
-    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit}{', log scale' if log else ''})",
+    ax.set_yscale("log")
+    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit}, log scale)",
                    title=title, legend={"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1)})
 
 
