@@ -521,7 +521,7 @@ def lag_correlation(curves: dict, step: str = "step", title: str = "when does th
 
 
 def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
-    """MAE of each method against the hours ahead, on a log axis: a baseline ten times worse squashes nothing."""
+    """MAE of each method against the hours ahead (log axis: a baseline ten times worse does not squash the rest)."""
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     for (name, maes), marker, dash in zip(curves.items(), "os^dvx", ("-", "--", "-.", ":", "-", "--")):
         ax.plot(hours, maes, marker=marker, markersize=3, linestyle=dash, label=name)
