@@ -166,29 +166,19 @@ def ex01_4(share) -> bool:
 
 # --- notebook 02 ------------------------------------------------------------------------
 
-def _expected_ex02_1() -> tuple[int, int]:
-    from ..numpy_lstm import parameter_count
+def _expected_02(units: int = EX02_2_UNITS) -> dict:
+    """Notebook 02's expected answers, by exercise (``units``: exercise 2's layer)."""
+    from ..numpy_lstm import lstm_sequence, parameter_count
 
     one = parameter_count(EX02_1_INPUT, EX02_1_UNITS)
-    return one, 2 * one
-
-
-def _expected_ex02_2(units: int = EX02_2_UNITS) -> int:
-    from ..numpy_lstm import parameter_count
-
-    return parameter_count(8, units, peephole=True) - parameter_count(8, units)
-
-
-def _expected_ex02_6() -> float:
-    from ..numpy_lstm import lstm_sequence
-
     params, x = ex02_6_setup()
-    return float(lstm_sequence(x, params)["gates"]["f"][0, :, 0].prod())
+    return {"ex02_1": (one, 2 * one), "ex02_2": parameter_count(8, units, peephole=True) - parameter_count(8, units),
+            "ex02_6": float(lstm_sequence(x, params)["gates"]["f"][0, :, 0].prod())}
 
 
 def ex02_1(lstm_params, bidirectional_params) -> bool:
     """Parameters of ``LSTM(40)`` on 80-dimensional inputs, and of its ``Bidirectional`` version."""
-    one, _ = _expected_ex02_1()
+    one, _ = _expected_02()["ex02_1"]
     ok_one = _number(lstm_params, "lstm_params") == one
     ok_two = _number(bidirectional_params, "bidirectional_params") == 2 * one
     hint = ("the single LSTM is off: four gates, each with input weights, recurrent weights and a bias."
@@ -198,7 +188,7 @@ def ex02_1(lstm_params, bidirectional_params) -> bool:
 
 def ex02_2(extra_params, units: int = EX02_2_UNITS) -> bool:
     """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
-    expected = _expected_ex02_2(units)
+    expected = _expected_02(units)["ex02_2"]
     return _verdict(_number(extra_params) == expected,
                     "one peephole vector per gate that has one (not the candidate), each of length units.")
 
@@ -218,7 +208,7 @@ def ex02_6_setup():
 
 def ex02_6(ratio) -> bool:
     """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
-    expected = _expected_ex02_6()
+    expected = _expected_02()["ex02_6"]
     value = _number(ratio, "ratio")
     return _verdict(abs(value - expected) <= 1e-4 * abs(expected),
                     "dL/dc_T is the loss's own gradient (ones); divide the gradient that reaches the initial "
@@ -227,8 +217,8 @@ def ex02_6(ratio) -> bool:
 
 def _answers_01_02() -> dict:
     """The expected answers of notebooks 01 and 02, for the test that no student notebook shows them."""
-    return {**{name: (value,) for name, value in _expected_01().items()}, "ex02_1": _expected_ex02_1(),
-            "ex02_2": (_expected_ex02_2(),), "ex02_6": (_expected_ex02_6(),)}
+    answers = {**_expected_01(), **_expected_02()}
+    return {name: value if isinstance(value, tuple) else (value,) for name, value in answers.items()}
 
 
 # --- notebook 04 ------------------------------------------------------------------------
