@@ -148,11 +148,7 @@ def split_words(words: Sequence[str], *, validation: float = 0.05, test: float =
 
 def pad(rows: Sequence[Sequence[int]], length: int | None = None) -> np.ndarray:
     """Rows of ids as one array, zeros after each row's end, ``length`` wide (default: the longest row)."""
-    length = max(map(len, rows)) if length is None else length
-    out = np.zeros((len(rows), length), dtype="int32")
-    for i, row in enumerate(rows):
-        out[i, :len(row)] = row
-    return out
+    return keras.utils.pad_sequences(rows, maxlen=length, dtype="int32", padding="post")
 
 
 def batches(sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]], batch_size: int,
