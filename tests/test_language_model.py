@@ -254,8 +254,6 @@ def test_notebook_04_figures_draw_and_refuse_mismatched_input():
         plots.shaded_text("ab c", [0.1, 0.2, 0.3])
     fig = plots.accuracy_vs_labels({"a": {10: [0.5, 0.6], 100: [0.7]}})
     assert len(fig.axes[0].lines) >= 1
-    fig = plots.dependence_on_distance({"m": ([0, 1, 2], [1.0, 0.1, 0.0])}, "y")
-    assert list(fig.axes[0].lines[0].get_xdata()) == [1.0]  # k = 0 and zeros cannot be drawn on log axes
     fig = plots.context_curves({"m": {1: 3.0, 4: 2.0}, "m, zero start": {1: 4.0, 4: 2.0}}, {"m": 2.0}, 4.2)
     assert len(fig.axes[0].lines) == 5   # two curves, one full-state line, frequencies, the legend's key
 

@@ -1,31 +1,11 @@
-"""The PyTorch IMDB article's set-up, rebuilt in Keras so notebook 03 can imitate it (notebook 03).
+"""The PyTorch IMDB article's set-up, rebuilt in Keras so notebook 03 can imitate it.
 
-The PyTorch article on LSTMs and BiLSTMs for IMDB sentiment reports 65 % for
-a plain RNN and 82.4 % for a Bidirectional LSTM and credits the architecture with the
-gap. Its pipeline differs from this package's in four ways, each rebuilt here (its budget,
-every letter of 40,000 reviews for 15 epochs, is not: notebook 03 trains at a far
-smaller one, and says that the article's figures do not come back there):
-
-1. **Cleaning, stopwords first.** Lower-case, drop NLTK's English stopwords (split on
-   whitespace, so before any HTML tag is removed), then remove tags, links and every
-   character that is not a letter or whitespace.
-2. **Letters, not words.** The cleaning function ends by joining the cleaned *string*
-   with spaces, which puts a space between every two characters; the word tokenizer
-   then returns single letters. The model therefore reads a review letter by letter
-   (word boundaries are lost too). :func:`article_tokenize` reproduces this;
-   ``letters=False`` gives the words the article evidently meant.
-3. **Vocabulary rule.** Tokens seen at least twice in the whole labelled data, in
-   first-seen order, capped at 30,000 ids with padding and unknown included
-   (:func:`article_vocabulary`); on letters this leaves about 28 ids.
-4. **Final state.** The head reads the last hidden state (for the BiLSTM, the forward
-   state after the last token beside the backward state after the first), not a pool
-   over time: ``models.build_classifier(..., readout="last")``.
-
-Its sequence length is the whole review (padded per batch); :data:`ARTICLE_SETTINGS`
-holds its other settings. The article's own word tokenizer (NLTK's ``word_tokenize``)
-needs the Punkt model; on the article's cleaned text, which holds only the letters a-z
-and whitespace, it splits exactly on whitespace, so :func:`article_tokenize` uses
-``str.split`` and needs no download.
+The article (65 % for a plain RNN, 82.4 % for a BiLSTM) differs from this package's pipeline in four
+ways, each rebuilt here and explained in notebook 03: stopwords removed first and letters instead of
+words (:func:`article_clean`), its vocabulary rule (:func:`article_vocabulary`) and the last hidden
+state as readout (``models.build_classifier(..., readout="last")``); its budget is not rebuilt.
+Its tokenizer, NLTK's ``word_tokenize``, needs the Punkt model; on the cleaned text (only a-z and
+whitespace) it splits exactly on whitespace, so :func:`article_tokenize` uses ``str.split``.
 """
 from __future__ import annotations
 
@@ -40,20 +20,10 @@ __all__ = ["ARTICLE_SETTINGS", "ARTICLE_REPORTED", "article_clean", "article_tok
            "article_tokenize_all", "article_vocabulary"]
 
 #: The article's hyper-parameters, as printed in it.
-ARTICLE_SETTINGS = {
-    "batch_size": 64,
-    "embedding_dim": 128,
-    "hidden_size": 128,
-    "epochs": 15,
-    "learning_rate": 1e-3,
-    "optimizer": "AdamW",
-    "min_freq": 2,
-    "max_vocab": 30_000,
-    "validation_fraction": 0.2,
-    "sequence_length": None,  # the whole review
-    "readout": "last",
-    "remove_stopwords": True,
-}
+ARTICLE_SETTINGS = {"batch_size": 64, "embedding_dim": 128, "hidden_size": 128, "epochs": 15, "learning_rate": 1e-3,
+                    "optimizer": "AdamW", "min_freq": 2, "max_vocab": 30_000, "validation_fraction": 0.2,
+                    "sequence_length": None,  # the whole review
+                    "readout": "last", "remove_stopwords": True}
 
 #: The accuracies the article reports (its RNN figure comes from an earlier article).
 ARTICLE_REPORTED = {"rnn": 0.65, "bilstm": 0.824}
@@ -68,10 +38,8 @@ def _stopwords() -> frozenset[str]:
 
 
 def article_clean(text: str, letters: bool = True, stopwords: Iterable[str] | None = None) -> str:
-    """The article's cleaning function, step by step.
-
-    ``letters=True`` keeps its last step, which spaces out the characters
-    (``"good film"`` -> ``"g o o d   f i l m"``); ``letters=False`` stops before it.
+    """The article's cleaning function, step by step; ``letters=False`` stops before its last step,
+    which spaces out the characters.
 
     >>> article_clean("Not a <b>good</b> film!", stopwords={"a", "not"})
     'g o o d   f i l m'
@@ -105,12 +73,9 @@ def article_tokenize_all(texts: Sequence[str], letters: bool = True) -> list[lis
 
 
 def article_vocabulary(token_lists: Iterable[Sequence[str]], min_freq: int = 2, max_vocab: int = 30_000):
-    """The article's vocabulary rule as a :class:`lstm_tutorial.text.Vocabulary`.
-
-    Tokens counted at least ``min_freq`` times, in the order they were first seen (the
-    article slices a ``Counter``'s insertion order, not its most common entries), cut
-    so that padding, unknown and the tokens make at most ``max_vocab`` ids.
-    """
+    """The article's vocabulary rule as a :class:`lstm_tutorial.text.Vocabulary`: tokens counted at least
+    ``min_freq`` times in first-seen order (the article slices a ``Counter``'s insertion order, not its most
+    common entries), cut so that padding, unknown and the tokens make at most ``max_vocab`` ids."""
     if max_vocab < 3:
         raise UsageError(f"max_vocab must be at least 3 (padding, unknown and one token), not {max_vocab}")
     counts = Counter(t for tokens in token_lists for t in tokens)

@@ -1,14 +1,8 @@
-"""Check an exercise answer without being shown the expected one (every notebook's exercises, as lt.check).
+"""Check an exercise answer without being shown the expected one: ``lt.check.ex02_1(...)`` is notebook 02, exercise 1.
 
-Each function takes the number a student found and prints whether it is right, with a
-hint when it is not; it returns ``True`` or ``False``. The expected value is computed
-here (from the same data and formulas the notebook uses), not stored, and never
-printed::
-
-    import lstm_tutorial as lt
-    lt.check.ex00_1(13)
-
-Function names follow the notebooks: ``ex02_1`` is notebook 02, exercise 1.
+Each function prints whether the student's number is right, with a hint when it is not, and returns
+``True`` or ``False``. The expected value is computed here from the notebook's data and formulas,
+never stored and never printed.
 """
 from __future__ import annotations
 
@@ -121,33 +115,23 @@ def ex00_4(size) -> bool:
 
 # --- notebook 01 ------------------------------------------------------------------------
 
-
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _expected_ex01_1() -> float:
-    return EX01_1_A ** (EX01_1_T - 1)
-
-
-def _expected_ex01_2() -> int:
+def _expected_01() -> dict:
+    """Notebook 01's expected answers, by exercise."""
     import numpy as np
 
-    return next(t for t in range(1, 10_000) if np.float32(EX01_2_FACTOR ** t) == 0.0)
-
-
-def _expected_ex01_3() -> float:
     p = EX01_3_KEEP ** (1 / EX01_3_T)
-    return math.log(p / (1 - p))
-
-
-def _expected_ex01_4() -> float:
-    return _sigmoid(EX01_4_BIAS) ** EX01_4_T
+    return {"ex01_1": EX01_1_A ** (EX01_1_T - 1),
+            "ex01_2": next(t for t in range(1, 10_000) if np.float32(EX01_2_FACTOR ** t) == 0.0),
+            "ex01_3": math.log(p / (1 - p)), "ex01_4": _sigmoid(EX01_4_BIAS) ** EX01_4_T}
 
 
 def ex01_1(ratio) -> bool:
     """Exercise 01-1: first/last gradient ratio of the linear RNN with a = 0.95 at T = 100 (0.1% relative)."""
-    expected = _expected_ex01_1()
+    expected = _expected_01()["ex01_1"]
     value = _number(ratio, "ratio")
     return _verdict(abs(value - expected) <= 1e-3 * expected,
                     "d h_T / d x_t is a^(T-1-t); the first step is t = 0 and the last t = T-1. "
@@ -156,7 +140,7 @@ def ex01_1(ratio) -> bool:
 
 def ex01_2(steps) -> bool:
     """Exercise 01-2: the first T at which the exact 0.8^T, rounded once to float32, is 0."""
-    expected = _expected_ex01_2()
+    expected = _expected_01()["ex01_2"]
     value = _number(steps, "T")
     hint = ("too early: below the smallest normal float32 there are still subnormal numbers"
             if value < expected else "too late: round the exact value once, do not multiply step by step in float32")
@@ -174,7 +158,7 @@ def ex01_3(forget_bias) -> bool:
 
 def ex01_4(share) -> bool:
     """Exercise 01-4: share of h_0 a GRU with b_z = 3 keeps over 20 steps if z stays at its start (1%)."""
-    expected = _expected_ex01_4()
+    expected = _expected_01()["ex01_4"]
     value = _number(share, "share")
     return _verdict(abs(value - expected) <= 0.01 * expected,
                     "each step keeps z_t of h_{t-1} (h_t = z_t h_{t-1} + (1 - z_t) g_t), and z starts at sigma(b_z).")
@@ -182,29 +166,19 @@ def ex01_4(share) -> bool:
 
 # --- notebook 02 ------------------------------------------------------------------------
 
-def _expected_ex02_1() -> tuple[int, int]:
-    from ..numpy_lstm import parameter_count
+def _expected_02(units: int = EX02_2_UNITS) -> dict:
+    """Notebook 02's expected answers, by exercise (``units``: exercise 2's layer)."""
+    from ..numpy_lstm import lstm_sequence, parameter_count
 
     one = parameter_count(EX02_1_INPUT, EX02_1_UNITS)
-    return one, 2 * one
-
-
-def _expected_ex02_2(units: int = EX02_2_UNITS) -> int:
-    from ..numpy_lstm import parameter_count
-
-    return parameter_count(8, units, peephole=True) - parameter_count(8, units)
-
-
-def _expected_ex02_6() -> float:
-    from ..numpy_lstm import lstm_sequence
-
     params, x = ex02_6_setup()
-    return float(lstm_sequence(x, params)["gates"]["f"][0, :, 0].prod())
+    return {"ex02_1": (one, 2 * one), "ex02_2": parameter_count(8, units, peephole=True) - parameter_count(8, units),
+            "ex02_6": float(lstm_sequence(x, params)["gates"]["f"][0, :, 0].prod())}
 
 
 def ex02_1(lstm_params, bidirectional_params) -> bool:
     """Parameters of ``LSTM(40)`` on 80-dimensional inputs, and of its ``Bidirectional`` version."""
-    one, _ = _expected_ex02_1()
+    one, _ = _expected_02()["ex02_1"]
     ok_one = _number(lstm_params, "lstm_params") == one
     ok_two = _number(bidirectional_params, "bidirectional_params") == 2 * one
     hint = ("the single LSTM is off: four gates, each with input weights, recurrent weights and a bias."
@@ -214,7 +188,7 @@ def ex02_1(lstm_params, bidirectional_params) -> bool:
 
 def ex02_2(extra_params, units: int = EX02_2_UNITS) -> bool:
     """How many parameters ``peephole=True`` adds to ``GatedLSTM(units)``."""
-    expected = _expected_ex02_2(units)
+    expected = _expected_02(units)["ex02_2"]
     return _verdict(_number(extra_params) == expected,
                     "one peephole vector per gate that has one (not the candidate), each of length units.")
 
@@ -234,7 +208,7 @@ def ex02_6_setup():
 
 def ex02_6(ratio) -> bool:
     """Exercise 02-6: |dL/dc_0| / |dL/dc_T| of unit 0 for ``L = sum(c_T)`` on :func:`ex02_6_setup` (1e-4 relative)."""
-    expected = _expected_ex02_6()
+    expected = _expected_02()["ex02_6"]
     value = _number(ratio, "ratio")
     return _verdict(abs(value - expected) <= 1e-4 * abs(expected),
                     "dL/dc_T is the loss's own gradient (ones); divide the gradient that reaches the initial "
@@ -243,9 +217,8 @@ def ex02_6(ratio) -> bool:
 
 def _answers_01_02() -> dict:
     """The expected answers of notebooks 01 and 02, for the test that no student notebook shows them."""
-    return {"ex01_1": (_expected_ex01_1(),), "ex01_2": (_expected_ex01_2(),), "ex01_3": (_expected_ex01_3(),),
-            "ex01_4": (_expected_ex01_4(),), "ex02_1": _expected_ex02_1(), "ex02_2": (_expected_ex02_2(),),
-            "ex02_6": (_expected_ex02_6(),)}
+    answers = {**_expected_01(), **_expected_02()}
+    return {name: value if isinstance(value, tuple) else (value,) for name, value in answers.items()}
 
 
 # --- notebook 04 ------------------------------------------------------------------------
@@ -257,12 +230,8 @@ EX04_3_TEXT = 'the film (a remake (of a remake)) is "fine" (really).'
 
 
 def ex04_1(bits, n_chars=None) -> bool:
-    """Bits per character of a model that gives each character of notebook 04's vocabulary the same probability.
-
-    The vocabulary is the shipped model's list of characters (``chars.json``: every id but
-    padding and unknown), so the answer is fixed by the notebook, not by what is passed:
-    ``n_chars``, if given, must be that count.
-    """
+    """Bits per character of a uniform model over the shipped model's characters (every id but padding and
+    unknown): the answer is fixed by the notebook, and ``n_chars``, if given, must be that count."""
     from .language_model import LM_VOCAB_FILE, SHIPPED_LM, CharVocab
 
     n = len(CharVocab.load(SHIPPED_LM / LM_VOCAB_FILE).chars)

@@ -1,8 +1,5 @@
-"""Every figure the notebooks show (notebooks 00 to 05), one function each, so all notebooks look alike.
-
-Functions take plain arrays/dicts and return a new matplotlib ``Figure``;
-:func:`savefig` writes one to ``figures/<name>.png`` (git-ignored).
-"""
+"""Every figure notebooks 00 to 05 show, one function each (plain arrays/dicts in, a new ``Figure`` out),
+so all notebooks look alike; :func:`savefig` writes one to ``figures/<name>.png`` (git-ignored)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,12 +35,6 @@ def _finish(fig, ax=None, *, xlabel=None, ylabel=None, title=None, legend=None, 
     return fig
 
 
-def _token_axis(ax, tokens):
-    """Tokens as slanted x tick labels, one per step."""
-    ax.set_xticks(range(len(tokens)))
-    ax.set_xticklabels(tokens, rotation=45, ha="right")
-
-
 # --- Notebook 00: the data ---------------------------------------------------------------
 
 def review_lengths(lengths_by_label: dict, cutoffs=(), unit: str = "tokens"):
@@ -76,34 +67,24 @@ def vocabulary_coverage(sizes, coverages):
 
 # --- Notebook 02: the LSTM gate by gate ---------------------------------------------------
 
-_GATE_LABELS = {"f": "forget gate f_t", "i": "input gate i_t", "g": "candidate g_t",
-                "o": "output gate o_t", "c": "cell state c_t", "h": "hidden state h_t"}
+_GATE_LABELS = {"f": "forget gate f_t", "i": "input gate i_t", "o": "output gate o_t", "c": "cell state c_t"}
 
 
-def gate_heatmaps(trace: dict, tokens, units=None, title: str = "", names=("f", "i", "o", "c"),
-                  full_range: bool = False):
-    """One heatmap per gate (rows: hidden units, columns: tokens) from ``GatedLSTM.trace``.
-
-    Gates are coloured over the values in their panel (0..1 with ``full_range``); the cell
-    state on a diverging scale centred on 0.
-    """
+def gate_heatmaps(trace: dict, tokens, title: str = ""):
+    """Heatmaps of f, i, o and c (rows: units, columns: tokens) from ``GatedLSTM.trace``; each gate coloured over
+    its panel's values, the cell state on a diverging scale centred on 0."""
     tokens = list(tokens)
-    cols = slice(None) if units is None else np.asarray(units)
-    fig, axes = plt.subplots(len(names), 1, figsize=(max(6, 0.55 * len(tokens) + 2), 2.1 * len(names)),
-                             sharex=True, squeeze=False)
-    for ax, name in zip(axes[:, 0], names):
-        values = np.asarray(trace[name])[: len(tokens)][:, cols].T
-        if name in ("f", "i", "o"):
-            lo, hi = (0.0, 1.0) if full_range else (float(values.min()), float(values.max()))
-            im = ax.imshow(values, aspect="auto", cmap="viridis", vmin=lo, vmax=hi, interpolation="nearest")
-        else:
-            lim = float(np.abs(values).max()) or 1.0
-            im = ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-        ax.set_ylabel(f"{_GATE_LABELS[name]}\nunit", fontsize=9)
+    fig, axes = plt.subplots(4, 1, figsize=(max(6, 0.55 * len(tokens) + 2), 2.1 * 4), sharex=True)
+    for ax, (name, label) in zip(axes, _GATE_LABELS.items()):
+        values = np.asarray(trace[name])[: len(tokens)].T
+        lim = float(np.abs(values).max()) or 1.0
+        lo, hi, cmap = (-lim, lim, "RdBu_r") if name == "c" else (float(values.min()), float(values.max()), "viridis")
+        im = ax.imshow(values, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        ax.set_ylabel(f"{label}\nunit", fontsize=9)
         fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
-    _token_axis(axes[-1, 0], tokens)
+    axes[-1].set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
     if title:
-        axes[0, 0].set_title(title)
+        axes[0].set_title(title)
     return _finish(fig)
 
 
@@ -114,7 +95,7 @@ def prediction_per_token(tokens, probabilities, title: str = ""):
     ax.plot(range(len(tokens)), probabilities[: len(tokens)], marker="o")
     ax.axhline(0.5, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
-    _token_axis(ax, tokens)
+    ax.set_xticks(range(len(tokens)), tokens, rotation=45, ha="right")
     return _finish(fig, ax, ylabel="P(positive)", title=title, grid=True)
 
 
@@ -125,8 +106,7 @@ def step_times(rows, title: str = "training step time"):
     bars = ax.barh(range(len(rows)), ms, color="tab:blue")
     for bar, value in zip(bars, ms):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {value:.0f} ms", va="center", fontsize=9)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r[0] for r in rows])
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
     ax.invert_yaxis()
     ax.set_xlim(0, max(ms) * 1.2)
     return _finish(fig, ax, xlabel="median time per training step (ms, CPU)", title=title)
@@ -135,11 +115,8 @@ def step_times(rows, title: str = "training step time"):
 # --- Notebook 03: a Bidirectional LSTM on IMDB ---------------------------------------------
 
 def learning_curves(histories: dict, metric: str = "accuracy", best_epochs: dict | None = None):
-    """Training (dashed) and validation (solid) ``metric`` and loss per epoch, one colour per model.
-
-    ``histories`` maps a model name to a Keras ``history.history``; a star marks the epoch
-    (1-based, in ``best_epochs``) whose weights early stopping kept.
-    """
+    """Training (dashed) and validation (solid) ``metric`` and loss per epoch of each model's ``history.history``;
+    a star marks the epoch (1-based, in ``best_epochs``) whose weights early stopping kept."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key in zip(axes, (metric, "loss")):
         for i, (name, hist) in enumerate(histories.items()):
@@ -180,9 +157,11 @@ def blend_weight_curve(chosen: dict, title: str = "validation log loss of the bl
 
 # --- Notebook 01: gradients ---------------------------------------------------------------
 
-def _float32_products(ax, factors, steps):
-    """``a**T`` rounded to float32 against T; where it leaves float32's range it is 0 or inf and not drawn."""
-    info = np.finfo(np.float32)
+def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
+    """Left: ``a**T`` in float32 against T, with float32's range (outside it, 0 or inf, not drawn).
+    Right: sigmoid and tanh and their derivatives (at most 0.25 and 1)."""
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    steps, info = np.arange(0, max_steps + 1), np.finfo(np.float32)
     for a in factors:
         with np.errstate(over="ignore", under="ignore"):
             # the exact value a**T (float64 has room) rounded to the nearest float32
@@ -194,13 +173,6 @@ def _float32_products(ax, factors, steps):
         ax.axhline(float(value), color="grey", ls=ls, lw=1)
         ax.text(0, float(value) * 3, text, fontsize=8, va="bottom")
     ax.set_yscale("log")
-
-
-def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
-    """Left: the product ``a**T`` in float32 against T, with float32's range.
-    Right: sigmoid and tanh and their derivatives (at most 0.25 and 1)."""
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
-    _float32_products(ax, factors, np.arange(0, max_steps + 1))
     _finish(fig, ax, xlabel="number of factors T", ylabel="product", title="A product of T equal factors",
             legend={"loc": "center right", "fontsize": 8})
     z = np.linspace(-6, 6, 401)
@@ -213,18 +185,15 @@ def products_and_derivatives(factors=(0.9, 1.1), max_steps: int = 1000):
     return _finish(fig, bx, xlabel="z", title="Activations and their derivatives", legend=8)
 
 
-def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bool = True):
-    """Per-step gradient norms (``gradients.gradient_norms``) on a log scale, one line per curve.
-
-    With ``normalize`` each curve is divided by its last step's norm, so step 0 shows the
-    first/last ratio. Exact zeros (float32 underflow) are marked at the bottom with an x.
-    """
+def gradient_norms_by_step(curves: dict, title: str = "", ax=None):
+    """Per-step gradient norms (``gradients.gradient_norms``), log scale, each curve divided by its last step's
+    norm (step 0 shows the first/last ratio). Exact zeros (float32 underflow): an x at the bottom."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4))
     fig = ax.figure
     for i, (label, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=np.float64)
-        if normalize and norms[-1] > 0:
+        if norms[-1] > 0:
             norms = norms / norms[-1]
         steps = np.arange(norms.size)
         ok = norms > 0
@@ -233,7 +202,7 @@ def gradient_norms_by_step(curves: dict, title: str = "", ax=None, normalize: bo
             low = norms[ok].min() if ok.any() else 1e-30
             ax.plot(steps[~ok], np.full((~ok).sum(), low), "x", color=f"C{i}", ms=3)
     ax.set_yscale("log")
-    ax.set_ylabel("||dL / d x_t||" + (" / last step's" if normalize else "") + "  (L: the probed loss)", fontsize=9)
+    ax.set_ylabel("||dL / d x_t|| / last step's  (L: the probed loss)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     return _finish(fig, ax, xlabel="time step t (the output is read after the last step)", title=title, legend=8)
 
@@ -248,12 +217,8 @@ def gradient_norms_init_vs_trained(at_init: dict, trained: dict, title_init: str
 
 
 def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
-    """What a trained LSTM does with its gates on the recall task.
-
-    Left: histogram of 1 - f_t (the share forgotten per step, log scale) on distractor steps.
-    Right: the input gate i_t per step for the ``n_units`` units that open most at step 0,
-    and (dashed) the mean over all units.
-    """
+    """A trained LSTM's gates on the recall task. Left: histogram of 1 - f_t (share forgotten per step, log
+    scale) on distractor steps. Right: i_t per step for the ``n_units`` units opening most at step 0; dashed: mean."""
     f = np.asarray(gates["f"])
     i = np.asarray(gates["i"]).mean(axis=0)  # (T, units)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.6))
@@ -264,13 +229,13 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
     _finish(fig, ax, xlabel="1 - f_t on distractor steps (share of the cell forgotten per step)",
             ylabel="fraction of (sequence, step, unit) values", title="Forget-gate values the trained LSTM uses")
     opening = i[0] - i[1:].mean(axis=0)
-    steps = np.arange(i.shape[0])
-    for k, unit in enumerate(np.argsort(opening)[::-1][:n_units]):
+    steps, units = np.arange(i.shape[0]), np.argsort(opening)[::-1][:n_units]
+    for k, unit in enumerate(units):
         bx.plot(steps, i[:, unit], color=f"C{k}", lw=1, label=f"unit {unit}")
     bx.plot(steps, i.mean(axis=1), color="black", ls="--", lw=1, label="mean of all units")
     # The axis ends just above the highest value drawn, not at 1: on a 0-1 axis a step-0 spike
     # from 0.07 to 0.2 is a few pixels high, and the spike is the lesson.
-    top = max(float(i[:, np.argsort(opening)[::-1][:n_units]].max()), float(i.mean(axis=1).max()))
+    top = max(float(i[:, units].max()), float(i.mean(axis=1).max()))
     bx.set_ylim(0, min(1.0, 1.15 * top) if top > 0 else 1.0)
     if title:
         fig.suptitle(title)
@@ -282,10 +247,8 @@ def lstm_gate_values(gates: dict, title: str = "", n_units: int = 4):
 def accuracy_vs_gap(summary: list, chance: float | None = None, title: str = ""):
     """Mean test accuracy against the gap T per model (a line through the means, every seed a dot, chance dashed).
 
-    No ± std bars: with a few seeds that split between solved and failed, mean ± std runs
-    past 0 or 1, accuracies no seed can have; the seeds themselves show the spread. Models
-    are nudged sideways so equal points do not hide each other; the legend sits outside the
-    axes so it never covers a point.
+    No ± std bars: with seeds split between solved and failed, mean ± std runs past 0 or 1. Models are
+    nudged sideways so equal points do not hide each other; the legend sits outside the axes.
     """
     fig, ax = plt.subplots(figsize=(9.5, 4.4))
     names = list(dict.fromkeys(s["model"] for s in summary))
@@ -333,51 +296,6 @@ def _box(ax, x, y, width, height, act, name=None, color="#e7f7e2"):
         ax.text(x, y - 0.2, name, ha="center", va="center", fontsize=11, zorder=4)
 
 
-# the diagram's layout: rows of the cell state, the input bus and the gates; columns of f, i, g, o
-_BELT, _BUS, _GATES_Y, _WRITE_Y = 5.5, 1.2, 2.4, 4.0
-_FX, _IX, _GX, _OX = 3.0, 5.0, 6.6, 8.4
-
-
-def _cell_belt_and_gates(ax):
-    """The cell state along the top (the conveyor belt), the input bus and the four gates reading it."""
-    for start, end in ((0.0, _FX - 0.3), (_FX + 0.3, _GX - 0.3), (_GX + 0.3, 12.2)):
-        _arrow(ax, [(start, _BELT), (end, _BELT)], color="C0", lw=2.4)
-    ax.text(-0.1, _BELT + 0.3, r"$c_{t-1}$", fontsize=13, color="C0")
-    ax.text(11.6, _BELT + 0.3, r"$c_t$", fontsize=13, color="C0")
-    _node(ax, _FX, _BELT, r"$\times$")
-    _node(ax, _GX, _BELT, "+")
-    _arrow(ax, [(0.0, _BUS), (_OX, _BUS)], head=False)     # the input bus: [h_{t-1}, x_t]
-    ax.text(-0.1, _BUS + 0.25, r"$h_{t-1}$", fontsize=13)
-    _arrow(ax, [(2.0, -0.2), (2.0, _BUS)], head=False)
-    ax.text(2.15, -0.15, r"$x_t$", fontsize=13)
-    for x, act, name, color in ((_FX, r"$\sigma$", r"$f_t$", "#fde2e2"), (_IX, r"$\sigma$", r"$i_t$", "#e2f0fd"),
-                                (_GX, r"$\tanh$", r"$g_t$", "#e7f7e2"), (_OX, r"$\sigma$", r"$o_t$", "#fdf3e2")):
-        _arrow(ax, [(x, _BUS), (x, _GATES_Y - 0.5)])
-        _box(ax, x, _GATES_Y, 1.1, 0.9, act, name, color)
-
-
-def _cell_forget_write_show(ax):
-    """Forget (f_t times c_{t-1}), write (i_t g_t added) and show (h_t = o_t tanh(c_t)), with words."""
-    _arrow(ax, [(_FX, _GATES_Y + 0.5), (_FX, _BELT - 0.3)])
-    _node(ax, _GX, _WRITE_Y, r"$\times$")
-    _arrow(ax, [(_IX, _GATES_Y + 0.5), (_IX, _WRITE_Y), (_GX - 0.3, _WRITE_Y)])
-    _arrow(ax, [(_GX, _GATES_Y + 0.5), (_GX, _WRITE_Y - 0.3)])
-    _arrow(ax, [(_GX, _WRITE_Y + 0.3), (_GX, _BELT - 0.3)])
-    tx, hy = 9.6, 2.4
-    _arrow(ax, [(tx, _BELT), (tx, 4.35)])
-    _box(ax, tx, 4.0, 0.9, 0.5, r"$\tanh$")
-    _arrow(ax, [(tx, 3.7), (tx, hy + 0.3)])
-    _node(ax, tx, hy, r"$\times$")
-    _arrow(ax, [(_OX + 0.55, hy), (tx - 0.3, hy)])
-    _arrow(ax, [(tx + 0.3, hy), (12.2, hy)], color="C3", lw=2.2)
-    ax.text(11.4, hy + 0.25, r"$h_t$", fontsize=13, color="C3")
-    ax.text(_FX - 0.3, _BELT + 0.55, "forget: keep $f_t$ of each cell value", fontsize=9, ha="left")
-    ax.text(_GX + 0.35, _WRITE_Y + 0.2, "write: $i_t \\odot g_t$", fontsize=9)
-    ax.text(tx + 0.15, 3.1, "show: $o_t \\odot \\tanh(c_t)$", fontsize=9, ha="left", va="top")
-    ax.text(_IX + 0.8, _BUS - 0.45, "all four read $[h_{t-1}, x_t]$: $W_\\ast x_t + U_\\ast h_{t-1} + b_\\ast$",
-            fontsize=9, ha="center")
-
-
 def lstm_cell_diagram(title: str = "One LSTM step"):
     """The LSTM cell drawn from the equations (notation of DESIGN.md), no image files."""
     fig, ax = plt.subplots(figsize=(9.5, 5.6))
@@ -386,17 +304,48 @@ def lstm_cell_diagram(title: str = "One LSTM step"):
     ax.set_aspect("equal")
     ax.axis("off")
     ax.add_patch(FancyBboxPatch((1.4, 0.7), 9.2, 5.6, boxstyle="round,pad=0.1", fc="#f4f6fb", ec="#7a869a"))
-    _cell_belt_and_gates(ax)
-    _cell_forget_write_show(ax)
+    # rows: the cell state (the conveyor belt), the input bus [h_{t-1}, x_t], the gates, the write;
+    # columns: f, i, g, o and the output's tanh (tx)
+    belt, bus, gates_y, write_y = 5.5, 1.2, 2.4, 4.0
+    fx, ix, gx, ox, tx, hy = 3.0, 5.0, 6.6, 8.4, 9.6, 2.4
+    for start, end in ((0.0, fx - 0.3), (fx + 0.3, gx - 0.3), (gx + 0.3, 12.2)):
+        _arrow(ax, [(start, belt), (end, belt)], color="C0", lw=2.4)
+    ax.text(-0.1, belt + 0.3, r"$c_{t-1}$", fontsize=13, color="C0")
+    ax.text(11.6, belt + 0.3, r"$c_t$", fontsize=13, color="C0")
+    _node(ax, fx, belt, r"$\times$")
+    _node(ax, gx, belt, "+")
+    _arrow(ax, [(0.0, bus), (ox, bus)], head=False)
+    ax.text(-0.1, bus + 0.25, r"$h_{t-1}$", fontsize=13)
+    _arrow(ax, [(2.0, -0.2), (2.0, bus)], head=False)
+    ax.text(2.15, -0.15, r"$x_t$", fontsize=13)
+    for x, act, name, color in ((fx, r"$\sigma$", r"$f_t$", "#fde2e2"), (ix, r"$\sigma$", r"$i_t$", "#e2f0fd"),
+                                (gx, r"$\tanh$", r"$g_t$", "#e7f7e2"), (ox, r"$\sigma$", r"$o_t$", "#fdf3e2")):
+        _arrow(ax, [(x, bus), (x, gates_y - 0.5)])
+        _box(ax, x, gates_y, 1.1, 0.9, act, name, color)
+    # forget (f_t times c_{t-1}), write (i_t g_t added), show (h_t = o_t tanh(c_t))
+    _arrow(ax, [(fx, gates_y + 0.5), (fx, belt - 0.3)])
+    _node(ax, gx, write_y, r"$\times$")
+    _arrow(ax, [(ix, gates_y + 0.5), (ix, write_y), (gx - 0.3, write_y)])
+    _arrow(ax, [(gx, gates_y + 0.5), (gx, write_y - 0.3)])
+    _arrow(ax, [(gx, write_y + 0.3), (gx, belt - 0.3)])
+    _arrow(ax, [(tx, belt), (tx, 4.35)])
+    _box(ax, tx, 4.0, 0.9, 0.5, r"$\tanh$")
+    _arrow(ax, [(tx, 3.7), (tx, hy + 0.3)])
+    _node(ax, tx, hy, r"$\times$")
+    _arrow(ax, [(ox + 0.55, hy), (tx - 0.3, hy)])
+    _arrow(ax, [(tx + 0.3, hy), (12.2, hy)], color="C3", lw=2.2)
+    ax.text(11.4, hy + 0.25, r"$h_t$", fontsize=13, color="C3")
+    ax.text(fx - 0.3, belt + 0.55, "forget: keep $f_t$ of each cell value", fontsize=9, ha="left")
+    ax.text(gx + 0.35, write_y + 0.2, "write: $i_t \\odot g_t$", fontsize=9)
+    ax.text(tx + 0.15, 3.1, "show: $o_t \\odot \\tanh(c_t)$", fontsize=9, ha="left", va="top")
+    ax.text(ix + 0.8, bus - 0.45, "all four read $[h_{t-1}, x_t]$: $W_\\ast x_t + U_\\ast h_{t-1} + b_\\ast$",
+            fontsize=9, ha="center")
     return _finish(fig, ax, title=title)
 
 
 def clipping_runs(losses: dict, title: str = ""):
-    """Training-loss curves of the clipping runs.
-
-    Left: every run on a log scale; a run whose loss turns NaN or inf is marked with an x
-    at the top. Right: the runs that stayed finite, on a linear scale.
-    """
+    """Training loss of the clipping runs. Left: every run, log scale; a run whose loss turns NaN or inf is marked
+    with an x at the top. Right: the runs that stayed finite, linear scale."""
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11.5, 3.9))
     finite_any = [np.asarray(v, float)[np.isfinite(v)] for v in losses.values()]
     top = max((v.max() for v in finite_any if v.size), default=1.0)
@@ -427,10 +376,8 @@ def clipping_runs(losses: dict, title: str = ""):
 # --- Notebook 04: the language model -----------------------------------------------------
 
 def shaded_text(text: str, values, title: str = "", width: int = 80, cmap: str = "RdBu_r"):
-    """``text`` character by character on a background coloured by ``values`` (one per character).
-
-    Symmetric around 0 (blue negative, red positive), as in Karpathy, Johnson & Fei-Fei (2015).
-    """
+    """``text`` character by character on a background coloured by ``values`` (one per character), symmetric
+    around 0 (blue negative, red positive), as in Karpathy, Johnson & Fei-Fei (2015)."""
     values = np.asarray(values, dtype=np.float64)
     if len(values) != len(text):
         raise ValueError(f"{len(text)} characters but {len(values)} values")
@@ -448,26 +395,11 @@ def shaded_text(text: str, values, title: str = "", width: int = 80, cmap: str =
     return _finish(fig)
 
 
-def dependence_on_distance(curves: dict, ylabel: str, title: str = ""):
-    """One line per model of a quantity against the distance k (log-log), e.g. gradient norms."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    for i, (label, (k, y)) in enumerate(curves.items()):
-        k, y = np.asarray(k, np.float64), np.asarray(y, np.float64)
-        ok = (k > 0) & (y > 0)
-        ax.plot(k[ok], y[ok], "o-", ms=3, label=label, color=f"C{i}")
-    ax.set_xscale("log"), ax.set_yscale("log")
-    ax.grid(True, which="major", alpha=0.3)
-    return _finish(fig, ax, xlabel="distance k: characters between the input and the prediction", ylabel=ylabel,
-                   title=title, legend=8)
-
-
 def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled reviews"):
     """``table`` maps a method to ``{n_labels: [accuracy per seed]}``: one dot per seed, a line through the means.
 
-    Dots and not min-max bars: the seeds are paired (each seed is one labelled subset, the
-    same for every method), so two methods' bars may never overlap and still differ by
-    less than their noise, or overlap and differ for certain; the paired differences are
-    the table's business.
+    Not min-max bars: the seeds are paired (one labelled subset each, shared by every method), so
+    overlapping bars could still differ for certain; the paired differences are the table's business.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, (label, by_n) in enumerate(table.items()):
@@ -484,12 +416,9 @@ def accuracy_vs_labels(table: dict, title: str = "test accuracy against labelled
 
 
 def context_curves(curves: dict, full: dict, unigram: float, title: str = ""):
-    """Bits per character against the characters of context k (log x), per model.
-
-    ``curves``: model -> ``{k: bits}``; a label ending in ``", zero start"`` is the same
-    model from zero states, drawn dotted in that model's colour. ``full``: model -> its bits
-    with the full state (a dashed line in its colour); ``unigram``: character frequencies.
-    """
+    """Bits per character against the characters of context k (log x): ``curves`` maps a model to ``{k: bits}``
+    (a label ending in ``", zero start"``: the same model from zero states, dotted in its colour); ``full``: each
+    model's bits with the full state (dashed); ``unigram``: the bits of character frequencies."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     colours = {}
     for label, by_k in curves.items():
@@ -528,10 +457,8 @@ def grid_readout(summary: dict, layers, names: dict, title: str = "test accuracy
 
 def article_chain(steps, values: dict, reported: dict | None = None,
                   title: str = "from the article's set-up to ours, one choice at a time"):
-    """Accuracy (mean ± std) per step of a chain of set-ups, one line per model.
-
-    ``values`` maps a model to ``(mean, std)`` per step; ``reported`` to the article's figure (dotted).
-    """
+    """Accuracy per step of a chain of set-ups: ``values`` maps a model to ``(mean, std)`` per step,
+    ``reported`` to the article's figure (dotted)."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
     xs = np.arange(len(steps))
     for i, (name, pts) in enumerate(values.items()):
@@ -548,13 +475,10 @@ def article_chain(steps, values: dict, reported: dict | None = None,
 def accuracy_by_length(buckets: dict, title: str = "accuracy by review length (last hidden state)"):
     """Accuracy per length bucket, one line per model (``readout_grid.bucket_accuracy`` output)."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    labels = None
     for i, (name, rows) in enumerate(buckets.items()):
-        xs = np.arange(len(rows))
-        ax.errorbar(xs + 0.05 * i, [r["mean"] for r in rows], yerr=[r["std"] for r in rows], marker="o",
-                    capsize=3, color=f"C{i}", label=name)
-        labels = [f"{r['lo'] + 1}–{r['hi']}" if r["hi"] < 10**8 else f"> {r['lo']}" for r in rows]
-        labels = [f"{lab}\n(n={r['n']})" for lab, r in zip(labels, rows)]
+        ax.errorbar(np.arange(len(rows)) + 0.05 * i, [r["mean"] for r in rows], yerr=[r["std"] for r in rows],
+                    marker="o", capsize=3, color=f"C{i}", label=name)
+    labels = [(f"{r['lo'] + 1}–{r['hi']}" if r["hi"] < 10**8 else f"> {r['lo']}") + f"\n(n={r['n']})" for r in rows]
     ax.set_xticks(np.arange(len(labels)), labels)
     return _finish(fig, ax, xlabel="tokens in the review (before truncation)", ylabel="test accuracy", title=title,
                    grid=True, legend=8)
@@ -596,18 +520,13 @@ def lag_correlation(curves: dict, step: str = "step", title: str = "when does th
                    ylabel="correlation of changes", title=title, legend=9)
 
 
-def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead",
-                     log: bool = True):
-    """MAE of each forecasting method against the horizon (hours ahead).
-
-    ``log``: a logarithmic MAE axis, so a baseline ten times worse does not squash the rest.
-    """
+def error_by_horizon(hours, curves: dict, unit: str, title: str = "test MAE against how far ahead"):
+    """MAE of each method against the hours ahead (log axis: a baseline ten times worse does not squash the rest)."""
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
     for (name, maes), marker, dash in zip(curves.items(), "os^dvx", ("-", "--", "-.", ":", "-", "--")):
         ax.plot(hours, maes, marker=marker, markersize=3, linestyle=dash, label=name)
-    if log:
-        ax.set_yscale("log")
-    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit}{', log scale' if log else ''})",
+    ax.set_yscale("log")
+    return _finish(fig, ax, xlabel="hours ahead", ylabel=f"MAE ({unit}, log scale)",
                    title=title, legend={"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1)})
 
 

