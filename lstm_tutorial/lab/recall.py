@@ -1,11 +1,8 @@
 """The long-range recall task and the sweep that trains models on it (notebook 01).
 
-A sequence of ``gap + 1`` one-hot symbols plus a flag feature: step 0 holds the symbol to
-remember (flag 1), steps 1 .. gap are distractors from the *same* alphabet (flag 0), and
-the label is the symbol at step 0. The distractors share the symbol's features, so a model
-must decide to write only when flagged, which an LSTM's input gate can and a SimpleRNN
-cannot; notebook 01 measures why the alternatives (fewer symbols, separate distractor
-features) test the initialisation instead. Chance accuracy is ``1 / n_symbols``.
+Step 0 holds the symbol to remember (one-hot, flag 1), steps 1 .. gap distractors from the
+*same* alphabet (flag 0); the label is the symbol at step 0. Sharing the features, a model must
+write only when flagged, which an LSTM's input gate can and a SimpleRNN cannot.
 """
 from __future__ import annotations
 
@@ -22,29 +19,11 @@ from ..layers import GatedLSTM, find_keras_layer
 from ..numpy_lstm import GATES, lstm_sequence, sigmoid, split_keras_lstm_weights
 from ..stats import compare, summarise_seeds
 
-__all__ = [
-    "MODEL_SPECS",
-    "SweepConfig",
-    "accuracy_table",
-    "build_recall_model",
-    "chance_accuracy",
-    "clipping_experiment",
-    "compare_points",
-    "recall_task",
-    "run_sweep",
-    "summarize",
-    "trace_gru",
-    "trace_lstm",
-    "train_one",
-]
-
-
 def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
                 distractors: str = "same") -> tuple[np.ndarray, np.ndarray]:
     """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels ``y``.
 
-    ``distractors="same"``: symbols plus a flag (``n_symbols + 1`` features); ``"separate"``:
-    the distractors on ``n_symbols`` features of their own and no flag.
+    ``distractors="separate"`` puts the distractors on features of their own, with no flag.
     """
     if n < 1 or gap < 0:
         raise UsageError(f"need n >= 1 and gap >= 0, got n={n}, gap={gap}")
@@ -123,7 +102,6 @@ def _spec(name: str, specs: dict | None) -> dict:
 def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 32, specs: dict | None = None,
                        steps: int | None = None):
     """A recurrent layer (by ``MODEL_SPECS`` name) whose last state h_T alone feeds a softmax over the symbols."""
-
     spec = _spec(name, specs)
     layer_cls = getattr(keras.layers, spec["layer"])
     rnn = layer_cls(units, name="rnn")
@@ -143,18 +121,6 @@ def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 
                                  f"a {spec['layer']} takes {sorted(known) or 'no bias keys'}")
             raise UsageError(f"unknown key {key!r} in the spec of {name!r}; use 'layer' and {all_keys}")
         set_gate_bias(rnn, known[key], value)
-    return model
-
-
-def _compiled_recall_model(name, gap, n_features, config, specs):
-
-    model = build_recall_model(name, n_features, config.n_symbols, config.units, specs)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=bool(config.jit_compile and gap >= config.jit_min_gap),
-    )
     return model
 
 
@@ -181,12 +147,14 @@ def train_one(name: str, gap: int, seed: int, config: SweepConfig = SweepConfig(
     Returns model, gap, seed, test accuracy, correct (per test sequence), chance, steps,
     seconds, history (``[step, validation accuracy]``) and, with ``keep_model``, ``keras_model``.
     """
-
     cfg = config
     keras.utils.set_random_seed(seed)
     x_val, y_val = recall_task(cfg.n_val, gap, cfg.n_symbols, seed=10_000 + seed)
     x_test, y_test = recall_task(cfg.n_test, gap, cfg.n_symbols, seed=20_000 + seed)
-    model = _compiled_recall_model(name, gap, x_val.shape[-1], cfg, specs)
+    model = build_recall_model(name, x_val.shape[-1], cfg.n_symbols, cfg.units, specs)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=bool(cfg.jit_compile and gap >= cfg.jit_min_gap))
     start = time.perf_counter()
     steps, history = _train_until_target(model, gap, seed, cfg, x_val, y_val)
     # Right or wrong per test sequence: the same sequences for every model at this gap and
@@ -269,20 +237,6 @@ def accuracy_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-
-def _exploding_rnn(x, gap, units, n_symbols, radius):
-    """A linear ``SimpleRNN`` with spectral radius ``radius`` > 1 and a linear read-out (logits)."""
-
-
-    model = keras.Sequential([
-        keras.Input((gap + 1, x.shape[-1])),
-        keras.layers.SimpleRNN(units, activation=None, name="rnn"),
-        keras.layers.Dense(n_symbols, name="logits"),
-    ])
-    scale_recurrent_weights(model, radius)
-    return model
-
-
 def _variable_gradient_norms(model, x, y) -> dict:
     """The norm of each variable's loss gradient on one batch: what ``clipnorm`` clips one by one."""
     import tensorflow as tf
@@ -296,7 +250,6 @@ def _variable_gradient_norms(model, x, y) -> dict:
 
 def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, batch_size):
     """Plain SGD from ``start_weights`` over the same batches; the loss after each step and the final accuracy."""
-
     model = keras.models.clone_model(template)
     model.set_weights(start_weights)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate, **clip),
@@ -315,15 +268,16 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
                         seed: int = 0) -> dict:
     """The same exploding run three times: no clipping, per-variable (``clipnorm``) and ``global_clipnorm``.
 
-    All runs start from the same weights of an exploding linear RNN and see the same SGD
-    batches. Returns ``norms`` (per-step gradient norms at the start), ``losses`` (per run,
-    NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
+    All runs start from the same weights of a linear RNN of spectral radius ``radius`` and see
+    the same SGD batches. Returns ``norms`` (per-step gradient norms at the start), ``losses``
+    (per run, NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
     """
-
-
     x, y = recall_task(n, gap, n_symbols, seed=seed)
     keras.utils.set_random_seed(seed)
-    template = _exploding_rnn(x, gap, units, n_symbols, radius)
+    template = keras.Sequential([keras.Input((gap + 1, x.shape[-1])),
+                                 keras.layers.SimpleRNN(units, activation=None, name="rnn"),
+                                 keras.layers.Dense(n_symbols, name="logits")])
+    scale_recurrent_weights(template, radius)
     start_weights = template.get_weights()
     norms = gradient_norms(template, x[:64], y[:64], from_logits=True)
     variable_norms = _variable_gradient_norms(template, x[:batch_size], y[:batch_size])
@@ -334,8 +288,6 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
         losses[label], accuracy[label] = _sgd_run(template, start_weights, clip, x, y, learning_rate, steps, batch_size)
     return {"radius": radius, "gap": gap, "norms": norms, "losses": losses, "accuracy": accuracy,
             "variable_norms": variable_norms}
-
-
 
 
 def _check_default_activations(cell, name: str) -> None:
@@ -355,17 +307,11 @@ def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
 
 
 def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
-    """Every step's gates and states of an LSTM layer: the one home of LSTM gate traces.
+    """Every step's gates and states (batch, time, units), keys ``"h", "f", "i", "g", "o", "c"``, of an LSTM layer.
 
-    ``layer`` is a :class:`GatedLSTM`, a ``keras.layers.LSTM``, or a model whose first
-    LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
-    itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
-    ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
-    its weights in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm` (the equations of
-    notebook 02; default activations only).
-
-    Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
-    ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
+    ``layer`` is a :class:`GatedLSTM` (traced by its own code), a ``keras.layers.LSTM`` (whose
+    fused kernel hides the gates: rerun in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm`),
+    or a model whose first LSTM of either kind reads ``sequences`` directly.
     """
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
@@ -387,19 +333,17 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
 
 
 def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
-    """Every step's gates and state of a ``keras.layers.GRU``, rerun in NumPy from its weights.
+    """Every step's gates and state (batch, time, units) of a ``keras.layers.GRU``, rerun in NumPy.
 
-    Keras' GRU (``reset_after=True``, the default; ``False`` is handled too) computes, with
-    its kernel packed as z, r, h::
+    Keras' GRU (``reset_after=True``, the default) computes, with its kernel packed as z, r, h::
 
         z_t = sigma(x_t W_z + h_{t-1} U_z + b_z)            update gate: share of h_{t-1} kept
         r_t = sigma(x_t W_r + h_{t-1} U_r + b_r)            reset gate
         g_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   candidate (h~_t)
         h_t = z_t * h_{t-1} + (1 - z_t) * g_t
 
-    so z_t plays the part of the LSTM's forget gate, and the product of z over a gap is
-    how much of a stored value survives it. Returns arrays (batch, time, units) with keys
-    ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
+    so z_t plays the LSTM forget gate's part: the product of z over a gap is how much of a
+    stored value survives it.
     """
     gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)
