@@ -240,7 +240,8 @@ def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning
     if kind not in MODEL_KINDS:
         raise UsageError(f"unknown model {kind!r}: use one of {', '.join(MODEL_KINDS)}")
     if kind == "ridge_gru" and linear is None:
-        raise UsageError("ridge_gru needs linear=(coef, intercept) from a ridge regression fitted on the training windows")
+        raise UsageError("ridge_gru needs linear=(coef, intercept) from a ridge regression fitted on the "
+                         "training windows")
     inputs = keras.Input(shape=(steps, features))
     if kind == "dense":
         x = layers.Dense(16, activation="relu")(layers.Flatten()(inputs))

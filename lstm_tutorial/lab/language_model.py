@@ -539,12 +539,6 @@ def carried_bits(model, ids: np.ndarray, seq_len: int = 100, batch: int = 32):
     return np.concatenate(bits, axis=1), rows, borders
 
 
-def _bits_of_last(model, x: np.ndarray, states: list, targets: np.ndarray) -> np.ndarray:
-    """Bits of ``targets`` after reading ``x`` (n, k) from ``states`` (eager: k changes shape)."""
-    logp = log_softmax(np.asarray(model([x, *states], training=False)[0][:, -1], np.float64), axis=1)
-    return -logp[np.arange(len(targets)), targets] / math.log(2)
-
-
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500, seed: int = 0,
                   seq_len: int = 100, batch: int = 32, start: str = "warm", chunk: int = 500) -> dict:
     """Bits per character when the model may read only the last ``k`` characters, against the full state.
@@ -578,7 +572,8 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500
                           for i in range(len(borders[0]))]
             else:
                 states = zero_states(model, len(x))
-            got.append(_bits_of_last(model, x, states, rows[b[part], j[part] + 1]))
+            logits = np.asarray(model([x, *states], training=False)[0][:, -1], np.float64)  # eager: k varies
+            got.append(-log_softmax(logits, axis=1)[np.arange(len(x)), rows[b[part], j[part] + 1]] / math.log(2))
         out["curve"][int(k)] = np.concatenate(got)
     return out
 
@@ -774,7 +769,8 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
     states_out = []
     for layer in range(n_layers):
-        rnn = getattr(keras.layers, layer_class)(units, return_sequences=True, return_state=True, name=f"rnn_{layer + 1}")
+        rnn = getattr(keras.layers, layer_class)(units, return_sequences=True, return_state=True,
+                                                 name=f"rnn_{layer + 1}")
         x, *states = rnn(x, initial_state=states_in[layer * per_layer:(layer + 1) * per_layer])
         states_out += states
     logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)

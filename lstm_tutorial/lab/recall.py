@@ -237,17 +237,6 @@ def accuracy_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _variable_gradient_norms(model, x, y) -> dict:
-    """The norm of each variable's loss gradient on one batch: what ``clipnorm`` clips one by one."""
-    import tensorflow as tf
-
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=False))
-    grads = tape.gradient(loss, model.trainable_variables)
-    return {v.path: float(np.linalg.norm(np.asarray(g))) for v, g in zip(model.trainable_variables, grads)}
-
-
 def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, batch_size):
     """Plain SGD from ``start_weights`` over the same batches; the loss after each step and the final accuracy."""
     model = keras.models.clone_model(template)
@@ -272,6 +261,8 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
     the same SGD batches. Returns ``norms`` (per-step gradient norms at the start), ``losses``
     (per run, NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
     """
+    import tensorflow as tf
+
     x, y = recall_task(n, gap, n_symbols, seed=seed)
     keras.utils.set_random_seed(seed)
     template = keras.Sequential([keras.Input((gap + 1, x.shape[-1])),
@@ -280,7 +271,11 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
     scale_recurrent_weights(template, radius)
     start_weights = template.get_weights()
     norms = gradient_norms(template, x[:64], y[:64], from_logits=True)
-    variable_norms = _variable_gradient_norms(template, x[:batch_size], y[:batch_size])
+    with tf.GradientTape() as tape:   # each variable's gradient norm: what clipnorm clips one by one
+        logits = template(x[:batch_size], training=False)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y[:batch_size], logits)
+    grads = tape.gradient(loss, template.trainable_variables)
+    variable_norms = {v.path: float(np.linalg.norm(np.asarray(g))) for v, g in zip(template.trainable_variables, grads)}
     settings = (("no clipping", {}), (f"clipnorm={clipnorm:g}", {"clipnorm": clipnorm}),
                 (f"global_clipnorm={clipnorm:g}", {"global_clipnorm": clipnorm}))
     losses, accuracy = {}, {}
