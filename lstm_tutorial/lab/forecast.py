@@ -117,11 +117,8 @@ def fit_scaler(values: np.ndarray, protocol: Protocol) -> StandardScaler:
 
 
 def window_starts(n_rows: int, protocol: Protocol, split: str, *, dlwp_exact: bool = False) -> np.ndarray:
-    """The first row of every window of ``split`` whose inputs *and* target lie inside it.
-
-    ``dlwp_exact=True`` gives the book's windows instead, where only the inputs are bounded
-    (the last training targets reach into the validation part).
-    """
+    """The first row of every window of ``split`` whose inputs *and* target lie inside it (``dlwp_exact``:
+    the book's windows, only the inputs inside, so the last training targets reach into validation)."""
     first, end = _split_rows(n_rows, protocol, split)
     if dlwp_exact:
         end = min(end, n_rows - protocol.delay)
@@ -229,11 +226,8 @@ CORRECTION_STEPS = 48
 
 def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning_rate: float = 3e-3,
                 linear=None):
-    """One of :data:`MODEL_KINDS`, compiled with Adam (3e-3: the book's RMSprop place in fewer epochs) and MSE.
-
-    ``outputs`` > 1 is a direct multi-step model. ``ridge_gru`` needs ``linear = (coef,
-    intercept)`` from :func:`fit_ridge`: before training it *is* that ridge regression.
-    """
+    """One of :data:`MODEL_KINDS`, compiled with Adam (3e-3: the book's RMSprop place in fewer epochs) and MSE;
+    ``ridge_gru`` needs ``linear = (coef, intercept)`` of :func:`fit_ridge`, and before training *is* it."""
     import keras
     from keras import layers
 
@@ -287,10 +281,8 @@ def mae(forecast, truth) -> float:
 
 
 def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
-    """Absolute errors averaged per whole day (from the end): the near-independent examples ``stats.compare`` resamples.
-
-    Multi-step forecasts ``(windows, horizons)`` are first averaged over the horizons.
-    """
+    """Absolute errors (of multi-step forecasts: over the horizons) averaged per whole day from the end: the
+    near-independent examples ``stats.compare`` resamples."""
     err = np.abs(np.asarray(forecast, dtype=np.float64) - np.asarray(truth, dtype=np.float64))
     if err.ndim == 2:
         err = err.mean(axis=1)
@@ -301,10 +293,8 @@ def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
 
 
 def lag_of_peak(forecast, truth, max_lag: int = 6) -> tuple[int, dict]:
-    """The lag k at which ``diff(forecast)[t]`` best correlates with ``diff(truth)[t - k]``: ``(best_k, {k: corr})``.
-
-    Changes, not levels: levels of a smooth series correlate at every small lag.
-    """
+    """The lag k at which ``diff(forecast)[t]`` best correlates with ``diff(truth)[t - k]``: ``(best_k, {k: corr})``
+    (changes, not levels: levels of a smooth series correlate at every small lag)."""
     df, dt = np.diff(np.asarray(forecast, dtype=np.float64)), np.diff(np.asarray(truth, dtype=np.float64))
     corr = {}
     for k in range(-max_lag, max_lag + 1):
@@ -334,10 +324,8 @@ def lag_starts(n_rows: int, protocol: Protocol, split: str, steps: int, max_lag:
 
 def lag_features(values: np.ndarray, starts: np.ndarray, protocol: Protocol, steps: int,
                  lags=(48, 336)) -> np.ndarray:
-    """``(windows, steps, 1 + len(lags))``: at each of a window's last ``steps`` inputs, row r,
-    the value at r and, per lag, the value at ``r + 1 - lag``: what the *next* row looked like
-    one lag earlier. At the last input these are the seasonal naive forecasts of the target.
-    """
+    """``(windows, steps, 1 + len(lags))``: at each of a window's last ``steps`` inputs, row r, the value at r
+    and per lag the value at ``r + 1 - lag`` (the *next* row one lag earlier: a seasonal naive forecast)."""
     values = np.asarray(values)
     last = last_input_rows(starts, protocol)
     rows = last[:, None] + np.arange(1 - steps, 1)[None, :]

@@ -23,13 +23,9 @@ def copy_builtin_model(builtin_model, gated_model) -> None:
 
 
 def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 3) -> dict:
-    """Median wall time (seconds) of one ``train_on_batch(x, y)`` for each compiled model:
-    ``{name: {"median_s", "min_s", "first_s", "steps", "round_median_s"}}``.
-
-    After two warm-up steps each (tracing and XLA compilation: ``first_s``) the models take
-    turns, ``rounds`` times ``steps`` steps, so a change in machine load hits all alike; the
-    median of each round (``round_median_s``) is the unit to pair two models on.
-    """
+    """Median wall time (seconds) of one ``train_on_batch(x, y)`` for each compiled model: ``{name: {"median_s",
+    "min_s", "first_s" (two warm-up steps), "steps", "round_median_s"}}``. The models take turns, ``rounds``
+    times, so a change in machine load hits all alike; the rounds' medians are the unit to pair them on."""
     if steps < 1 or rounds < 1 or not models:
         raise UsageError("give at least one model, and steps and rounds of at least 1.")
     first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}

@@ -214,14 +214,10 @@ def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -
 
 def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
              verbose: bool = True, vocab: "CharVocab | None" = None, max_minutes: float | None = None) -> dict:
-    """Truncated BPTT with carried states, Adam and gradient clipping; ``{"history", "seconds",
-    "resumed_from_epoch", "stopped_early"}``.
-
-    Each epoch starts the streams at a new random offset (so window borders move) and zero
-    states, and ends with validation bits per character. With ``run_dir`` (and ``vocab``) the
-    model, Adam's state and the history are saved after every epoch, and the same call resumes
-    there. ``max_minutes`` stops after the first epoch that ends past it.
-    """
+    """Truncated BPTT with carried states, Adam and gradient clipping: ``{"history", "seconds",
+    "resumed_from_epoch", "stopped_early"}``. Each epoch starts the streams at a new random offset (so
+    window borders move). With ``run_dir`` (and ``vocab``) the model, Adam's state and the history are
+    saved after every epoch, and the same call resumes there; ``max_minutes`` stops between epochs."""
     say = print if verbose else (lambda *a, **k: None)
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
@@ -327,11 +323,8 @@ def load_shipped_lm():
 # -------------------- Sampling
 
 def next_char_probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
-    """The distribution to sample the next character from, per row of ``logits`` (padding and unknown never).
-
-    ``temperature`` divides the logits: below 1 it sharpens, above 1 it flattens, 0 is greedy.
-    ``top_k`` keeps only the k most likely characters.
-    """
+    """The distribution to sample the next character from, per row of ``logits`` (padding and unknown never):
+    ``temperature`` below 1 sharpens it, above 1 flattens it, 0 is greedy; ``top_k`` keeps the k most likely."""
     z = np.array(logits, dtype=np.float64, copy=True)
     z[..., :2] = -np.inf
     if temperature < 0:
@@ -396,11 +389,8 @@ def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
 
 
 def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """Bits the model needs to write each ``continuation`` after its ``context`` (lower is more expected).
-
-    Each context is cleaned like the training text (losing trailing spaces) and starts a new
-    review; the continuation is only lower-cased, so write its leading space.
-    """
+    """Bits the model needs to write each ``continuation`` after its ``context``, which is cleaned like the
+    training text (losing trailing spaces); the continuation is only lower-cased, so write its leading space."""
     from ..text import clean
 
     encoded = []
@@ -424,12 +414,8 @@ def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, s
 # -------------------- Looking inside: per-character states and features a person can name
 
 def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
-    """Gates and states (f, i, g, o, c, h) of an LSTM layer of ``model`` at every character of ``text``.
-
-    The layer's weights go into notebook 02's :class:`lstm_tutorial.layers.GatedLSTM`, whose
-    ``trace`` shows the gates. ``text`` is one string (arrays ``(len(text), units)``) or a list
-    of strings of equal length (arrays ``(n, length, units)``).
-    """
+    """Gates and states (f, i, g, o, c, h) of an LSTM layer of ``model`` at every character of ``text`` (one
+    string, or a list of strings of equal length), read by notebook 02's :class:`~lstm_tutorial.layers.GatedLSTM`."""
     from ..layers import GatedLSTM, load_keras_lstm_weights
 
     single = isinstance(text, str)
@@ -491,11 +477,8 @@ def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
 
 def find_units(states_search: np.ndarray, features_search: dict, states_check: np.ndarray,
                features_check: dict, threshold: float = 0.3) -> list[dict]:
-    """For each feature, the unit most correlated with it on the *search* text, checked on another.
-
-    The best of 128 units flatters itself (some correlate with anything by chance), so its
-    correlation is reported on the *check* text; ``found``: same sign, at least ``threshold``.
-    """
+    """For each feature, the unit most correlated with it on the *search* text, and its correlation on the
+    *check* text: the best of 128 units flatters itself (some correlate with anything by chance)."""
     rows = []
     for name, feature in features_search.items():
         if np.std(feature) == 0 or np.std(features_check[name]) == 0:
@@ -513,11 +496,8 @@ def find_units(states_search: np.ndarray, features_search: dict, states_check: n
 # -------------------- How far back does a prediction depend on its input?
 
 def carried_bits(model, ids: np.ndarray, seq_len: int = 100, batch: int = 32):
-    """``(bits, rows, borders)``: per-character bits with the state carried over all the text before.
-
-    ``bits[b, j]`` is the cost of ``rows[b, j + 1]`` after ``rows[b, :j + 1]`` (``batch``
-    streams, windows of ``seq_len``); ``borders[w]`` the states at the start of window ``w``.
-    """
+    """``(bits, rows, borders)``: ``bits[b, j]`` is the cost of ``rows[b, j + 1]`` with the state carried over
+    ``rows[b, :j + 1]`` (``batch`` streams); ``borders[w]`` the states at the start of window ``w``."""
     import tensorflow as tf
 
     rows = streams(ids, min(batch, max(1, len(ids) // (seq_len + 1))))
@@ -541,13 +521,11 @@ def carried_bits(model, ids: np.ndarray, seq_len: int = 100, batch: int = 32):
 
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500, seed: int = 0,
                   seq_len: int = 100, batch: int = 32, start: str = "warm", chunk: int = 500) -> dict:
-    """Bits per character when the model may read only the last ``k`` characters, against the full state.
+    """Bits per character when the model may read only the last ``k`` characters, against the full state:
+    ``{"full", "curve": {k: bits}, "targets"}``, one value per drawn position (the same for every k).
 
-    ``n`` positions are drawn (the same for every k); at each the model reads the ``k``
-    characters before it from a ``"warm"`` state (reached at a window border of another
-    stream: it knows nothing of this text, so small k measure the missing context, not the
-    surprise of a zero state) or a ``"zero"`` one. Returns ``{"full", "curve": {k: bits},
-    "targets"}``, one value per drawn position (for paired tests).
+    Each read starts from zeros or (``start="warm"``) a state reached at a window border of another stream:
+    it knows nothing of this text, so small k measure the missing context, not the surprise of a zero state.
     """
     if start not in ("warm", "zero"):
         raise UsageError(f"start must be 'warm' or 'zero', not {start!r}")
@@ -579,11 +557,8 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500
 
 
 def mention_effect(rows: Sequence[tuple], label: str, role: str, names: Sequence[str]) -> dict:
-    """Bits a name saves when it plays ``role`` in story ``label``, against the same name unmentioned.
-
-    ``rows`` are ``(story, greeter, other, name, role, bits)``; pairs matched by name and greeter
-    go to :func:`lstm_tutorial.stats.paired_difference_interval` (positive: the mention helps).
-    """
+    """Bits a name saves when it plays ``role`` in story ``label``, against the same name unmentioned
+    (``rows``: ``(story, greeter, other, name, role, bits)``; pairs matched by name and greeter)."""
     from ..stats import paired_difference_interval
 
     def bits_of(name, greeter, wanted):
@@ -605,12 +580,10 @@ def mention_effect(rows: Sequence[tuple], label: str, role: str, names: Sequence
 # -------------------- A character n-gram reference: interpolated Kneser-Ney
 
 class KneserNey:
-    """Interpolated Kneser-Ney character n-grams: ``nltk.lm.KneserNeyInterpolated``'s estimate (tested to
-    1e-9), counted with NumPy.
+    """Interpolated Kneser-Ney character n-grams: ``nltk.lm.KneserNeyInterpolated``'s estimate (tested to 1e-9).
 
-    Why not ``nltk.lm`` itself: in pure Python it fits about 50,000 characters a second; here
-    an n-gram is one integer (``base`` per character), counted by ``np.unique`` and scored by a
-    vectorised lookup, so millions of characters take seconds. One fit serves every order.
+    Not ``nltk.lm`` itself: it fits about 50,000 characters a second; here an n-gram is one integer,
+    counted by ``np.unique`` and scored by a vectorised lookup, so millions of characters take seconds.
     """
 
     def __init__(self, order: int, discount: float = 0.75, base: int = 128):
@@ -712,10 +685,7 @@ def copy_lm_weights(lm, classifier) -> None:
 
 def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
     """Frozen features ``(n, 2 * units)`` of right-padded reviews: mean and last h_t of the LM's first layer.
-
-    No mask: read left to right, the padding after a review cannot change its states, and
-    both features skip it (a mask gives the same numbers, several times more slowly on a CPU).
-    """
+    No mask: the padding comes after a review's states and both features skip it (a mask is slower)."""
     import tensorflow as tf
 
     emb, layer = lm.get_layer("embedding"), lm.get_layer("rnn_1")
@@ -753,12 +723,8 @@ def _kind(kind: str) -> tuple:
 
 def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                   n_layers: int = 1):
-    """A character language model whose recurrent states go in and come out, for truncated BPTT.
-
-    Inputs ``[ids (batch, T), *states]``, outputs ``[logits, *states]``, with states
-    ``[h_1, c_1, h_2, c_2, ...]`` (LSTM) or ``[h_1, h_2, ...]`` (SimpleRNN). Layers are named
-    ``embedding``, ``rnn_1``, ``rnn_2``... and ``logits``, so a classifier can take their weights.
-    """
+    """A character language model whose states go in and come out (for truncated BPTT): ``[ids, *states]`` ->
+    ``[logits, *states]``, states ``[h_1, c_1, h_2, c_2, ...]`` (LSTM) or ``[h_1, h_2, ...]`` (SimpleRNN)."""
     if vocab_size < 3:
         raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
     if n_layers < 1:
@@ -805,10 +771,8 @@ def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int
 
 def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                           learning_rate: float = 1e-3):
-    """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).
-
-    Its ``embedding`` and ``rnn_1`` match a one-layer :func:`build_char_lm`'s, for :func:`copy_lm_weights`.
-    """
+    """Character ids -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive); its ``embedding``
+    and ``rnn_1`` match a one-layer :func:`build_char_lm`'s, for :func:`copy_lm_weights`."""
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
     h = getattr(keras.layers, _kind(kind)[0])(units, return_sequences=True, name="rnn_1")(x)

@@ -295,10 +295,8 @@ def cell_name(group: str, layer: str, readout: str, tokens: str = "words", remov
 
 
 def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
-    """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and ``examples``.
-
-    ``examples`` are ready for ``stats.compare(..., same_examples=False)``: two buckets hold different reviews.
-    """
+    """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and
+    ``examples`` for ``stats.compare(..., same_examples=False)`` (two buckets hold different reviews)."""
     if not runs:
         return []
     out = []

@@ -21,10 +21,8 @@ from ..stats import compare, summarise_seeds
 
 def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
                 distractors: str = "same") -> tuple[np.ndarray, np.ndarray]:
-    """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels ``y``.
-
-    ``distractors="separate"`` puts the distractors on features of their own, with no flag.
-    """
+    """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels
+    ``y``; ``distractors="separate"`` puts the distractors on features of their own, with no flag."""
     if n < 1 or gap < 0:
         raise UsageError(f"need n >= 1 and gap >= 0, got n={n}, gap={gap}")
     if n_symbols < 2:
@@ -142,11 +140,8 @@ def _train_until_target(model, gap, seed, cfg, x_val, y_val):
 
 def train_one(name: str, gap: int, seed: int, config: SweepConfig = SweepConfig(), specs: dict | None = None,
               keep_model: bool = False) -> dict:
-    """Train one model on one gap with one seed; every step sees a fresh batch, so the budget is steps.
-
-    Returns model, gap, seed, test accuracy, correct (per test sequence), chance, steps,
-    seconds, history (``[step, validation accuracy]``) and, with ``keep_model``, ``keras_model``.
-    """
+    """Train one model on one gap with one seed (every step sees a fresh batch, so the budget is steps): model,
+    gap, seed, accuracy, correct (per test sequence), chance, steps, seconds, history, maybe ``keras_model``."""
     cfg = config
     keras.utils.set_random_seed(seed)
     x_val, y_val = recall_task(cfg.n_val, gap, cfg.n_symbols, seed=10_000 + seed)
@@ -205,11 +200,8 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def compare_points(a: dict, b: dict):
-    """:func:`lstm_tutorial.stats.compare` of two :func:`summarize` points (A minus B).
-
-    A seed's test sequences are the same for every model at a gap, so with per-sequence
-    results for the same seeds the test-sample noise is a paired bootstrap; else seeds only.
-    """
+    """:func:`lstm_tutorial.stats.compare` of two :func:`summarize` points (A minus B), paired per test sequence
+    when both have them for the same seeds (a seed's test sequences are the same for every model)."""
     for s in (a, b):
         if not {"accuracies", "n"} <= set(s):
             raise UsageError("compare_points() compares two rows of recall.summarize(...)")
@@ -255,12 +247,9 @@ def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, ba
 def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float = 0.01, clipnorm: float = 1.0,
                         steps: int = 80, n: int = 1024, batch_size: int = 128, units: int = 32, n_symbols: int = 8,
                         seed: int = 0) -> dict:
-    """The same exploding run three times: no clipping, per-variable (``clipnorm``) and ``global_clipnorm``.
-
-    All runs start from the same weights of a linear RNN of spectral radius ``radius`` and see
-    the same SGD batches. Returns ``norms`` (per-step gradient norms at the start), ``losses``
-    (per run, NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
-    """
+    """The same exploding run (a linear RNN of spectral radius ``radius``, the same SGD batches) three times: no
+    clipping, per-variable ``clipnorm`` and ``global_clipnorm``. Returns ``norms`` (per step, at the start),
+    ``losses`` (per run, NaN/inf kept), ``accuracy`` (NaN if diverged), ``variable_norms``, ``radius``, ``gap``."""
     import tensorflow as tf
 
     x, y = recall_task(n, gap, n_symbols, seed=seed)
@@ -302,12 +291,9 @@ def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
 
 
 def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
-    """Every step's gates and states (batch, time, units), keys ``"h", "f", "i", "g", "o", "c"``, of an LSTM layer.
-
-    ``layer`` is a :class:`GatedLSTM` (traced by its own code), a ``keras.layers.LSTM`` (whose
-    fused kernel hides the gates: rerun in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm`),
-    or a model whose first LSTM of either kind reads ``sequences`` directly.
-    """
+    """Every step's gates and states (batch, time, units), keys ``"h", "f", "i", "g", "o", "c"``, of a
+    :class:`GatedLSTM` (its own trace) or a ``keras.layers.LSTM`` (whose fused kernel hides the gates: rerun
+    in :mod:`lstm_tutorial.numpy_lstm`), or of a model's first LSTM reading ``sequences`` directly."""
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
     for inner in getattr(layer, "layers", []):
