@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from ..errors import UsageError
 from ..io.environment import DictConfig
 
+
 # ----------------------------------------------------------------------------- data
 @dataclass(frozen=True)
 class Series:

@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..layers import GatedLSTM, load_keras_lstm_weights
 from ..numpy_lstm import GATES, lstm_sequence, split_keras_lstm_weights
 
+
 def copy_builtin_model(builtin_model, gated_model) -> None:
     """Give ``gated_model`` the weights of ``builtin_model`` (the same layers in order, LSTM -> GatedLSTM)."""
     if len(builtin_model.layers) != len(gated_model.layers):

@@ -598,11 +598,11 @@ class KneserNey:
             code = code * self.base + ids[i:len(ids) - m + 1 + i]
         return code
 
-    @staticmethod
-    def _grouped(keys: np.ndarray, values: np.ndarray):
-        """Sum of ``values`` and number of entries per distinct key (keys sorted)."""
-        uniq, first, n = np.unique(keys, return_index=True, return_counts=True)
-        return uniq, np.add.reduceat(values, first) if len(values) else values, n
+    def _grouped(self, codes: np.ndarray, counts: np.ndarray):
+        """Per context of the n-grams ``codes`` (all but their last character): the sum of ``counts`` and
+        the number of n-grams (contexts sorted)."""
+        uniq, first, n = np.unique(codes // self.base, return_index=True, return_counts=True)
+        return uniq, np.add.reduceat(counts, first) if len(counts) else counts, n
 
     def fit(self, ids) -> "KneserNey":
         ids = np.asarray(ids, np.int64)
@@ -616,13 +616,8 @@ class KneserNey:
         for m in range(1, self.order + 1):
             # per context (the first m - 1 characters): raw total, distinct followers (raw),
             # and the continuation total of the lower orders
-            codes, counts = self.raw[m]
-            ctx, total, followers = self._grouped(codes // self.base, counts)
-            cont_total = None
-            if m < self.order:
-                c_codes, c_counts = self.cont[m]
-                cont_total = self._grouped(c_codes // self.base, c_counts)[:2]
-            self.prefix[m] = (ctx, total, followers, cont_total)
+            ctx, total, followers = self._grouped(*self.raw[m])
+            self.prefix[m] = (ctx, total, followers, self._grouped(*self.cont[m])[:2] if m < self.order else None)
         return self
 
     @staticmethod

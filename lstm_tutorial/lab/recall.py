@@ -19,6 +19,7 @@ from ..layers import GatedLSTM, find_keras_layer
 from ..numpy_lstm import GATES, lstm_sequence, sigmoid, split_keras_lstm_weights
 from ..stats import compare, summarise_seeds
 
+
 def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
                 distractors: str = "same") -> tuple[np.ndarray, np.ndarray]:
     """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels
@@ -33,15 +34,12 @@ def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
     y = rng.permutation(np.arange(n) % n_symbols).astype(np.int64)
     noise = rng.integers(0, n_symbols, size=(n, gap))
     rows = np.arange(n)
-    if distractors == "same":
-        x = np.zeros((n, gap + 1, n_symbols + 1), dtype=np.float32)
-        x[rows, 0, y] = 1.0
+    same = distractors == "same"
+    x = np.zeros((n, gap + 1, n_symbols + 1 if same else 2 * n_symbols), dtype=np.float32)
+    x[rows, 0, y] = 1.0
+    if same:
         x[:, 0, n_symbols] = 1.0  # the flag: "remember this one"
-        offset = 0
-    else:
-        x = np.zeros((n, gap + 1, 2 * n_symbols), dtype=np.float32)
-        x[rows, 0, y] = 1.0
-        offset = n_symbols
+    offset = 0 if same else n_symbols
     if gap:
         x[rows[:, None], np.arange(1, gap + 1)[None, :], noise + offset] = 1.0
     return x, y
