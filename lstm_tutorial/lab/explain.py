@@ -65,12 +65,8 @@ def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContri
     ids_row = training.encode_tokens(classifier.vocab, [tokens], classifier.config)[0]
     n = int(training.sequence_lengths(ids_row[None])[0])
     ids = ids_row[:n]
-    if classifier.config.truncating == "pre" and len(tokens) > n:
-        tokens = tokens[-n:]
-    else:
-        tokens = tokens[:n]
-    if not tokens:  # an empty review was encoded as one unknown word
-        tokens = ["[UNK]"]
+    cut_front = classifier.config.truncating == "pre" and len(tokens) > n
+    tokens = (tokens[-n:] if cut_front else tokens[:n]) or ["[UNK]"]  # an empty review is one unknown word
 
     predict = functools.partial(training.predict_proba, classifier.model)
     p_full, p_without, contrib = occlusion_ids(predict, ids, mode=mode)

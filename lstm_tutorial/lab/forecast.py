@@ -266,9 +266,8 @@ def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning
 
 
 def predict(model, x, batch_size: int = 512) -> np.ndarray:
-    """The model's forecasts for ``x`` (an array of windows or a dataset), as a NumPy array."""
-    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0) if not hasattr(x, "element_spec")
-                     else model.predict(x, verbose=0))
+    """The model's forecasts for the windows ``x``, as a NumPy array (one column: flat)."""
+    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
 
 

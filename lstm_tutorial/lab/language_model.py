@@ -184,12 +184,6 @@ class LMConfig(DictConfig):
 LR_FLOOR = 0.1
 
 
-def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
-    """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
-    total = (n_chars // config.batch_size - 1) // config.seq_len
-    return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
-
-
 def _train_step(model, optimizer):
     """One compiled TBPTT step: ``(loss, new states)`` from a window and the carried states."""
     import tensorflow as tf
@@ -221,7 +215,8 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
     say = print if verbose else (lambda *a, **k: None)
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
-    total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
+    per_epoch = (len(train_ids) // config.batch_size - 1) // config.seq_len
+    total_steps = config.epochs * min(per_epoch, config.max_steps_per_epoch or per_epoch)
     schedule = learning_rate_schedule(config.lr_schedule, config.learning_rate, total_steps, floor=LR_FLOOR)
     optimizer = keras.optimizers.Adam(schedule, clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
@@ -359,9 +354,7 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
 
     prompt_ids = vocab.encode(SEPARATOR + clean(prompt) if prompt else SEPARATOR)
     rng = np.random.default_rng(seed)
-    states = zero_states(model, n)
-    x = np.repeat(prompt_ids[None, :], n, axis=0)
-    logits, states = step(x, states)
+    logits, states = step(np.repeat(prompt_ids[None, :], n, axis=0), zero_states(model, n))
     out = np.zeros((n, length), np.int32)
     for t in range(length):
         p = next_char_probabilities(np.asarray(logits), temperature, top_k)
@@ -481,15 +474,14 @@ def find_units(states_search: np.ndarray, features_search: dict, states_check: n
     *check* text: the best of 128 units flatters itself (some correlate with anything by chance)."""
     rows = []
     for name, feature in features_search.items():
-        if np.std(feature) == 0 or np.std(features_check[name]) == 0:
-            rows.append({"feature": name, "unit": None, "r_search": float("nan"), "r_check": float("nan"),
-                         "found": False})
-            continue
-        r = correlations(states_search, feature)
-        unit = int(np.argmax(np.abs(r)))
-        r_check = float(correlations(states_check[:, [unit]], features_check[name])[0])
-        rows.append({"feature": name, "unit": unit, "r_search": float(r[unit]), "r_check": r_check,
-                     "found": bool(np.sign(r_check) == np.sign(r[unit]) and abs(r_check) >= threshold)})
+        row = {"feature": name, "unit": None, "r_search": float("nan"), "r_check": float("nan"), "found": False}
+        if np.std(feature) > 0 and np.std(features_check[name]) > 0:   # a constant feature has no correlation
+            r = correlations(states_search, feature)
+            unit = int(np.argmax(np.abs(r)))
+            r_check = float(correlations(states_check[:, [unit]], features_check[name])[0])
+            row.update(unit=unit, r_search=float(r[unit]), r_check=r_check,
+                       found=bool(np.sign(r_check) == np.sign(r[unit]) and abs(r_check) >= threshold))
+        rows.append(row)
     return rows
 
 

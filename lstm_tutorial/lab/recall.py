@@ -331,11 +331,8 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     kernel, recurrent = (np.asarray(w, np.float32) for w in weights[:2])
     units = recurrent.shape[0]
     reset_after = bool(getattr(cell, "reset_after", True))
-    if len(weights) == 3:
-        bias = np.asarray(weights[2], np.float32)
-        b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
-    else:
-        b_in = b_rec = np.zeros(3 * units, np.float32)
+    bias = np.asarray(weights[2], np.float32) if len(weights) == 3 else np.zeros(3 * units, np.float32)
+    b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
     x = _float_sequences(sequences, kernel.shape[0], "trace_gru")
     if getattr(gru, "go_backwards", False):
         raise UsageError("trace_gru reads sequences forwards; this GRU has go_backwards=True.")
