@@ -24,10 +24,16 @@ def index_series(n=400, features=2) -> F.Series:
 @pytest.mark.parametrize("protocol", [SMALL, F.Protocol(24, 1, 1), F.Protocol(10, 6, 12)])
 @pytest.mark.parametrize("split", ["train", "val", "test"])
 def test_a_windows_target_is_horizon_rows_after_its_last_input(protocol, split):
+    import keras
+
     series = index_series()
     rows = series.target_values
     starts = F.window_starts(len(rows), protocol, split)
-    batches = list(F.keras_dataset(series.values, rows, protocol, split, batch_size=1000))
+    # the book's windows, from Keras: start_index/end_index bound the starts through the inputs they need
+    batches = list(keras.utils.timeseries_dataset_from_array(
+        series.values, targets=rows[protocol.delay:], sequence_length=protocol.sequence_length,
+        sampling_rate=protocol.sampling_rate, batch_size=1000,
+        start_index=int(starts[0]), end_index=int(starts[-1] + protocol.span)))
     x = np.concatenate([np.asarray(b[0]) for b in batches])
     y = np.concatenate([np.asarray(b[1]) for b in batches])
     assert len(x) == len(starts) and np.array_equal(x[:, 0, 0], starts)       # same windows, same order
@@ -145,15 +151,6 @@ def test_daily_errors_average_to_the_mae_and_errors_are_checked():
         F.window_starts(100, SMALL, "later")
     with pytest.raises(UsageError, match="too short"):
         F.window_starts(30, F.Protocol(20, 1, 1), "val")
-
-
-def test_recursive_forecast_feeds_the_model_its_own_output():
-    class Last:                                               # a "model" that repeats the last value + 1
-        def predict(self, x, batch_size=None, verbose=0):
-            return x[:, -1, :] + 1
-
-    windows = np.zeros((3, 4, 1), np.float32)
-    assert np.array_equal(F.recursive_forecast(Last(), windows, 5), np.tile(np.arange(1, 6), (3, 1)))
 
 
 def test_taylor_naive_figures_on_the_last_two_weeks():

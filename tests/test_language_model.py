@@ -328,7 +328,7 @@ def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
 
     config = L.LMConfig(units=8, embedding_dim=4, seq_len=20, batch_size=4, epochs=3, max_steps_per_epoch=5,
                         learning_rate=1e-2, lr_schedule="cosine", n_reviews=None)
-    steps = L.windows_per_epoch(2000, config) * config.epochs
+    steps = config.epochs * config.max_steps_per_epoch   # 2000 characters hold more windows than that
     schedule = learning_rate_schedule(config.lr_schedule, config.learning_rate, steps, floor=L.LR_FLOOR)
     assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(15)) == pytest.approx(1e-3)
     with pytest.raises(UsageError, match="lr_schedule"):

@@ -1,12 +1,7 @@
-"""The linear baseline a practitioner tries first on IMDB, which an LSTM has to earn its cost
-against: TF-IDF weights of word unigrams and bigrams ("not good" keeps some word order) and a
-logistic regression, both from scikit-learn, on the raw review texts the recurrent models
-read. It trains in under a minute on a CPU::
-
-    clf = fit_linear_baseline(train_texts, train_labels)
-    probabilities = clf.predict_proba(test_texts)[:, 1]
-
-The settings are the well-known strong defaults for this data set, not tuned on the test set.
+"""The linear baseline an LSTM has to earn its cost against on IMDB (notebook 03): scikit-learn's TF-IDF
+of word unigrams and bigrams ("not good" keeps some word order) and a logistic regression, on the raw
+texts. It trains in under a minute on a CPU; the settings are this data set's well-known strong
+defaults, not tuned on the test set.
 """
 from __future__ import annotations
 
@@ -21,26 +16,14 @@ from sklearn.pipeline import make_pipeline
 
 from ..errors import UsageError
 
-__all__ = ["LINEAR_BASELINE_SETTINGS", "fit_linear_baseline", "run_linear_baseline",
-           "BLEND_WEIGHTS", "blend", "log_loss", "choose_blend_weight"]
-
 #: Every setting of the baseline, in one place (printed by the benchmark and notebook 03).
-LINEAR_BASELINE_SETTINGS = {
-    "ngram_range": (1, 2),
-    "min_df": 2,
-    "max_features": 200_000,
-    "sublinear_tf": True,
-    "C": 4.0,
-    "max_iter": 1000,
-}
+LINEAR_BASELINE_SETTINGS = {"ngram_range": (1, 2), "min_df": 2, "max_features": 200_000, "sublinear_tf": True,
+                            "C": 4.0, "max_iter": 1000}
 
 
 def fit_linear_baseline(texts: Sequence[str], labels, **changes):
-    """Fit TF-IDF (uni+bigrams) + logistic regression on raw texts; return the pipeline.
-
-    ``changes`` overrides entries of :data:`LINEAR_BASELINE_SETTINGS` (e.g. ``C=1``).
-    The returned scikit-learn pipeline has ``predict_proba(texts)``.
-    """
+    """The fitted scikit-learn pipeline (``predict_proba(texts)``); ``changes`` override
+    :data:`LINEAR_BASELINE_SETTINGS` (e.g. ``C=1``)."""
     unknown = set(changes) - set(LINEAR_BASELINE_SETTINGS)
     if unknown:
         raise UsageError(f"unknown baseline settings {sorted(unknown)}; known: {sorted(LINEAR_BASELINE_SETTINGS)}")
@@ -49,22 +32,15 @@ def fit_linear_baseline(texts: Sequence[str], labels, **changes):
     if len(texts) != len(labels) or not texts:
         raise UsageError(f"need as many labels as texts (got {len(texts)} texts, {len(labels)} labels)")
     settings = {**LINEAR_BASELINE_SETTINGS, **changes}
-    vectorizer = TfidfVectorizer(
-        ngram_range=tuple(settings["ngram_range"]),
-        min_df=settings["min_df"],
-        max_features=settings["max_features"],
-        sublinear_tf=settings["sublinear_tf"],
-    )
+    vectorizer = TfidfVectorizer(ngram_range=tuple(settings["ngram_range"]), min_df=settings["min_df"],
+                                 max_features=settings["max_features"], sublinear_tf=settings["sublinear_tf"])
     classifier = LogisticRegression(C=settings["C"], max_iter=settings["max_iter"])
     return make_pipeline(vectorizer, classifier).fit(texts, labels)
 
 
 def run_linear_baseline(train_texts, train_labels, test_texts, test_labels, **changes) -> dict:
-    """Fit on the training texts, score on the test texts; accuracy, seconds and speed.
-
-    Returns ``{"accuracy", "train_seconds", "predict_seconds", "reviews_per_second",
-    "probabilities"}`` (``probabilities`` of the positive class, one per test review).
-    """
+    """Fit on the training texts, score on the test texts: ``{"accuracy", "train_seconds", "predict_seconds",
+    "reviews_per_second", "probabilities"}`` (of the positive class, one per test review)."""
     start = time.perf_counter()
     pipeline = fit_linear_baseline(train_texts, train_labels, **changes)
     train_seconds = time.perf_counter() - start
@@ -72,25 +48,15 @@ def run_linear_baseline(train_texts, train_labels, test_texts, test_labels, **ch
     probabilities = pipeline.predict_proba(list(test_texts))[:, 1]
     predict_seconds = time.perf_counter() - start
     y = np.asarray(test_labels)
-    return {
-        "accuracy": float(np.mean((probabilities >= 0.5) == (y == 1))),
-        "train_seconds": train_seconds,
-        "predict_seconds": predict_seconds,
-        "reviews_per_second": len(y) / max(predict_seconds, 1e-9),
-        "probabilities": probabilities,
-    }
+    return {"accuracy": float(np.mean((probabilities >= 0.5) == (y == 1))), "train_seconds": train_seconds,
+            "predict_seconds": predict_seconds, "reviews_per_second": len(y) / max(predict_seconds, 1e-9),
+            "probabilities": probabilities}
 
 
-# ---------------------------------------------------------------------------------
-# Blending a recurrent model with the linear baseline
-# ---------------------------------------------------------------------------------
-#
-# The two models make different mistakes: the linear one weighs words and word pairs
-# wherever they stand, the recurrent one reads them in order. Averaging their
-# probabilities can beat both. The weight is a setting like any other, so it is
-# chosen on the validation split (never the test set), by log loss: on 2,500
-# validation reviews accuracy moves in steps of 0.04 points and ties often, while the
-# log loss changes smoothly with the weight.
+# Blending a recurrent model with the linear baseline: they make different mistakes (the linear
+# one weighs words wherever they stand, the recurrent one reads them in order), so an average can
+# beat both. The weight is chosen on the validation split by log loss: on 2,500 reviews accuracy
+# moves in steps of 0.04 points and ties often, while the log loss changes smoothly.
 
 #: The weights of the recurrent model that :func:`choose_blend_weight` tries.
 BLEND_WEIGHTS = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
@@ -123,12 +89,9 @@ def log_loss(p, labels, eps: float = 1e-7) -> float:
 
 
 def choose_blend_weight(p_recurrent, p_linear, labels, weights=BLEND_WEIGHTS) -> dict:
-    """The recurrent model's weight in the blend with the lowest log loss on ``labels``.
-
-    Call it with validation-split probabilities and labels. Returns ``{"weight",
-    "log_loss", "weights", "log_losses"}`` (the whole curve, for a plot). A tie goes
-    to the smaller weight, so equal evidence favours the cheaper model.
-    """
+    """The recurrent model's weight in the blend with the lowest log loss on (validation) ``labels``:
+    ``{"weight", "log_loss", "weights", "log_losses"}``. A tie goes to the smaller weight, so equal
+    evidence favours the cheaper model."""
     losses = [log_loss(blend(p_recurrent, p_linear, float(w)), labels) for w in weights]
     best = int(np.argmin(losses))
     return {"weight": float(weights[best]), "log_loss": losses[best],

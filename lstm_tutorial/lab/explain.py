@@ -1,24 +1,10 @@
-"""Why did the model say that? Per-token contributions by occlusion (notebook 03).
-
-A token's contribution to a prediction is how much P(positive) drops when that token
-is taken out of the review and the model reads the rest again::
+"""Why did the model say that? Per-token contributions by occlusion (notebook 03)::
 
     contribution_i = P(positive | tokens) - P(positive | tokens without token i)
 
-A positive contribution pushes the review towards "positive", a negative one towards
-"negative". ``mode="remove"`` deletes the token (the sequence gets one shorter);
-``mode="unknown"`` replaces it by the out-of-vocabulary id 1, keeping every other
-token in its place. Both are one batch of ``n + 1`` forward passes, no gradients:
-the method works for any model, recurrent or not, and measures exactly what the
-model does, including interactions (a "not" whose effect depends on the "good" after
-it shows up as both tokens' contributions, which then need not add up to the total).
-
-    rows = occlusion(clf, "This is not a good movie.")
-    for r in rows: print(r.token, r.contribution)
-
-:func:`occlusion_ids` is the same on id sequences and any ``predict(ids) ->
-probabilities`` function (the tests check it against a model whose contributions are
-known in closed form).
+``mode="remove"`` deletes the token, ``mode="unknown"`` puts the out-of-vocabulary id 1 in its
+place. One batch of ``n + 1`` forward passes, no gradients: it works for any model and measures
+what the model does, interactions included (so the contributions need not add up to the total).
 """
 from __future__ import annotations
 
@@ -29,8 +15,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..errors import UsageError
-
-__all__ = ["TokenContribution", "occlusion_ids", "occlusion", "MODES", "most_confident_mistakes"]
 
 MODES = ("remove", "unknown")
 
@@ -46,12 +30,8 @@ class TokenContribution:
 
 def occlusion_ids(predict: Callable[[np.ndarray], np.ndarray], ids: Sequence[int], mode: str = "remove",
                   unknown_id: int = 1) -> tuple[float, np.ndarray, np.ndarray]:
-    """``(p_full, p_without, contributions)`` for one id sequence (no padding inside).
-
-    ``predict`` maps a right-padded ``(batch, length)`` int32 array to P(positive)
-    per row. Row 0 of the batch is the whole sequence, row ``i + 1`` the sequence with
-    position ``i`` occluded.
-    """
+    """``(p_full, p_without, contributions)`` for one id sequence (no padding inside); ``predict`` maps
+    a right-padded ``(batch, length)`` int32 array to P(positive) per row."""
     if mode not in MODES:
         raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     ids = [int(i) for i in ids]
@@ -77,23 +57,16 @@ def occlusion_ids(predict: Callable[[np.ndarray], np.ndarray], ids: Sequence[int
 
 
 def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContribution]:
-    """Per-token contributions for a raw review and a :class:`lstm_tutorial.tools.classifier.Classifier`.
-
-    The review is cleaned and tokenized as in training, cut to the classifier's length
-    as in training, and every token that survives is occluded in turn.
-    """
+    """Per-token contributions for a raw review (tokenized and cut as in training) and a
+    :class:`lstm_tutorial.tools.classifier.Classifier`."""
     from .. import training
 
     tokens = classifier.tokens([review])[0]
     ids_row = training.encode_tokens(classifier.vocab, [tokens], classifier.config)[0]
     n = int(training.sequence_lengths(ids_row[None])[0])
     ids = ids_row[:n]
-    if classifier.config.truncating == "pre" and len(tokens) > n:
-        tokens = tokens[-n:]
-    else:
-        tokens = tokens[:n]
-    if not tokens:  # an empty review was encoded as one unknown word
-        tokens = ["[UNK]"]
+    cut_front = classifier.config.truncating == "pre" and len(tokens) > n
+    tokens = (tokens[-n:] if cut_front else tokens[:n]) or ["[UNK]"]  # an empty review is one unknown word
 
     predict = functools.partial(training.predict_proba, classifier.model)
     p_full, p_without, contrib = occlusion_ids(predict, ids, mode=mode)

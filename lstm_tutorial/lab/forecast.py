@@ -1,10 +1,8 @@
 """Forecasting a time series, with the baselines an LSTM has to beat (notebook 05).
 
-The protocol of *Deep Learning with Python* (Chollet, time-series chapter), so the numbers
-can be checked against the book: a chronological 50/25/25 split, normalisation fitted on
-the training rows only (:func:`fit_scaler`), windows whose inputs and target never cross a
-split (:func:`window_starts`), and baselines on exactly the same windows first. Series:
-``taylor`` (electricity demand, ships with ``pmdarima``) and the book's Jena climate record.
+The protocol of *Deep Learning with Python* (Chollet, time-series chapter), so the numbers can be
+checked against the book: a chronological 50/25/25 split, normalisation fitted on the training rows
+only, windows whose inputs and target never cross a split, and baselines on the same windows.
 """
 from __future__ import annotations
 
@@ -17,13 +15,6 @@ from sklearn.preprocessing import StandardScaler
 
 from ..errors import UsageError
 from ..io.environment import DictConfig
-
-__all__ = ["Series", "Protocol", "DLWP_JENA", "TAYLOR", "load_taylor", "load_jena", "split_bounds", "fit_scaler",
-           "Prepared", "prepare", "window_starts", "target_rows", "last_input_rows", "keras_dataset", "window_arrays",
-           "persistence", "seasonal_naive", "fit_ridge", "build_model", "MODEL_KINDS",
-           "predict", "mae", "daily_mean_errors", "lag_of_peak", "recursive_forecast",
-           "horizon_targets", "dlwp_persistence_mae", "lag_starts", "lag_features", "seasonal_ahead",
-           "MSTLForecast", "fit_mstl", "mstl_forecast"]
 
 
 # ----------------------------------------------------------------------------- data
@@ -49,11 +40,6 @@ class Series:
         return self.values[:, self.target]
 
 
-#: Where ``taylor`` comes from, for the notebook's prose.
-TAYLOR_ORIGIN = ("pmdarima.datasets.load_taylor (pmdarima, MIT licence; the series comes from R's "
-                 "`forecast` package, GPL-3, and was provided by James W. Taylor, Taylor 2003)")
-
-
 def load_taylor() -> Series:
     """Half-hourly electricity demand in England and Wales, 5 June to 27 August 2000 (MW), from ``pmdarima``."""
     try:
@@ -63,7 +49,9 @@ def load_taylor() -> Series:
                          "`pip install pmdarima` (requirements.txt pins it)") from exc
     values = np.asarray(_load(), dtype=np.float32).reshape(-1, 1)
     times = np.datetime64("2000-06-05T00:00") + np.arange(len(values)) * np.timedelta64(30, "m")
-    return Series("taylor", values, ("demand (MW)",), 0, "MW", 30, times, TAYLOR_ORIGIN)
+    return Series("taylor", values, ("demand (MW)",), 0, "MW", 30, times,
+                  "pmdarima.datasets.load_taylor (pmdarima, MIT licence; the series comes from R's `forecast` "
+                  "package, GPL-3, and was provided by James W. Taylor, Taylor 2003)")
 
 
 def load_jena(source=None, download: bool = True) -> Series:
@@ -130,11 +118,8 @@ def fit_scaler(values: np.ndarray, protocol: Protocol) -> StandardScaler:
 
 
 def window_starts(n_rows: int, protocol: Protocol, split: str, *, dlwp_exact: bool = False) -> np.ndarray:
-    """The first row of every window of ``split`` whose inputs *and* target lie inside it.
-
-    ``dlwp_exact=True`` gives the book's windows instead, where only the inputs are bounded
-    (the last training targets reach into the validation part).
-    """
+    """The first row of every window of ``split`` whose inputs *and* target lie inside it (``dlwp_exact``:
+    the book's windows, only the inputs inside, so the last training targets reach into validation)."""
     first, end = _split_rows(n_rows, protocol, split)
     if dlwp_exact:
         end = min(end, n_rows - protocol.delay)
@@ -154,24 +139,6 @@ def target_rows(starts: np.ndarray, protocol: Protocol) -> np.ndarray:
 
 def last_input_rows(starts: np.ndarray, protocol: Protocol) -> np.ndarray:
     return np.asarray(starts) + protocol.span - 1
-
-
-def keras_dataset(normalised: np.ndarray, targets: np.ndarray, protocol: Protocol, split: str, *,
-                  batch_size: int = 256, shuffle: bool = False, seed: int | None = None,
-                  dlwp_exact: bool = False):
-    """The split's windows (those of :func:`window_starts`) by ``keras.utils.timeseries_dataset_from_array``.
-
-    ``targets`` is one value per row; the window starting at row ``s`` gets ``targets[s + delay]``.
-    """
-    import keras
-
-    starts = window_starts(len(normalised), protocol, split, dlwp_exact=dlwp_exact)
-    # start_index/end_index bound the window *starts* through the inputs they need:
-    # the last start is end_index - span.
-    return keras.utils.timeseries_dataset_from_array(
-        normalised, targets=np.asarray(targets)[protocol.delay:], sequence_length=protocol.sequence_length,
-        sampling_rate=protocol.sampling_rate, batch_size=batch_size, shuffle=shuffle, seed=seed,
-        start_index=int(starts[0]), end_index=int(starts[-1] + protocol.span))
 
 
 def window_arrays(normalised: np.ndarray, starts: np.ndarray, protocol: Protocol) -> np.ndarray:
@@ -260,16 +227,16 @@ CORRECTION_STEPS = 48
 
 def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning_rate: float = 3e-3,
                 linear=None):
-    """One of :data:`MODEL_KINDS`, compiled with Adam (3e-3: the book's RMSprop place in fewer epochs) and MSE.
-
-    ``outputs`` > 1 is a direct multi-step model. ``ridge_gru`` needs ``linear = (coef,
-    intercept)`` from :func:`fit_ridge`: before training it *is* that ridge regression.
-    """
+    """One of :data:`MODEL_KINDS`, compiled with Adam (3e-3: the book's RMSprop place in fewer epochs) and MSE;
+    ``ridge_gru`` needs ``linear = (coef, intercept)`` of :func:`fit_ridge`, and before training *is* it."""
     import keras
     from keras import layers
 
     if kind not in MODEL_KINDS:
         raise UsageError(f"unknown model {kind!r}: use one of {', '.join(MODEL_KINDS)}")
+    if kind == "ridge_gru" and linear is None:
+        raise UsageError("ridge_gru needs linear=(coef, intercept) from a ridge regression fitted on the "
+                         "training windows")
     inputs = keras.Input(shape=(steps, features))
     if kind == "dense":
         x = layers.Dense(16, activation="relu")(layers.Flatten()(inputs))
@@ -279,39 +246,28 @@ def build_model(kind: str, steps: int, features: int, outputs: int = 1, learning
         x = layers.Dropout(0.5)(layers.LSTM(32, recurrent_dropout=0.25)(inputs))
     elif kind == "gru32":
         x = layers.GRU(32)(inputs)
-    elif kind == "ridge_gru":
-        return _ridge_plus_gru(inputs, steps, outputs, learning_rate, linear)
-    else:
+    elif kind == "stacked_gru":
         x = layers.GRU(32, recurrent_dropout=0.5, return_sequences=True)(inputs)
         x = layers.Dropout(0.5)(layers.GRU(32, recurrent_dropout=0.5)(x))
-    model = keras.Model(inputs, layers.Dense(outputs)(x), name=kind)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
-    return model
-
-
-def _ridge_plus_gru(inputs, steps: int, outputs: int, learning_rate: float, linear):
-    """The ``ridge_gru`` model: a fixed linear forecast plus a recurrent correction."""
-    import keras
-    from keras import layers
-
-    if linear is None:
-        raise UsageError("ridge_gru needs linear=(coef, intercept) from a ridge regression fitted on the training windows")
-    coef, intercept = (np.asarray(w, dtype=np.float32) for w in linear)
-    ridge_part = layers.Dense(outputs, trainable=False, name="ridge")   # fixed: fitted in closed form already
-    base = ridge_part(layers.Flatten()(inputs))
-    # scikit-learn stores one row of coefficients per output: (outputs, inputs), or (inputs,) for one
-    ridge_part.set_weights([coef.reshape(outputs, -1).T, intercept.reshape(outputs)])
-    recent = layers.Cropping1D((steps - min(CORRECTION_STEPS, steps), 0))(inputs)
-    correction = layers.Dense(outputs, kernel_initializer="zeros", name="correction")(layers.GRU(32)(recent))
-    model = keras.Model(inputs, layers.Add()([base, correction]), name="ridge_gru")
+    if kind != "ridge_gru":
+        output = layers.Dense(outputs)(x)
+    else:   # a fixed linear forecast (fitted in closed form already) plus a recurrent correction
+        coef, intercept = (np.asarray(w, dtype=np.float32) for w in linear)
+        ridge_part = layers.Dense(outputs, trainable=False, name="ridge")
+        base = ridge_part(layers.Flatten()(inputs))
+        # scikit-learn stores one row of coefficients per output: (outputs, inputs), or (inputs,) for one
+        ridge_part.set_weights([coef.reshape(outputs, -1).T, intercept.reshape(outputs)])
+        recent = layers.Cropping1D((steps - min(CORRECTION_STEPS, steps), 0))(inputs)
+        correction = layers.Dense(outputs, kernel_initializer="zeros", name="correction")(layers.GRU(32)(recent))
+        output = layers.Add()([base, correction])
+    model = keras.Model(inputs, output, name=kind)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
     return model
 
 
 def predict(model, x, batch_size: int = 512) -> np.ndarray:
-    """The model's forecasts for ``x`` (an array of windows or a dataset), as a NumPy array."""
-    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0) if not hasattr(x, "element_spec")
-                     else model.predict(x, verbose=0))
+    """The model's forecasts for the windows ``x``, as a NumPy array (one column: flat)."""
+    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
 
 
@@ -325,10 +281,8 @@ def mae(forecast, truth) -> float:
 
 
 def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
-    """Absolute errors averaged per whole day (from the end): the near-independent examples ``stats.compare`` resamples.
-
-    Multi-step forecasts ``(windows, horizons)`` are first averaged over the horizons.
-    """
+    """Absolute errors (of multi-step forecasts: over the horizons) averaged per whole day from the end: the
+    near-independent examples ``stats.compare`` resamples."""
     err = np.abs(np.asarray(forecast, dtype=np.float64) - np.asarray(truth, dtype=np.float64))
     if err.ndim == 2:
         err = err.mean(axis=1)
@@ -339,11 +293,8 @@ def daily_mean_errors(forecast, truth, rows_per_day: int) -> np.ndarray:
 
 
 def lag_of_peak(forecast, truth, max_lag: int = 6) -> tuple[int, dict]:
-    """The lag k at which ``diff(forecast)[t]`` best correlates with ``diff(truth)[t - k]``: ``(best_k, {k: corr})``.
-
-    Persistence peaks at k = 1 (it moves one step after the truth); changes, not levels,
-    because levels of a smooth series correlate at every small lag.
-    """
+    """The lag k at which ``diff(forecast)[t]`` best correlates with ``diff(truth)[t - k]``: ``(best_k, {k: corr})``
+    (changes, not levels: levels of a smooth series correlate at every small lag)."""
     df, dt = np.diff(np.asarray(forecast, dtype=np.float64)), np.diff(np.asarray(truth, dtype=np.float64))
     corr = {}
     for k in range(-max_lag, max_lag + 1):
@@ -359,26 +310,10 @@ def horizon_targets(series: Series, starts: np.ndarray, protocol: Protocol, hori
     return series.target_values[last[:, None] + np.arange(1, horizons + 1)[None, :]]
 
 
-def recursive_forecast(model, windows: np.ndarray, horizons: int, batch_size: int = 512) -> np.ndarray:
-    """Forecast 1..``horizons`` steps ahead with a univariate one-step model fed its own forecasts."""
-    x = np.array(windows, dtype=np.float32, copy=True)
-    if x.ndim != 3 or x.shape[2] != 1:
-        raise UsageError(f"recursive forecasting needs univariate windows (n, steps, 1), got {x.shape}")
-    out = np.empty((len(x), horizons), dtype=np.float32)
-    for h in range(horizons):
-        step = np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).reshape(-1)
-        out[:, h] = step
-        x = np.concatenate([x[:, 1:], step[:, None, None]], axis=1)
-    return out
-
-
 # ----------------------------------------------------------------------------- what ridge reads, given to a recurrent net
 def lag_starts(n_rows: int, protocol: Protocol, split: str, steps: int, max_lag: int,
                horizons: int = 1) -> np.ndarray:
-    """Window starts of ``split`` whose lag features (:func:`lag_features`) stay inside it too.
-
-    ``horizons`` > 1 keeps only windows whose targets 1..``horizons`` ahead lie in the split.
-    """
+    """Window starts of ``split`` whose lag features and targets 1..``horizons`` ahead stay inside it too."""
     cut = Protocol(protocol.sequence_length, protocol.sampling_rate, horizons,
                    protocol.train_fraction, protocol.val_fraction)
     starts = window_starts(n_rows, cut, split)
@@ -389,10 +324,8 @@ def lag_starts(n_rows: int, protocol: Protocol, split: str, steps: int, max_lag:
 
 def lag_features(values: np.ndarray, starts: np.ndarray, protocol: Protocol, steps: int,
                  lags=(48, 336)) -> np.ndarray:
-    """``(windows, steps, 1 + len(lags))``: at each of a window's last ``steps`` inputs, row r,
-    the value at r and, per lag, the value at ``r + 1 - lag``: what the *next* row looked like
-    one lag earlier. At the last input these are the seasonal naive forecasts of the target.
-    """
+    """``(windows, steps, 1 + len(lags))``: at each of a window's last ``steps`` inputs, row r, the value at r
+    and per lag the value at ``r + 1 - lag`` (the *next* row one lag earlier: a seasonal naive forecast)."""
     values = np.asarray(values)
     last = last_input_rows(starts, protocol)
     rows = last[:, None] + np.arange(1 - steps, 1)[None, :]
@@ -430,10 +363,8 @@ def _repeat_last_cycle(component: np.ndarray, period: int, train_end: int, n_row
 
 
 def fit_mstl(values: np.ndarray, train_end: int, periods=(48, 336), ar_lags: int = 2) -> MSTLForecast:
-    """Decompose the training rows with statsmodels' ``MSTL`` and fit an AR(``ar_lags``) with a
-    constant (``AutoReg``) on what the seasons leave (trend + remainder). Nothing after
-    ``train_end`` is read: the forecasts later apply the fitted model to new rows, unrefitted.
-    """
+    """statsmodels' ``MSTL`` on the training rows, and an AR(``ar_lags``) with a constant on what the seasons
+    leave; nothing after ``train_end`` is read (forecasts apply the fitted model to new rows, unrefitted)."""
     from statsmodels.tsa.ar_model import AutoReg
     from statsmodels.tsa.seasonal import MSTL
 

@@ -11,17 +11,9 @@ from ..errors import UsageError
 from ..layers import GatedLSTM, load_keras_lstm_weights
 from ..numpy_lstm import GATES, lstm_sequence, split_keras_lstm_weights
 
-__all__ = ["compare_train_step_times", "compare_with_keras_lstm", "copy_builtin_model"]
 
-
-# ---------------------------------------------------------------------- models
-# (Models that use these layers are built by lstm_tutorial.models.build_simple_classifier.)
 def copy_builtin_model(builtin_model, gated_model) -> None:
-    """Give ``gated_model`` the weights of ``builtin_model`` (same layers, LSTM -> GatedLSTM).
-
-    Layers are matched in order; the LSTM's fused weights are cut per gate with
-    :func:`load_keras_lstm_weights`, every other layer's weights are copied as they are.
-    """
+    """Give ``gated_model`` the weights of ``builtin_model`` (the same layers in order, LSTM -> GatedLSTM)."""
     if len(builtin_model.layers) != len(gated_model.layers):
         raise UsageError("the two models must have the same layers (one LSTM replaced by a GatedLSTM).")
     for src, dst in zip(builtin_model.layers, gated_model.layers):
@@ -31,17 +23,10 @@ def copy_builtin_model(builtin_model, gated_model) -> None:
             dst.set_weights(src.get_weights())
 
 
-# ---------------------------------------------------------------------- speed
 def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 3) -> dict:
-    """Median wall time (seconds) of one ``train_on_batch(x, y)`` for each compiled model.
-
-    Every model first takes two warm-up steps (tracing, and XLA compilation with
-    ``jit_compile=True``; reported as ``first_s``). Then the models take turns,
-    ``rounds`` times ``steps`` steps each, so that a change in machine load hits all of
-    them alike. Returns ``{name: {"median_s", "min_s", "first_s", "steps", "round_median_s"}}``;
-    ``round_median_s`` holds the median step of each round, the unit to pair two models on
-    (the same round ran both under the same load).
-    """
+    """Median wall time (seconds) of one ``train_on_batch(x, y)`` for each compiled model: ``{name: {"median_s",
+    "min_s", "first_s" (two warm-up steps), "steps", "round_median_s"}}``. The models take turns, ``rounds``
+    times, so a change in machine load hits all alike; the rounds' medians are the unit to pair them on."""
     if steps < 1 or rounds < 1 or not models:
         raise UsageError("give at least one model, and steps and rounds of at least 1.")
     first, times, rounds_of = {}, {name: [] for name in models}, {name: [] for name in models}
@@ -57,24 +42,15 @@ def compare_train_step_times(models: dict, x, y, steps: int = 10, rounds: int = 
                 model.train_on_batch(x, y)
                 times[name].append(time.perf_counter() - t0)
             rounds_of[name].append(float(np.median(times[name][-steps:])))
-    return {
-        name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
-               "first_s": float(first[name]), "steps": len(t), "round_median_s": rounds_of[name]}
-        for name, t in times.items()
-    }
+    return {name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)), "first_s": float(first[name]),
+                   "steps": len(t), "round_median_s": rounds_of[name]} for name, t in times.items()}
 
 
-# ---------------------------------------------------------------------- proof
 def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False,
                             fused: bool = True, seed: int = 0) -> dict:
-    """Build a ``keras.layers.LSTM``, copy it into a :class:`GatedLSTM`, measure differences.
-
-    Both layers get the same input ``x`` (batch, time, features) and ``mask``. Returns the
-    largest absolute differences (floats) of the output sequence, final h and final c,
-    of the gradients of a random linear loss with respect to the input and to every weight
-    (the built-in's fused gradients cut per gate), and of the NumPy reference.
-    Gradients use TensorFlow's ``GradientTape`` (the TensorFlow backend).
-    """
+    """Build a ``keras.layers.LSTM``, copy it into a :class:`GatedLSTM`, and return the largest absolute
+    differences of their outputs, final h and c, gradients of a random linear loss (input and every
+    weight, the fused ones cut per gate), and of the NumPy reference, on the same ``x`` and ``mask``."""
     import tensorflow as tf  # GradientTape; the layers themselves run on any Keras backend
 
     keras.utils.set_random_seed(seed)
@@ -99,18 +75,11 @@ def compare_with_keras_lstm(x, units: int, mask=None, go_backwards: bool = False
     (seq_b, h_b, c_b), grads_b = run(gated)
     split = split_keras_lstm_weights(*grads_a[1:]) if builtin.cell.use_bias else None
     by_name = {v.name: g for v, g in zip(gated.trainable_weights, grads_b[1:])}
-    grad_w = max(
-        float(np.abs(getattr(split, kind)[k] - by_name[f"{kind}_{k}"]).max())
-        for kind in ("W", "U", "b") for k in GATES
-    )
+    grad_w = max(float(np.abs(getattr(split, kind)[k] - by_name[f"{kind}_{k}"]).max())
+                 for kind in ("W", "U", "b") for k in GATES)
     ref = lstm_sequence(x.numpy(), params, mask=None if mask is None else np.asarray(mask),
                         go_backwards=go_backwards)
     diff = lambda a, b: float(np.abs(a - b).max())
-    return {
-        "outputs": diff(seq_a, seq_b),
-        "h": diff(h_a, h_b),
-        "c": diff(c_a, c_b),
-        "grad_inputs": diff(grads_a[0], grads_b[0]),
-        "grad_weights": grad_w,
-        "numpy_vs_keras": max(diff(ref["outputs"], seq_a), diff(ref["h"], h_a), diff(ref["c"], c_a)),
-    }
+    return {"outputs": diff(seq_a, seq_b), "h": diff(h_a, h_b), "c": diff(c_a, c_b),
+            "grad_inputs": diff(grads_a[0], grads_b[0]), "grad_weights": grad_w,
+            "numpy_vs_keras": max(diff(ref["outputs"], seq_a), diff(ref["h"], h_a), diff(ref["c"], c_a))}

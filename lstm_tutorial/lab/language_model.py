@@ -1,28 +1,12 @@
 """A character-level language model on movie reviews: data, training, sampling, probes (notebook 04).
 
-Why characters and not words: the vocabulary is a few dozen symbols instead of tens of
-thousands of words, so the output layer is tiny and a small model trains on a CPU in
-minutes; no word is ever out of vocabulary (names, typos, "9/10"); and the things we
-want to look for inside the cells (quotes, parentheses, position in a word or a
-sentence, spaces) are visible only at the character level. The price: sequences are
-about five times longer than in words, so memory must reach further back.
-
-The pieces, in the order notebook 04 uses them::
-
-    train_text, val_text = load_corpus(n_reviews=8000)       # IMDB train + unsup, never test
-    vocab = CharVocab.fit(train_text)
-    model = build_char_lm(vocab.size, "lstm", units=128)
-    history = train_lm(model, vocab.encode(train_text), vocab.encode(val_text), config)
-    bits = bits_per_char(model, vocab.encode(val_text))
-    sample(model, vocab, "this movie was", length=300, temperature=0.7)
-
-Truncated backpropagation through time (TBPTT) in Keras 3: the text is cut into
-``batch`` long streams side by side; each training step reads the next window of
-``seq_len`` characters of every stream, starting from the states the previous window
-ended with, and backpropagates only through the window. The model takes its states as
-inputs and returns them as outputs (:func:`build_char_lm`), and the
-loop here carries them, so nothing depends on ``stateful=True`` (whose Keras 2 recipes,
-``reset_states()`` and a fixed ``batch_input_shape``, no longer work in Keras 3).
+Characters, not words: a few dozen symbols (a tiny output layer, nothing out of vocabulary), and
+quotes, parentheses and positions in a word become visible to the cells; the price is sequences
+five times longer. Truncated backpropagation through time: the text is cut into ``batch`` streams
+side by side, and each step reads the next ``seq_len`` characters of every stream from the states
+the previous window ended with. The model takes its states as inputs and returns them
+(:func:`build_char_lm`) and the loop carries them, so nothing depends on ``stateful=True`` (whose
+Keras 2 recipes no longer work in Keras 3).
 """
 from __future__ import annotations
 
@@ -38,6 +22,7 @@ from typing import Sequence
 
 import keras
 import numpy as np
+from scipy.special import log_softmax
 
 from ..errors import CorruptDataError, UsageError
 from ..io import datasets, environment, paths, saving
@@ -63,12 +48,8 @@ SHIPPED_LM = Path(__file__).resolve().parents[1] / "pretrained" / "char_lm"
 
 def load_corpus(n_reviews: int | None = None, val_fraction: float = 0.05, seed: int = 0,
                 splits: Sequence[str] = ("train", "unsup")) -> tuple[str, str]:
-    """Training and validation text from IMDB reviews of ``splits`` (never the test split).
-
-    The reviews are shuffled (``seed``), cut to ``n_reviews``, and a share ``val_fraction``
-    of them (whole reviews) is held out for validation. Each review is cleaned (lower case,
-    no HTML: :func:`lstm_tutorial.text.clean`) and ends with :data:`SEPARATOR`.
-    """
+    """Training and validation text: ``n_reviews`` shuffled, cleaned reviews of ``splits`` (never the test
+    split), each ending with :data:`SEPARATOR`; a share ``val_fraction`` of whole reviews is held out."""
     from ..text import clean
 
     if "test" in splits:
@@ -148,11 +129,7 @@ def zero_states(model, batch: int) -> list:
 
 
 def run_windows(model, ids: np.ndarray, seq_len: int, states=None):
-    """Run ``model`` over ``ids`` (batch, T) window by window, carrying the states.
-
-    Returns ``(logits (batch, T, vocab), final states)``; the tests compare it with one
-    call on the whole sequence.
-    """
+    """``(logits (batch, T, vocab), final states)`` of ``model`` run over ``ids`` window by window, carrying states."""
     ids = np.asarray(ids, np.int32)
     states = zero_states(model, len(ids)) if states is None else states
     outs = []
@@ -188,8 +165,7 @@ class LMConfig(DictConfig):
     FAST = dict(units=32, n_reviews=300, batch_size=16, seq_len=50, epochs=1)
 
     def validate(self) -> "LMConfig":
-        if self.kind not in LM_KINDS:
-            raise UsageError(f"unknown kind {self.kind!r}; choose one of {', '.join(LM_KINDS)}")
+        _kind(self.kind)
         for name in ("n_layers", "units", "seq_len", "batch_size", "epochs", "embedding_dim"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -206,12 +182,6 @@ class LMConfig(DictConfig):
 #: Where the cosine schedule ends, as a share of the learning rate: a rate that ends low lets
 #: the last steps settle into a minimum instead of bouncing around it.
 LR_FLOOR = 0.1
-
-
-def windows_per_epoch(n_chars: int, config: LMConfig) -> int:
-    """Training windows one epoch of :func:`train_lm` reads from ``n_chars`` training characters."""
-    total = (n_chars // config.batch_size - 1) // config.seq_len
-    return min(total, config.max_steps_per_epoch) if config.max_steps_per_epoch else total
 
 
 def _train_step(model, optimizer):
@@ -231,32 +201,22 @@ def _train_step(model, optimizer):
 
 
 def bits_per_char(model, ids: np.ndarray, seq_len: int = 200, batch: int = 32) -> float:
-    """Mean cross-entropy in bits per character of predicting each next character of ``ids``.
-
-    The text is cut into ``batch`` streams and read window by window with carried states
-    (as in training), so every prediction sees all the text before it in its stream: the
-    mean of :func:`carried_bits`.
-    """
+    """Mean bits per character of predicting each next character of ``ids``, with the states carried
+    as in training (the mean of :func:`carried_bits`)."""
     return float(carried_bits(model, ids, seq_len, batch)[0].mean())
 
 
 def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig, run_dir=None,
              verbose: bool = True, vocab: "CharVocab | None" = None, max_minutes: float | None = None) -> dict:
-    """Truncated BPTT with carried states, Adam and gradient clipping.
-
-    Each epoch reads the training streams from a new random offset (so window borders
-    move), starting from zero states, and ends with validation bits per character (on the
-    first ``config.val_chars`` characters of ``val_ids``). With ``max_steps_per_epoch`` an
-    epoch reads that many windows, continuing where the previous one stopped. With
-    ``run_dir`` (and ``vocab``) the model, Adam's state and the history are saved there
-    after every epoch, and the same call resumes after the last saved epoch (a run of other
-    settings is refused). ``max_minutes`` stops after the first epoch that ends past it.
-    Returns ``{"history": [...], "seconds": ..., "resumed_from_epoch": k, "stopped_early": bool}``.
-    """
+    """Truncated BPTT with carried states, Adam and gradient clipping: ``{"history", "seconds",
+    "resumed_from_epoch", "stopped_early"}``. Each epoch starts the streams at a new random offset (so
+    window borders move). With ``run_dir`` (and ``vocab``) the model, Adam's state and the history are
+    saved after every epoch, and the same call resumes there; ``max_minutes`` stops between epochs."""
     say = print if verbose else (lambda *a, **k: None)
     if config.val_chars:
         val_ids = val_ids[:config.val_chars]
-    total_steps = config.epochs * windows_per_epoch(len(train_ids), config)
+    per_epoch = (len(train_ids) // config.batch_size - 1) // config.seq_len
+    total_steps = config.epochs * min(per_epoch, config.max_steps_per_epoch or per_epoch)
     schedule = learning_rate_schedule(config.lr_schedule, config.learning_rate, total_steps, floor=LR_FLOOR)
     optimizer = keras.optimizers.Adam(schedule, clipnorm=config.clipnorm)
     model.compile(optimizer=optimizer)  # saved with the model, so a resume continues Adam's moments
@@ -292,8 +252,7 @@ def train_lm(model, train_ids: np.ndarray, val_ids: np.ndarray, config: LMConfig
 
 
 def _resume_lm(model, optimizer, checkpoint: Path, fingerprint: str, say) -> list:
-    """The history saved in ``checkpoint`` ([] if none), after copying its weights and Adam's
-    moments into ``model`` and ``optimizer``; a checkpoint of other settings is refused."""
+    """The history saved in ``checkpoint`` ([] if none), its weights and Adam's moments copied in."""
     if not (checkpoint / LM_CONFIG_FILE).is_file():
         return []
     if saving.read_manifest(checkpoint, LM_CONFIG_FILE).get("fingerprint") != fingerprint:
@@ -335,8 +294,7 @@ def _lm_epoch(step, model, train_ids: np.ndarray, config: LMConfig, epoch: int, 
 def save_lm(folder, model, vocab: CharVocab, config: LMConfig, metrics: dict | None = None,
             recipe: dict | None = None) -> Path:
     """Write ``lm.keras`` (without the optimizer: a third of the size), ``chars.json`` and ``lm.json``
-    (config, ``metrics``, ``recipe``: how the model was made, and the SHA-256 of the other two
-    files, which :func:`load_lm` checks) into ``folder``, all or nothing."""
+    (config, metrics, recipe and the other files' SHA-256) into ``folder``, all or nothing."""
     plain = keras.Model(model.inputs, model.outputs, name=model.name)  # the same layers, no optimizer attached
     return saving.save_model_folder(folder, plain, vocab, config, metrics, names=LM_FILES, recipe=recipe or {})
 
@@ -352,8 +310,7 @@ def load_lm(folder, require_hash: bool = False):
 
 
 def load_shipped_lm():
-    """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM` (hash checked);
-    ``info`` is its ``lm.json`` (recipe and figures)."""
+    """``(model, vocab, config, info)`` of the model shipped in :data:`SHIPPED_LM`; ``info`` is its ``lm.json``."""
     model, vocab, config = load_lm(SHIPPED_LM, require_hash=True)
     return model, vocab, config, saving.read_manifest(SHIPPED_LM, LM_CONFIG_FILE)
 
@@ -361,12 +318,8 @@ def load_shipped_lm():
 # -------------------- Sampling
 
 def next_char_probabilities(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
-    """The distribution to sample the next character from, per row of ``logits``.
-
-    ``temperature`` divides the logits: below 1 it sharpens the distribution, above 1 it
-    flattens it, and 0 means greedy (all mass on the most likely character).
-    ``top_k`` keeps only the k most likely characters. Padding and unknown are never drawn.
-    """
+    """The distribution to sample the next character from, per row of ``logits`` (padding and unknown never):
+    ``temperature`` below 1 sharpens it, above 1 flattens it, 0 is greedy; ``top_k`` keeps the k most likely."""
     z = np.array(logits, dtype=np.float64, copy=True)
     z[..., :2] = -np.inf
     if temperature < 0:
@@ -384,34 +337,24 @@ def next_char_probabilities(logits, temperature: float = 1.0, top_k: int | None 
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def _step_function(model):
+def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature: float = 1.0,
+           top_k: int | None = None, n: int = 1, seed: int = 0) -> list[str]:
+    """``n`` continuations of ``prompt`` (cleaned like the training text), ``length`` characters each."""
     import tensorflow as tf
+
+    from ..text import clean
+
+    if length < 0:
+        raise UsageError(f"length must be 0 or more, not {length}")
 
     @tf.function(reduce_retracing=True)
     def step(x, states):
         logits, *new_states = model([x, *states], training=False)
         return logits[:, -1], new_states
 
-    return step
-
-
-def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature: float = 1.0,
-           top_k: int | None = None, n: int = 1, seed: int = 0) -> list[str]:
-    """``n`` continuations of ``prompt`` (``length`` characters each), drawn in one batch.
-
-    The prompt is cleaned like the training text (lower case). Greedy decoding is
-    ``temperature=0``.
-    """
-    from ..text import clean
-
-    if length < 0:
-        raise UsageError(f"length must be 0 or more, not {length}")
     prompt_ids = vocab.encode(SEPARATOR + clean(prompt) if prompt else SEPARATOR)
     rng = np.random.default_rng(seed)
-    step = _step_function(model)
-    states = zero_states(model, n)
-    x = np.repeat(prompt_ids[None, :], n, axis=0)
-    logits, states = step(x, states)
+    logits, states = step(np.repeat(prompt_ids[None, :], n, axis=0), zero_states(model, n))
     out = np.zeros((n, length), np.int32)
     for t in range(length):
         p = next_char_probabilities(np.asarray(logits), temperature, top_k)
@@ -422,20 +365,14 @@ def sample(model, vocab: CharVocab, prompt: str, length: int = 300, temperature:
 
 
 def word_list(text: str, min_count: int = 3) -> set[str]:
-    """The words (runs of letters a-z) that occur at least ``min_count`` times in ``text``.
-
-    A word seen once or twice in movie reviews is often a typo; requiring a few
-    occurrences keeps the list to words people actually write.
-    """
+    """The words (runs of a-z) seen at least ``min_count`` times in ``text``: rarer ones are often typos."""
     counts = Counter(re.findall(r"[a-z]+", text))
     return {w for w, c in counts.items() if c >= min_count}
 
 
 def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
-    """``(share, n)``: the share of the ``n`` words (runs of letters) in ``texts`` that are in ``words``.
-
-    The last run of letters of each text is left out: the sample may stop in the middle of it.
-    """
+    """``(share, n)``: the share of the ``n`` words of ``texts`` that are in ``words`` (the last word of
+    each text is left out: a sample may stop in the middle of it)."""
     found = []
     for text in texts:
         found += re.findall(r"[a-z]+", text.lower())[:-1]
@@ -445,12 +382,8 @@ def real_word_share(texts: Sequence[str], words: set[str]) -> tuple[float, int]:
 
 
 def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """Bits the model needs to write each ``continuation`` after its ``context`` (lower is more expected).
-
-    Each context is cleaned like the training text (so it loses trailing spaces) and starts
-    a new review; the continuation is only lower-cased, so write its leading space. Pairs
-    of equal total length are read in one batch.
-    """
+    """Bits the model needs to write each ``continuation`` after its ``context``, which is cleaned like the
+    training text (losing trailing spaces); the continuation is only lower-cased, so write its leading space."""
     from ..text import clean
 
     encoded = []
@@ -463,9 +396,8 @@ def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, s
         by_length.setdefault(len(ids), []).append(i)
     for rows in by_length.values():
         ids = np.stack([encoded[i][0] for i in rows])
-        logits = np.asarray(model([ids[:, :-1], *zero_states(model, len(rows))], training=False)[0]).astype(np.float64)
-        logits -= logits.max(axis=2, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=2, keepdims=True))
+        logits = np.asarray(model([ids[:, :-1], *zero_states(model, len(rows))], training=False)[0])
+        logp = log_softmax(logits.astype(np.float64), axis=2)
         for j, i in enumerate(rows):
             steps = np.arange(encoded[i][1] - 1, ids.shape[1] - 1)
             out[i] = float(-logp[j, steps, ids[j, steps + 1]].sum() / math.log(2))
@@ -475,15 +407,8 @@ def continuation_bits_many(model, vocab: CharVocab, pairs: Sequence[tuple[str, s
 # -------------------- Looking inside: per-character states and features a person can name
 
 def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
-    """Gates and states of an LSTM layer of ``model`` at every character of ``text``.
-
-    The layer's weights are copied into a :class:`lstm_tutorial.layers.GatedLSTM`
-    (notebook 02's layer, with one weight per gate) whose ``trace`` returns f, i, g, o, c
-    and h. The input is the layer's own input (the embedding, or the layer below),
-    computed by the model from zero states. ``text`` is one string (arrays
-    ``(len(text), units)``) or a list of strings of equal length, read in parallel
-    (arrays ``(n, length, units)``).
-    """
+    """Gates and states (f, i, g, o, c, h) of an LSTM layer of ``model`` at every character of ``text`` (one
+    string, or a list of strings of equal length), read by notebook 02's :class:`~lstm_tutorial.layers.GatedLSTM`."""
     from ..layers import GatedLSTM, load_keras_lstm_weights
 
     single = isinstance(text, str)
@@ -504,15 +429,8 @@ def lstm_trace(model, vocab: CharVocab, text, layer: str = "rnn_1") -> dict:
 
 
 def text_features(text: str) -> dict[str, np.ndarray]:
-    """Per-character features a person can name, each a float array of ``len(text)``.
-
-    * ``inside quotes``: 1 between an opening and a closing double quote (quotes reset
-      at the end of a review);
-    * ``inside parentheses``: 1 inside ( ... ), nesting counted;
-    * ``position in sentence``: characters since the last . ! ? or review start;
-    * ``position in word``: characters since the last space (0 on a space);
-    * ``space``: 1 on a space.
-    """
+    """Per-character features a person can name, each a float array of ``len(text)``: inside quotes,
+    inside parentheses, position in sentence (since . ! ?), position in word (0 on a space), space."""
     n = len(text)
     quote, paren, sent, word, space = (np.zeros(n, np.float32) for _ in range(5))
     in_quote, depth, since_stop, since_space = False, 0, 0, 0
@@ -552,38 +470,26 @@ def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
 
 def find_units(states_search: np.ndarray, features_search: dict, states_check: np.ndarray,
                features_check: dict, threshold: float = 0.3) -> list[dict]:
-    """For each feature, the unit most correlated with it on one text, checked on another.
-
-    Choosing the best of many units on a text flatters it (with 128 units, some
-    correlate with anything by chance), so the unit is chosen on the *search* text and
-    its correlation reported on a separate *check* text. ``found`` is True when the
-    check correlation has the same sign and at least ``threshold`` in size.
-    """
+    """For each feature, the unit most correlated with it on the *search* text, and its correlation on the
+    *check* text: the best of 128 units flatters itself (some correlate with anything by chance)."""
     rows = []
     for name, feature in features_search.items():
-        if np.std(feature) == 0 or np.std(features_check[name]) == 0:
-            rows.append({"feature": name, "unit": None, "r_search": float("nan"), "r_check": float("nan"),
-                         "found": False})
-            continue
-        r = correlations(states_search, feature)
-        unit = int(np.argmax(np.abs(r)))
-        r_check = float(correlations(states_check[:, [unit]], features_check[name])[0])
-        rows.append({"feature": name, "unit": unit, "r_search": float(r[unit]), "r_check": r_check,
-                     "found": bool(np.sign(r_check) == np.sign(r[unit]) and abs(r_check) >= threshold)})
+        row = {"feature": name, "unit": None, "r_search": float("nan"), "r_check": float("nan"), "found": False}
+        if np.std(feature) > 0 and np.std(features_check[name]) > 0:   # a constant feature has no correlation
+            r = correlations(states_search, feature)
+            unit = int(np.argmax(np.abs(r)))
+            r_check = float(correlations(states_check[:, [unit]], features_check[name])[0])
+            row.update(unit=unit, r_search=float(r[unit]), r_check=r_check,
+                       found=bool(np.sign(r_check) == np.sign(r[unit]) and abs(r_check) >= threshold))
+        rows.append(row)
     return rows
 
 
 # -------------------- How far back does a prediction depend on its input?
 
 def carried_bits(model, ids: np.ndarray, seq_len: int = 100, batch: int = 32):
-    """Per-character bits with the state carried over all the text before (the "full state").
-
-    The text is read as :func:`bits_per_char` reads it (``batch`` streams, windows of
-    ``seq_len`` with carried states), so ``bits.mean()`` is its result. Returns
-    ``(bits, rows, borders)``: ``bits[b, j]`` is the cost of ``rows[b, j + 1]`` after
-    ``rows[b, :j + 1]``; ``borders[w]`` the states at the start of window ``w`` (for
-    :func:`context_curve`'s warm starts).
-    """
+    """``(bits, rows, borders)``: ``bits[b, j]`` is the cost of ``rows[b, j + 1]`` with the state carried over
+    ``rows[b, :j + 1]`` (``batch`` streams); ``borders[w]`` the states at the start of window ``w``."""
     import tensorflow as tf
 
     rows = streams(ids, min(batch, max(1, len(ids) // (seq_len + 1))))
@@ -605,26 +511,13 @@ def carried_bits(model, ids: np.ndarray, seq_len: int = 100, batch: int = 32):
     return np.concatenate(bits, axis=1), rows, borders
 
 
-def _bits_of_last(model, x: np.ndarray, states: list, targets: np.ndarray) -> np.ndarray:
-    """Bits of ``targets`` after reading ``x`` (n, k) from ``states`` (eager: k changes shape)."""
-    logits = np.asarray(model([x, *states], training=False)[0][:, -1], np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    return -logp[np.arange(len(targets)), targets] / math.log(2)
-
-
 def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500, seed: int = 0,
                   seq_len: int = 100, batch: int = 32, start: str = "warm", chunk: int = 500) -> dict:
-    """Bits per character when the model may read only the last ``k`` characters, against the full state.
+    """Bits per character when the model may read only the last ``k`` characters, against the full state:
+    ``{"full", "curve": {k: bits}, "targets"}``, one value per drawn position (the same for every k).
 
-    The text is first read whole with carried states (:func:`carried_bits`); ``n`` of its
-    positions with at least ``max(contexts)`` characters before them in their stream are
-    drawn (the same ones for every k). At each, the model reads only the ``k`` characters
-    before it, starting from ``start``: ``"warm"``, the state the model had reached at a
-    window border of another stream (an ordinary state that knows nothing of this text,
-    so small k measure the missing context, not the model's surprise at a zero state), or
-    ``"zero"``. Returns ``{"full": bits with the full state, "curve": {k: bits}, "targets":
-    the positions in ids}``, one value per drawn position (per-position, for paired tests).
+    Each read starts from zeros or (``start="warm"``) a state reached at a window border of another stream:
+    it knows nothing of this text, so small k measure the missing context, not the surprise of a zero state.
     """
     if start not in ("warm", "zero"):
         raise UsageError(f"start must be 'warm' or 'zero', not {start!r}")
@@ -649,19 +542,15 @@ def context_curve(model, ids: np.ndarray, contexts: Sequence[int], n: int = 1500
                           for i in range(len(borders[0]))]
             else:
                 states = zero_states(model, len(x))
-            got.append(_bits_of_last(model, x, states, rows[b[part], j[part] + 1]))
+            logits = np.asarray(model([x, *states], training=False)[0][:, -1], np.float64)  # eager: k varies
+            got.append(-log_softmax(logits, axis=1)[np.arange(len(x)), rows[b[part], j[part] + 1]] / math.log(2))
         out["curve"][int(k)] = np.concatenate(got)
     return out
 
 
 def mention_effect(rows: Sequence[tuple], label: str, role: str, names: Sequence[str]) -> dict:
-    """Bits a name saves when it plays ``role`` in story ``label``, against the same name unmentioned.
-
-    ``rows`` are ``(story, greeter, other, name, role, bits)``; the pairs are matched by
-    name and greeter, and their difference goes to
-    :func:`lstm_tutorial.stats.paired_difference_interval` (positive: the mention makes
-    the name cheaper).
-    """
+    """Bits a name saves when it plays ``role`` in story ``label``, against the same name unmentioned
+    (``rows``: ``(story, greeter, other, name, role, bits)``; pairs matched by name and greeter)."""
     from ..stats import paired_difference_interval
 
     def bits_of(name, greeter, wanted):
@@ -683,17 +572,10 @@ def mention_effect(rows: Sequence[tuple], label: str, role: str, names: Sequence
 # -------------------- A character n-gram reference: interpolated Kneser-Ney
 
 class KneserNey:
-    """Interpolated Kneser-Ney character n-grams, counted with NumPy (``nltk.lm``'s formulas).
+    """Interpolated Kneser-Ney character n-grams: ``nltk.lm.KneserNeyInterpolated``'s estimate (tested to 1e-9).
 
-    The same estimate as ``nltk.lm.KneserNeyInterpolated(order, discount)`` fitted on one
-    sequence of everygrams (a test checks the probabilities to 1e-9): the highest order uses
-    raw counts, the lower ones continuation counts (how many different characters precede
-    an n-gram), each interpolated with the next lower order by the discounted mass; a
-    context never seen passes straight to the lower order. Why not ``nltk.lm`` itself: in
-    pure Python it fits about 50,000 characters a second and scores a character in
-    milliseconds at order 5; here an n-gram is one integer (``base`` per character), the
-    counts come from ``np.unique`` and scoring is a vectorised lookup, so millions of
-    training characters take seconds. One fit serves every order up to ``order``.
+    Not ``nltk.lm`` itself: it fits about 50,000 characters a second; here an n-gram is one integer,
+    counted by ``np.unique`` and scored by a vectorised lookup, so millions of characters take seconds.
     """
 
     def __init__(self, order: int, discount: float = 0.75, base: int = 128):
@@ -708,11 +590,11 @@ class KneserNey:
             code = code * self.base + ids[i:len(ids) - m + 1 + i]
         return code
 
-    @staticmethod
-    def _grouped(keys: np.ndarray, values: np.ndarray):
-        """Sum of ``values`` and number of entries per distinct key (keys sorted)."""
-        uniq, first, n = np.unique(keys, return_index=True, return_counts=True)
-        return uniq, np.add.reduceat(values, first) if len(values) else values, n
+    def _grouped(self, codes: np.ndarray, counts: np.ndarray):
+        """Per context of the n-grams ``codes`` (all but their last character): the sum of ``counts`` and
+        the number of n-grams (contexts sorted)."""
+        uniq, first, n = np.unique(codes // self.base, return_index=True, return_counts=True)
+        return uniq, np.add.reduceat(counts, first) if len(counts) else counts, n
 
     def fit(self, ids) -> "KneserNey":
         ids = np.asarray(ids, np.int64)
@@ -726,13 +608,8 @@ class KneserNey:
         for m in range(1, self.order + 1):
             # per context (the first m - 1 characters): raw total, distinct followers (raw),
             # and the continuation total of the lower orders
-            codes, counts = self.raw[m]
-            ctx, total, followers = self._grouped(codes // self.base, counts)
-            cont_total = None
-            if m < self.order:
-                c_codes, c_counts = self.cont[m]
-                cont_total = self._grouped(c_codes // self.base, c_counts)[:2]
-            self.prefix[m] = (ctx, total, followers, cont_total)
+            ctx, total, followers = self._grouped(*self.raw[m])
+            self.prefix[m] = (ctx, total, followers, self._grouped(*self.cont[m])[:2] if m < self.order else None)
         return self
 
     @staticmethod
@@ -742,10 +619,7 @@ class KneserNey:
         return np.where(hit, values[at] if len(keys) else 0, 0).astype(np.float64)
 
     def probabilities(self, ids, targets, order: int | None = None, discount: float | None = None) -> np.ndarray:
-        """P(ids[t] | the ``order - 1`` characters before it) for each t in ``targets``.
-
-        ``order`` and ``discount`` default to the model's; the counts serve any of them.
-        """
+        """P(ids[t] | the ``order - 1`` characters before it) for each t in ``targets`` (default: the model's)."""
         order = self.order if order is None else order
         discount = self.discount if discount is None else float(discount)
         ids, targets = np.asarray(ids, np.int64), np.asarray(targets)
@@ -797,15 +671,8 @@ def copy_lm_weights(lm, classifier) -> None:
 
 
 def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
-    """Frozen features of reviews: mean and last h_t of the LM's first recurrent layer (padding skipped).
-
-    ``ids`` are right-padded character ids ``(n, T)``; the result is ``(n, 2 * units)``.
-    The layer reads the padded rows without a mask: it reads left to right, so the padding
-    after a review cannot change its states, and the mean and the last state are taken over
-    each review's own characters. (A mask would give the same numbers, several times more
-    slowly on a CPU.) Reviews are read in batches of similar length (sorted), so little
-    time goes into padding.
-    """
+    """Frozen features ``(n, 2 * units)`` of right-padded reviews: mean and last h_t of the LM's first layer.
+    No mask: the padding comes after a review's states and both features skip it (a mask is slower)."""
     import tensorflow as tf
 
     emb, layer = lm.get_layer("embedding"), lm.get_layer("rnn_1")
@@ -830,42 +697,34 @@ def lm_features(lm, ids: np.ndarray, batch: int = 128) -> np.ndarray:
     return out
 
 
-#: Recurrent layer kinds a character language model can be built from.
-LM_KINDS = ("lstm", "rnn")
+#: Recurrent layer kinds a character language model can be built from: the Keras layer, the
+#: states each layer carries ((h, c) or h) and its blocks of gate weights.
+LM_KINDS = {"lstm": ("LSTM", 2, 4), "rnn": ("SimpleRNN", 1, 1)}
 
 
-def _lm_state_sizes(kind: str, units: int, n_layers: int) -> list[int]:
-    """The sizes of the states a language model carries: (h, c) per LSTM layer, h per SimpleRNN layer."""
+def _kind(kind: str) -> tuple:
     if kind not in LM_KINDS:
         raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
-    return [units] * ((2 if kind == "lstm" else 1) * n_layers)
+    return LM_KINDS[kind]
 
 
 def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                   n_layers: int = 1):
-    """A character language model whose recurrent states go in and come out.
-
-    Inputs ``[ids (batch, T), *states]``, outputs ``[logits (batch, T, vocab_size), *states]``,
-    with states ``[h_1, c_1, h_2, c_2, ...]`` for LSTM layers and ``[h_1, h_2, ...]`` for
-    SimpleRNN layers (:func:`_lm_state_sizes`). Passing the states out and back in by hand
-    is how truncated backpropagation through time carries memory from one window to the
-    next (:mod:`lstm_tutorial.lab.language_model`); the same model generates text one
-    character at a time (T = 1). Layers are named ``embedding``, ``rnn_1``, ``rnn_2``...
-    and ``logits``, so :func:`build_char_classifier` can take their weights.
-    """
+    """A character language model whose states go in and come out (for truncated BPTT): ``[ids, *states]`` ->
+    ``[logits, *states]``, states ``[h_1, c_1, h_2, c_2, ...]`` (LSTM) or ``[h_1, h_2, ...]`` (SimpleRNN)."""
     if vocab_size < 3:
         raise UsageError("vocab_size must be at least 3 (padding, unknown and one character)")
     if n_layers < 1:
         raise UsageError(f"n_layers must be at least 1, not {n_layers}")
+    layer_class, per_layer, _ = _kind(kind)
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
-    states_in = [keras.Input(shape=(n,), name=f"state_{i}") for i, n in enumerate(_lm_state_sizes(kind, units, n_layers))]
+    states_in = [keras.Input(shape=(units,), name=f"state_{i}") for i in range(per_layer * n_layers)]
     x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(ids)
-    per_layer = 2 if kind == "lstm" else 1
     states_out = []
     for layer in range(n_layers):
-        initial = states_in[layer * per_layer:(layer + 1) * per_layer]
-        rnn = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, return_state=True, name=f"rnn_{layer + 1}")
-        x, *states = rnn(x, initial_state=initial)
+        rnn = getattr(keras.layers, layer_class)(units, return_sequences=True, return_state=True,
+                                                 name=f"rnn_{layer + 1}")
+        x, *states = rnn(x, initial_state=states_in[layer * per_layer:(layer + 1) * per_layer])
         states_out += states
     logits = keras.layers.Dense(vocab_size, dtype="float32", name="logits")(x)
     return keras.Model([ids, *states_in], [logits, *states_out], name=f"char_{kind}_lm_{n_layers}x{units}")
@@ -873,14 +732,8 @@ def build_char_lm(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, 
 
 def char_lm_params(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                    n_layers: int = 1) -> int:
-    """The parameter count of :func:`build_char_lm`, computed without building it.
-
-    Embedding ``vocab * emb``; per recurrent layer ``gates * (units * (inputs + units) + units)``
-    with 4 gates for an LSTM and 1 for a SimpleRNN; the output layer ``units * vocab + vocab``.
-    """
-    if kind not in LM_KINDS:
-        raise UsageError(f"unknown language-model kind {kind!r}; choose one of {', '.join(LM_KINDS)}")
-    gates = 4 if kind == "lstm" else 1
+    """The parameter count of :func:`build_char_lm`, computed without building it."""
+    gates = _kind(kind)[2]
     total, inputs = vocab_size * embedding_dim, embedding_dim
     for _ in range(n_layers):
         total += gates * (units * (inputs + units) + units)
@@ -889,11 +742,8 @@ def char_lm_params(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32,
 
 
 def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int = 32, n_layers: int = 1) -> int:
-    """The width at which a ``kind`` language model has the parameter count closest to ``target``.
-
-    Used to compare an LSTM with a SimpleRNN of the *same size*: a SimpleRNN of the same
-    width has about a quarter of the LSTM's recurrent weights, so it must be wider.
-    """
+    """The width at which a ``kind`` model has the parameter count closest to ``target`` (to compare an
+    LSTM with a SimpleRNN of the same size: at the same width it has a quarter of the weights)."""
     if target < 1:
         raise UsageError(f"target must be a positive parameter count, not {target}")
     units, best = 1, None
@@ -908,16 +758,11 @@ def units_for_params(target: int, vocab_size: int, kind: str, embedding_dim: int
 
 def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: int = 32, units: int = 128,
                           learning_rate: float = 1e-3):
-    """Character ids (0 = padding) -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive).
-
-    The embedding and the recurrent layer have the shapes and names (``embedding``,
-    ``rnn_1``) of a one-layer :func:`build_char_lm`, so a pre-trained language model's
-    weights can be copied in (:func:`lstm_tutorial.lab.language_model.copy_lm_weights`).
-    """
+    """Character ids -> Embedding -> recurrent layer -> masked mean of h_t -> P(positive); its ``embedding``
+    and ``rnn_1`` match a one-layer :func:`build_char_lm`'s, for :func:`copy_lm_weights`."""
     ids = keras.Input(shape=(None,), dtype="int32", name="char_ids")
     x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True, name="embedding")(ids)
-    layer = (keras.layers.LSTM if kind == "lstm" else keras.layers.SimpleRNN)(units, return_sequences=True, name="rnn_1")
-    h = layer(x)
+    h = getattr(keras.layers, _kind(kind)[0])(units, return_sequences=True, name="rnn_1")(x)
     pooled = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(h)
     out = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
     model = keras.Model(ids, out, name=f"char_{kind}_classifier")

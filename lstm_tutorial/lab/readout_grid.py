@@ -1,14 +1,12 @@
 """A grid of small IMDB runs: readout x recurrent layer, and the PyTorch article's set-up (notebook 03).
 
-One :class:`GridBudget` (the same reviews, length, sizes and early stopping for every run)
-and the runs of :func:`grid_specs`, each repeated over ``budget.seeds``: the ``grid``
-(readout "last" or "pool" x layer), the ``article``'s set-up (letters, stopwords out),
-``article_words`` and ``stopwords``. Early stopping uses a validation part of the training
-reviews; the fixed test subset is scored once per run. :func:`run_grid` appends each run to
-a JSON file and skips those already there, so ``benchmarks/bench_readout_grid.py`` resumes.
+Every run of :func:`grid_specs` shares one :class:`GridBudget` (reviews, length, sizes, early
+stopping on a validation part of the training reviews); :func:`run_grid` appends each run to a
+JSON file and skips those already there, so ``benchmarks/bench_readout_grid.py`` resumes.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -19,10 +17,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import UsageError
+from ..io import datasets, environment, paths
 from ..io.environment import DictConfig
-
-__all__ = ["GridBudget", "RunSpec", "grid_specs", "prepare_run_data", "run_one", "run_grid",
-           "summarise", "load_results", "LENGTH_BUCKETS", "FORMAT"]
 
 FORMAT = "lstm_tutorial.readout_grid"  # the name grid files carry (the module lives in lab/ since)
 
@@ -105,32 +101,23 @@ def grid_specs(seeds: Sequence[int] = (0, 1, 2)) -> list[RunSpec]:
 
 # --- Data --------------------------------------------------------------------------------
 
-_token_cache: dict = {}
-
-
+@functools.cache
 def _tokens(split: str, tokens: str, remove_stopwords: bool):
     """Token lists and labels of a split in one of the three tokenizations (memoised)."""
-    key = (split, tokens, remove_stopwords)
-    if key not in _token_cache:
-        if tokens == "words":
-            from .. import text
+    from . import article
+    from .. import text
 
-            _token_cache[key] = text.preprocess_imdb(split, remove_stopwords=remove_stopwords)
-        elif tokens in ("article_letters", "article_words"):
-            if not remove_stopwords:
-                raise UsageError("the article's set-up always removes stopwords")
-            from . import article
-            from ..io import datasets
+    if tokens == "words":
+        return text.preprocess_imdb(split, remove_stopwords=remove_stopwords)
+    if tokens not in ("article_letters", "article_words"):
+        raise UsageError(f"unknown tokens {tokens!r}: words, article_letters or article_words")
+    if not remove_stopwords:
+        raise UsageError("the article's set-up always removes stopwords")
+    texts, labels = _raw_imdb(split)
+    return article.article_tokenize_all(texts, letters=tokens == "article_letters"), np.asarray(labels)
 
-            raw_key = ("raw", split)
-            if raw_key not in _token_cache:
-                _token_cache[raw_key] = datasets.load_imdb(split)
-            texts, labels = _token_cache[raw_key]
-            _token_cache[key] = (article.article_tokenize_all(texts, letters=tokens == "article_letters"),
-                                 np.asarray(labels))
-        else:
-            raise UsageError(f"unknown tokens {tokens!r}: words, article_letters or article_words")
-    return _token_cache[key]
+
+_raw_imdb = functools.cache(datasets.load_imdb)
 
 
 @dataclass
@@ -247,8 +234,6 @@ def load_results(path) -> dict:
 
 
 def _write(path: Path, payload: dict) -> None:
-    from ..io import paths
-
     path.parent.mkdir(parents=True, exist_ok=True)
     with paths.atomic_write(path, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, indent=1, sort_keys=True)
@@ -256,8 +241,6 @@ def _write(path: Path, payload: dict) -> None:
 
 def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: bool = True) -> dict:
     """Run every spec not yet in ``path`` (rewritten after each run); a file of another budget is refused."""
-    from ..io import environment
-
     payload = {"format": FORMAT, "format_version": 1, "budget": budget.to_dict(), "runs": [],
                "environment": {}}
     if path is not None:
@@ -312,21 +295,17 @@ def cell_name(group: str, layer: str, readout: str, tokens: str = "words", remov
 
 
 def bucket_accuracy(runs: Sequence[dict]) -> list[dict]:
-    """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and ``examples``.
-
-    ``examples`` are ready for ``stats.compare(..., same_examples=False)``: two buckets hold different reviews.
-    """
+    """Accuracy per length bucket over ``runs`` (one cell's seeds): mean, std, per-seed ``values`` and
+    ``examples`` for ``stats.compare(..., same_examples=False)`` (two buckets hold different reviews)."""
     if not runs:
         return []
     out = []
     for j, b in enumerate(runs[0]["length_buckets"]):
-        per_seed = [r["length_buckets"][j]["correct"] / r["length_buckets"][j]["n"]
-                    for r in runs if r["length_buckets"][j]["n"]]
+        counts = [(r["length_buckets"][j]["correct"], r["length_buckets"][j]["n"]) for r in runs]
+        per_seed = [right / n for right, n in counts if n]
         # The file keeps counts, not which reviews were right: one row of 1s and 0s per seed
         # with that count is what stats.compare(..., same_examples=False) needs for the sampling noise.
-        examples = [np.r_[np.ones(r["length_buckets"][j]["correct"]),
-                          np.zeros(r["length_buckets"][j]["n"] - r["length_buckets"][j]["correct"])]
-                    for r in runs if r["length_buckets"][j]["n"]]
+        examples = [np.r_[np.ones(right), np.zeros(n - right)] for right, n in counts if n]
         out.append({"lo": b["lo"], "hi": b["hi"], "n": b["n"],
                     "mean": float(np.mean(per_seed)) if per_seed else float("nan"),
                     "std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,

@@ -1,11 +1,8 @@
 """The long-range recall task and the sweep that trains models on it (notebook 01).
 
-A sequence of ``gap + 1`` one-hot symbols plus a flag feature: step 0 holds the symbol to
-remember (flag 1), steps 1 .. gap are distractors from the *same* alphabet (flag 0), and
-the label is the symbol at step 0. The distractors share the symbol's features, so a model
-must decide to write only when flagged, which an LSTM's input gate can and a SimpleRNN
-cannot; notebook 01 measures why the alternatives (fewer symbols, separate distractor
-features) test the initialisation instead. Chance accuracy is ``1 / n_symbols``.
+Step 0 holds the symbol to remember (one-hot, flag 1), steps 1 .. gap distractors from the
+*same* alphabet (flag 0); the label is the symbol at step 0. Sharing the features, a model must
+write only when flagged, which an LSTM's input gate can and a SimpleRNN cannot.
 """
 from __future__ import annotations
 
@@ -22,30 +19,11 @@ from ..layers import GatedLSTM, find_keras_layer
 from ..numpy_lstm import GATES, lstm_sequence, sigmoid, split_keras_lstm_weights
 from ..stats import compare, summarise_seeds
 
-__all__ = [
-    "MODEL_SPECS",
-    "SweepConfig",
-    "accuracy_table",
-    "build_recall_model",
-    "chance_accuracy",
-    "clipping_experiment",
-    "compare_points",
-    "recall_task",
-    "run_sweep",
-    "summarize",
-    "trace_gru",
-    "trace_lstm",
-    "train_one",
-]
-
 
 def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
                 distractors: str = "same") -> tuple[np.ndarray, np.ndarray]:
-    """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels ``y``.
-
-    ``distractors="same"``: symbols plus a flag (``n_symbols + 1`` features); ``"separate"``:
-    the distractors on ``n_symbols`` features of their own and no flag.
-    """
+    """``n`` sequences with ``gap`` distractor steps: float32 ``x`` (n, gap + 1, features), balanced int64 labels
+    ``y``; ``distractors="separate"`` puts the distractors on features of their own, with no flag."""
     if n < 1 or gap < 0:
         raise UsageError(f"need n >= 1 and gap >= 0, got n={n}, gap={gap}")
     if n_symbols < 2:
@@ -56,15 +34,12 @@ def recall_task(n: int, gap: int, n_symbols: int = 8, seed: int | None = None,
     y = rng.permutation(np.arange(n) % n_symbols).astype(np.int64)
     noise = rng.integers(0, n_symbols, size=(n, gap))
     rows = np.arange(n)
-    if distractors == "same":
-        x = np.zeros((n, gap + 1, n_symbols + 1), dtype=np.float32)
-        x[rows, 0, y] = 1.0
+    same = distractors == "same"
+    x = np.zeros((n, gap + 1, n_symbols + 1 if same else 2 * n_symbols), dtype=np.float32)
+    x[rows, 0, y] = 1.0
+    if same:
         x[:, 0, n_symbols] = 1.0  # the flag: "remember this one"
-        offset = 0
-    else:
-        x = np.zeros((n, gap + 1, 2 * n_symbols), dtype=np.float32)
-        x[rows, 0, y] = 1.0
-        offset = n_symbols
+    offset = 0 if same else n_symbols
     if gap:
         x[rows[:, None], np.arange(1, gap + 1)[None, :], noise + offset] = 1.0
     return x, y
@@ -123,7 +98,6 @@ def _spec(name: str, specs: dict | None) -> dict:
 def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 32, specs: dict | None = None,
                        steps: int | None = None):
     """A recurrent layer (by ``MODEL_SPECS`` name) whose last state h_T alone feeds a softmax over the symbols."""
-
     spec = _spec(name, specs)
     layer_cls = getattr(keras.layers, spec["layer"])
     rnn = layer_cls(units, name="rnn")
@@ -146,18 +120,6 @@ def build_recall_model(name: str, n_features: int, n_classes: int, units: int = 
     return model
 
 
-def _compiled_recall_model(name, gap, n_features, config, specs):
-
-    model = build_recall_model(name, n_features, config.n_symbols, config.units, specs)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=bool(config.jit_compile and gap >= config.jit_min_gap),
-    )
-    return model
-
-
 def _train_until_target(model, gap, seed, cfg, x_val, y_val):
     """Fresh batches, ``eval_every`` steps at a time, until ``max_steps`` or the target validation accuracy."""
     steps, history, chunk = 0, [], 0
@@ -176,17 +138,16 @@ def _train_until_target(model, gap, seed, cfg, x_val, y_val):
 
 def train_one(name: str, gap: int, seed: int, config: SweepConfig = SweepConfig(), specs: dict | None = None,
               keep_model: bool = False) -> dict:
-    """Train one model on one gap with one seed; every step sees a fresh batch, so the budget is steps.
-
-    Returns model, gap, seed, test accuracy, correct (per test sequence), chance, steps,
-    seconds, history (``[step, validation accuracy]``) and, with ``keep_model``, ``keras_model``.
-    """
-
+    """Train one model on one gap with one seed (every step sees a fresh batch, so the budget is steps): model,
+    gap, seed, accuracy, correct (per test sequence), chance, steps, seconds, history, maybe ``keras_model``."""
     cfg = config
     keras.utils.set_random_seed(seed)
     x_val, y_val = recall_task(cfg.n_val, gap, cfg.n_symbols, seed=10_000 + seed)
     x_test, y_test = recall_task(cfg.n_test, gap, cfg.n_symbols, seed=20_000 + seed)
-    model = _compiled_recall_model(name, gap, x_val.shape[-1], cfg, specs)
+    model = build_recall_model(name, x_val.shape[-1], cfg.n_symbols, cfg.units, specs)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=bool(cfg.jit_compile and gap >= cfg.jit_min_gap))
     start = time.perf_counter()
     steps, history = _train_until_target(model, gap, seed, cfg, x_val, y_val)
     # Right or wrong per test sequence: the same sequences for every model at this gap and
@@ -237,11 +198,8 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def compare_points(a: dict, b: dict):
-    """:func:`lstm_tutorial.stats.compare` of two :func:`summarize` points (A minus B).
-
-    A seed's test sequences are the same for every model at a gap, so with per-sequence
-    results for the same seeds the test-sample noise is a paired bootstrap; else seeds only.
-    """
+    """:func:`lstm_tutorial.stats.compare` of two :func:`summarize` points (A minus B), paired per test sequence
+    when both have them for the same seeds (a seed's test sequences are the same for every model)."""
     for s in (a, b):
         if not {"accuracies", "n"} <= set(s):
             raise UsageError("compare_points() compares two rows of recall.summarize(...)")
@@ -269,34 +227,8 @@ def accuracy_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
-
-def _exploding_rnn(x, gap, units, n_symbols, radius):
-    """A linear ``SimpleRNN`` with spectral radius ``radius`` > 1 and a linear read-out (logits)."""
-
-
-    model = keras.Sequential([
-        keras.Input((gap + 1, x.shape[-1])),
-        keras.layers.SimpleRNN(units, activation=None, name="rnn"),
-        keras.layers.Dense(n_symbols, name="logits"),
-    ])
-    scale_recurrent_weights(model, radius)
-    return model
-
-
-def _variable_gradient_norms(model, x, y) -> dict:
-    """The norm of each variable's loss gradient on one batch: what ``clipnorm`` clips one by one."""
-    import tensorflow as tf
-
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=False))
-    grads = tape.gradient(loss, model.trainable_variables)
-    return {v.path: float(np.linalg.norm(np.asarray(g))) for v, g in zip(model.trainable_variables, grads)}
-
-
 def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, batch_size):
     """Plain SGD from ``start_weights`` over the same batches; the loss after each step and the final accuracy."""
-
     model = keras.models.clone_model(template)
     model.set_weights(start_weights)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate, **clip),
@@ -313,20 +245,24 @@ def _sgd_run(template, start_weights, clip: dict, x, y, learning_rate, steps, ba
 def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float = 0.01, clipnorm: float = 1.0,
                         steps: int = 80, n: int = 1024, batch_size: int = 128, units: int = 32, n_symbols: int = 8,
                         seed: int = 0) -> dict:
-    """The same exploding run three times: no clipping, per-variable (``clipnorm``) and ``global_clipnorm``.
-
-    All runs start from the same weights of an exploding linear RNN and see the same SGD
-    batches. Returns ``norms`` (per-step gradient norms at the start), ``losses`` (per run,
-    NaN/inf kept), ``accuracy`` (NaN if the run diverged), ``variable_norms``, ``radius``, ``gap``.
-    """
-
+    """The same exploding run (a linear RNN of spectral radius ``radius``, the same SGD batches) three times: no
+    clipping, per-variable ``clipnorm`` and ``global_clipnorm``. Returns ``norms`` (per step, at the start),
+    ``losses`` (per run, NaN/inf kept), ``accuracy`` (NaN if diverged), ``variable_norms``, ``radius``, ``gap``."""
+    import tensorflow as tf
 
     x, y = recall_task(n, gap, n_symbols, seed=seed)
     keras.utils.set_random_seed(seed)
-    template = _exploding_rnn(x, gap, units, n_symbols, radius)
+    template = keras.Sequential([keras.Input((gap + 1, x.shape[-1])),
+                                 keras.layers.SimpleRNN(units, activation=None, name="rnn"),
+                                 keras.layers.Dense(n_symbols, name="logits")])
+    scale_recurrent_weights(template, radius)
     start_weights = template.get_weights()
     norms = gradient_norms(template, x[:64], y[:64], from_logits=True)
-    variable_norms = _variable_gradient_norms(template, x[:batch_size], y[:batch_size])
+    with tf.GradientTape() as tape:   # each variable's gradient norm: what clipnorm clips one by one
+        logits = template(x[:batch_size], training=False)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y[:batch_size], logits)
+    grads = tape.gradient(loss, template.trainable_variables)
+    variable_norms = {v.path: float(np.linalg.norm(np.asarray(g))) for v, g in zip(template.trainable_variables, grads)}
     settings = (("no clipping", {}), (f"clipnorm={clipnorm:g}", {"clipnorm": clipnorm}),
                 (f"global_clipnorm={clipnorm:g}", {"global_clipnorm": clipnorm}))
     losses, accuracy = {}, {}
@@ -334,8 +270,6 @@ def clipping_experiment(radius: float = 1.1, gap: int = 50, learning_rate: float
         losses[label], accuracy[label] = _sgd_run(template, start_weights, clip, x, y, learning_rate, steps, batch_size)
     return {"radius": radius, "gap": gap, "norms": norms, "losses": losses, "accuracy": accuracy,
             "variable_norms": variable_norms}
-
-
 
 
 def _check_default_activations(cell, name: str) -> None:
@@ -355,18 +289,9 @@ def _float_sequences(x, input_dim: int, name: str) -> np.ndarray:
 
 
 def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
-    """Every step's gates and states of an LSTM layer: the one home of LSTM gate traces.
-
-    ``layer`` is a :class:`GatedLSTM`, a ``keras.layers.LSTM``, or a model whose first
-    LSTM of either kind reads ``sequences`` directly. A ``GatedLSTM`` is traced by the layer
-    itself (:meth:`GatedLSTM.trace`, the layer's own code with ``return_gates=True``); a
-    ``keras.layers.LSTM``, whose fused kernel hides the gates, is rerun step by step with
-    its weights in the NumPy LSTM of :mod:`lstm_tutorial.numpy_lstm` (the equations of
-    notebook 02; default activations only).
-
-    Returns NumPy arrays (batch, time, units) with keys ``"h", "f", "i", "g", "o", "c"``.
-    ``h[:, -1]`` is the layer's own output (the tests check this for both kinds).
-    """
+    """Every step's gates and states (batch, time, units), keys ``"h", "f", "i", "g", "o", "c"``, of a
+    :class:`GatedLSTM` (its own trace) or a ``keras.layers.LSTM`` (whose fused kernel hides the gates: rerun
+    in :mod:`lstm_tutorial.numpy_lstm`), or of a model's first LSTM reading ``sequences`` directly."""
     if isinstance(layer, GatedLSTM):
         return layer.trace(sequences, mask=mask)
     for inner in getattr(layer, "layers", []):
@@ -387,19 +312,17 @@ def trace_lstm(layer, sequences, mask=None) -> dict[str, np.ndarray]:
 
 
 def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
-    """Every step's gates and state of a ``keras.layers.GRU``, rerun in NumPy from its weights.
+    """Every step's gates and state (batch, time, units) of a ``keras.layers.GRU``, rerun in NumPy.
 
-    Keras' GRU (``reset_after=True``, the default; ``False`` is handled too) computes, with
-    its kernel packed as z, r, h::
+    Keras' GRU (``reset_after=True``, the default) computes, with its kernel packed as z, r, h::
 
         z_t = sigma(x_t W_z + h_{t-1} U_z + b_z)            update gate: share of h_{t-1} kept
         r_t = sigma(x_t W_r + h_{t-1} U_r + b_r)            reset gate
         g_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   candidate (h~_t)
         h_t = z_t * h_{t-1} + (1 - z_t) * g_t
 
-    so z_t plays the part of the LSTM's forget gate, and the product of z over a gap is
-    how much of a stored value survives it. Returns arrays (batch, time, units) with keys
-    ``"z", "r", "g", "h"``; ``h[:, -1]`` equals the layer's output (tested).
+    so z_t plays the LSTM forget gate's part: the product of z over a gap is how much of a
+    stored value survives it.
     """
     gru = find_keras_layer(layer, "GRU")
     cell = getattr(gru, "cell", gru)
@@ -408,11 +331,8 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
     kernel, recurrent = (np.asarray(w, np.float32) for w in weights[:2])
     units = recurrent.shape[0]
     reset_after = bool(getattr(cell, "reset_after", True))
-    if len(weights) == 3:
-        bias = np.asarray(weights[2], np.float32)
-        b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
-    else:
-        b_in = b_rec = np.zeros(3 * units, np.float32)
+    bias = np.asarray(weights[2], np.float32) if len(weights) == 3 else np.zeros(3 * units, np.float32)
+    b_in, b_rec = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(3 * units, np.float32))
     x = _float_sequences(sequences, kernel.shape[0], "trace_gru")
     if getattr(gru, "go_backwards", False):
         raise UsageError("trace_gru reads sequences forwards; this GRU has go_backwards=True.")
