@@ -7,7 +7,7 @@ With ``--data jena`` (the book's protocol: five days of hourly inputs, 24 h ahea
 the windows are held in memory: several GB for the 420,000 rows, and hours of training on a
 CPU. Tried here on a small file of the real layout only (this machine cannot fetch the record).
 
-On one series, with the protocol of :mod:`lstm_tutorial.forecast` (chronological 50/25/25
+On one series, with the protocol of :mod:`lstm_tutorial.lab.forecast` (chronological 50/25/25
 split, normalisation fitted on the training rows, windows that never cross a split):
 
 * the **baselines**, deterministic, on the test windows: persistence, the seasonal naive
