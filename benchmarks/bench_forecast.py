@@ -83,7 +83,7 @@ def main(argv=None) -> int:
 
     from lstm_tutorial import stats, training
     from lstm_tutorial.lab import forecast as F
-    from lstm_tutorial.errors import LstmTutorialError
+    from lstm_tutorial.io.errors import LstmTutorialError
 
     try:
         series = F.load_taylor() if args.data == "taylor" else F.load_jena()

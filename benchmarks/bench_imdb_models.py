@@ -142,7 +142,7 @@ def bench_model(keras, models, training, kind, config, vocab, train_tokens, y_tr
     """One epoch of the ``train`` command's setup (length-grouped batches, mask)."""
     x_train = training.encode_tokens(vocab, train_tokens, config)
     x_test = training.encode_tokens(vocab, test_tokens, config)
-    model = models.build_classifier(kind, config.model_config(vocab.size))
+    model = models.build_classifier(kind, config.network, vocab_size=vocab.size)
     batches = training.length_batches(x_train, y_train, config.batch_size, shuffle=True, seed=config.seed)
     t0 = time.perf_counter()
     model.fit(batches, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles

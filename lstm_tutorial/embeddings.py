@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from gensim.models import Word2Vec
+from gensim.models import KeyedVectors, Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 
 from . import text
 from .io import caches, datasets
-from .errors import UsageError
+from .io.errors import UsageError
 
-__all__ = ["WORD2VEC_SETTINGS", "WordVectors", "word_vectors",
-           "embedding_matrix"]
+__all__ = ["WORD2VEC_SETTINGS", "word_vectors", "embedding_matrix"]
 
 #: The word2vec settings (gensim's names). CBOW (``sg=0``) is several times faster than
 #: skip-gram on a CPU; a window of 5 words, words seen at least 5 times, 5 passes.
@@ -38,22 +36,6 @@ WORD2VEC_SETTINGS = {"sg": 0, "window": 5, "min_count": 5, "negative": 5, "sampl
 #: The splits word2vec reads: the training reviews' text (labels unused) and the
 #: unlabelled reviews. Never "test".
 _PRETRAIN_SPLITS = ("train", "unsup")
-
-
-@dataclass
-class WordVectors:
-    """Words and their vectors: row ``i`` of ``vectors`` belongs to ``words[i]``."""
-
-    words: list
-    vectors: np.ndarray  # (len(words), dim) float32
-    seconds: float = 0.0  # time it took to train them (0.0 when read from the cache)
-
-    @property
-    def dim(self) -> int:
-        return int(self.vectors.shape[1])
-
-    def index(self) -> dict:
-        return {w: i for i, w in enumerate(self.words)}
 
 
 class _Progress(CallbackAny2Vec):
@@ -68,8 +50,8 @@ class _Progress(CallbackAny2Vec):
 
 
 def _train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, workers: int | None = None,
-                   verbose: bool = False, **changes) -> WordVectors:
-    """Train word2vec (gensim) on ``token_lists``; return the words and their vectors.
+                   verbose: bool = False, **changes) -> KeyedVectors:
+    """Train word2vec (gensim) on ``token_lists``; return gensim's words and vectors (``KeyedVectors``).
 
     ``changes`` override entries of :data:`WORD2VEC_SETTINGS` (e.g. ``min_count=1`` on a
     tiny corpus). ``workers`` defaults to the number of CPU cores.
@@ -84,7 +66,6 @@ def _train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, worker
         raise UsageError("word2vec needs at least one non-empty review")
     settings = {**WORD2VEC_SETTINGS, **changes}
     say = print if verbose else (lambda *a, **k: None)
-    t0 = time.perf_counter()
     n_tokens = sum(map(len, token_lists))
     say(f"  word2vec on {len(token_lists):,} reviews ({n_tokens / 1e6:.1f} M tokens), {dim} dimensions, "
         f"{settings['epochs']} passes")
@@ -93,8 +74,7 @@ def _train_word2vec(token_lists: Sequence[Sequence[str]], dim: int = 100, worker
                      callbacks=callbacks, **settings)
     if not len(model.wv.index_to_key):
         raise UsageError(f"no word is frequent enough for word2vec (min_count={settings['min_count']})")
-    return WordVectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors, dtype=np.float32),
-                       time.perf_counter() - t0)
+    return model.wv
 
 
 def _cache_path(dim: int, limit: int | None = None, remove_stopwords: bool = False, source=None,
@@ -121,36 +101,40 @@ def _pretraining_corpus(limit: int | None = None, remove_stopwords: bool = False
 
 
 def word_vectors(dim: int = 100, limit: int | None = None, remove_stopwords: bool = False, *,
-                 source=None, refresh: bool = False, verbose: bool = False, **changes) -> WordVectors:
+                 source=None, refresh: bool = False, verbose: bool = False, **changes) -> KeyedVectors:
     """word2vec vectors of the IMDB training + unlabelled reviews, trained once and cached on disk
-    (keyed on the arguments and the data); ``refresh=True`` trains again."""
+    (keyed on the arguments and the data); ``refresh=True`` trains again. gensim's ``KeyedVectors``:
+    ``vectors.index_to_key[i]`` is the word of row ``vectors.vectors[i]``."""
     path = _cache_path(dim, limit, remove_stopwords, source, **changes)
     say = print if verbose else (lambda *a, **k: None)
     if not refresh and path.is_file():
         t0 = time.perf_counter()
-        vectors = WordVectors(*caches.load_word_vectors(path))
-        say(f"  word vectors: {len(vectors.words):,} words x {vectors.dim} from cache "
+        words, rows = caches.load_word_vectors(path)
+        vectors = KeyedVectors(rows.shape[1])
+        vectors.add_vectors(words, rows)
+        say(f"  word vectors: {len(words):,} words x {vectors.vector_size} from cache "
             f"in {time.perf_counter() - t0:.1f} s")
         return vectors
     say("  word vectors: training word2vec on the training and unlabelled reviews (cached after the first run)")
     corpus = _pretraining_corpus(limit, remove_stopwords, source, verbose)
+    t0 = time.perf_counter()
     vectors = _train_word2vec(corpus, dim, verbose=verbose, **changes)
-    caches.save_word_vectors(path, vectors.words, vectors.vectors)
-    say(f"  word vectors: {len(vectors.words):,} words x {dim} in {vectors.seconds:.0f} s, "
+    caches.save_word_vectors(path, vectors.index_to_key, vectors.vectors)
+    say(f"  word vectors: {len(vectors.index_to_key):,} words x {dim} in {time.perf_counter() - t0:.0f} s, "
         f"cached as {path.name} in the data cache")  # no machine path in notebook outputs
     return vectors
 
 
-def embedding_matrix(vocab, vectors: WordVectors, seed: int = 0) -> np.ndarray:
-    """Initial weights for ``Embedding(vocab.size, vectors.dim)``: row ``i`` is token ``i``'s word
+def embedding_matrix(vocab, vectors: KeyedVectors, seed: int = 0) -> np.ndarray:
+    """Initial weights for ``Embedding(vocab.size, vectors.vector_size)``: row ``i`` is token ``i``'s word
     vector when word2vec has one, else random with the same spread; padding (id 0) is zeros.
     Returns ``(matrix, share of ids with a word vector)``."""
     rng = np.random.default_rng(seed)
-    dim = vectors.dim
+    dim = vectors.vector_size
     std = float(np.std(vectors.vectors)) or 0.1
     matrix = rng.normal(0.0, std, size=(vocab.size, dim)).astype(np.float32)
     matrix[0] = 0.0
-    index = vectors.index()
+    index = vectors.key_to_index
     found = 0
     for i, token in enumerate(vocab.tokens):
         j = index.get(token) if i > 1 else None

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .errors import UsageError
+from .io.errors import UsageError
 from .numpy_lstm import (
     GATES,
     PEEPHOLE_GATES,

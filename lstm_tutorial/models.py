@@ -17,17 +17,17 @@ saved ``.keras`` file after ``import lstm_tutorial.models``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 from keras import activations, layers, ops
 
-from .errors import UsageError
+from .io.errors import UsageError
 from .io.environment import DictConfig
 from .layers import GatedLSTM  # noqa: F401 - importing it registers GatedLSTM(Cell) for load_model
 
 __all__ = ["ARCHITECTURES", "READOUTS", "DISPLAY_NAMES", "ModelConfig", "MaskedGlobalMaxPooling1D", "build_classifier",
-           "build_simple_classifier", "compile_binary", "layer_summary", "cudnn_eligibility"]
+           "build_simple_classifier", "layer_summary", "cudnn_eligibility"]
 
 #: The architectures the builders, the command line and the notebook know.
 ARCHITECTURES = ("rnn", "lstm", "gru", "bilstm")
@@ -47,17 +47,27 @@ DISPLAY_NAMES = {
 
 @dataclass(frozen=True)
 class ModelConfig(DictConfig):
-    """Every size of a classifier (``vocab_size`` counts the padding id 0 and the unknown id 1).
+    """The network of a classifier, as :func:`build_classifier` builds and compiles it. The ``train``
+    command's :class:`~lstm_tutorial.training.TrainConfig` holds one (its ``network``), and so does
+    the readout grid's budget; these defaults are the ``train`` command's."""
 
-    The ``train`` command's sizes are :class:`lstm_tutorial.training.TrainConfig`'s, handed over
-    by its ``model_config``; these defaults serve a model built directly.
-    """
-
-    vocab_size: int = 10000
-    embedding_dim: int = 128
+    embedding_dim: int = 100
     units: int = 64
-    dropout: float = 0.4
+    dropout: float = 0.25
+    readout: str = "pool"  # "pool" (max and mean of h_t over time) or "last" (the final state)
     learning_rate: float = 2e-3
+
+    def validate(self) -> "ModelConfig":
+        """This config, or a :class:`UsageError` naming the first setting out of range."""
+        if self.readout not in READOUTS:
+            raise UsageError(f"unknown readout {self.readout!r}; choose one of {', '.join(READOUTS)}")
+        if min(self.embedding_dim, self.units) < 1:
+            raise UsageError(f"embedding_dim and units must be at least 1, not {self.embedding_dim} and {self.units}")
+        if not 0 <= self.dropout < 1:
+            raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
+        if not self.learning_rate > 0:
+            raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
+        return self
 
 
 @keras.saving.register_keras_serializable(package="lstm_tutorial")
@@ -100,30 +110,28 @@ def _recurrent_layer(kind: str, units: int, return_sequences: bool = True, name:
     return _LAYERS[kind](units, return_sequences=return_sequences, name=name)
 
 
-def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, compile: bool = True,
-                     readout: str = "pool", **overrides):
+def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, *, vocab_size: int,
+                     compile: bool = True, **overrides):
     """Build (and by default compile) the ``kind`` classifier on the shared pipeline.
 
-    ``readout="pool"`` feeds the head masked max and mean of h_t over time; ``"last"`` the
-    final state only (the last real token's). Sizes come from ``config`` and may be overridden
-    by keyword (``build_classifier("lstm", vocab_size=5000, units=32)``). Input: ids
-    ``(batch, None)``, 0 = padding; output: ``(batch, 1)``, P(positive).
+    ``vocab_size`` counts the padding id 0 and the unknown id 1. The network comes from ``config``
+    (default: :class:`ModelConfig`'s), each setting of which a keyword may override
+    (``build_classifier("lstm", vocab_size=5000, units=32, readout="last")``). ``readout="pool"``
+    feeds the head masked max and mean of h_t over time; ``"last"`` the final state only (the last
+    real token's). Input: ids ``(batch, None)``, 0 = padding; output: ``(batch, 1)``, P(positive).
     """
     if kind not in ARCHITECTURES:
         raise UsageError(f"unknown model {kind!r}; choose one of {', '.join(ARCHITECTURES)}")
-    config = config or ModelConfig()
-    if overrides:
-        unknown = set(overrides) - set(ModelConfig.__dataclass_fields__)
-        if unknown:
-            raise UsageError(f"unknown model setting(s) {sorted(unknown)}; known: {sorted(ModelConfig.__dataclass_fields__)}")
-        config = ModelConfig(**{**config.to_dict(), **overrides})
-    if config.vocab_size < 3:
+    unknown = set(overrides) - ModelConfig.names()
+    if unknown:
+        raise UsageError(f"unknown model setting(s) {sorted(unknown)}; known: {sorted(ModelConfig.names())}")
+    config = replace(config or ModelConfig(), **overrides).validate()
+    readout = config.readout
+    if vocab_size < 3:
         raise UsageError("vocab_size must be at least 3 (padding, out-of-vocabulary and one word)")
-    if readout not in READOUTS:
-        raise UsageError(f"unknown readout {readout!r}; choose one of {', '.join(READOUTS)}")
 
     ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    x = layers.Embedding(config.vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
+    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
     x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
     if readout == "pool":
         h = _recurrent_layer(kind, config.units, return_sequences=True, name=kind)(x)
@@ -137,7 +145,7 @@ def build_classifier(kind: str = "bilstm", config: ModelConfig | None = None, co
     out = layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(x)
     model = keras.Model(ids, out, name=f"{kind}_classifier" if readout == "pool" else f"{kind}_last_classifier")
     if compile:
-        compile_binary(model, config.learning_rate)
+        _compile_binary(model, config.learning_rate)
     return model
 
 
@@ -154,11 +162,11 @@ def build_simple_classifier(rnn, vocab_size: int, embedding_dim: int, length: in
         rnn,
         layers.Dense(1, activation="sigmoid", name="classifier"),
     ])
-    compile_binary(model, learning_rate, jit_compile=jit_compile)
+    _compile_binary(model, learning_rate, jit_compile=jit_compile)
     return model
 
 
-def compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
+def _compile_binary(model, learning_rate: float, jit_compile="auto") -> None:
     """Compile for a yes/no label: Adam, binary cross-entropy, accuracy."""
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
                   metrics=["accuracy"], jit_compile=jit_compile)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import UsageError
+from .io.errors import UsageError
 
 __all__ = ["GATES", "KERAS_GATE_ORDER", "PEEPHOLE_GATES", "sigmoid", "LSTMParams", "init_params",
            "split_keras_lstm_weights", "lstm_step", "lstm_sequence", "lstm_step_backward", "forward_tape",

@@ -14,10 +14,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import UsageError
+from .io.errors import UsageError
 
-__all__ = ["accuracy_interval", "summarise_seeds", "format_interval",
-           "paired_difference_interval", "compare", "Comparison", "holm"]
+__all__ = ["accuracy_interval", "summarise_seeds", "paired_difference_interval", "compare", "Comparison", "holm"]
 
 
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -34,12 +33,6 @@ def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tupl
 
     low, high = proportion_confint(float(accuracy) * int(n), int(n), alpha=1 - confidence, method="wilson")
     return max(0.0, float(low)), min(1.0, float(high))
-
-
-def format_interval(accuracy: float, n: int, confidence: float = 0.95) -> str:
-    """``"95% interval 0.8963-0.9037"`` for an accuracy on ``n`` examples."""
-    low, high = accuracy_interval(accuracy, n, confidence)
-    return f"{confidence:.0%} interval {low:.4f}-{high:.4f}"
 
 
 def _check_confidence(confidence: float) -> None:

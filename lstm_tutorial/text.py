@@ -27,10 +27,10 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .io import caches, datasets, nltk_data, paths
-from .errors import CorruptDataError, UsageError
+from .io.errors import CorruptDataError, UsageError
 
 __all__ = ["clean", "TOKEN_PATTERN", "tokenize", "NEGATION_WORDS", "english_stopwords", "remove_stopwords",
-           "negations_removed", "TEXT_VERSION", "preprocess", "preprocess_imdb", "lengths", "truncation_share",
+           "TEXT_VERSION", "preprocess", "preprocess_imdb", "lengths",
            "Vocabulary"]
 
 # -------------------- Cleaning
@@ -94,7 +94,7 @@ def tokenize(text: str) -> list[str]:
 # -------------------- Stopwords
 
 #: Words that carry negation. NLTK's English stopword list contains many of them
-#: (see :func:`negations_removed`); removing them turns "not good" into "good".
+#: (``NEGATION_WORDS & english_stopwords()`` lists them); removing them turns "not good" into "good".
 #: The list holds the stubs a tokenizer splitting at the apostrophe leaves ("didn" from
 #: "didn't"; :func:`tokenize` makes them only from odd apostrophes such as "didn`t").
 #: "won" and "don" are left out: :func:`tokenize` turns "won't" and "don't" into
@@ -137,16 +137,6 @@ def remove_stopwords(tokens: Sequence[str], stopwords: Iterable[str] | None = No
     if not isinstance(stop, (set, frozenset)):
         stop = frozenset(stop)
     return [t for t in tokens if t not in stop]
-
-
-def negations_removed(stopwords: Iterable[str] | None = None) -> list[str]:
-    """The negation words (:data:`NEGATION_WORDS`) that ``stopwords`` would remove, sorted.
-
-    With NLTK's list this includes "not", "no", "nor", "n't" and forms such as
-    "didn't"/"didn": a review saying "not good at all" keeps only "good".
-    """
-    stop = english_stopwords() if stopwords is None else frozenset(stopwords)
-    return sorted(NEGATION_WORDS & stop)
 
 
 # -------------------- Whole-corpus preprocessing (cached on disk by the tools part)
@@ -205,13 +195,6 @@ def preprocess_imdb(split: str = "train", remove_stopwords: bool = False, *, sou
 def lengths(token_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """Number of tokens of each review, as an int64 array."""
     return np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-
-
-def truncation_share(token_lists: Sequence[Sequence[str]], length: int) -> float:
-    """Fraction of reviews longer than ``length`` tokens (they lose tokens in encode)."""
-    if len(token_lists) == 0:
-        return 0.0
-    return float(np.mean(lengths(token_lists) > length))
 
 
 # -------------------- Vocabulary

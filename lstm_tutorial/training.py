@@ -28,13 +28,13 @@ import numpy as np
 import tensorflow as tf
 
 from . import models, text
-from .errors import UsageError
+from .io.errors import UsageError
 from .io import paths, saving
 from .io.environment import DictConfig
 
 __all__ = ["LR_SCHEDULES", "learning_rate_schedule", "TrainConfig",
            "PreparedData", "split_indices", "prepare_data", "load_test", "official_test_indices",
-           "encode_tokens", "sequence_lengths", "length_batches",
+           "encode_tokens", "length_batches",
            "prepare_model", "FitResult", "fit", "predict_proba", "evaluate"]
 
 #: Where the Embedding layer starts: word2vec vectors of the IMDB reviews, or random.
@@ -66,14 +66,10 @@ class TrainConfig(DictConfig):
     length: int = 1000
     truncating: str = "pre"
     remove_stopwords: bool = False
-    # network
-    readout: str = "pool"  # "pool" (max and mean of h_t over time) or "last" (the final state); see models
-    embedding_dim: int = 100
+    # network: sizes, readout, dropout and learning rate (models.ModelConfig), and its start
+    network: models.ModelConfig = models.ModelConfig()
     word_vectors: str = "word2vec"
     pretrain_limit: int | None = None
-    units: int = 64
-    dropout: float = 0.25
-    learning_rate: float = 2e-3
     # optimisation
     batch_size: int = 128
     epochs: int = 6
@@ -91,11 +87,6 @@ class TrainConfig(DictConfig):
     FAST = dict(max_tokens=5000, length=96, embedding_dim=32, units=16, epochs=2, batch_size=64,
                 train_limit=1200, test_limit=600, pretrain_limit=3000)
 
-    def model_config(self, vocab_size: int) -> models.ModelConfig:
-        return models.ModelConfig(vocab_size=vocab_size, embedding_dim=self.embedding_dim,
-                                  units=self.units, dropout=self.dropout,
-                                  learning_rate=self.learning_rate)
-
     def resume_key(self, vocab) -> dict:
         """What gives a run's weights their meaning, for :func:`fit`'s ``run_key``: the settings
         (but ``epochs``: training longer is a valid continuation) and the vocabulary's tokens in
@@ -104,20 +95,16 @@ class TrainConfig(DictConfig):
 
     def validate(self) -> "TrainConfig":
         """This config, or a :class:`UsageError` naming the first setting out of range."""
-        choices = {"model": models.ARCHITECTURES, "readout": models.READOUTS,
-                   "word_vectors": _WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
+        choices = {"model": models.ARCHITECTURES, "word_vectors": _WORD_VECTOR_CHOICES, "lr_schedule": LR_SCHEDULES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise UsageError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         for name in ("epochs", "length", "batch_size"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise UsageError(f"dropout is a share between 0 and 1 (e.g. 0.4), not {self.dropout}")
-        if not self.learning_rate > 0:
-            raise UsageError(f"the learning rate must be positive, not {self.learning_rate}")
         if not 0 < self.validation_fraction < 1:
             raise UsageError(f"validation_fraction must be between 0 and 1, not {self.validation_fraction}")
+        self.network.validate()
         return self
 
 
@@ -208,7 +195,7 @@ def encode_tokens(vocab, token_lists: Sequence[Sequence[str]], config: TrainConf
     return x
 
 
-def sequence_lengths(x: np.ndarray) -> np.ndarray:
+def _sequence_lengths(x: np.ndarray) -> np.ndarray:
     """Number of real (non-padding) ids per row of a right-padded id matrix."""
     return np.maximum((np.asarray(x) != 0).sum(axis=1), 1)
 
@@ -242,7 +229,7 @@ def _buckets(lengths: np.ndarray, batch_size: int) -> np.ndarray:
 
 def _steps_per_epoch(x: np.ndarray, batch_size: int) -> int:
     """Batches in one epoch of :func:`length_batches` over the right-padded rows ``x``."""
-    lengths = sequence_lengths(x)
+    lengths = _sequence_lengths(x)
     counts = np.bincount(np.searchsorted(_buckets(lengths, batch_size), lengths, side="right"))
     return int(np.sum(-(-counts // batch_size)))
 
@@ -256,7 +243,7 @@ def length_batches(x: np.ndarray, y=None, batch_size: int = 128, shuffle: bool =
     """
     x = np.asarray(x, dtype="int32")
     _check_right_padded(x)
-    lengths = sequence_lengths(x)
+    lengths = _sequence_lengths(x)
     rows = tf.data.Dataset.from_tensor_slices((x, lengths)).map(lambda r, n: r[:n])
     if y is not None:
         rows = tf.data.Dataset.zip(rows, tf.data.Dataset.from_tensor_slices(np.asarray(y)))
@@ -276,12 +263,11 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
     """The ``config.model`` classifier for ``data``'s vocabulary, compiled, ready for :func:`fit`;
     its Embedding starts from word2vec vectors (:func:`lstm_tutorial.embeddings.word_vectors`)
     when ``config.word_vectors == "word2vec"``."""
-    model = models.build_classifier(config.model, config.model_config(data.vocab.size), compile=False,
-                                    readout=config.readout)
+    model = models.build_classifier(config.model, config.network, vocab_size=data.vocab.size, compile=False)
     if config.word_vectors == "word2vec":
         from . import embeddings  # gensim loads in seconds; a random start needs none of it
 
-        vectors = embeddings.word_vectors(config.embedding_dim, limit=config.pretrain_limit,
+        vectors = embeddings.word_vectors(config.network.embedding_dim, limit=config.pretrain_limit,
                                           remove_stopwords=config.remove_stopwords, source=source,
                                           verbose=verbose)
         matrix, share = embeddings.embedding_matrix(data.vocab, vectors, seed=config.seed)
@@ -289,7 +275,8 @@ def prepare_model(config: TrainConfig, data: PreparedData, verbose: bool = False
         if verbose:
             print(f"  embedding starts from word2vec for {share:.1%} of the {data.vocab.size:,} ids")
     steps = _steps_per_epoch(data.x_train, config.batch_size) * config.epochs
-    models.compile_binary(model, learning_rate_schedule(config.lr_schedule, config.learning_rate, steps))
+    schedule = learning_rate_schedule(config.lr_schedule, config.network.learning_rate, steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from lstm_tutorial.lab import article
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 STOP = {"this", "is", "a", "not", "the"}
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.lab import baseline
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 pytest.importorskip("sklearn")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_tutorial.errors import CorruptDataError
+from lstm_tutorial.io.errors import CorruptDataError
 from lstm_tutorial.io import caches
 
 LISTS = [["a", "b", "a"], [], ["c", "\u00e9t\u00e9", "'s"]]

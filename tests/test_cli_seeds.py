@@ -91,8 +91,8 @@ def test_train_help_states_the_new_defaults():
     assert f"default: {c.max_tokens}" in helps["max_tokens"]
     assert f"default: {c.seed}" in helps["seed"]
     assert f"default: {c.word_vectors}" in helps["word_vectors"]
-    assert f"default: {c.dropout:g})" in helps["dropout"]
-    assert f"default: {c.learning_rate:g})" in helps["learning_rate"]
+    assert f"default: {c.network.dropout:g})" in helps["dropout"]
+    assert f"default: {c.network.learning_rate:g})" in helps["learning_rate"]
     assert f"default: {c.epochs};" in helps["epochs"]
     for dest in ("length", "batch_size"):
         assert f"default: {getattr(c, dest)})" in helps[dest]
@@ -103,7 +103,7 @@ def test_dropout_and_learning_rate_options_reach_the_config(monkeypatch):
     monkeypatch.setattr(train_command, "train_model", lambda config, out_dir=None: seen.append(config))
     monkeypatch.setattr(cli, "_start_tensorflow", lambda: None)
     assert cli.main(["train", "--dropout", "0.25", "--learning-rate", "0.003"]) == 0
-    assert seen[0].dropout == 0.25 and seen[0].learning_rate == 0.003
+    assert seen[0].network.dropout == 0.25 and seen[0].network.learning_rate == 0.003
 
 
 @pytest.mark.parametrize("flag, value, message", [("--dropout", "1.5", "dropout is a share"),

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.io import datasets as data, paths
-from lstm_tutorial.errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
+from lstm_tutorial.io.errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
 
 TINY = {"train/pos": 3, "train/neg": 2, "train/unsup": 4, "test/pos": 2, "test/neg": 3}
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import write_jena_csv
-from lstm_tutorial.errors import CorruptDataError, DataUnavailableError
+from lstm_tutorial.io.errors import CorruptDataError, DataUnavailableError
 from lstm_tutorial.io import datasets, paths
 
 ROWS = 1_500

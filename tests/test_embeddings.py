@@ -9,7 +9,7 @@ pytest.importorskip("gensim")
 
 from lstm_tutorial import embeddings, text
 from lstm_tutorial.io import datasets as data  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial.io.errors import UsageError  # noqa: E402
 
 GOOD = ["great", "superb", "wonderful"]
 BAD = ["awful", "dreadful", "terrible"]
@@ -33,8 +33,8 @@ def vectors():
 
 
 def test_word2vec_puts_words_of_shared_contexts_together(vectors):
-    assert vectors.vectors.shape == (len(vectors.words), 16) and vectors.vectors.dtype == np.float32
-    unit = {w: v / np.linalg.norm(v) for w, v in zip(vectors.words, vectors.vectors)}
+    assert vectors.vectors.shape == (len(vectors.index_to_key), 16) and vectors.vectors.dtype == np.float32
+    unit = {w: v / np.linalg.norm(v) for w, v in zip(vectors.index_to_key, vectors.vectors)}
 
     def cos(a, b):
         return float(unit[a] @ unit[b])
@@ -43,7 +43,7 @@ def test_word2vec_puts_words_of_shared_contexts_together(vectors):
         for b in BAD:
             assert cos("great", g) > cos("great", b) if g != "great" else True
             assert cos("awful", b) > cos("awful", g) if b != "awful" else True
-    neighbours = sorted((w for w in vectors.words if w != "superb"), key=lambda w: -cos("superb", w))[:2]
+    neighbours = sorted((w for w in vectors.index_to_key if w != "superb"), key=lambda w: -cos("superb", w))[:2]
     assert set(neighbours) == {"great", "wonderful"}
 
 
@@ -52,7 +52,7 @@ def test_embedding_matrix_copies_known_words_and_zeroes_padding(vectors):
     matrix, share = embeddings.embedding_matrix(vocab, vectors, seed=0)
     assert matrix.shape == (vocab.size, 16) and matrix.dtype == np.float32
     assert not matrix[0].any()  # padding
-    index = vectors.index()
+    index = vectors.key_to_index
     for word in ("great", "awful"):
         np.testing.assert_array_equal(matrix[vocab.token_to_id(word)], vectors.vectors[index[word]])
     assert share == pytest.approx(2 / 3)  # "unseenword" has no vector: random row

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.lab import explain
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 
 def _sum_model_predict(weights):

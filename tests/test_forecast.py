@@ -9,7 +9,7 @@ import pytest
 
 from conftest import write_jena_csv
 from lstm_tutorial.lab import forecast as F
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 SMALL = F.Protocol(sequence_length=5, sampling_rate=3, horizon=4)
 

@@ -13,8 +13,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lstm_tutorial import gradients as G  # noqa: E402
+from lstm_tutorial.lab import recall  # noqa: E402
 from lstm_tutorial import numpy_lstm as R  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial.io.errors import UsageError  # noqa: E402
 
 BATCH, STEPS, FEATURES, UNITS, CLASSES = 6, 15, 4, 7, 5
 
@@ -23,7 +24,7 @@ def _softmax_model(seed=0, forget_bias=3.0):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((STEPS, FEATURES)), keras.layers.LSTM(UNITS, name="rnn"),
                               keras.layers.Dense(CLASSES, activation="softmax", name="out")])
-    G.set_gate_bias(model, "f", forget_bias)   # gradients reach back far enough to compare every step
+    recall.set_gate_bias(model, "f", forget_bias)   # gradients reach back far enough to compare every step
     return model
 
 

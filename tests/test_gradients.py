@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from lstm_tutorial import gradients as G
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.lab import recall
+from lstm_tutorial.io.errors import UsageError
 
 keras = pytest.importorskip("keras")
 
@@ -66,21 +67,21 @@ def test_gradient_norms_rejects_bad_inputs():
 def test_set_gate_bias_lstm_and_gru():
     keras.utils.set_random_seed(0)
     lstm = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5)])
-    G.set_gate_bias(lstm, "f", 2.0)
-    G.set_gate_bias(lstm, "input", -3.0)
+    recall.set_gate_bias(lstm, "f", 2.0)
+    recall.set_gate_bias(lstm, "input", -3.0)
     bias = lstm.layers[0].get_weights()[2]
     np.testing.assert_allclose(bias[:5], -3.0)     # Keras order i, f, c, o
     np.testing.assert_allclose(bias[5:10], 2.0)
     np.testing.assert_allclose(bias[10:], 0.0)
     gru = keras.Sequential([keras.Input((7, 3)), keras.layers.GRU(4)])
-    G.set_gate_bias(gru, "update", 3.0)
+    recall.set_gate_bias(gru, "update", 3.0)
     bias = gru.layers[0].get_weights()[2]
     np.testing.assert_allclose(bias[0, :4], 3.0)
     np.testing.assert_allclose(bias[:, 4:], 0.0)
     with pytest.raises(UsageError, match="no gate"):
-        G.set_gate_bias(gru, "f", 1.0)
+        recall.set_gate_bias(gru, "f", 1.0)
     with pytest.raises(UsageError, match="LSTM or GRU"):
-        G.set_gate_bias(G.linear_rnn(0.5), "f", 1.0)
+        recall.set_gate_bias(G.linear_rnn(0.5), "f", 1.0)
 
 
 def test_spectral_radius_and_rescaling():

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial.lab import language_model as L
 from lstm_tutorial.io.saving import file_sha256, read_manifest
-from lstm_tutorial.errors import CorruptDataError, UsageError
+from lstm_tutorial.io.errors import CorruptDataError, UsageError
 from lstm_tutorial.training import learning_rate_schedule
 
 

@@ -6,7 +6,7 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from lstm_tutorial import numpy_lstm as R  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial.io.errors import UsageError  # noqa: E402
 from lstm_tutorial.layers import (  # noqa: E402
     GatedLSTM, GatedLSTMCell, get_params, load_keras_lstm_weights, _set_params, _split_gates,
 )

@@ -6,7 +6,7 @@ keras = pytest.importorskip("keras")
 
 from lstm_tutorial import gradients as G
 from lstm_tutorial import layers
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 from lstm_tutorial.lab import recall as L
 
 
@@ -18,7 +18,7 @@ def test_trace_lstm_reproduces_keras_lstm():
     keras.utils.set_random_seed(0)
     x = _inputs()
     model = keras.Sequential([keras.Input((7, 3)), keras.layers.LSTM(5, return_sequences=True)])
-    G.set_gate_bias(model, "f", 2.0)
+    L.set_gate_bias(model, "f", 2.0)
     trace = L.trace_lstm(model, x)
     assert set(trace) == set("hfigoc") and trace["f"].shape == (4, 7, 5)
     np.testing.assert_allclose(trace["h"], np.asarray(model(x)), atol=1e-5)
@@ -65,7 +65,7 @@ def test_trace_gru_reproduces_keras_gru(reset_after):
 def test_trace_gru_sees_the_update_bias():
     keras.utils.set_random_seed(4)
     model = keras.Sequential([keras.Input((9, 3)), keras.layers.GRU(6)])
-    G.set_gate_bias(model, "z", 3.0)
+    L.set_gate_bias(model, "z", 3.0)
     z = L.trace_gru(model, _inputs(steps=9))["z"]
     assert z.mean() > 0.85   # sigma(3) = 0.95 plus small input terms
 

@@ -57,9 +57,9 @@ def _train_and_test(tmp_path, monkeypatch, model: str, shuffle_train_labels: boo
     monkeypatch.setattr(datasets, "EXPECTED_COUNTS", counts)
     monkeypatch.setenv("LSTM_TUTORIAL_DATA", str(tmp_path / "imdb"))
     monkeypatch.setenv("LSTM_TUTORIAL_HOME", str(tmp_path / "home"))
-    config = training.TrainConfig(model=model, max_tokens=200, min_count=1, length=48, embedding_dim=16,
-                                  word_vectors="none", units=16, dropout=0.1, learning_rate=1e-2,
-                                  batch_size=32, epochs=6, patience=6, lr_schedule="constant", seed=0)
+    config = training.TrainConfig.for_mode(
+        fast=False, model=model, max_tokens=200, min_count=1, length=48, embedding_dim=16, word_vectors="none",
+        units=16, dropout=0.1, learning_rate=1e-2, batch_size=32, epochs=6, patience=6, lr_schedule="constant", seed=0)
     data = training.prepare_data(config)
     net = training.prepare_model(config, data)
     fit_reviews(net, data, config, verbose=0)

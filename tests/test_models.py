@@ -7,7 +7,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models  # noqa: E402
-from lstm_tutorial.errors import UsageError  # noqa: E402
+from lstm_tutorial.io.errors import UsageError  # noqa: E402
 
 SMALL = dict(vocab_size=50, embedding_dim=8, units=4, dropout=0.0)
 
@@ -58,10 +58,10 @@ def test_parameter_count_matches_the_formula(built):
 @pytest.mark.parametrize("kind", models.ARCHITECTURES)
 def test_parameter_counts_at_default_sizes(kind):
     """The formula against Keras' own count, at the sizes `train` uses (not at toy sizes only)."""
-    model = models.build_classifier(kind, compile=False)
+    vocab_size = 30_002  # the train command's 30,000 words, padding and unknown
+    model = models.build_classifier(kind, vocab_size=vocab_size, compile=False)
     defaults = models.ModelConfig()
-    assert model.count_params() == expected_param_count(
-        kind, defaults.vocab_size, defaults.embedding_dim, defaults.units)
+    assert model.count_params() == expected_param_count(kind, vocab_size, defaults.embedding_dim, defaults.units)
 
 
 def test_padding_does_not_change_the_prediction(built):
@@ -127,9 +127,11 @@ def test_bidirectional_concatenates_both_directions():
 
 def test_unknown_model_and_setting_are_usage_errors():
     with pytest.raises(UsageError, match="choose one of"):
-        models.build_classifier("transformer")
+        models.build_classifier("transformer", vocab_size=10)
     with pytest.raises(UsageError, match="unknown model setting"):
-        models.build_classifier("lstm", hidden=3)
+        models.build_classifier("lstm", vocab_size=10, hidden=3)
+    with pytest.raises(UsageError, match="dropout"):
+        models.build_classifier("lstm", vocab_size=10, dropout=1.5)
 
 
 def test_keras_reference_recipe_shape_and_size():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial import numpy_lstm as R
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 
 def test_sigmoid_is_stable_and_correct():

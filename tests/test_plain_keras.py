@@ -48,13 +48,13 @@ def test_notebook_01_plain_keras_lstm_is_the_package_model():
 
 @pytest.mark.parametrize("readout", models.READOUTS)
 def test_notebook_03_plain_keras_bilstm_is_the_package_model(readout):
-    config = training.TrainConfig(readout=readout, embedding_dim=8, units=4)
+    config = training.TrainConfig(network=models.ModelConfig(readout=readout, embedding_dim=8, units=4))
     ns = {"keras": keras, "np": np, "models": models, "CONFIG": config, "vocab": SimpleNamespace(size=40)}
     exec(plain_keras_cell("03"), ns)
     assert ns["same"] is True          # the model the notebook trains is the `train` command's
     other = "pool" if readout == "last" else "last"
     assert models.layer_summary(ns["model"]) != models.layer_summary(
-        models.build_classifier("bilstm", config.model_config(40), readout=other, compile=False))
+        models.build_classifier("bilstm", config.network, vocab_size=40, readout=other, compile=False))
 
 
 def test_notebook_02_plain_keras_lstm_is_the_package_model():

@@ -8,7 +8,7 @@ import pytest
 
 from lstm_tutorial import training
 from lstm_tutorial.lab import readout_grid
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 RESULTS = Path(__file__).resolve().parents[1] / "notebooks" / "data" / "readout_grid.json"
 
@@ -75,7 +75,7 @@ def test_run_grid_refuses_a_file_made_with_another_budget(tmp_path):
     path = tmp_path / "g.json"
     readout_grid._write(path, {"format": readout_grid.FORMAT, "budget": readout_grid.GridBudget().to_dict(), "runs": []})
     with pytest.raises(UsageError, match="another budget"):
-        readout_grid.run_grid([], replace(readout_grid.GridBudget(), units=7), path=path, verbose=False)
+        readout_grid.run_grid([], readout_grid.GridBudget.for_mode(fast=False, units=7), path=path, verbose=False)
     path.write_text("{not json")
     with pytest.raises(UsageError, match="not valid JSON"):
         readout_grid.load_results(path)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_tutorial.lab import recall
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 
 def test_recall_task_shapes_dtypes_and_layout():

@@ -101,7 +101,8 @@ def test_summary_is_one_page_with_a_few_headline_figures_per_notebook():
 
 
 def test_the_run_stops_before_any_cell_without_stopwords(folder, tmp_path, monkeypatch):
-    from lstm_tutorial import errors, text
+    from lstm_tutorial import text
+    from lstm_tutorial.io import errors
 
     _notebook(folder / "03_stop.ipynb", [("text.english_stopwords()", None)])
 

@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from lstm_tutorial import models  # noqa: E402
-from lstm_tutorial.errors import DataUnavailableError, UsageError  # noqa: E402
+from lstm_tutorial.io.errors import DataUnavailableError, UsageError  # noqa: E402
 from lstm_tutorial.io import datasets  # noqa: E402
 from lstm_tutorial.lab import seq2seq as S  # noqa: E402
 from lstm_tutorial.layers import BahdanauAttention  # noqa: E402

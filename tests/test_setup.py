@@ -18,7 +18,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from lstm_tutorial.tools import colab, runner as notebooks
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_PYTHON = re.match(r">=\s*(\d+\.\d+)", tomllib.loads((REPO / "pyproject.toml").read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 from lstm_tutorial.tools import runner, solutions
 
 FOLDER = runner.notebooks_dir()

@@ -11,7 +11,7 @@ import pytest
 import scipy.stats
 
 from lstm_tutorial import stats
-from lstm_tutorial.errors import UsageError
+from lstm_tutorial.io.errors import UsageError
 
 
 # ----------------------------------------------------------------------------- interval
@@ -36,11 +36,6 @@ def test_interval_on_the_imdb_test_set_is_about_four_tenths_of_a_point():
     assert low99 < low and high99 > high
     low_small, high_small = stats.accuracy_interval(0.90, 2_500)
     assert high_small - low_small > 3 * (high - low)
-
-
-def test_format_interval_prints_both_ends():
-    text = stats.format_interval(0.5, 100)
-    assert text == "95% interval 0.4038-0.5962"
 
 
 @pytest.mark.parametrize("args", [(0.5, 0), (1.5, 10), (-0.1, 10), (0.5, 10, 1.0)])

@@ -77,16 +77,16 @@ def test_gate_traces_live_in_the_recall_harness():
 # ------------------------------------------------------------------- the shelves
 #: The taught core in reading order: a core module imports only core modules before it
 #: (statistics know nothing of training, the gate layer nothing of the gradient probes).
-CORE_ORDER = ("errors", "stats", "numpy_lstm", "layers", "gradients", "text", "embeddings",
+CORE_ORDER = ("stats", "numpy_lstm", "layers", "gradients", "text", "embeddings",
               "models", "training")
 
 
 def upward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     """Core imports of a module later in :data:`CORE_ORDER` (a core module missing from it counts)."""
     rank = {f"lstm_tutorial.{m}": i for i, m in enumerate(CORE_ORDER)}
-    core = [m for m in graph if shelf(m) in ("core", "errors")]
+    core = [m for m in graph if shelf(m) == "core"]
     return sorted((m, d) for m in core for d in graph[m]
-                  if shelf(d) in ("core", "errors") and rank.get(d, len(rank)) >= rank.get(m, -1))
+                  if shelf(d) == "core" and rank.get(d, len(rank)) >= rank.get(m, -1))
 
 
 def test_the_core_reads_in_order_without_upward_imports():
@@ -95,27 +95,25 @@ def test_the_core_reads_in_order_without_upward_imports():
 
 
 def test_the_order_check_sees_an_upward_import():
-    graph = {"lstm_tutorial.stats": {"lstm_tutorial.training", "lstm_tutorial.errors"},
-             "lstm_tutorial.training": {"lstm_tutorial.stats"}, "lstm_tutorial.errors": set()}
+    graph = {"lstm_tutorial.stats": {"lstm_tutorial.training", "lstm_tutorial.io.errors"},
+             "lstm_tutorial.training": {"lstm_tutorial.stats"}, "lstm_tutorial.io.errors": set()}
     assert upward_imports(graph) == [("lstm_tutorial.stats", "lstm_tutorial.training")]
 
 
 
 #: Which shelf may import which. The taught core (lstm_tutorial/*.py) stands on input/output
 #: (io/); the notebook harnesses (lab/) use the core; the tooling (tools/: command line,
-#: runner, site) may use everything. errors.py imports nothing and is used on every shelf.
+#: runner, site) may use everything. io/errors.py, the errors meant for the user, serves every shelf.
 SHELF_MAY_IMPORT = {
-    "io": {"io", "errors"},
-    "core": {"core", "io", "errors"},
-    "lab": {"lab", "core", "io", "errors"},
-    "tools": {"tools", "lab", "core", "io", "errors", "init"},
+    "io": {"io"},
+    "core": {"core", "io"},
+    "lab": {"lab", "core", "io"},
+    "tools": {"tools", "lab", "core", "io", "init"},
 }
 
 
 def shelf(module: str) -> str:
     parts = module.split(".")
-    if module == "lstm_tutorial.errors":
-        return "errors"
     if module in ("lstm_tutorial", "lstm_tutorial.__main__"):
         return "init"
     return parts[1] if len(parts) > 2 and parts[1] in ("io", "lab", "tools") else "core"
@@ -182,7 +180,7 @@ def test_the_cycle_finder_finds_a_circle(tmp_path):
 def test_each_shelf_imports_only_what_stands_below_it():
     graph = import_graph()
     wrong = {m: sorted(d for d in deps if shelf(d) not in SHELF_MAY_IMPORT.get(shelf(m), {shelf(d)}))
-             for m, deps in graph.items() if shelf(m) not in ("init", "errors")}
+             for m, deps in graph.items() if shelf(m) != "init"}
     assert {m: d for m, d in wrong.items() if d} == {}
 
 

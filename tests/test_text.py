@@ -11,7 +11,8 @@ import pytest
 
 from conftest import write_aclimdb
 from conftest import forget_stopwords
-from lstm_tutorial import errors, text
+from lstm_tutorial import text
+from lstm_tutorial.io import errors
 from lstm_tutorial.io import nltk_data as nltk_lookup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,18 +102,17 @@ def test_keep_negations_keeps_not_and_nt(nltk_data):
     assert text.remove_stopwords(tokens, keep) == ["not", "good", ".", "n't", "like"]
 
 
-def test_negations_removed_reports_the_lists_negations(nltk_data):
-    removed = text.negations_removed()
-    assert {"not", "no", "nor", "n't", "don't", "didn't"} <= set(removed)
-    assert removed == sorted(removed)
-    assert text.negations_removed({"the", "not"}) == ["not"]
+def test_the_stopword_list_holds_the_negations(nltk_data):
+    removed = text.NEGATION_WORDS & text.english_stopwords()
+    assert {"not", "no", "nor", "n't", "don't", "didn't"} <= removed
+    assert not text.NEGATION_WORDS & text.english_stopwords(keep_negations=True)
 
 
 def test_won_and_don_are_not_counted_as_negations(nltk_data):
     # In our tokens "won't"/"don't" become "wo"/"do" + "n't"; "won" and "don" are a verb and a name.
     tokens = text.tokenize(text.clean("Don Cheadle won an Oscar; I won't argue and I don't mind."))
     assert [t for t in tokens if t in text.NEGATION_WORDS] == ["n't", "n't"]
-    removed = text.negations_removed()
+    removed = text.NEGATION_WORDS & text.english_stopwords()
     assert "won" not in removed and "don" not in removed and "won't" in removed
     assert {"won", "don"} <= text.english_stopwords(keep_negations=True)  # NLTK's list still drops them
 
@@ -187,7 +187,6 @@ def test_nltk_data_set_after_import_is_honoured(nltk_stopwords, monkeypatch):
 def test_length_helpers():
     lists = [["a"] * n for n in (1, 2, 3, 4, 10)]
     assert text.lengths(lists).tolist() == [1, 2, 3, 4, 10]
-    assert text.truncation_share(lists, 3) == pytest.approx(0.4)
 
 
 # -- vocabulary -------------------------------------------------------------------------

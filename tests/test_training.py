@@ -3,6 +3,7 @@ saving and reloading a classifier, and the checks on raw reviews."""
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from lstm_tutorial import models, text, training  # noqa: E402
-from lstm_tutorial.errors import CorruptDataError, UsageError  # noqa: E402
+from lstm_tutorial.io.errors import CorruptDataError, UsageError  # noqa: E402
 from lstm_tutorial.tools import classifier  # noqa: E402
 from conftest import write_aclimdb  # noqa: E402
 
@@ -55,8 +56,8 @@ def build_fixture_imdb(root: Path, per_folder: int = 24) -> dict:
 def tiny_data(n: int = 64, length: int = 24) -> tuple[training.PreparedData, training.TrainConfig]:
     texts, labels = synthetic_reviews(n)
     tokens = text.preprocess(texts)
-    config = training.TrainConfig(model="lstm", length=length, embedding_dim=8, units=4, batch_size=16,
-                                  epochs=3, patience=5, max_tokens=500)
+    config = training.TrainConfig(model="lstm", length=length, network=models.ModelConfig(embedding_dim=8, units=4),
+                                  batch_size=16, epochs=3, patience=5, max_tokens=500)
     vocab = text.Vocabulary.fit(tokens[: n * 3 // 4], max_tokens=500, min_count=1)
     x = training.encode_tokens(vocab, tokens, config)
     y = labels.astype("float32")
@@ -84,6 +85,20 @@ def test_config_rejects_nonsense():
 def test_config_round_trips_through_a_dict():
     c = training.TrainConfig.for_mode(model="gru", fast=True)
     assert training.TrainConfig.from_dict({**c.to_dict(), "unknown_key": 1}) == c
+
+
+def test_the_network_is_one_model_config_held_not_copied():
+    """TrainConfig holds a models.ModelConfig; its settings still read and write as one flat dict."""
+    c = training.TrainConfig.for_mode(model="lstm", fast=False, units=8, readout="last", dropout=0.1)
+    assert c.network == models.ModelConfig(units=8, readout="last", dropout=0.1)
+    assert training.TrainConfig().network == models.ModelConfig()  # one set of defaults
+    flat = c.to_dict()
+    assert "network" not in flat and flat["units"] == 8 and flat["readout"] == "last"
+    assert not set(f.name for f in fields(training.TrainConfig)) & models.ModelConfig.names()
+    with pytest.raises(TypeError, match="no setting"):
+        training.TrainConfig.for_mode(model="lstm", fast=False, unit=8)
+    with pytest.raises(UsageError, match="readout"):
+        training.TrainConfig.for_mode(model="lstm", fast=False, readout="first")
 
 
 # ----------------------------------------------------------------------------- batches
@@ -154,7 +169,7 @@ def test_review_problem_accepts_real_reviews(review):
 def test_fit_records_history_time_and_checkpoints(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     result = fit_reviews(model, data, config, run_dir=tmp_path / "run", verbose=0)
     assert result.epochs_run == 3
     assert len(result.epoch_seconds) == 3 and all(s > 0 for s in result.epoch_seconds)
@@ -169,9 +184,9 @@ def test_fit_records_history_time_and_checkpoints(tmp_path):
 def test_early_stopping_restores_the_best_weights():
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
-    config = training.TrainConfig(**{**config.to_dict(), "epochs": 6, "patience": 1,
+    config = training.TrainConfig.from_dict({**config.to_dict(), "epochs": 6, "patience": 1,
                                      "monitor": "val_loss", "learning_rate": 0.05})
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     result = fit_reviews(model, data, config, verbose=0)
     best = int(np.argmin(result.history["val_loss"]))
     assert result.best_epoch == best + 1
@@ -186,7 +201,7 @@ def test_an_interrupted_run_resumes_after_the_last_finished_epoch(tmp_path):
 
     interrupted = interrupt_after_two_epochs(data, config, tmp_path)
 
-    fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    fresh = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     started_with = {}
     result = fit_reviews(fresh, data, config, run_dir=tmp_path, verbose=0,
                           callbacks=[WeightsAtStart(started_with)])
@@ -219,7 +234,7 @@ def interrupt_after_two_epochs(data, config, run_dir, sabotage=None) -> dict:
                 seen["weights"] = [np.array(w) for w in self.model.get_weights()]
                 raise KeyboardInterrupt
 
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     original_fit = model.fit
     model.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[*callbacks, Interrupt()], **k)
     with pytest.raises(KeyboardInterrupt):
@@ -234,8 +249,8 @@ def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
     interrupt_after_two_epochs(data, config, tmp_path)
-    other_config = training.TrainConfig(**{**config.to_dict(), "remove_stopwords": True})
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    other_config = training.TrainConfig.from_dict({**config.to_dict(), "remove_stopwords": True})
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     with pytest.raises(UsageError, match="other settings or another vocabulary.*delete"):
         fit_reviews(model, data, other_config, run_dir=tmp_path, verbose=0)
     shuffled = text.Vocabulary(data.vocab.tokens[:2] + data.vocab.tokens[:1:-1])  # same words, other ids
@@ -243,7 +258,7 @@ def test_resume_with_other_settings_or_vocabulary_is_refused(tmp_path):
     with pytest.raises(UsageError, match="another vocabulary"):
         fit_reviews(model, other_data, config, run_dir=tmp_path, verbose=0)
     # a longer run of the same settings is a valid continuation
-    longer = training.TrainConfig(**{**config.to_dict(), "epochs": 4})
+    longer = training.TrainConfig.from_dict({**config.to_dict(), "epochs": 4})
     assert fit_reviews(model, data, longer, run_dir=tmp_path, verbose=0).resumed_from_epoch == 2
 
 
@@ -255,7 +270,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
     data, config = tiny_data()
     interrupted = interrupt_after_two_epochs(data, config, tmp_path)
     best_file = tmp_path / "best.weights.h5"
-    probe = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    probe = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     probe.load_weights(best_file)
     best_before = [np.array(w) for w in probe.get_weights()]
 
@@ -265,7 +280,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
         def on_epoch_end(self, epoch, logs=None):
             logs["val_accuracy"] = 0.0
 
-    fresh = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    fresh = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     original_fit = fresh.fit
     fresh.fit = lambda *a, callbacks=(), **k: original_fit(*a, callbacks=[WorseEveryEpoch(), *callbacks], **k)
     result = fit_reviews(fresh, data, config, run_dir=tmp_path, verbose=0)
@@ -282,7 +297,7 @@ def test_a_resumed_run_keeps_the_better_checkpoint_of_before_the_interruption(tm
 def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
-    model = models.build_classifier("bilstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("bilstm", config.network, vocab_size=data.vocab.size)
     fit_reviews(model, data, config, verbose=0)
     clf = classifier.Classifier(model, data.vocab, config)
     reviews = ["A wonderful, moving film.", "Awful and boring.<br />A waste.", "it"]
@@ -299,7 +314,7 @@ def test_save_and_load_give_identical_predictions_on_raw_text(tmp_path):
 
 def test_classifier_refuses_bad_reviews_with_a_clear_error():
     data, config = tiny_data()
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     clf = classifier.Classifier(model, data.vocab, config)
     with pytest.raises(UsageError, match="review 2: empty"):
         clf.predict(["fine film", ""])
@@ -317,10 +332,10 @@ def two_saves(tmp_path_factory):
     keras.utils.set_random_seed(0)
     root = tmp_path_factory.mktemp("saves")
     data, config = tiny_data()
-    model = models.build_classifier("lstm", config.model_config(data.vocab.size))
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
     classifier.save_classifier(root / "a", model, data.vocab, config)
     other_vocab = text.Vocabulary.fit([["other", "words", "entirely"]] * 2, min_count=1)
-    other = models.build_classifier("lstm", config.model_config(other_vocab.size))
+    other = models.build_classifier("lstm", config.network, vocab_size=other_vocab.size)
     classifier.save_classifier(root / "b", other, other_vocab, config)
     return root, data, config, model, other, other_vocab
 

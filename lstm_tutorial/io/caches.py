@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CorruptDataError
+from .errors import CorruptDataError
 from .paths import atomic_write, cache_dir
 
 

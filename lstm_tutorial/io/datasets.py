@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
+from .errors import CorruptDataError, DataUnavailableError, LstmTutorialError, UsageError
 from . import paths
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"

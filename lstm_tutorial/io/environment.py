@@ -7,7 +7,7 @@ import os
 import platform
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -157,18 +157,41 @@ def environment(seed: int = 42) -> Environment:
 
 class DictConfig:
     """For frozen dataclasses of settings: ``to_dict()``, ``from_dict()`` (unknown keys ignored),
-    and :meth:`for_mode`, the settings of the mode the course runs in."""
+    and :meth:`for_mode`, the settings of the mode the course runs in.
+
+    A field may hold another DictConfig (``TrainConfig.network``, a ``ModelConfig``): it is composed,
+    not copied, yet the settings stay one flat dict (the command line's flags, the files written),
+    so a nested config's names must differ from its holder's."""
 
     #: What fast mode (``LSTM_TUTORIAL_FAST=1``) changes: small data, a small network. Each subclass sets its own.
     FAST: ClassVar[dict] = {}
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        flat = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            flat.update(value.to_dict() if isinstance(value, DictConfig) else {f.name: value})
+        return flat
 
     @classmethod
     def from_dict(cls, payload: dict):
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in payload.items() if k in known})
+        """The settings in the flat ``payload`` (as :meth:`to_dict` writes it); a nested config takes its own keys."""
+        values = {}
+        for f in fields(cls):
+            if isinstance(f.default, DictConfig):
+                own = {g.name: payload[g.name] for g in fields(f.default) if g.name in payload}
+                values[f.name] = replace(payload.get(f.name, f.default), **own)
+            elif f.name in payload:
+                values[f.name] = payload[f.name]
+        return cls(**values)
+
+    @classmethod
+    def names(cls) -> set[str]:
+        """Every setting's name, a nested config's included."""
+        names = set()
+        for f in fields(cls):
+            names |= type(f.default).names() if isinstance(f.default, DictConfig) else {f.name}
+        return names
 
     @classmethod
     def for_mode(cls, fast: bool | None = None, **settings):
@@ -176,7 +199,10 @@ class DictConfig:
         (``fast=None``: as ``LSTM_TUTORIAL_FAST`` says); checked by :meth:`validate`."""
         fast = is_fast() if fast is None else fast
         values = {**(cls.FAST if fast else {}), **{k: v for k, v in settings.items() if v is not None}}
-        return cls(**values).validate()
+        unknown = set(values) - cls.names() - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no setting(s) {sorted(unknown)}")
+        return cls.from_dict(values).validate()
 
     def validate(self):
         """This config, or a UsageError naming the first setting out of range (subclasses check theirs)."""

@@ -11,7 +11,7 @@ import io
 import os
 import socket
 
-from ..errors import DataUnavailableError
+from .errors import DataUnavailableError
 
 __all__ = ["DOWNLOAD_TIMEOUT_S", "describe_stopwords", "stopwords"]
 

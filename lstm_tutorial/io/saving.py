@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CorruptDataError, UsageError
+from .errors import CorruptDataError, UsageError
 from .paths import atomic_folder
 
 

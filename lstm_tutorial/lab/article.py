@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import Iterable, Sequence
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..text import Vocabulary, english_stopwords
 
 __all__ = ["ARTICLE_SETTINGS", "ARTICLE_REPORTED", "article_clean", "article_tokenize",

@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 
 #: Every setting of the baseline, in one place (printed by the benchmark and notebook 03).
 LINEAR_BASELINE_SETTINGS = {"ngram_range": (1, 2), "min_df": 2, "max_features": 200_000, "sublinear_tf": True,

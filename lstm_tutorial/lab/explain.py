@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 
 MODES = ("remove", "unknown")
 
@@ -63,7 +63,7 @@ def occlusion(classifier, review: str, mode: str = "remove") -> list[TokenContri
 
     tokens = classifier.tokens([review])[0]
     ids_row = training.encode_tokens(classifier.vocab, [tokens], classifier.config)[0]
-    n = int(training.sequence_lengths(ids_row[None])[0])
+    n = int(np.count_nonzero(ids_row))  # real tokens; the padding (id 0) is on the right
     ids = ids_row[:n]
     cut_front = classifier.config.truncating == "pre" and len(tokens) > n
     tokens = (tokens[-n:] if cut_front else tokens[:n]) or ["[UNK]"]  # an empty review is one unknown word

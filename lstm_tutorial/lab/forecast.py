@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.preprocessing import StandardScaler
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io.environment import DictConfig
 
 

@@ -7,7 +7,7 @@ import time
 import keras
 import numpy as np
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..layers import GatedLSTM, load_keras_lstm_weights
 from ..numpy_lstm import GATES, lstm_sequence, split_keras_lstm_weights
 

@@ -24,10 +24,9 @@ import keras
 import numpy as np
 from scipy.special import log_softmax
 
-from ..errors import CorruptDataError, UsageError
+from ..io.errors import CorruptDataError, UsageError
 from ..io import datasets, environment, paths, saving
 from ..io.environment import DictConfig
-from ..models import compile_binary
 from ..training import LR_SCHEDULES, learning_rate_schedule
 
 #: Marks the end of one review and the start of the next in the training text.
@@ -766,5 +765,5 @@ def build_char_classifier(vocab_size: int, kind: str = "lstm", embedding_dim: in
     pooled = keras.layers.GlobalAveragePooling1D(name="mean_over_time")(h)
     out = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="positive_probability")(pooled)
     model = keras.Model(ids, out, name=f"char_{kind}_classifier")
-    compile_binary(model, learning_rate)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     return model

@@ -10,15 +10,16 @@ import functools
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io import datasets, environment, paths
 from ..io.environment import DictConfig
+from .. import models
 
 FORMAT = "lstm_tutorial.readout_grid"  # the name grid files carry (the module lives in lab/ since)
 
@@ -39,10 +40,7 @@ class GridBudget(DictConfig):
     letter_length: int = 200         # letters per review in the article's letter set-up
     max_tokens: int = 30_000         # the article's cap; at this budget it does not bind
     min_count: int = 2
-    embedding_dim: int = 32
-    units: int = 32
-    dropout: float = 0.4
-    learning_rate: float = 2e-3
+    network: models.ModelConfig = models.ModelConfig(embedding_dim=32, units=32, dropout=0.4)  # each run sets readout
     batch_size: int = 64
     epochs: int = 10                 # a cap that early stopping should never reach
     patience: int = 2
@@ -53,7 +51,7 @@ class GridBudget(DictConfig):
                 epochs=4, patience=2, seeds=(0,))
 
     def to_dict(self) -> dict:   # seeds as a JSON list
-        return {**asdict(self), "seeds": list(self.seeds)}
+        return {**super().to_dict(), "seeds": list(self.seeds)}
 
     @classmethod
     def from_dict(cls, payload: dict) -> "GridBudget":
@@ -187,16 +185,13 @@ def run_one(spec: RunSpec, budget: GridBudget, verbose: int = 0) -> dict:
     """Train and score one run; a JSON-ready record."""
     import keras
 
-    from .. import models
     from .. import training
 
     t0 = time.perf_counter()
     data = prepare_run_data(spec, budget)
     prep_seconds = time.perf_counter() - t0
     keras.utils.set_random_seed(spec.seed)
-    model = models.build_classifier(spec.layer, vocab_size=data.vocab_size, embedding_dim=budget.embedding_dim,
-                                    units=budget.units, dropout=budget.dropout,
-                                    learning_rate=budget.learning_rate, readout=spec.readout)
+    model = models.build_classifier(spec.layer, budget.network, vocab_size=data.vocab_size, readout=spec.readout)
     prepared = training.PreparedData(None, data.x_train, data.y_train, data.x_val, data.y_val)
     t1 = time.perf_counter()
     fit = training.fit(model, *prepared.batches(budget.batch_size, spec.seed), epochs=budget.epochs,
@@ -247,7 +242,7 @@ def run_grid(specs: Iterable[RunSpec], budget: GridBudget, path=None, verbose: b
         path = Path(path)
         if path.is_file():
             old = load_results(path)
-            if old["budget"] != budget.to_dict():
+            if GridBudget.from_dict(old["budget"]) != budget:
                 raise UsageError(f"{path} holds runs with another budget; move it away to start a new grid")
             payload = old
     done = {r["key"] for r in payload["runs"]}

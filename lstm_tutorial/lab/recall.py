@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from ..errors import UsageError
-from ..gradients import gradient_norms, scale_recurrent_weights, set_gate_bias
+from ..io.errors import UsageError
+from ..gradients import gradient_norms, scale_recurrent_weights
 from ..layers import GatedLSTM, find_keras_layer
-from ..numpy_lstm import GATES, lstm_sequence, sigmoid, split_keras_lstm_weights
+from ..numpy_lstm import GATES, KERAS_GATE_ORDER, lstm_sequence, sigmoid, split_keras_lstm_weights
 from ..stats import compare, summarise_seeds
 
 
@@ -354,3 +354,49 @@ def trace_gru(layer, sequences) -> dict[str, np.ndarray]:
         for k, v in (("z", z), ("r", r), ("g", g), ("h", h)):
             out[k].append(v)
     return {k: np.stack(v, axis=1).astype(np.float32) for k, v in out.items()}
+
+
+#: Where each gate's bias sits in a Keras layer's packed bias vector (blocks of ``units``): an
+#: LSTM packs its gates in :data:`~lstm_tutorial.numpy_lstm.KERAS_GATE_ORDER`, a GRU packs
+#: z (update), r (reset), h (candidate).
+_GATE_BLOCKS = {"LSTM": {k: n for n, k in enumerate(KERAS_GATE_ORDER)}, "GRU": {"z": 0, "r": 1, "h": 2}}
+
+
+#: The long names a gate may also be called by (Keras calls the LSTM's candidate c).
+_LONG_NAMES = {"LSTM": {"input": "i", "forget": "f", "candidate": "g", "c": "g", "output": "o"},
+               "GRU": {"update": "z", "reset": "r", "candidate": "h"}}
+
+
+def set_gate_bias(layer, gate: str, value: float) -> None:
+    """Set the starting bias of one gate (``"f"`` or ``"forget"``, ...) of a built Keras ``LSTM`` or ``GRU``.
+
+    For a GRU with two bias rows (``reset_after=True``) the recurrent row's entry is set to 0,
+    so the gate's total bias is ``value``.
+    """
+    kind = None
+    for name in ("LSTM", "GRU"):
+        try:
+            found = find_keras_layer(layer, name)
+        except UsageError:
+            continue
+        kind, rnn = name, found
+        break
+    if kind is None:
+        raise UsageError(f"no keras.layers.LSTM or GRU found in {type(layer).__name__}; pass the layer itself")
+    blocks = _GATE_BLOCKS[kind]
+    block = blocks.get(_LONG_NAMES[kind].get(gate, gate))
+    if block is None:
+        raise UsageError(f"a {kind} has no gate {gate!r}; choose from {sorted(blocks)} (or their long names)")
+    weights = rnn.get_weights()
+    if len(weights) != 3:
+        raise UsageError(f"this {kind} has no bias (use_bias=False); there is no gate bias to set")
+    units = weights[1].shape[0]
+    lo, hi = block * units, (block + 1) * units
+    bias = np.array(weights[2], copy=True)
+    if bias.ndim == 2:  # GRU with reset_after=True: rows (input bias, recurrent bias)
+        bias[0, lo:hi] = value
+        bias[1, lo:hi] = 0.0
+    else:
+        bias[lo:hi] = value
+    weights[2] = bias
+    rnn.set_weights(weights)

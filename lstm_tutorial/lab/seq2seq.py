@@ -21,7 +21,7 @@ from typing import Sequence
 import keras
 import numpy as np
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..layers import BahdanauAttention
 from ..io.environment import DictConfig
 

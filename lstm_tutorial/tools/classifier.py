@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from .. import models, stats, text
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io import environment, paths, saving
 from ..training import (
     TrainConfig,
@@ -49,13 +49,13 @@ def train_model(config: TrainConfig, out_dir=None, verbose: bool = True) -> dict
     say(f"train {models.DISPLAY_NAMES[config.model]} on IMDB ({environment.mode()} mode)")
     say("step 1/4 data: reading and tokenizing the training reviews (cached after the first run)")
     data = prepare_data(config, verbose=verbose)
-    truncated = text.truncation_share(data.train_tokens, config.length)
+    truncated = float(np.mean(text.lengths(data.train_tokens) > config.length))
     lost = "beginning" if config.truncating == "pre" else "end"
     say(f"  {data.summary()}; {truncated:.1%} of training reviews are longer than "
         f"{config.length} tokens and lose their {lost}; {data.seconds:.1f} s")
     model = prepare_model(config, data, verbose=verbose)
     say(f"step 2/4 fit: {model.count_params():,} parameters, up to {config.epochs} epochs, "
-        f"batches of {config.batch_size}, learning rate {config.learning_rate:g} ({config.lr_schedule}), "
+        f"batches of {config.batch_size}, learning rate {config.network.learning_rate:g} ({config.lr_schedule}), "
         f"early stopping on {config.monitor} (patience {config.patience})")
     result = fit(model, *data.batches(config.batch_size, config.seed), epochs=config.epochs,
                  patience=config.patience, monitor=config.monitor, run_dir=out / "checkpoints",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import LstmTutorialError, UsageError
+from ..io.errors import LstmTutorialError, UsageError
 from ..io.environment import enable_gpu_memory_growth as _start_tensorflow
 
 PROG = "python -m lstm_tutorial"
@@ -239,7 +239,7 @@ def _cmd_evaluate(args) -> int:
     _start_tensorflow()  # first: importing models imports Keras, which must start quietly
     from ..io import environment
     from .. import models, training
-    from ..stats import format_interval
+    from ..stats import accuracy_interval
     from . import classifier
 
     folder = _saved_model_folder(args)
@@ -252,7 +252,8 @@ def _cmd_evaluate(args) -> int:
     print(f"evaluate {folder} ({models.DISPLAY_NAMES.get(config.model, config.model)}) on the official test set")
     x, y = training.load_test(config, clf.vocab, verbose=True)
     result = training.evaluate(clf.model, x, y)
-    print(f"test accuracy: {result['accuracy']:.4f} ({format_interval(result['accuracy'], result['count'])}) "
+    low, high = accuracy_interval(result["accuracy"], result["count"])
+    print(f"test accuracy: {result['accuracy']:.4f} (95% interval {low:.4f}-{high:.4f}) "
           f"on {result['count']:,} reviews "
           f"(log-loss {result['loss']:.4f}, {result['reviews_per_second']:.0f} reviews/s)")
     return 0

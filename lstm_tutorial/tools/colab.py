@@ -13,7 +13,7 @@ from typing import Iterable
 
 import nbformat
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io.paths import atomic_write
 from .runner import notebook_text
 

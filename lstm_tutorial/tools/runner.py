@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import nbformat
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io.paths import FAST_ENV, atomic_write, output_dir, project_root
 
 #: Each notebook's last run time per mode (committed: the notebooks show it at their top).
@@ -262,7 +262,7 @@ def check_data_up_front(paths: Sequence[Path]) -> None:
                if any("stopwords" in c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code")]
     if needing:
         from .. import text
-        from ..errors import DataUnavailableError
+        from ..io.errors import DataUnavailableError
 
         try:
             text.english_stopwords(raw=True)  # one download attempt; else says how to provide them

@@ -22,7 +22,7 @@ from typing import Sequence
 import nbformat
 
 from . import colab
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io.paths import atomic_folder, output_dir, project_root
 from .runner import RUN_TIMES_FILE, find_notebooks, notebooks_dir, read_run_times, refresh_run_times, save_notebook
 

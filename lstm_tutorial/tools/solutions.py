@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..errors import UsageError
+from ..io.errors import UsageError
 from ..io.paths import atomic_write
 from .runner import clear_outputs, notebook_text, save_notebook
 
