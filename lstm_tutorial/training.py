@@ -343,7 +343,8 @@ def fit(model, train, val, *, epochs: int, patience: int, monitor: str = "val_ac
             print(f"resuming an interrupted run from {backup}")
         own += [keras.callbacks.BackupAndRestore(str(backup)), best]
     x, y = train if isinstance(train, tuple) else (train, None)
-    history = model.fit(x, y, validation_data=val, batch_size=batch_size, epochs=epochs,
+    # arrays are shuffled by Keras each epoch; a tf.data dataset shuffles itself (Keras warns if told to)
+    history = model.fit(x, y, validation_data=val, batch_size=batch_size, epochs=epochs, shuffle=y is not None,
                         callbacks=own + list(callbacks), verbose=verbose)
     return _fit_result(model, history, monitor, seconds, best)
 

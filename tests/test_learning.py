@@ -22,18 +22,11 @@ from lstm_tutorial import training
 from lstm_tutorial.lab import recall  # noqa: E402
 from lstm_tutorial.io import datasets  # noqa: E402
 from conftest import write_aclimdb  # noqa: E402
-from test_training import synthetic_reviews  # noqa: E402
+from test_training import fit_reviews, synthetic_reviews  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 PER_FOLDER = 300  # reviews per label and split: 600 to train on, 600 to test on
-
-def fit_reviews(model, data, config, **kwargs):
-    """training.fit as the train command calls it (length batches, resumable with the config's key)."""
-    return training.fit(model, *data.batches(config.batch_size, config.seed), epochs=config.epochs,
-                        patience=config.patience, monitor=config.monitor,
-                        run_key=config.resume_key(data.vocab) if data.vocab is not None else None, **kwargs)
-
 
 
 def _by_folder(split: str, texts, labels) -> dict:

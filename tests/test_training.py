@@ -3,6 +3,7 @@ saving and reloading a classifier, and the checks on raw reviews."""
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import fields
 from pathlib import Path
 
@@ -166,6 +167,16 @@ def test_review_problem_accepts_real_reviews(review):
 
 
 # ----------------------------------------------------------------------------- fit, resume, save, load
+def test_fit_does_not_ask_keras_to_shuffle_a_dataset():
+    """Keras warns when told to shuffle a tf.data dataset (it shuffles itself); that warning reached notebook 03."""
+    data, config = tiny_data()
+    model = models.build_classifier("lstm", config.network, vocab_size=data.vocab.size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_reviews(model, data, training.TrainConfig.from_dict({**config.to_dict(), "epochs": 1}), verbose=0)
+    assert not [w for w in caught if "shuffle" in str(w.message)]
+
+
 def test_fit_records_history_time_and_checkpoints(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
