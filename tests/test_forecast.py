@@ -164,6 +164,7 @@ def test_taylor_naive_figures_on_the_last_two_weeks():
     assert F.mae(F.seasonal_naive(series, p.starts["test"], F.TAYLOR, 336), p.y["test"]) == pytest.approx(513.9, abs=0.05)
 
 
+@pytest.mark.slow
 def test_models_build_and_predict_one_value_per_window():
     linear = (np.zeros(24), 0.0)   # only ridge_gru reads it
     for kind in F.MODEL_KINDS:
@@ -235,6 +236,7 @@ def test_seasonal_ahead_and_mstl_forecast_an_exactly_double_seasonal_series():
         F.seasonal_ahead(values, starts, protocol, 48, 49)
 
 
+@pytest.mark.slow
 def test_mstl_reads_the_training_rows_only():
     pytest.importorskip("statsmodels")
     values = double_seasonal()

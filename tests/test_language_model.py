@@ -12,6 +12,7 @@ from lstm_tutorial.io.errors import CorruptDataError, UsageError
 from lstm_tutorial.training import learning_rate_schedule
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,n_layers", [("lstm", 1), ("lstm", 2), ("rnn", 2)])
 def test_carried_state_equals_running_the_whole_sequence_at_once(kind, n_layers):
     import keras
@@ -323,6 +324,7 @@ def test_parameter_count_formula_and_matching_widths(kind, n_layers):
         L.units_for_params(0, 73, "rnn")
 
 
+@pytest.mark.slow
 def test_cosine_schedule_time_limit_and_bad_settings(tmp_path):
     import keras
 
@@ -429,6 +431,7 @@ def _last_character_model(vocab_size=9, units=6):
     return model
 
 
+@pytest.mark.slow
 def test_full_state_bits_are_the_ordinary_evaluation_loss():
     import keras
 
@@ -445,6 +448,7 @@ def test_full_state_bits_are_the_ordinary_evaluation_loss():
     np.testing.assert_array_equal(ids[probe["targets"]], rows.reshape(-1)[probe["targets"]])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", ["warm", "zero"])
 def test_a_model_that_reads_only_the_last_character_needs_no_more_context(start):
     model = _last_character_model()
@@ -454,6 +458,7 @@ def test_a_model_that_reads_only_the_last_character_needs_no_more_context(start)
         np.testing.assert_allclose(bits, probe["full"], atol=1e-5, err_msg=f"k = {k}")
 
 
+@pytest.mark.slow
 def test_a_model_with_memory_gains_from_context_and_warm_starts_differ_from_zero():
     import keras
 

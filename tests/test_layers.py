@@ -125,6 +125,7 @@ def test_bidirectional_matches_builtin(data):
     assert maxdiff(ref(x, mask=mask), out) < OUT_TOL
 
 
+@pytest.mark.slow
 def test_keras_file_round_trip(data, tmp_path):
     x, _ = data
     ids = np.array([[3, 5, 2, 0, 0, 0], [1, 2, 3, 4, 5, 6]], np.int32)

@@ -112,6 +112,7 @@ def test_more_padding_changes_no_probability_at_a_real_position(attention):
     np.testing.assert_allclose(tight[real], loose[real], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_word_decodes_the_same_alone_and_beside_a_longer_one():
     symbols, model = _trained_free_model(3)
     decoder = S.Decoder(model)
@@ -129,6 +130,7 @@ def _log_prob(model, source, output):
     return float(sum(math.log(probs[t, tok]) for t, tok in enumerate(target[1:])))
 
 
+@pytest.mark.slow
 def test_beam_search_finds_the_exhaustive_best_and_width_one_is_greedy():
     symbols, model = _trained_free_model(5)
     decoder = S.Decoder(model)
@@ -224,6 +226,7 @@ def test_batches_weigh_only_real_positions_and_keep_every_example():
 
 
 # --------------------------------------------------------------------------- data, commands
+@pytest.mark.slow
 def test_cmudict_entries_lose_stress_and_keep_distinct_pronunciations():
     entries = datasets.load_cmudict()
     assert entries["read"] == [("R", "EH", "D"), ("R", "IY", "D")]
@@ -283,6 +286,7 @@ def test_pronounce_refuses_what_it_cannot_spell(capsys):
     assert "cannot spell 'héllo'" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_pronounce_prints_the_model_and_the_dictionary(capsys):
     assert cli.main(["pronounce", "Knight", "--beam", "1"]) == 0
     out = capsys.readouterr().out
@@ -290,6 +294,7 @@ def test_pronounce_prints_the_model_and_the_dictionary(capsys):
     assert cli.main(["pronounce", "x", "--beam", "0"]) == 1
 
 
+@pytest.mark.slow
 def test_shipped_models_load_and_record_their_recipe():
     for folder in (S.SHIPPED_G2P, S.SHIPPED_G2P_PLAIN, S.SHIPPED_G2P_LARGE):
         model, symbols, config, info = S.load_g2p(folder)
@@ -360,6 +365,7 @@ def _ensemble_log_prob(models, source, output):
     return float(sum(math.log(probs[t, tok]) for t, tok in enumerate(target[1:])))
 
 
+@pytest.mark.slow
 def test_an_ensemble_of_one_model_decodes_as_that_model():
     symbols, model = _trained_free_model(3)
     sources = symbols.encode_sources(["abcd", "fa", "cccbbe"])
@@ -368,6 +374,7 @@ def test_an_ensemble_of_one_model_decodes_as_that_model():
     assert together.beam(sources, width=3, max_len=6) == alone.beam(sources, width=3, max_len=6)
 
 
+@pytest.mark.slow
 def test_an_ensemble_searches_the_averaged_probabilities():
     """Two models of different sizes: the widest beam finds the output whose product of
     averaged step probabilities is largest, found here by trying every output."""
@@ -395,6 +402,7 @@ def _fixed_output(model, probabilities: dict):
     readout.set_weights([np.zeros_like(kernel), logits])
 
 
+@pytest.mark.slow
 def test_an_ensemble_follows_the_average_not_either_model():
     """Model A prefers x (0.5) to z (0.4), model B y (0.5) to z (0.4): the average prefers z
     (0.4 against 0.25), which neither model would write."""

@@ -366,6 +366,7 @@ def test_import_is_cheap():
 
 # -- real data (optional) -------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_preprocess_imdb_on_the_real_archive(imdb_data, tmp_path):
     tokens, labels = text.preprocess_imdb("test")
@@ -398,6 +399,7 @@ def test_encode_ids_equal_the_reference_rule():
         np.testing.assert_array_equal(vocab.encode(lists, 4, trunc), reference_ids(train, lists, 5, 2, 4, trunc))
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_ids_on_real_reviews_equal_the_reference_rule(imdb_data):
     train = text.preprocess_imdb("train")[0][::12][:2000]

@@ -125,6 +125,7 @@ def test_length_batches_cover_every_review_once_and_cut_only_padding():
     assert [i for _, idx in again for i in np.asarray(idx)] == orders[0]  # ... the same way for the same seed
 
 
+@pytest.mark.slow
 def test_length_batches_group_similar_lengths():
     """Sorted by length, the 10,000 reviews would need no padding; the buckets waste little."""
     lengths = np.random.default_rng(0).lognormal(5.4, 0.7, size=10_000).clip(1, 1000).astype(int)
@@ -167,6 +168,7 @@ def test_review_problem_accepts_real_reviews(review):
 
 
 # ----------------------------------------------------------------------------- fit, resume, save, load
+@pytest.mark.slow
 def test_fit_does_not_ask_keras_to_shuffle_a_dataset():
     """Keras warns when told to shuffle a tf.data dataset (it shuffles itself); that warning reached notebook 03."""
     data, config = tiny_data()
@@ -177,6 +179,7 @@ def test_fit_does_not_ask_keras_to_shuffle_a_dataset():
     assert not [w for w in caught if "shuffle" in str(w.message)]
 
 
+@pytest.mark.slow
 def test_fit_records_history_time_and_checkpoints(tmp_path):
     keras.utils.set_random_seed(0)
     data, config = tiny_data()
